@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies run one way:
+//   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
+//                              ↘ SchemacPostgres → SchemacModel
+// Only SchemacLoader imports Yams; only the executable imports ArgumentParser.
+let package = Package(
+    name: "schemac",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "schemac", targets: ["schemac"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "SchemacDiagnostics"),
+        .target(name: "SchemacModel", dependencies: ["SchemacDiagnostics"]),
+        .target(name: "SchemacLoader", dependencies: [
+            "SchemacDiagnostics", "SchemacModel",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacCore", dependencies: [
+            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres",
+        ]),
+        .executableTarget(name: "schemac", dependencies: [
+            "SchemacCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SchemacTests", dependencies: [
+            "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics",
+        ]),
+    ]
+)

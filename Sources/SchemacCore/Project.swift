@@ -1,0 +1,68 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
+
+/// Where a run reads and writes, after `schemac.yaml` and command-line options.
+public struct ProjectPaths: Sendable {
+    /// Folder `schemac.yaml` is read from and relative paths start at.
+    public var root: URL
+    public var definitions: String
+    public var output: String
+    public var config: ProjectConfig
+
+    public var definitionsURL: URL { resolve(definitions) }
+    public var outputURL: URL { resolve(output) }
+
+    func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
+    }
+
+    /// Reads `schemac.yaml` in `root`; explicit options win over it.
+    public static func load(root: URL, definitions: String? = nil, output: String? = nil) -> (ProjectPaths, [Diagnostic]) {
+        let (config, diagnostics) = ProjectConfig.load(root: root, displayPrefix: "")
+        let paths = ProjectPaths(root: root, definitions: definitions ?? config.definitions,
+                                 output: output ?? config.output, config: config)
+        return (paths, diagnostics)
+    }
+}
+
+/// A file `generate` writes, relative to the output folder.
+public struct GeneratedFile: Equatable, Sendable {
+    public var path: String
+    public var contents: String
+
+    public init(path: String, contents: String) {
+        self.path = path
+        self.contents = contents
+    }
+}
+
+/// The pipeline: definitions on disk → resolved model → rendered files.
+public enum Pipeline {
+    public struct Outcome: Sendable {
+        public var files: [GeneratedFile]
+        public var diagnostics: [Diagnostic]
+        public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    public static func render(_ definitions: DefinitionSet) -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        if let pg = definitions.postgres {
+            files.append(GeneratedFile(path: "postgres/schema.sql",
+                                       contents: PostgresRenderer.schemaFile(for: pg, sourceFiles: definitions.sourceFiles)))
+        }
+        return files
+    }
+
+    /// Loads and renders; files are empty when there is any error.
+    public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = []) -> Outcome {
+        let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions)
+        let diagnostics = configDiagnostics + result.diagnostics
+        guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
+            return Outcome(files: [], diagnostics: diagnostics)
+        }
+        return Outcome(files: render(definitions), diagnostics: diagnostics)
+    }
+}

@@ -1,0 +1,223 @@
+// Every diagnostic schemac reports is worded here, so that ids stay stable and
+// messages consistent. Callers pick a constructor; they never write prose.
+
+public enum DiagnosticID: String, Sendable, CaseIterable {
+    case yamlSyntax = "yaml-syntax"
+    case fileUnreadable = "file-unreadable"
+    case noDefinitions = "no-definitions"
+    case unknownKey = "unknown-key"
+    case missingKey = "missing-key"
+    case wrongKind = "wrong-kind"
+    case invalidValue = "invalid-value"
+    case conflictingKeys = "conflicting-keys"
+    case flowMappingSplit = "flow-mapping-split"
+    case unknownType = "unknown-type"
+    case duplicateName = "duplicate-name"
+    case identifierTooLong = "identifier-too-long"
+    case emptyName = "empty-name"
+    case unknownTable = "unknown-table"
+    case unknownColumn = "unknown-column"
+    case unknownEnum = "unknown-enum"
+    case unknownRole = "unknown-role"
+    case unknownFunction = "unknown-function"
+    case tenancyNotConfigured = "tenancy-not-configured"
+    case tenantColumnMissing = "tenant-column-missing"
+    case autoUpdatedAtColumn = "auto-updated-at-column"
+    case defaultLooksLikeCall = "default-looks-like-call"
+    case invalidDefault = "invalid-default"
+    case foreignKeyMismatch = "foreign-key-mismatch"
+    case multiplePrimaryKeys = "multiple-primary-keys"
+    case partitionMismatch = "partition-mismatch"
+    case partitionKeyNotInUnique = "partition-key-not-in-unique"
+    case sectionNotImplemented = "section-not-implemented"
+}
+
+/// Which kind of YAML node a key wants, for wrong-kind messages.
+public enum ExpectedKind: String, Sendable {
+    case mapping = "a mapping"
+    case sequence = "a list"
+    case string = "a string"
+    case scalar = "a scalar value"
+    case bool = "true or false"
+    case integer = "an integer"
+    case stringOrMapping = "a string or a mapping"
+    case stringOrSequence = "a string or a list"
+    case sequenceOrMapping = "a list or a mapping"
+}
+
+extension Diagnostic {
+    private static func hint(_ suggestion: String?) -> String {
+        suggestion.map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    private static func oneOf(_ values: [String]) -> String {
+        values.map { "'\($0)'" }.joined(separator: ", ")
+    }
+
+    // MARK: Files and YAML
+
+    public static func yamlSyntax(_ problem: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .yamlSyntax, "YAML syntax error: \(problem)", at: location)
+    }
+
+    public static func fileUnreadable(_ reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .fileUnreadable, "cannot read file: \(reason)", at: location)
+    }
+
+    public static func noDefinitions(directory: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .noDefinitions, "no definitions found: '\(directory)' holds no .yaml or .yml file", at: location)
+    }
+
+    // MARK: Shape of the document
+
+    public static func unknownKey(_ key: String, in context: String, allowed: [String], at location: SourceLocation) -> Diagnostic {
+        let suggestion = Spelling.closest(to: key, among: allowed)
+        let tail = suggestion == nil ? "; expected one of \(oneOf(allowed))" : hint(suggestion)
+        return Diagnostic(.error, .unknownKey, "unknown key '\(key)' in \(context)\(tail)", at: location)
+    }
+
+    public static func missingKey(_ key: String, in context: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .missingKey, "\(context) needs '\(key)'", at: location)
+    }
+
+    public static func wrongKind(_ what: String, expected: ExpectedKind, found: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .wrongKind, "\(what) must be \(expected.rawValue), found \(found)", at: location)
+    }
+
+    public static func invalidValue(_ value: String, for what: String, allowed: [String], at location: SourceLocation) -> Diagnostic {
+        let suggestion = Spelling.closest(to: value, among: allowed)
+        let tail = suggestion.map { "; did you mean '\($0)'?" } ?? "; expected one of \(oneOf(allowed))"
+        return Diagnostic(.error, .invalidValue, "'\(value)' is not a valid \(what)\(tail)", at: location)
+    }
+
+    public static func invalidValue(_ message: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .invalidValue, message, at: location)
+    }
+
+    public static func conflictingKeys(_ a: String, _ b: String, in context: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .conflictingKeys, "\(context) cannot have both '\(a)' and '\(b)'", at: location)
+    }
+
+    public static func flowMappingSplit(value: String, fragment: String, at location: SourceLocation) -> Diagnostic {
+        let whole = "\(value),\(fragment)"
+        return Diagnostic(.error, .flowMappingSplit,
+            "the comma in '\(whole)' ended the value inside a { … } flow mapping, leaving '\(fragment)' as a key; quote it: \"\(whole)\"",
+            at: location)
+    }
+
+    // MARK: Names
+
+    public static func duplicateName(_ kind: String, _ name: String, firstAt first: SourceLocation, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .duplicateName, "\(kind) '\(name)' is defined twice; first defined at \(first)", at: location)
+    }
+
+    public static func identifierTooLong(_ name: String, bytes: Int, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .identifierTooLong,
+            "name '\(name)' is \(bytes) bytes long; PostgreSQL keeps at most 63 and would silently truncate it",
+            at: location)
+    }
+
+    public static func emptyName(_ kind: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .emptyName, "\(kind) name is empty", at: location)
+    }
+
+    // MARK: Types and values
+
+    public static func unknownType(_ type: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownType, "unknown PostgreSQL type '\(type)'\(hint(suggestion))", at: location)
+    }
+
+    public static func unsupportedType(_ type: String, advice: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownType, "type '\(type)' is not supported: \(advice)", at: location)
+    }
+
+    public static func defaultLooksLikeCall(_ value: String, column: String, type: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .defaultLooksLikeCall,
+            "default '\(value)' of column '\(column)' (\(type)) looks like an SQL expression but 'default' is a literal; use default_sql: \(value)",
+            at: location)
+    }
+
+    public static func invalidDefault(_ value: String, column: String, type: String, reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .invalidDefault, "default '\(value)' does not fit column '\(column)' of type \(type): \(reason)", at: location)
+    }
+
+    public static func invalidLiteral(_ value: String, what: String, type: String, reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .invalidDefault, "\(what) '\(value)' does not fit type \(type): \(reason)", at: location)
+    }
+
+    // MARK: References
+
+    public static func unknownTable(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownTable, "no table '\(name)' is defined\(hint(suggestion))", at: location)
+    }
+
+    public static func unknownColumn(_ column: String, table: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownColumn, "table '\(table)' has no column '\(column)'\(hint(suggestion))", at: location)
+    }
+
+    public static func unknownEnum(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownEnum, "no enum '\(name)' is defined\(hint(suggestion))", at: location)
+    }
+
+    public static func unknownRole(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownRole, "role '\(name)' is not declared in postgres.roles\(hint(suggestion))", at: location)
+    }
+
+    public static func unknownFunction(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownFunction, "no function '\(name)' is defined\(hint(suggestion))", at: location)
+    }
+
+    // MARK: Tenancy and triggers
+
+    public static func tenancyNotConfigured(table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .tenancyNotConfigured,
+            "table '\(table)' has tenant: true but postgres.tenancy (column and setting) is not configured",
+            at: location)
+    }
+
+    public static func tenantColumnMissing(table: String, column: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .tenantColumnMissing,
+            "table '\(table)' has tenant: true but no tenancy column '\(column)'",
+            at: location)
+    }
+
+    public static func autoUpdatedAtMissing(table: String, column: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .autoUpdatedAtColumn,
+            "auto_updated_at names '\(column)', which is not a column of table '\(table)'\(hint(suggestion))",
+            at: location)
+    }
+
+    public static func autoUpdatedAtType(table: String, column: String, type: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .autoUpdatedAtColumn,
+            "auto_updated_at column '\(column)' of table '\(table)' is \(type); it must be a timestamp, timestamptz or date",
+            at: location)
+    }
+
+    // MARK: Constraints and partitions
+
+    public static func foreignKeyMismatch(_ message: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .foreignKeyMismatch, message, at: location)
+    }
+
+    public static func multiplePrimaryKeys(table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .multiplePrimaryKeys,
+            "table '\(table)' declares its primary key more than once; list every key column in one 'primary_key'",
+            at: location)
+    }
+
+    public static func partitionMismatch(_ message: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .partitionMismatch, message, at: location)
+    }
+
+    public static func partitionKeyNotInUnique(table: String, constraint: String, missing: [String], at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .partitionKeyNotInUnique,
+            "\(constraint) of partitioned table '\(table)' must include the partition column(s) \(oneOf(missing))",
+            at: location)
+    }
+
+    public static func sectionNotImplemented(_ section: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .sectionNotImplemented,
+            "the '\(section)' section is not generated by this version of schemac yet; it is checked for YAML syntax only",
+            at: location)
+    }
+}

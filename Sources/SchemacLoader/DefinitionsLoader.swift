@@ -1,0 +1,164 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacModel
+import Yams
+
+/// A definitions file read from disk: its path as shown to people and its text.
+public struct DefinitionSource: Sendable {
+    public var displayPath: String
+    public var text: String
+
+    public init(displayPath: String, text: String) {
+        self.displayPath = displayPath
+        self.text = text
+    }
+}
+
+/// The result of loading: the resolved definitions when there were no errors,
+/// and every diagnostic of the run.
+public struct LoadResult: Sendable {
+    public var definitions: DefinitionSet?
+    public var diagnostics: [Diagnostic]
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+public enum DefinitionsLoader {
+    /// Every `*.yaml` / `*.yml` below `directory`, sorted by relative path, each
+    /// shown as `displayPrefix/relative/path`.
+    public static func sources(in directory: URL, displayPrefix: String) -> (sources: [DefinitionSource], diagnostics: [Diagnostic]) {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return ([], [.noDefinitions(directory: displayPrefix, at: .file(displayPrefix))])
+        }
+        var relativePaths: [String] = []
+        let base = directory.standardizedFileURL.path
+        if let walker = fm.enumerator(atPath: base) {
+            while let rel = walker.nextObject() as? String {
+                let lower = rel.lowercased()
+                guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") else { continue }
+                var isDir: ObjCBool = false
+                if fm.fileExists(atPath: base + "/" + rel, isDirectory: &isDir), !isDir.boolValue {
+                    relativePaths.append(rel)
+                }
+            }
+        }
+        relativePaths.sort()
+        var sources: [DefinitionSource] = []
+        var diagnostics: [Diagnostic] = []
+        for rel in relativePaths {
+            let display = displayPrefix.isEmpty ? rel : displayPrefix + "/" + rel
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: base + "/" + rel))
+                guard let text = String(data: data, encoding: .utf8) else {
+                    diagnostics.append(.fileUnreadable("not valid UTF-8", at: .file(display)))
+                    continue
+                }
+                sources.append(DefinitionSource(displayPath: display, text: text))
+            } catch {
+                diagnostics.append(.fileUnreadable(error.localizedDescription, at: .file(display)))
+            }
+        }
+        if sources.isEmpty && diagnostics.isEmpty {
+            diagnostics.append(.noDefinitions(directory: displayPrefix, at: .file(displayPrefix)))
+        }
+        return (sources, diagnostics)
+    }
+
+    /// Loads a definitions folder from disk.
+    public static func load(directory: URL, displayPrefix: String) -> LoadResult {
+        let found = sources(in: directory, displayPrefix: displayPrefix)
+        var result = load(found.sources)
+        result.diagnostics = (found.diagnostics + result.diagnostics)
+        if !found.diagnostics.isEmpty { result.definitions = nil }
+        result.diagnostics = sortedDiagnostics(result.diagnostics)
+        return result
+    }
+
+    static let topLevelKeys = ["postgres", "clickhouse", "redis"]
+
+    /// Parses and resolves definitions given as text: the whole front end, no disk.
+    public static func load(_ sources: [DefinitionSource]) -> LoadResult {
+        var diagnostics: [Diagnostic] = []
+        var declarations = PostgresDeclarations()
+        var sawPostgres = false
+        var readers: [NodeReader] = []
+        for source in sources {
+            let reader = NodeReader(file: source.displayPath)
+            readers.append(reader)
+            guard let root = parse(source, reader) else { continue }
+            guard let top = reader.fields(root, "a definitions file", allowed: topLevelKeys) else { continue }
+            if let pg = top["postgres"] {
+                sawPostgres = true
+                declarations.collect(pg, reader)
+            }
+            for section in ["clickhouse", "redis"] {
+                if let key = top.keyNode(section) {
+                    reader.report(.sectionNotImplemented(section, at: reader.location(key)))
+                }
+            }
+        }
+        var postgres: PostgresSchema?
+        if sawPostgres {
+            var resolver = PostgresResolver(declarations)
+            postgres = resolver.resolve()
+        }
+        for reader in readers { diagnostics += reader.diagnostics }
+        diagnostics = sortedDiagnostics(diagnostics)
+        let failed = diagnostics.contains { $0.severity == .error }
+        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres)
+        return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)
+    }
+
+    static func sortedDiagnostics(_ d: [Diagnostic]) -> [Diagnostic] {
+        var bag = DiagnosticBag()
+        var seen = Set<Diagnostic>()
+        for x in d where seen.insert(x).inserted { bag.add(x) }
+        return bag.sorted
+    }
+
+    /// One YAML document of a file; an empty file is an empty document.
+    static func parse(_ source: DefinitionSource, _ reader: NodeReader) -> Node? {
+        do {
+            var documents = try Yams.compose_all(yaml: source.text, .basic).makeIterator()
+            guard let first = documents.next() else { return nil }
+            if let error = documents.error { throw error }
+            if let second = documents.next() {
+                reader.report(.yamlSyntax("a definitions file holds one YAML document; a second one starts here", at: reader.location(second)))
+                return nil
+            }
+            if let error = documents.error { throw error }
+            if reader.isNull(first) { return nil }
+            return first
+        } catch let error as YamlError {
+            reader.report(yamlDiagnostic(error, file: source.displayPath, text: source.text))
+            return nil
+        } catch {
+            reader.report(.yamlSyntax(String(describing: error), at: .file(source.displayPath)))
+            return nil
+        }
+    }
+
+    static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> Diagnostic {
+        func problem(_ context: YamlError.Context?, _ problem: String) -> String {
+            guard let context else { return problem }
+            return "\(problem) (\(context.text))"
+        }
+        switch error {
+        case .scanner(let context, let p, let mark, _), .parser(let context, let p, let mark, _), .composer(let context, let p, let mark, _):
+            return .yamlSyntax(problem(context, p), at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case .reader(let p, let offset, _, _):
+            var line = 1, column = 1
+            if let offset {
+                for (i, ch) in text.utf8.enumerated() {
+                    if i >= offset { break }
+                    if ch == 10 { line += 1; column = 1 } else { column += 1 }
+                }
+            }
+            return .yamlSyntax(p, at: SourceLocation(file: file, line: line, column: column))
+        default:
+            return .yamlSyntax(String(describing: error), at: .file(file))
+        }
+    }
+}

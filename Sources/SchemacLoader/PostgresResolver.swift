@@ -1,0 +1,908 @@
+import SchemacDiagnostics
+import SchemacModel
+import Yams
+
+/// Pass two: every declaration resolved into the model, references checked
+/// against the whole set of definitions.
+struct PostgresResolver {
+    var decls: PostgresDeclarations
+    var schema = PostgresSchema()
+    var enumsByName: [QualifiedName: EnumType] = [:]
+    var functionsByName: [QualifiedName: Function] = [:]
+    var roleSet: Set<String> = []
+    /// Foreign keys are checked once every table's columns are known.
+    var pendingForeignKeys: [(table: QualifiedName, fk: ForeignKey, node: Node, reader: NodeReader, targetWritten: String, targetDefaultSchema: String, implicitColumns: Bool)] = []
+    var tableIndex: [QualifiedName: Int] = [:]
+
+    static let sharedUpdatedAtFunction = "schemac_set_updated_at"
+
+    init(_ decls: PostgresDeclarations) {
+        self.decls = decls
+    }
+
+    mutating func resolve() -> PostgresSchema {
+        schema.extensions = decls.extensions.map(\.0)
+        schema.roles = decls.roles.map(\.0)
+        roleSet = Set(schema.roles)
+        for d in decls.enums { resolveEnum(d) }
+        for d in decls.functions { resolveFunction(d) }
+        var needsUpdatedAtFunction: String?
+        for d in decls.tables {
+            if let table = resolveTable(d, sharedFunctionSchema: &needsUpdatedAtFunction) {
+                tableIndex[table.name] = schema.tables.count
+                schema.tables.append(table)
+            }
+        }
+        if let fnSchema = needsUpdatedAtFunction {
+            schema.functions.append(Self.updatedAtFunction(schema: fnSchema))
+        }
+        checkForeignKeys()
+        for d in decls.views { resolveView(d) }
+        var used = Set<String>()
+        for e in schema.enums { used.insert(e.name.schema) }
+        for f in schema.functions { used.insert(f.name.schema) }
+        for t in schema.tables {
+            used.insert(t.name.schema)
+            for p in t.partitions { used.insert(p.name.schema) }
+        }
+        for v in schema.views { used.insert(v.name.schema) }
+        schema.schemas = used.subtracting(PostgresSchema.builtinSchemas).sorted()
+        return schema
+    }
+
+    /// One trigger function serves every `auto_updated_at`: the column to stamp is
+    /// its argument, so tables may name the column as they like.
+    static func updatedAtFunction(schema: String) -> Function {
+        Function(
+            name: QualifiedName(schema: schema, name: sharedUpdatedAtFunction),
+            returns: "trigger",
+            language: "plpgsql",
+            body: """
+                BEGIN
+                    NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], now()));
+                    RETURN NEW;
+                END;
+                """,
+            comment: "Sets the column named by the trigger's argument to now() on every update (schemac auto_updated_at).")
+    }
+
+    // MARK: Enums and functions
+
+    mutating func resolveEnum(_ d: Declaration) {
+        let r = d.reader
+        var valuesNode: Node? = d.node
+        var comment: String?
+        if case .mapping = d.node {
+            guard let f = r.fields(d.node, "enum '\(d.name.name)'", allowed: ["values", "comment"]) else { return }
+            valuesNode = f["values"]
+            comment = f["comment"].flatMap { r.string($0, "comment") }
+            if valuesNode == nil { r.report(.missingKey("values", in: "enum '\(d.name.name)'", at: f.location)) }
+        }
+        guard let node = valuesNode, let items = r.sequence(node, "the values of enum '\(d.name.name)'") else { return }
+        var values: [String] = []
+        var seen = Namespace(kind: "enum value")
+        for item in items {
+            guard let v = r.scalar(item, "an enum value") else { continue }
+            if v.isEmpty { r.report(.emptyName("enum value", at: r.location(item))); continue }
+            if Identifier.byteCount(v) > Identifier.maxBytes {
+                r.report(.identifierTooLong(v, bytes: Identifier.byteCount(v), at: r.location(item)))
+                continue
+            }
+            if seen.claim(v, at: r.location(item), r) { values.append(v) }
+        }
+        if items.isEmpty {
+            r.report(.invalidValue("enum '\(d.name.name)' has no values", at: r.location(node)))
+        }
+        let e = EnumType(name: d.name, values: values, comment: comment)
+        enumsByName[d.name] = e
+        schema.enums.append(e)
+    }
+
+    static let functionKeys = ["args", "returns", "language", "body", "volatility", "security_definer", "comment"]
+
+    mutating func resolveFunction(_ d: Declaration) {
+        let r = d.reader
+        let what = "function '\(d.name.name)'"
+        guard let f = r.fields(d.node, what, allowed: Self.functionKeys) else { return }
+        guard let returnsNode = f["returns"] else { r.report(.missingKey("returns", in: what, at: f.location)); return }
+        guard let bodyNode = f["body"] else { r.report(.missingKey("body", in: what, at: f.location)); return }
+        guard let returns = r.string(returnsNode, "returns"), let body = r.string(bodyNode, "body") else { return }
+        let language = f["language"].flatMap { r.name($0, "language") } ?? "plpgsql"
+        let volatility: Function.Volatility? = f["volatility"].flatMap {
+            r.choice($0, "volatility", [("volatile", .volatile), ("stable", .stable), ("immutable", .immutable)])
+        }
+        let fn = Function(name: d.name, arguments: f["args"].flatMap { r.string($0, "args") } ?? "", returns: returns,
+                          language: language, body: body, volatility: volatility,
+                          securityDefiner: f["security_definer"].flatMap { r.bool($0, "security_definer") } ?? false,
+                          comment: f["comment"].flatMap { r.string($0, "comment") })
+        functionsByName[d.name] = fn
+        schema.functions.append(fn)
+    }
+
+    // MARK: Tables
+
+    static let tableKeys = ["comment", "tenant", "columns", "primary_key", "unique", "checks", "foreign_keys", "indexes",
+                            "policies", "grants", "auto_updated_at", "triggers", "partition_by", "partitions", "renamed_from"]
+    static let columnKeys = ["type", "nullable", "primary_key", "unique", "index", "default", "default_sql", "check",
+                             "references", "on_delete", "on_update", "identity", "generated", "comment", "renamed_from"]
+
+    var typeParserCache: TypeParser?
+
+    func typeParser(defaultSchema: String) -> TypeParser {
+        TypeParser(enums: enumsByName, extensions: Set(schema.extensions), defaultSchema: defaultSchema)
+    }
+
+    /// Resolves a type as written, reporting what is wrong with it.
+    func resolveType(_ written: String, _ node: Node, _ r: NodeReader, defaultSchema: String) -> PostgresType? {
+        switch typeParser(defaultSchema: defaultSchema).parse(written) {
+        case .success(let t): return t
+        case .failure(.unknown(let suggestion, let enumLike)):
+            if enumLike {
+                r.report(.unknownEnum(written, suggestion: suggestion, at: r.location(node)))
+            } else {
+                r.report(.unknownType(written, suggestion: suggestion, at: r.location(node)))
+            }
+        case .failure(.unsupported(let advice)):
+            r.report(.unsupportedType(written, advice: advice, at: r.location(node)))
+        case .failure(.badModifiers(let why)):
+            r.report(.invalidValue("type '\(written)': \(why)", at: r.location(node)))
+        case .failure(.needsExtension(let ext)):
+            r.report(.unsupportedType(written, advice: "it comes with the extension '\(ext)'; add it to postgres.extensions", at: r.location(node)))
+        }
+        return nil
+    }
+
+    func enumValues(_ type: PostgresType) -> [String]? {
+        if case .enumeration(let name) = type.base, !type.isArray { return enumsByName[name]?.values }
+        return nil
+    }
+
+    mutating func resolveTable(_ d: Declaration, sharedFunctionSchema: inout String?) -> Table? {
+        let r = d.reader
+        let tname = d.name.display(defaultSchema: d.defaultSchema)
+        let what = "table '\(tname)'"
+        guard let f = r.fields(d.node, what, allowed: Self.tableKeys) else { return nil }
+        var table = Table(name: d.name)
+        var constraintNames = Namespace(kind: "constraint")
+        var columnPrimaryKeys: [(String, Node)] = []
+
+        // Columns.
+        guard let columnsNode = f["columns"] else {
+            r.report(.missingKey("columns", in: what, at: f.location))
+            return nil
+        }
+        var columnNames = Namespace(kind: "column")
+        var columnIndexes: [Index] = []
+        for entry in r.namedEntries(columnsNode, "the columns of \(what)") ?? [] {
+            let loc = r.location(entry.keyNode)
+            if entry.key.isEmpty { r.report(.emptyName("column", at: loc)); continue }
+            guard checkIdentifier(entry.key, entry.keyNode, r), columnNames.claim(entry.key, at: loc, r) else { continue }
+            guard let column = resolveColumn(entry, table: &table, tableDecl: d, constraintNames: &constraintNames,
+                                             columnPrimaryKeys: &columnPrimaryKeys, columnIndexes: &columnIndexes) else { continue }
+            table.columns.append(column)
+        }
+        if table.columns.isEmpty, r.namedEntries(columnsNode, "columns")?.isEmpty == true {
+            r.report(.invalidValue("\(what) has no columns", at: r.location(columnsNode)))
+        }
+        let known = Set(table.columns.map(\.name))
+        let allColumnNames = columnNames.names
+
+        /// Checks that each named column exists, reporting the ones that do not.
+        func checkColumns(_ names: [String], _ node: Node) -> Bool {
+            var ok = true
+            for c in names where !known.contains(c) {
+                ok = false
+                // A column that failed to resolve was already reported.
+                if !columnNames.contains(c) {
+                    r.report(.unknownColumn(c, table: tname, suggestion: Spelling.closest(to: c, among: allColumnNames), at: r.location(node)))
+                }
+            }
+            return ok
+        }
+
+        // Primary key.
+        if let pkNode = f["primary_key"], let cols = r.stringList(pkNode, "primary_key", allowSingle: true) {
+            if !columnPrimaryKeys.isEmpty {
+                r.report(.multiplePrimaryKeys(table: tname, at: r.location(pkNode)))
+            } else if checkColumns(cols, pkNode) {
+                table.primaryKey = PrimaryKey(name: Identifier.derived(d.name.name, nil, label: "pkey"), columns: cols)
+            }
+        } else if columnPrimaryKeys.count > 1 {
+            r.report(.multiplePrimaryKeys(table: tname, at: r.location(columnPrimaryKeys[1].1)))
+        } else if let (col, _) = columnPrimaryKeys.first {
+            table.primaryKey = PrimaryKey(name: Identifier.derived(d.name.name, nil, label: "pkey"), columns: [col])
+        }
+        if let pk = table.primaryKey {
+            _ = constraintNames.claim(pk.name, at: f.location, r)
+            for i in table.columns.indices where pk.columns.contains(table.columns[i].name) {
+                table.columns[i].nullable = false
+            }
+        }
+
+        // Unique constraints.
+        if let node = f["unique"], let items = r.sequence(node, "unique") {
+            for item in items {
+                var cols: [String]?
+                var name: String?
+                var nullsNotDistinct = false
+                if case .mapping = item {
+                    guard let u = r.fields(item, "a unique constraint", allowed: ["columns", "name", "nulls_not_distinct"]) else { continue }
+                    cols = u["columns"].flatMap { r.stringList($0, "columns") }
+                    if u["columns"] == nil { r.report(.missingKey("columns", in: "a unique constraint", at: u.location)) }
+                    name = u["name"].flatMap { r.name($0, "name") }
+                    nullsNotDistinct = u["nulls_not_distinct"].flatMap { r.bool($0, "nulls_not_distinct") } ?? false
+                } else {
+                    cols = r.stringList(item, "a unique constraint's columns", allowSingle: true)
+                }
+                guard let cols, !cols.isEmpty, checkColumns(cols, item) else { continue }
+                let cname = name ?? Identifier.derived(d.name.name, cols.joined(separator: "_"), label: "key")
+                guard checkIdentifier(cname, item, r), constraintNames.claim(cname, at: r.location(item), r) else { continue }
+                table.uniques.append(UniqueConstraint(name: cname, columns: cols, nullsNotDistinct: nullsNotDistinct))
+            }
+        }
+
+        // Named checks.
+        if let node = f["checks"] {
+            for entry in r.namedEntries(node, "checks") ?? [] {
+                guard let expr = r.string(entry.value, "check '\(entry.key)'") else { continue }
+                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                      constraintNames.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
+                table.checks.append(CheckConstraint(name: entry.key, expression: expr))
+            }
+        }
+
+        // Composite foreign keys.
+        if let node = f["foreign_keys"], let items = r.sequence(node, "foreign_keys") {
+            for item in items {
+                guard let k = r.fields(item, "a foreign key", allowed: ["name", "columns", "references", "on_delete", "on_update", "deferrable"]) else { continue }
+                guard let colsNode = k["columns"] else { r.report(.missingKey("columns", in: "a foreign key", at: k.location)); continue }
+                guard let refNode = k["references"] else { r.report(.missingKey("references", in: "a foreign key", at: k.location)); continue }
+                guard let cols = r.stringList(colsNode, "columns", allowSingle: true), checkColumns(cols, colsNode),
+                      let ref = r.string(refNode, "references") else { continue }
+                guard let target = parseReference(ref, r, refNode, defaultSchema: d.defaultSchema) else { continue }
+                let name = k["name"].flatMap { r.name($0, "name") } ?? Identifier.derived(d.name.name, cols.joined(separator: "_"), label: "fkey")
+                guard checkIdentifier(name, item, r), constraintNames.claim(name, at: r.location(item), r) else { continue }
+                let fk = ForeignKey(name: name, columns: cols, referencedTable: target.table, referencedColumns: target.columns,
+                                    onDelete: k["on_delete"].flatMap { referentialAction($0, r, "on_delete") } ?? .noAction,
+                                    onUpdate: k["on_update"].flatMap { referentialAction($0, r, "on_update") } ?? .noAction,
+                                    deferrable: k["deferrable"].flatMap { r.bool($0, "deferrable") } ?? false)
+                table.foreignKeys.append(fk)
+                pendingForeignKeys.append((d.name, fk, refNode, r, ref, d.defaultSchema, target.columns.isEmpty))
+            }
+        }
+
+        // Indexes.
+        table.indexes = columnIndexes
+        if let node = f["indexes"], let items = r.sequence(node, "indexes") {
+            for item in items {
+                guard let index = resolveIndex(item, d, r, checkColumns) else { continue }
+                table.indexes.append(index)
+            }
+        }
+        for index in table.indexes {
+            let qualified = QualifiedName(schema: d.name.schema, name: index.name)
+            _ = decls.relationNames.claim(qualified.description, display: index.name, at: f.location, r, kind: "relation")
+        }
+        for name in [table.primaryKey?.name].compactMap({ $0 }) + table.uniques.map(\.name) {
+            let qualified = QualifiedName(schema: d.name.schema, name: name)
+            _ = decls.relationNames.claim(qualified.description, display: name, at: f.location, r, kind: "relation (the index of a constraint)")
+        }
+
+        // Tenancy.
+        if let node = f["tenant"], r.bool(node, "tenant") == true {
+            if let tenancy = decls.tenancy {
+                if let column = table.column(named: tenancy.column) {
+                    let check = "\(SQL.identifier(column.name)) = NULLIF(current_setting(\(SQL.literal(tenancy.setting)), true), '')::\(column.type.sql)"
+                    table.rowLevelSecurity = true
+                    table.forceRowLevelSecurity = true
+                    table.policies.append(Policy(name: "tenant_isolation", using: check, withCheck: check))
+                } else if !columnNames.contains(tenancy.column) {
+                    r.report(.tenantColumnMissing(table: tname, column: tenancy.column, at: r.location(f.keyNode("tenant")!)))
+                }
+            } else {
+                r.report(.tenancyNotConfigured(table: tname, at: r.location(f.keyNode("tenant")!)))
+            }
+        }
+
+        // Custom policies.
+        var policyNames = Namespace(kind: "policy")
+        for p in table.policies { _ = policyNames.claim(p.name, at: f.location, r) }
+        if let node = f["policies"] {
+            for entry in r.namedEntries(node, "policies") ?? [] {
+                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                      policyNames.claim(entry.key, at: r.location(entry.keyNode), r),
+                      let policy = resolvePolicy(entry, r) else { continue }
+                if !table.rowLevelSecurity { table.rowLevelSecurity = true }
+                table.policies.append(policy)
+            }
+        }
+
+        // Grants.
+        if let node = f["grants"] { table.grants = resolveGrants(node, r) }
+
+        // auto_updated_at and triggers.
+        var triggerNames = Namespace(kind: "trigger")
+        if let node = f["auto_updated_at"], let col = r.name(node, "auto_updated_at") {
+            if let column = table.column(named: col) {
+                let okTypes: [BuiltinType] = [.timestamp, .timestamptz, .date]
+                if let b = column.type.builtin, okTypes.contains(b), !column.type.isArray {
+                    if sharedFunctionSchema == nil { sharedFunctionSchema = d.name.schema }
+                    let trigger = Trigger(name: Identifier.clip("set_\(col)", toBytes: Identifier.maxBytes), timing: .before, events: [.update],
+                                          function: QualifiedName(schema: sharedFunctionSchema!, name: Self.sharedUpdatedAtFunction),
+                                          arguments: [col])
+                    _ = triggerNames.claim(trigger.name, at: r.location(node), r)
+                    table.triggers.append(trigger)
+                } else {
+                    r.report(.autoUpdatedAtType(table: tname, column: col, type: column.type.sql, at: r.location(node)))
+                }
+            } else if !columnNames.contains(col) {
+                r.report(.autoUpdatedAtMissing(table: tname, column: col, suggestion: Spelling.closest(to: col, among: allColumnNames), at: r.location(node)))
+            }
+        }
+        if let node = f["triggers"] {
+            for entry in r.namedEntries(node, "triggers") ?? [] {
+                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                      triggerNames.claim(entry.key, at: r.location(entry.keyNode), r),
+                      let trigger = resolveTrigger(entry, r, defaultSchema: d.defaultSchema) else { continue }
+                table.triggers.append(trigger)
+            }
+        }
+
+        // Partitioning.
+        resolvePartitioning(f, &table, d, r, checkColumns)
+
+        table.comment = f["comment"].flatMap { r.string($0, "comment") }
+        table.renamedFrom = f["renamed_from"].flatMap { r.name($0, "renamed_from") }
+        return table
+    }
+
+    mutating func resolveColumn(_ entry: Fields.Entry, table: inout Table, tableDecl d: Declaration,
+                                constraintNames: inout Namespace, columnPrimaryKeys: inout [(String, Node)],
+                                columnIndexes: inout [Index]) -> Column? {
+        let r = d.reader
+        let name = entry.key
+        let what = "column '\(name)'"
+        var typeNode: Node
+        var fields: Fields?
+        switch entry.value {
+        case .scalar:
+            typeNode = entry.value
+        case .mapping:
+            guard let f = r.fields(entry.value, what, allowed: Self.columnKeys) else { return nil }
+            guard let t = f["type"] else {
+                r.report(.missingKey("type", in: what, at: f.location))
+                return nil
+            }
+            fields = f
+            typeNode = t
+        default:
+            r.report(.wrongKind(what, expected: .stringOrMapping, found: r.describe(entry.value), at: r.location(entry.value)))
+            return nil
+        }
+        guard var written = r.string(typeNode, "the type of \(what)") else { return nil }
+        var nullable = false
+        if written.hasSuffix("?") {
+            nullable = true
+            written = String(written.dropLast())
+        }
+        guard let type = resolveType(written, typeNode, r, defaultSchema: d.defaultSchema) else { return nil }
+        var column = Column(name: name, type: type, nullable: nullable)
+        guard let f = fields else { return column }
+
+        if let n = f["nullable"], let b = r.bool(n, "nullable") { column.nullable = column.nullable || b }
+        if let n = f["comment"] { column.comment = r.string(n, "comment") }
+        if let n = f["renamed_from"] { column.renamedFrom = r.name(n, "renamed_from") }
+        if let n = f["generated"] { column.generated = r.string(n, "generated") }
+        if let n = f["identity"] {
+            column.identity = r.choice(n, "identity", [("always", .always), ("by_default", .byDefault), ("by default", .byDefault)])
+            if column.identity != nil {
+                let integers: [BuiltinType] = [.smallint, .integer, .bigint]
+                if !(type.builtin.map(integers.contains) ?? false) || type.isArray {
+                    r.report(.invalidValue("identity column '\(name)' must be smallint, integer or bigint, not \(type.sql)", at: r.location(n)))
+                }
+            }
+        }
+        let exclusive = ["default", "default_sql", "identity", "generated"].filter { f.has($0) }
+        if exclusive.count > 1 {
+            r.report(.conflictingKeys(exclusive[0], exclusive[1], in: what, at: r.location(f.keyNode(exclusive[1])!)))
+        }
+        if let n = f["default_sql"] { column.defaultSQL = r.string(n, "default_sql") }
+        if let n = f["default"], !f.has("default_sql") {
+            column.defaultSQL = literalDefault(n, column: column, r)
+        }
+        if let n = f["primary_key"], r.bool(n, "primary_key") == true {
+            columnPrimaryKeys.append((name, n))
+            if column.nullable {
+                r.report(.conflictingKeys("primary_key", "nullable", in: what, at: r.location(n)))
+            }
+        }
+        if let n = f["unique"], r.bool(n, "unique") == true {
+            let cname = Identifier.derived(d.name.name, name, label: "key")
+            if constraintNames.claim(cname, at: r.location(n), r) {
+                table.uniques.append(UniqueConstraint(name: cname, columns: [name]))
+            }
+        }
+        if let n = f["index"], r.bool(n, "index") == true {
+            columnIndexes.append(Index(name: Identifier.derived(d.name.name, name, label: "idx"), keys: [.column(name)]))
+        }
+        if let n = f["check"], let expr = r.string(n, "check") {
+            let cname = Identifier.derived(d.name.name, name, label: "check")
+            if constraintNames.claim(cname, at: r.location(n), r) {
+                table.checks.append(CheckConstraint(name: cname, expression: expr))
+            }
+        }
+        if let n = f["references"], let ref = r.string(n, "references"),
+           let target = parseReference(ref, r, n, defaultSchema: d.defaultSchema) {
+            let cname = Identifier.derived(d.name.name, name, label: "fkey")
+            if constraintNames.claim(cname, at: r.location(n), r) {
+                let fk = ForeignKey(name: cname, columns: [name], referencedTable: target.table, referencedColumns: target.columns,
+                                    onDelete: f["on_delete"].flatMap { referentialAction($0, r, "on_delete") } ?? .noAction,
+                                    onUpdate: f["on_update"].flatMap { referentialAction($0, r, "on_update") } ?? .noAction)
+                table.foreignKeys.append(fk)
+                pendingForeignKeys.append((d.name, fk, n, r, ref, d.defaultSchema, target.columns.isEmpty))
+            }
+        } else if f["references"] == nil {
+            for key in ["on_delete", "on_update"] where f.has(key) {
+                r.report(.invalidValue("'\(key)' applies only to a column with 'references'", at: r.location(f.keyNode(key)!)))
+            }
+        }
+        return column
+    }
+
+    /// `default:` as a quoted literal of the column's type.
+    func literalDefault(_ node: Node, column: Column, _ r: NodeReader) -> String? {
+        if r.isNull(node) { return nil }
+        switch node {
+        case .sequence(let seq) where column.type.isArray:
+            var items: [String] = []
+            for item in seq { if let s = r.scalar(item, "an array item") { items.append(s) } else { return nil } }
+            return Literals.arrayLiteral(items)
+        case .mapping, .sequence:
+            if let b = column.type.builtin, b == .json || b == .jsonb, !column.type.isArray {
+                return SQL.literal(JSONText.render(node))
+            }
+            r.report(.wrongKind("the default of column '\(column.name)'", expected: .scalar, found: r.describe(node), at: r.location(node)))
+            return nil
+        default:
+            guard let value = r.scalar(node, "default") else { return nil }
+            switch Literals.render(value, as: column.type, enumValues: enumValues(column.type)) {
+            case .success(let sql): return sql
+            case .failure(.looksLikeCall):
+                r.report(.defaultLooksLikeCall(value, column: column.name, type: column.type.sql, at: r.location(node)))
+            case .failure(.invalid(let why)):
+                r.report(.invalidDefault(value, column: column.name, type: column.type.sql, reason: why, at: r.location(node)))
+            }
+            return nil
+        }
+    }
+
+    func referentialAction(_ node: Node, _ r: NodeReader, _ what: String) -> ReferentialAction? {
+        r.choice(node, what, [("cascade", .cascade), ("restrict", .restrict), ("set null", .setNull), ("set_null", .setNull),
+                              ("set default", .setDefault), ("set_default", .setDefault), ("no action", .noAction), ("no_action", .noAction)])
+    }
+
+    /// `table.column`, `schema.table.column`, `table(col, ...)`, or `table` (its primary key).
+    func parseReference(_ text: String, _ r: NodeReader, _ node: Node, defaultSchema: String) -> (table: QualifiedName, columns: [String])? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let open = trimmed.firstIndex(of: "("), trimmed.hasSuffix(")") {
+            let tablePart = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            let cols = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !tablePart.isEmpty, !cols.isEmpty, !cols.contains(where: \.isEmpty) else {
+                r.report(.invalidValue("'\(text)' is not a reference; write table.column or table(column, ...)", at: r.location(node)))
+                return nil
+            }
+            return (QualifiedName(parsing: tablePart, defaultSchema: defaultSchema), cols)
+        }
+        let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !parts.contains(where: \.isEmpty) else {
+            r.report(.invalidValue("'\(text)' is not a reference; write table.column or table(column, ...)", at: r.location(node)))
+            return nil
+        }
+        switch parts.count {
+        case 1: return (QualifiedName(schema: defaultSchema, name: parts[0]), [])
+        case 2:
+            // `a.b` is table.column unless `a.b` names a table (schema.table).
+            let asTable = QualifiedName(schema: parts[0], name: parts[1])
+            if decls.tables.contains(where: { $0.name == asTable }) && !decls.tables.contains(where: { $0.name == QualifiedName(schema: defaultSchema, name: parts[0]) }) {
+                return (asTable, [])
+            }
+            return (QualifiedName(schema: defaultSchema, name: parts[0]), [parts[1]])
+        case 3: return (QualifiedName(schema: parts[0], name: parts[1]), [parts[2]])
+        default:
+            r.report(.invalidValue("'\(text)' is not a reference; write table.column or table(column, ...)", at: r.location(node)))
+            return nil
+        }
+    }
+
+    mutating func checkForeignKeys() {
+        for pending in pendingForeignKeys {
+            let r = pending.reader
+            guard let ti = tableIndex[pending.fk.referencedTable], let source = tableIndex[pending.table] else {
+                if tableIndex[pending.table] != nil {
+                    let candidates = schema.tables.map { $0.name.display(defaultSchema: pending.targetDefaultSchema) }
+                    let written = pending.fk.referencedTable.display(defaultSchema: pending.targetDefaultSchema)
+                    if !decls.tables.contains(where: { $0.name == pending.fk.referencedTable }) {
+                        r.report(.unknownTable(written, suggestion: Spelling.closest(to: written, among: candidates), at: r.location(pending.node)))
+                    }
+                }
+                continue
+            }
+            let target = schema.tables[ti]
+            let targetName = target.name.display(defaultSchema: pending.targetDefaultSchema)
+            var fk = pending.fk
+            if pending.implicitColumns {
+                guard let pk = target.primaryKey else {
+                    r.report(.foreignKeyMismatch("table '\(targetName)' has no primary key; name the referenced column(s)", at: r.location(pending.node)))
+                    continue
+                }
+                fk.referencedColumns = pk.columns
+            }
+            var ok = true
+            for c in fk.referencedColumns where target.column(named: c) == nil {
+                ok = false
+                r.report(.unknownColumn(c, table: targetName, suggestion: Spelling.closest(to: c, among: target.columns.map(\.name)), at: r.location(pending.node)))
+            }
+            guard ok else { continue }
+            if fk.referencedColumns.count != fk.columns.count {
+                r.report(.foreignKeyMismatch("foreign key '\(fk.name)' has \(fk.columns.count) column(s) but references \(fk.referencedColumns.count)", at: r.location(pending.node)))
+                continue
+            }
+            let keySets = ([target.primaryKey?.columns].compactMap { $0 } + target.uniques.map(\.columns)
+                + target.indexes.filter { $0.unique && $0.predicate == nil }.compactMap { idx -> [String]? in
+                    let cols = idx.keys.compactMap { if case .column(let c) = $0 { c } else { nil } }
+                    return cols.count == idx.keys.count ? cols : nil
+                }).map(Set.init)
+            if !keySets.contains(Set(fk.referencedColumns)) {
+                r.report(.foreignKeyMismatch("the referenced column(s) \(fk.referencedColumns.map { "'\($0)'" }.joined(separator: ", ")) of table '\(targetName)' are not its primary key or a unique constraint", at: r.location(pending.node)))
+                continue
+            }
+            let sourceTable = schema.tables[source]
+            for (a, b) in zip(fk.columns, fk.referencedColumns) {
+                if let ca = sourceTable.column(named: a), let cb = target.column(named: b), !Self.comparable(ca.type, cb.type) {
+                    r.report(.foreignKeyMismatch("column '\(a)' (\(ca.type.sql)) cannot reference '\(targetName).\(b)' (\(cb.type.sql))", at: r.location(pending.node)))
+                    ok = false
+                }
+            }
+            guard ok else { continue }
+            if let i = schema.tables[source].foreignKeys.firstIndex(where: { $0.name == fk.name }) {
+                schema.tables[source].foreignKeys[i] = fk
+            }
+        }
+    }
+
+    /// Whether PostgreSQL has an equality operator between the two types.
+    static func comparable(_ a: PostgresType, _ b: PostgresType) -> Bool {
+        if a.base == b.base && a.isArray == b.isArray { return true }
+        guard let x = a.builtin, let y = b.builtin, a.isArray == b.isArray else { return false }
+        let families: [Set<BuiltinType>] = [
+            [.smallint, .integer, .bigint, .numeric, .real, .doublePrecision],
+            [.text, .varchar, .character],
+            [.timestamp, .timestamptz, .date],
+        ]
+        return families.contains { $0.contains(x) && $0.contains(y) }
+    }
+
+    // MARK: Indexes, policies, grants, triggers
+
+    static let indexKeys = ["name", "columns", "expression", "using", "unique", "include", "where", "comment"]
+
+    func resolveIndex(_ item: Node, _ d: Declaration, _ r: NodeReader, _ checkColumns: ([String], Node) -> Bool) -> Index? {
+        guard let f = r.fields(item, "an index", allowed: Self.indexKeys) else { return nil }
+        var keys: [Index.Key] = []
+        var nameParts: [String] = []
+        if f.has("columns") && f.has("expression") {
+            r.report(.conflictingKeys("columns", "expression", in: "an index", at: f.location))
+            return nil
+        }
+        if let n = f["columns"] {
+            guard let cols = r.stringList(n, "columns", allowSingle: true), !cols.isEmpty, checkColumns(cols, n) else {
+                if case .sequence(let s) = n, s.isEmpty { r.report(.invalidValue("an index needs at least one column", at: r.location(n))) }
+                return nil
+            }
+            keys = cols.map(Index.Key.column)
+            nameParts = cols
+        } else if let n = f["expression"] {
+            guard let expr = r.string(n, "expression") else { return nil }
+            keys = [.expression(expr)]
+            nameParts = ["expr"]
+        } else {
+            r.report(.missingKey("columns", in: "an index", at: f.location))
+            return nil
+        }
+        var index = Index(name: "", keys: keys)
+        index.method = f["using"].flatMap { r.choice($0, "index method", Index.Method.allCases.map { ($0.rawValue, $0) }) } ?? .btree
+        index.unique = f["unique"].flatMap { r.bool($0, "unique") } ?? false
+        if index.unique && ![.btree].contains(index.method) {
+            r.report(.invalidValue("a unique index must use btree, not \(index.method.rawValue)", at: r.location(f["using"]!)))
+        }
+        if let n = f["include"], let cols = r.stringList(n, "include", allowSingle: true) {
+            if checkColumns(cols, n) { index.include = cols }
+        }
+        index.predicate = f["where"].flatMap { r.string($0, "where") }
+        index.comment = f["comment"].flatMap { r.string($0, "comment") }
+        if let n = f["name"] {
+            guard let name = r.name(n, "index name"), checkIdentifier(name, n, r) else { return nil }
+            index.name = name
+        } else {
+            index.name = Identifier.derived(d.name.name, nameParts.joined(separator: "_"), label: "idx")
+        }
+        return index
+    }
+
+    func resolvePolicy(_ entry: Fields.Entry, _ r: NodeReader) -> Policy? {
+        let what = "policy '\(entry.key)'"
+        guard let f = r.fields(entry.value, what, allowed: ["for", "to", "using", "with_check", "as"]) else { return nil }
+        var policy = Policy(name: entry.key)
+        if let n = f["for"] { policy.command = r.choice(n, "policy command", Policy.Command.allCases.map { ($0.rawValue, $0) }) ?? .all }
+        if let n = f["as"] { policy.permissive = r.choice(n, "policy kind", [("permissive", true), ("restrictive", false)]) ?? true }
+        if let n = f["to"], let roles = r.stringList(n, "to", allowSingle: true) {
+            policy.roles = checkRoles(roles.filter { $0.lowercased() != "public" }, n, r)
+        }
+        policy.using = f["using"].flatMap { r.string($0, "using") }
+        policy.withCheck = f["with_check"].flatMap { r.string($0, "with_check") }
+        if policy.using == nil && policy.withCheck == nil {
+            r.report(.missingKey("using", in: what, at: f.location))
+            return nil
+        }
+        if policy.command == .insert, policy.using != nil {
+            r.report(.invalidValue("an insert policy takes only with_check, not using", at: r.location(f.keyNode("using")!)))
+        }
+        if [.select, .delete].contains(policy.command), policy.withCheck != nil {
+            r.report(.invalidValue("a \(policy.command.rawValue) policy takes only using, not with_check", at: r.location(f.keyNode("with_check")!)))
+        }
+        return policy
+    }
+
+    func checkRoles(_ roles: [String], _ node: Node, _ r: NodeReader) -> [String] {
+        for role in roles where !roleSet.contains(role) {
+            r.report(.unknownRole(role, suggestion: Spelling.closest(to: role, among: roleSet), at: r.location(node)))
+        }
+        return roles
+    }
+
+    func resolveGrants(_ node: Node, _ r: NodeReader) -> [Grant] {
+        var grants: [Grant] = []
+        var seen = Namespace(kind: "grant for role")
+        for entry in r.namedEntries(node, "grants") ?? [] {
+            guard seen.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
+            if !roleSet.contains(entry.key) {
+                r.report(.unknownRole(entry.key, suggestion: Spelling.closest(to: entry.key, among: roleSet), at: r.location(entry.keyNode)))
+                continue
+            }
+            guard let words = r.stringList(entry.value, "the privileges of '\(entry.key)'", allowSingle: true) else { continue }
+            var privileges: [Privilege] = []
+            for word in words {
+                if word.lowercased() == "all" { privileges = Privilege.allCases; break }
+                if let p = Privilege(rawValue: word.lowercased()) {
+                    if !privileges.contains(p) { privileges.append(p) }
+                } else {
+                    r.report(.invalidValue(word, for: "privilege", allowed: Privilege.allCases.map(\.rawValue) + ["all"], at: r.location(entry.value)))
+                }
+            }
+            if !privileges.isEmpty { grants.append(Grant(role: entry.key, privileges: privileges.sorted())) }
+        }
+        return grants
+    }
+
+    func resolveTrigger(_ entry: Fields.Entry, _ r: NodeReader, defaultSchema: String) -> Trigger? {
+        let what = "trigger '\(entry.key)'"
+        guard let f = r.fields(entry.value, what, allowed: ["function", "timing", "events", "for_each", "when", "args"]) else { return nil }
+        guard let fnNode = f["function"] else { r.report(.missingKey("function", in: what, at: f.location)); return nil }
+        guard let fnName = r.name(fnNode, "function") else { return nil }
+        let fn = QualifiedName(parsing: fnName, defaultSchema: defaultSchema)
+        if fn.schema != "pg_catalog" {
+            guard let def = functionsByName[fn] else {
+                let names = functionsByName.keys.map { $0.display(defaultSchema: defaultSchema) }
+                r.report(.unknownFunction(fnName, suggestion: Spelling.closest(to: fnName, among: names), at: r.location(fnNode)))
+                return nil
+            }
+            if def.returns.lowercased() != "trigger" {
+                r.report(.invalidValue("function '\(fnName)' returns \(def.returns), but a trigger function must return trigger", at: r.location(fnNode)))
+            }
+        }
+        guard let timingNode = f["timing"] else { r.report(.missingKey("timing", in: what, at: f.location)); return nil }
+        guard let eventsNode = f["events"] else { r.report(.missingKey("events", in: what, at: f.location)); return nil }
+        guard let timing = r.choice(timingNode, "trigger timing", [("before", Trigger.Timing.before), ("after", .after), ("instead_of", .insteadOf), ("instead of", .insteadOf)]),
+              let words = r.stringList(eventsNode, "events", allowSingle: true) else { return nil }
+        var events: [Trigger.Event] = []
+        for w in words {
+            guard let e = Trigger.Event(rawValue: w.lowercased()) else {
+                r.report(.invalidValue(w, for: "trigger event", allowed: Trigger.Event.allCases.map(\.rawValue), at: r.location(eventsNode)))
+                return nil
+            }
+            if !events.contains(e) { events.append(e) }
+        }
+        if events.isEmpty { r.report(.invalidValue("a trigger needs at least one event", at: r.location(eventsNode))); return nil }
+        let row = f["for_each"].flatMap { r.choice($0, "for_each", [("row", true), ("statement", false)]) } ?? true
+        return Trigger(name: entry.key, timing: timing, events: events, forEachRow: row, function: fn,
+                       arguments: f["args"].flatMap { r.stringList($0, "args", allowSingle: true) } ?? [],
+                       when: f["when"].flatMap { r.string($0, "when") })
+    }
+
+    // MARK: Partitions
+
+    mutating func resolvePartitioning(_ f: Fields, _ table: inout Table, _ d: Declaration, _ r: NodeReader,
+                                      _ checkColumns: ([String], Node) -> Bool) {
+        let tname = d.name.display(defaultSchema: d.defaultSchema)
+        guard let byNode = f["partition_by"] else {
+            if let p = f["partitions"] {
+                r.report(.partitionMismatch("table '\(tname)' lists partitions but has no partition_by", at: r.location(p)))
+            }
+            return
+        }
+        guard let by = r.fields(byNode, "partition_by", allowed: ["range", "list", "hash", "partitions"]) else { return }
+        let strategies = Partitioning.Strategy.allCases.filter { by.has($0.rawValue) }
+        guard strategies.count == 1, let strategy = strategies.first, let colsNode = by[strategy.rawValue] else {
+            r.report(.partitionMismatch("partition_by needs exactly one of 'range', 'list' or 'hash'", at: by.location))
+            return
+        }
+        guard let cols = r.stringList(colsNode, strategy.rawValue, allowSingle: true), !cols.isEmpty, checkColumns(cols, colsNode) else { return }
+        if strategy == .list && cols.count != 1 {
+            r.report(.partitionMismatch("list partitioning takes exactly one column", at: r.location(colsNode)))
+            return
+        }
+        table.partitioning = Partitioning(strategy: strategy, columns: cols)
+
+        // Unique keys of a partitioned table must contain the partition key.
+        let keyed = ([table.primaryKey.map { ("the primary key", $0.columns) }].compactMap { $0 })
+            + table.uniques.map { ("unique constraint '\($0.name)'", $0.columns) }
+            + table.indexes.filter(\.unique).map { ("unique index '\($0.name)'", $0.keys.compactMap { if case .column(let c) = $0 { c } else { nil } }) }
+        for (label, columns) in keyed {
+            let missing = cols.filter { !columns.contains($0) }
+            if !missing.isEmpty {
+                r.report(.partitionKeyNotInUnique(table: tname, constraint: label, missing: missing, at: r.location(byNode)))
+            }
+        }
+
+        var partitionNames = Namespace(kind: "partition")
+        if let countNode = by["partitions"] {
+            guard strategy == .hash else {
+                r.report(.partitionMismatch("'partitions: N' creates hash partitions; it does not go with \(strategy.rawValue) partitioning", at: r.location(countNode)))
+                return
+            }
+            guard let count = r.integer(countNode, "partitions") else { return }
+            guard (1...1024).contains(count) else {
+                r.report(.partitionMismatch("hash partition count must be between 1 and 1024, not \(count)", at: r.location(countNode)))
+                return
+            }
+            if let listed = f["partitions"] {
+                r.report(.partitionMismatch("table '\(tname)' has both partition_by.partitions and a partitions list; use one", at: r.location(listed)))
+                return
+            }
+            for i in 0..<count {
+                let name = QualifiedName(schema: d.name.schema, name: Identifier.derived(d.name.name, nil, label: "p\(i)"))
+                if decls.relationNames.claim(name.description, display: name.name, at: r.location(countNode), r, kind: "relation") {
+                    table.partitions.append(Partition(name: name, bound: .hash(modulus: count, remainder: i)))
+                }
+            }
+            return
+        }
+        guard let listNode = f["partitions"] else { return }
+        let columnTypes = cols.compactMap { table.column(named: $0)?.type }
+        var hasDefault = false
+        for entry in r.namedEntries(listNode, "partitions") ?? [] {
+            let loc = r.location(entry.keyNode)
+            guard !entry.key.isEmpty else { r.report(.emptyName("partition", at: loc)); continue }
+            let name = QualifiedName(parsing: entry.key, defaultSchema: d.name.schema)
+            guard checkIdentifier(name.name, entry.keyNode, r), partitionNames.claim(name.description, at: loc, r),
+                  decls.relationNames.claim(name.description, display: entry.key, at: loc, r, kind: "relation") else { continue }
+            if case .scalar(let s) = entry.value, s.string.lowercased() == "default" {
+                if strategy == .hash {
+                    r.report(.partitionMismatch("a hash-partitioned table cannot have a default partition", at: r.location(entry.value)))
+                    continue
+                }
+                if hasDefault {
+                    r.report(.partitionMismatch("table '\(tname)' has more than one default partition", at: r.location(entry.value)))
+                    continue
+                }
+                hasDefault = true
+                table.partitions.append(Partition(name: name, bound: .default))
+                continue
+            }
+            guard let p = r.fields(entry.value, "partition '\(entry.key)'", allowed: ["from", "to", "in", "modulus", "remainder"]) else { continue }
+            let given = Set(p.entries.map(\.key))
+            switch strategy {
+            case .range:
+                guard given == ["from", "to"], let from = bounds(p["from"]!, columnTypes, r, range: true),
+                      let to = bounds(p["to"]!, columnTypes, r, range: true) else {
+                    if given != ["from", "to"] {
+                        r.report(.partitionMismatch("partition '\(entry.key)' of range-partitioned table '\(tname)' needs 'from' and 'to' (or the word default)", at: p.location))
+                    }
+                    continue
+                }
+                table.partitions.append(Partition(name: name, bound: .range(from: from, to: to)))
+            case .list:
+                guard given == ["in"], let values = r.sequence(p["in"]!, "in") else {
+                    if given != ["in"] {
+                        r.report(.partitionMismatch("partition '\(entry.key)' of list-partitioned table '\(tname)' needs 'in: [values]' (or the word default)", at: p.location))
+                    }
+                    continue
+                }
+                var rendered: [String] = []
+                for v in values {
+                    if let sql = bound(v, columnTypes[0], r, range: false) { rendered.append(sql) }
+                }
+                guard rendered.count == values.count, !values.isEmpty else {
+                    if values.isEmpty { r.report(.partitionMismatch("partition '\(entry.key)' lists no values", at: p.location)) }
+                    continue
+                }
+                table.partitions.append(Partition(name: name, bound: .list(rendered)))
+            case .hash:
+                guard given == ["modulus", "remainder"], let m = r.integer(p["modulus"]!, "modulus"), let rem = r.integer(p["remainder"]!, "remainder") else {
+                    if given != ["modulus", "remainder"] {
+                        r.report(.partitionMismatch("partition '\(entry.key)' of hash-partitioned table '\(tname)' needs 'modulus' and 'remainder'", at: p.location))
+                    }
+                    continue
+                }
+                guard m > 0, (0..<m).contains(rem) else {
+                    r.report(.partitionMismatch("hash partition remainder must be at least 0 and less than the modulus", at: p.location))
+                    continue
+                }
+                table.partitions.append(Partition(name: name, bound: .hash(modulus: m, remainder: rem)))
+            }
+        }
+    }
+
+    /// A range bound: one value per partition column.
+    func bounds(_ node: Node, _ types: [PostgresType], _ r: NodeReader, range: Bool) -> [String]? {
+        let items: [Node]
+        if case .sequence(let s) = node { items = Array(s) } else { items = [node] }
+        guard items.count == types.count else {
+            r.report(.partitionMismatch("the bound has \(items.count) value(s) but the table is partitioned by \(types.count) column(s)", at: r.location(node)))
+            return nil
+        }
+        var out: [String] = []
+        for (item, type) in zip(items, types) {
+            guard let sql = bound(item, type, r, range: range) else { return nil }
+            out.append(sql)
+        }
+        return out
+    }
+
+    func bound(_ node: Node, _ type: PostgresType, _ r: NodeReader, range: Bool) -> String? {
+        if r.isNull(node) {
+            if range { r.report(.partitionMismatch("a range bound cannot be null; use MINVALUE or MAXVALUE", at: r.location(node))); return nil }
+            return "NULL"
+        }
+        guard let value = r.scalar(node, "a partition bound") else { return nil }
+        if range, case .scalar(let s) = node, s.style == .plain, ["minvalue", "maxvalue"].contains(value.lowercased()) {
+            return value.uppercased()
+        }
+        switch Literals.render(value, as: type, enumValues: enumValues(type)) {
+        case .success(let sql): return sql
+        case .failure(.looksLikeCall):
+            r.report(.invalidLiteral(value, what: "partition bound", type: type.sql, reason: "a bound is a constant, not an expression", at: r.location(node)))
+        case .failure(.invalid(let why)):
+            r.report(.invalidLiteral(value, what: "partition bound", type: type.sql, reason: why, at: r.location(node)))
+        }
+        return nil
+    }
+
+    // MARK: Views
+
+    mutating func resolveView(_ d: Declaration) {
+        let r = d.reader
+        let what = "view '\(d.name.display(defaultSchema: d.defaultSchema))'"
+        guard let f = r.fields(d.node, what, allowed: ["sql", "materialized", "comment", "grants"]) else { return }
+        guard let sqlNode = f["sql"] else { r.report(.missingKey("sql", in: what, at: f.location)); return }
+        guard let sql = r.string(sqlNode, "sql") else { return }
+        if sql.trimmingTrailingNoise().isEmpty {
+            r.report(.invalidValue("\(what) has an empty query", at: r.location(sqlNode)))
+            return
+        }
+        schema.views.append(View(name: d.name, query: sql,
+                                 materialized: f["materialized"].flatMap { r.bool($0, "materialized") } ?? false,
+                                 comment: f["comment"].flatMap { r.string($0, "comment") },
+                                 grants: f["grants"].map { resolveGrants($0, r) } ?? []))
+    }
+}
+
+extension String {
+    func trimmingTrailingNoise() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace || last == ";" { s = s.dropLast() }
+        while let first = s.first, first.isWhitespace { s = s.dropFirst() }
+        return String(s)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import SchemacDiagnostics
+import Yams
+
+/// `schemac.yaml`: where definitions and output live, and what to generate.
+public struct ProjectConfig: Sendable, Equatable {
+    public var definitions = "definitions"
+    public var output = "generated"
+    public var targets: [String]?
+    public var swiftModule = "PlatformSchema"
+    public var migrations = "postgresql/migrations"
+
+    public init() {}
+
+    public static let fileName = "schemac.yaml"
+    static let keys = ["definitions", "output", "targets", "swift", "postgres"]
+    static let targetNames = ["postgres", "clickhouse", "redis", "swift"]
+
+    /// Reads `schemac.yaml` in `root` if there is one; defaults otherwise.
+    public static func load(root: URL, displayPrefix: String) -> (ProjectConfig, [Diagnostic]) {
+        let url = root.appendingPathComponent(fileName)
+        let display = displayPrefix.isEmpty ? fileName : displayPrefix + "/" + fileName
+        guard FileManager.default.fileExists(atPath: url.path) else { return (ProjectConfig(), []) }
+        guard let data = try? Data(contentsOf: url), let text = String(data: data, encoding: .utf8) else {
+            return (ProjectConfig(), [.fileUnreadable("not readable as UTF-8 text", at: .file(display))])
+        }
+        return parse(text, displayPath: display)
+    }
+
+    public static func parse(_ text: String, displayPath: String) -> (ProjectConfig, [Diagnostic]) {
+        var config = ProjectConfig()
+        let reader = NodeReader(file: displayPath)
+        guard let root = DefinitionsLoader.parse(DefinitionSource(displayPath: displayPath, text: text), reader) else {
+            return (config, reader.diagnostics)
+        }
+        guard let f = reader.fields(root, "schemac.yaml", allowed: keys) else { return (config, reader.diagnostics) }
+        if let n = f["definitions"], let s = reader.name(n, "definitions") { config.definitions = s }
+        if let n = f["output"], let s = reader.name(n, "output") { config.output = s }
+        if let n = f["targets"], let list = reader.stringList(n, "targets") {
+            for t in list where !targetNames.contains(t) {
+                reader.report(.invalidValue(t, for: "target", allowed: targetNames, at: reader.location(n)))
+            }
+            config.targets = list
+        }
+        if let n = f["swift"], let s = reader.fields(n, "swift", allowed: ["module"]), let m = s["module"] {
+            if let name = reader.name(m, "swift.module") { config.swiftModule = name }
+        }
+        if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations"]), let m = p["migrations"] {
+            if let dir = reader.name(m, "postgres.migrations") { config.migrations = dir }
+        }
+        return (config, reader.diagnostics)
+    }
+}

@@ -1,0 +1,352 @@
+/// Everything schemac manages in one PostgreSQL database, resolved: no YAML, no
+/// shorthand, every name explicit. The definitions resolve to one of these and
+/// (later) introspection of a live database reads into one, so the diff compares
+/// like with like.
+public struct PostgresSchema: Hashable, Sendable {
+    /// Schemas the objects live in, besides the ones every database has.
+    public var schemas: [String] = []
+    public var extensions: [String] = []
+    public var roles: [String] = []
+    public var enums: [EnumType] = []
+    public var functions: [Function] = []
+    public var tables: [Table] = []
+    public var views: [View] = []
+
+    public init() {}
+
+    /// A new database: only `public` and what PostgreSQL makes by itself.
+    public static let empty = PostgresSchema()
+
+    /// Schemas a fresh database already has, never created or dropped.
+    public static let builtinSchemas: Set<String> = ["public", "pg_catalog", "information_schema"]
+}
+
+public struct EnumType: Hashable, Sendable {
+    public var name: QualifiedName
+    public var values: [String]
+    public var comment: String?
+
+    public init(name: QualifiedName, values: [String], comment: String? = nil) {
+        self.name = name
+        self.values = values
+        self.comment = comment
+    }
+}
+
+public struct Function: Hashable, Sendable {
+    public enum Volatility: String, Hashable, Sendable { case volatile, stable, immutable }
+
+    public var name: QualifiedName
+    /// The argument list as SQL, e.g. `org uuid, amount numeric`.
+    public var arguments: String
+    public var returns: String
+    public var language: String
+    public var body: String
+    public var volatility: Volatility?
+    public var securityDefiner: Bool
+    public var comment: String?
+
+    public init(name: QualifiedName, arguments: String = "", returns: String, language: String, body: String,
+                volatility: Volatility? = nil, securityDefiner: Bool = false, comment: String? = nil) {
+        self.name = name
+        self.arguments = arguments
+        self.returns = returns
+        self.language = language
+        self.body = body
+        self.volatility = volatility
+        self.securityDefiner = securityDefiner
+        self.comment = comment
+    }
+}
+
+public struct Column: Hashable, Sendable {
+    public enum Identity: String, Hashable, Sendable {
+        case always
+        case byDefault = "by default"
+    }
+
+    public var name: String
+    public var type: PostgresType
+    public var nullable: Bool
+    /// SQL text of the default: a quoted literal or a `default_sql` expression.
+    public var defaultSQL: String?
+    public var identity: Identity?
+    /// Expression of a stored generated column.
+    public var generated: String?
+    public var comment: String?
+    public var renamedFrom: String?
+
+    public init(name: String, type: PostgresType, nullable: Bool = false, defaultSQL: String? = nil,
+                identity: Identity? = nil, generated: String? = nil, comment: String? = nil, renamedFrom: String? = nil) {
+        self.name = name
+        self.type = type
+        self.nullable = nullable
+        self.defaultSQL = defaultSQL
+        self.identity = identity
+        self.generated = generated
+        self.comment = comment
+        self.renamedFrom = renamedFrom
+    }
+}
+
+public struct PrimaryKey: Hashable, Sendable {
+    public var name: String
+    public var columns: [String]
+
+    public init(name: String, columns: [String]) {
+        self.name = name
+        self.columns = columns
+    }
+}
+
+public struct UniqueConstraint: Hashable, Sendable {
+    public var name: String
+    public var columns: [String]
+    public var nullsNotDistinct: Bool
+
+    public init(name: String, columns: [String], nullsNotDistinct: Bool = false) {
+        self.name = name
+        self.columns = columns
+        self.nullsNotDistinct = nullsNotDistinct
+    }
+}
+
+public struct CheckConstraint: Hashable, Sendable {
+    public var name: String
+    public var expression: String
+
+    public init(name: String, expression: String) {
+        self.name = name
+        self.expression = expression
+    }
+}
+
+public enum ReferentialAction: String, Hashable, Sendable, CaseIterable {
+    case noAction = "no action"
+    case restrict
+    case cascade
+    case setNull = "set null"
+    case setDefault = "set default"
+
+    public var sql: String { rawValue.uppercased() }
+}
+
+public struct ForeignKey: Hashable, Sendable {
+    public var name: String
+    public var columns: [String]
+    public var referencedTable: QualifiedName
+    public var referencedColumns: [String]
+    public var onDelete: ReferentialAction
+    public var onUpdate: ReferentialAction
+    public var deferrable: Bool
+
+    public init(name: String, columns: [String], referencedTable: QualifiedName, referencedColumns: [String],
+                onDelete: ReferentialAction = .noAction, onUpdate: ReferentialAction = .noAction, deferrable: Bool = false) {
+        self.name = name
+        self.columns = columns
+        self.referencedTable = referencedTable
+        self.referencedColumns = referencedColumns
+        self.onDelete = onDelete
+        self.onUpdate = onUpdate
+        self.deferrable = deferrable
+    }
+}
+
+public struct Index: Hashable, Sendable {
+    public enum Method: String, Hashable, Sendable, CaseIterable { case btree, hash, gist, gin, brin, spgist }
+
+    public enum Key: Hashable, Sendable {
+        case column(String)
+        case expression(String)
+    }
+
+    public var name: String
+    public var keys: [Key]
+    public var unique: Bool
+    public var method: Method
+    public var include: [String]
+    public var predicate: String?
+    public var comment: String?
+
+    public init(name: String, keys: [Key], unique: Bool = false, method: Method = .btree,
+                include: [String] = [], predicate: String? = nil, comment: String? = nil) {
+        self.name = name
+        self.keys = keys
+        self.unique = unique
+        self.method = method
+        self.include = include
+        self.predicate = predicate
+        self.comment = comment
+    }
+}
+
+public struct Policy: Hashable, Sendable {
+    public enum Command: String, Hashable, Sendable, CaseIterable { case all, select, insert, update, delete }
+
+    public var name: String
+    public var command: Command
+    public var permissive: Bool
+    /// Empty means PUBLIC.
+    public var roles: [String]
+    public var using: String?
+    public var withCheck: String?
+
+    public init(name: String, command: Command = .all, permissive: Bool = true, roles: [String] = [],
+                using: String? = nil, withCheck: String? = nil) {
+        self.name = name
+        self.command = command
+        self.permissive = permissive
+        self.roles = roles
+        self.using = using
+        self.withCheck = withCheck
+    }
+}
+
+public enum Privilege: String, Hashable, Sendable, CaseIterable, Comparable {
+    case select, insert, update, delete, truncate, references, trigger
+
+    private var rank: Int { Privilege.allCases.firstIndex(of: self)! }
+    public static func < (a: Privilege, b: Privilege) -> Bool { a.rank < b.rank }
+}
+
+public struct Grant: Hashable, Sendable {
+    public var role: String
+    public var privileges: [Privilege]
+
+    public init(role: String, privileges: [Privilege]) {
+        self.role = role
+        self.privileges = privileges
+    }
+}
+
+public struct Trigger: Hashable, Sendable {
+    public enum Timing: String, Hashable, Sendable, CaseIterable {
+        case before, after
+        case insteadOf = "instead of"
+    }
+
+    public enum Event: String, Hashable, Sendable, CaseIterable { case insert, update, delete, truncate }
+
+    public var name: String
+    public var timing: Timing
+    public var events: [Event]
+    public var forEachRow: Bool
+    public var function: QualifiedName
+    public var arguments: [String]
+    public var when: String?
+
+    public init(name: String, timing: Timing, events: [Event], forEachRow: Bool = true, function: QualifiedName,
+                arguments: [String] = [], when: String? = nil) {
+        self.name = name
+        self.timing = timing
+        self.events = events
+        self.forEachRow = forEachRow
+        self.function = function
+        self.arguments = arguments
+        self.when = when
+    }
+}
+
+public struct Partitioning: Hashable, Sendable {
+    public enum Strategy: String, Hashable, Sendable, CaseIterable { case range, list, hash }
+
+    public var strategy: Strategy
+    public var columns: [String]
+
+    public init(strategy: Strategy, columns: [String]) {
+        self.strategy = strategy
+        self.columns = columns
+    }
+}
+
+public struct Partition: Hashable, Sendable {
+    public enum Bound: Hashable, Sendable {
+        /// SQL texts of each bound value (quoted literals, MINVALUE, MAXVALUE).
+        case range(from: [String], to: [String])
+        case list([String])
+        case hash(modulus: Int, remainder: Int)
+        case `default`
+    }
+
+    public var name: QualifiedName
+    public var bound: Bound
+
+    public init(name: QualifiedName, bound: Bound) {
+        self.name = name
+        self.bound = bound
+    }
+}
+
+public struct Table: Hashable, Sendable {
+    public var name: QualifiedName
+    public var columns: [Column]
+    public var primaryKey: PrimaryKey?
+    public var uniques: [UniqueConstraint]
+    public var checks: [CheckConstraint]
+    public var foreignKeys: [ForeignKey]
+    public var indexes: [Index]
+    public var rowLevelSecurity: Bool
+    public var forceRowLevelSecurity: Bool
+    public var policies: [Policy]
+    public var grants: [Grant]
+    public var triggers: [Trigger]
+    public var comment: String?
+    public var partitioning: Partitioning?
+    public var partitions: [Partition]
+    public var renamedFrom: String?
+
+    public init(name: QualifiedName, columns: [Column] = [], primaryKey: PrimaryKey? = nil,
+                uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [], foreignKeys: [ForeignKey] = [],
+                indexes: [Index] = [], rowLevelSecurity: Bool = false, forceRowLevelSecurity: Bool = false,
+                policies: [Policy] = [], grants: [Grant] = [], triggers: [Trigger] = [], comment: String? = nil,
+                partitioning: Partitioning? = nil, partitions: [Partition] = [], renamedFrom: String? = nil) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.uniques = uniques
+        self.checks = checks
+        self.foreignKeys = foreignKeys
+        self.indexes = indexes
+        self.rowLevelSecurity = rowLevelSecurity
+        self.forceRowLevelSecurity = forceRowLevelSecurity
+        self.policies = policies
+        self.grants = grants
+        self.triggers = triggers
+        self.comment = comment
+        self.partitioning = partitioning
+        self.partitions = partitions
+        self.renamedFrom = renamedFrom
+    }
+
+    public func column(named name: String) -> Column? {
+        columns.first { $0.name == name }
+    }
+}
+
+public struct View: Hashable, Sendable {
+    public var name: QualifiedName
+    public var query: String
+    public var materialized: Bool
+    public var comment: String?
+    public var grants: [Grant]
+
+    public init(name: QualifiedName, query: String, materialized: Bool = false, comment: String? = nil, grants: [Grant] = []) {
+        self.name = name
+        self.query = query
+        self.materialized = materialized
+        self.comment = comment
+        self.grants = grants
+    }
+}
+
+/// The resolved definitions of a project: what every generator reads.
+public struct DefinitionSet: Sendable {
+    /// Paths of the files the definitions came from, as shown in headers.
+    public var sourceFiles: [String]
+    public var postgres: PostgresSchema?
+
+    public init(sourceFiles: [String], postgres: PostgresSchema?) {
+        self.sourceFiles = sourceFiles
+        self.postgres = postgres
+    }
+}

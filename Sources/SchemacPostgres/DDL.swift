@@ -1,0 +1,189 @@
+import SchemacModel
+
+/// SQL text of single statements. Everything variable is quoted through `SQL`;
+/// only fields that are SQL on purpose (defaults, checks, predicates, bodies) are
+/// copied as written.
+enum DDL {
+    static func createSchema(_ name: String) -> String {
+        "CREATE SCHEMA \(SQL.identifier(name));"
+    }
+
+    static func createExtension(_ name: String) -> String {
+        "CREATE EXTENSION IF NOT EXISTS \(SQL.identifier(name));"
+    }
+
+    /// Roles belong to the cluster, not the database: create only when missing.
+    static func createRole(_ name: String) -> String {
+        let body = """
+            BEGIN
+                IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(SQL.literal(name))) THEN
+                    CREATE ROLE \(SQL.identifier(name)) NOLOGIN;
+                END IF;
+            END
+            """
+        return "DO \(SQL.dollarQuoted("\n" + body + "\n", preferredTag: "role"));"
+    }
+
+    static func createEnum(_ e: EnumType) -> String {
+        "CREATE TYPE \(SQL.qualified(e.name)) AS ENUM (\(e.values.map(SQL.literal).joined(separator: ", ")));"
+    }
+
+    static func createFunction(_ f: Function) -> String {
+        var lines = ["CREATE FUNCTION \(SQL.qualified(f.name))(\(f.arguments)) RETURNS \(f.returns)"]
+        var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]
+        if let v = f.volatility, v != .volatile { attributes.append(v.rawValue.uppercased()) }
+        if f.securityDefiner { attributes.append("SECURITY DEFINER") }
+        lines.append("    " + attributes.joined(separator: " "))
+        var body = f.body
+        if !body.hasPrefix("\n") { body = "\n" + body }
+        if !body.hasSuffix("\n") { body += "\n" }
+        lines.append("    AS \(SQL.dollarQuoted(body));")
+        return lines.joined(separator: "\n")
+    }
+
+    static func functionSignature(_ f: Function) -> String {
+        "\(SQL.qualified(f.name))(\(f.arguments))"
+    }
+
+    static func columnDefinition(_ c: Column) -> String {
+        var parts = [SQL.identifier(c.name), c.type.sql]
+        if let generated = c.generated {
+            parts.append("GENERATED ALWAYS AS (\(generated)) STORED")
+        }
+        if let identity = c.identity {
+            parts.append("GENERATED \(identity.rawValue.uppercased()) AS IDENTITY")
+        }
+        if !c.nullable { parts.append("NOT NULL") }
+        if let d = c.defaultSQL { parts.append("DEFAULT \(d)") }
+        return parts.joined(separator: " ")
+    }
+
+    static func primaryKey(_ pk: PrimaryKey) -> String {
+        "CONSTRAINT \(SQL.identifier(pk.name)) PRIMARY KEY (\(SQL.identifierList(pk.columns)))"
+    }
+
+    static func unique(_ u: UniqueConstraint) -> String {
+        let nulls = u.nullsNotDistinct ? " NULLS NOT DISTINCT" : ""
+        return "CONSTRAINT \(SQL.identifier(u.name)) UNIQUE\(nulls) (\(SQL.identifierList(u.columns)))"
+    }
+
+    static func check(_ c: CheckConstraint) -> String {
+        "CONSTRAINT \(SQL.identifier(c.name)) CHECK (\(c.expression))"
+    }
+
+    static func foreignKey(_ fk: ForeignKey) -> String {
+        var text = "CONSTRAINT \(SQL.identifier(fk.name)) FOREIGN KEY (\(SQL.identifierList(fk.columns)))"
+        text += " REFERENCES \(SQL.qualified(fk.referencedTable)) (\(SQL.identifierList(fk.referencedColumns)))"
+        if fk.onUpdate != .noAction { text += " ON UPDATE \(fk.onUpdate.sql)" }
+        if fk.onDelete != .noAction { text += " ON DELETE \(fk.onDelete.sql)" }
+        if fk.deferrable { text += " DEFERRABLE INITIALLY DEFERRED" }
+        return text
+    }
+
+    static func createTable(_ t: Table, inlineForeignKeys: [ForeignKey]) -> String {
+        var items = t.columns.map(columnDefinition)
+        if let pk = t.primaryKey { items.append(primaryKey(pk)) }
+        items += t.uniques.map(unique)
+        items += t.checks.map(check)
+        items += inlineForeignKeys.map(foreignKey)
+        var text = "CREATE TABLE \(SQL.qualified(t.name)) (\n"
+        text += items.map { "    " + $0 }.joined(separator: ",\n")
+        text += "\n)"
+        if let p = t.partitioning {
+            text += " PARTITION BY \(p.strategy.rawValue.uppercased()) (\(SQL.identifierList(p.columns)))"
+        }
+        return text + ";"
+    }
+
+    static func addForeignKey(_ table: QualifiedName, _ fk: ForeignKey) -> String {
+        "ALTER TABLE \(SQL.qualified(table)) ADD \(foreignKey(fk));"
+    }
+
+    static func createPartition(_ p: Partition, of parent: QualifiedName) -> String {
+        let bound: String
+        switch p.bound {
+        case .range(let from, let to):
+            bound = "FOR VALUES FROM (\(from.joined(separator: ", "))) TO (\(to.joined(separator: ", ")))"
+        case .list(let values):
+            bound = "FOR VALUES IN (\(values.joined(separator: ", ")))"
+        case .hash(let modulus, let remainder):
+            bound = "FOR VALUES WITH (MODULUS \(modulus), REMAINDER \(remainder))"
+        case .default:
+            bound = "DEFAULT"
+        }
+        return "CREATE TABLE \(SQL.qualified(p.name)) PARTITION OF \(SQL.qualified(parent)) \(bound);"
+    }
+
+    static func createIndex(_ i: Index, on table: QualifiedName) -> String {
+        var text = "CREATE \(i.unique ? "UNIQUE " : "")INDEX \(SQL.identifier(i.name)) ON \(SQL.qualified(table))"
+        if i.method != .btree { text += " USING \(i.method.rawValue)" }
+        let keys = i.keys.map { key -> String in
+            switch key {
+            case .column(let c): SQL.identifier(c)
+            case .expression(let e): "(\(e))"
+            }
+        }
+        text += " (\(keys.joined(separator: ", ")))"
+        if !i.include.isEmpty { text += " INCLUDE (\(SQL.identifierList(i.include)))" }
+        if let w = i.predicate { text += " WHERE (\(w))" }
+        return text + ";"
+    }
+
+    static func createTrigger(_ t: Trigger, on table: QualifiedName) -> String {
+        let events = t.events.map { $0.rawValue.uppercased() }.joined(separator: " OR ")
+        var text = "CREATE TRIGGER \(SQL.identifier(t.name)) \(t.timing.rawValue.uppercased()) \(events)"
+        text += " ON \(SQL.qualified(table)) FOR EACH \(t.forEachRow ? "ROW" : "STATEMENT")"
+        if let w = t.when { text += " WHEN (\(w))" }
+        text += " EXECUTE FUNCTION \(SQL.qualified(t.function))(\(t.arguments.map(SQL.literal).joined(separator: ", ")));"
+        return text
+    }
+
+    static func enableRowLevelSecurity(_ table: QualifiedName) -> String {
+        "ALTER TABLE \(SQL.qualified(table)) ENABLE ROW LEVEL SECURITY;"
+    }
+
+    static func forceRowLevelSecurity(_ table: QualifiedName) -> String {
+        "ALTER TABLE \(SQL.qualified(table)) FORCE ROW LEVEL SECURITY;"
+    }
+
+    static func createPolicy(_ p: Policy, on table: QualifiedName) -> String {
+        var text = "CREATE POLICY \(SQL.identifier(p.name)) ON \(SQL.qualified(table))"
+        if !p.permissive { text += " AS RESTRICTIVE" }
+        if p.command != .all { text += " FOR \(p.command.rawValue.uppercased())" }
+        if !p.roles.isEmpty { text += " TO \(SQL.identifierList(p.roles))" }
+        if let u = p.using { text += "\n    USING (\(u))" }
+        if let c = p.withCheck { text += "\n    WITH CHECK (\(c))" }
+        return text + ";"
+    }
+
+    static func grant(_ g: Grant, on object: QualifiedName) -> String {
+        let privileges = g.privileges.sorted().map { $0.rawValue.uppercased() }.joined(separator: ", ")
+        return "GRANT \(privileges) ON TABLE \(SQL.qualified(object)) TO \(SQL.identifier(g.role));"
+    }
+
+    static func grantSchemaUsage(_ schema: String, to role: String) -> String {
+        "GRANT USAGE ON SCHEMA \(SQL.identifier(schema)) TO \(SQL.identifier(role));"
+    }
+
+    static func createView(_ v: View) -> String {
+        var query = v.query.trimmingTrailingSQLNoise()
+        if !query.hasPrefix("\n") { query = "\n" + query }
+        // A trailing line comment would swallow the semicolon.
+        if let lastLine = query.split(separator: "\n").last, lastLine.contains("--") { query += "\n" }
+        let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
+        return "CREATE \(kind) \(SQL.qualified(v.name)) AS\(query);"
+    }
+
+    static func comment(on object: String, _ text: String?) -> String {
+        "COMMENT ON \(object) IS \(text.map(SQL.literal) ?? "NULL");"
+    }
+}
+
+extension String {
+    /// A query as written, without the whitespace and semicolons that end it.
+    func trimmingTrailingSQLNoise() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace || last == ";" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,197 @@
+import SchemacModel
+
+/// Orders changes into statements that PostgreSQL accepts in sequence: schemas,
+/// extensions and roles first, then types and functions, tables in foreign-key
+/// order (a key to a table not yet created waits for an ALTER after all tables),
+/// then policies, views and their grants.
+public enum PostgresPlanner {
+    public static func plan(_ changes: [SchemaChange]) -> MigrationPlan {
+        var schemas: [String] = [], extensions: [String] = [], roles: [String] = []
+        var enums: [EnumType] = [], functions: [Function] = [], tables: [Table] = [], views: [View] = []
+        for change in changes {
+            switch change {
+            case .createSchema(let s): schemas.append(s)
+            case .createExtension(let e): extensions.append(e)
+            case .createRole(let r): roles.append(r)
+            case .createEnum(let e): enums.append(e)
+            case .createFunction(let f): functions.append(f)
+            case .createTable(let t): tables.append(t)
+            case .createView(let v): views.append(v)
+            }
+        }
+
+        var plan = MigrationPlan()
+        plan.append("Schemas", schemas.map { PlannedStatement(kind: .createSchema, target: $0, sql: DDL.createSchema($0)) })
+        plan.append("Extensions", extensions.map { PlannedStatement(kind: .createExtension, target: $0, sql: DDL.createExtension($0)) })
+        plan.append("Roles", roles.map { PlannedStatement(kind: .createRole, target: $0, sql: DDL.createRole($0)) })
+        plan.append("Enums", enums.flatMap(enumStatements))
+        plan.append("Functions", functions.flatMap(functionStatements))
+
+        let ordered = foreignKeyOrder(tables)
+        var created = Set<QualifiedName>()
+        var deferred: [(QualifiedName, ForeignKey)] = []
+        for table in ordered {
+            created.insert(table.name)
+            var inline: [ForeignKey] = []
+            for fk in table.foreignKeys {
+                if created.contains(fk.referencedTable) || !tables.contains(where: { $0.name == fk.referencedTable }) {
+                    inline.append(fk)
+                } else {
+                    deferred.append((table.name, fk))
+                }
+            }
+            plan.append("Table \(table.name.description)", tableStatements(table, inlineForeignKeys: inline))
+        }
+        plan.append("Foreign keys between tables created above", deferred.map { table, fk in
+            PlannedStatement(kind: .addForeignKey, target: "\(table).\(fk.name)", sql: DDL.addForeignKey(table, fk))
+        })
+        plan.append("Row level security policies", ordered.flatMap { table in
+            table.policies.map {
+                PlannedStatement(kind: .createPolicy, target: "\(table.name).\($0.name)", sql: DDL.createPolicy($0, on: table.name))
+            }
+        })
+        for view in viewOrder(views) {
+            plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
+        }
+        return plan
+    }
+
+    static func enumStatements(_ e: EnumType) -> [PlannedStatement] {
+        var out = [PlannedStatement(kind: .createEnum, target: e.name.description, sql: DDL.createEnum(e))]
+        if let c = e.comment {
+            out.append(PlannedStatement(kind: .comment, target: e.name.description,
+                                        sql: DDL.comment(on: "TYPE \(SQL.qualified(e.name))", c)))
+        }
+        return out
+    }
+
+    static func functionStatements(_ f: Function) -> [PlannedStatement] {
+        var out = [PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f))]
+        if let c = f.comment {
+            out.append(PlannedStatement(kind: .comment, target: f.name.description,
+                                        sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
+        }
+        return out
+    }
+
+    static func tableStatements(_ t: Table, inlineForeignKeys: [ForeignKey]) -> [PlannedStatement] {
+        let target = t.name.description
+        var out = [PlannedStatement(kind: .createTable, target: target, sql: DDL.createTable(t, inlineForeignKeys: inlineForeignKeys))]
+        if let c = t.comment {
+            out.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: "TABLE \(SQL.qualified(t.name))", c)))
+        }
+        for column in t.columns {
+            if let c = column.comment {
+                out.append(PlannedStatement(kind: .comment, target: "\(target).\(column.name)",
+                                            sql: DDL.comment(on: "COLUMN \(SQL.qualified(t.name)).\(SQL.identifier(column.name))", c)))
+            }
+        }
+        for p in t.partitions {
+            out.append(PlannedStatement(kind: .createPartition, target: p.name.description, sql: DDL.createPartition(p, of: t.name)))
+        }
+        for i in t.indexes {
+            out.append(PlannedStatement(kind: .createIndex, target: "\(t.name.schema).\(i.name)", sql: DDL.createIndex(i, on: t.name)))
+            if let c = i.comment {
+                let name = QualifiedName(schema: t.name.schema, name: i.name)
+                out.append(PlannedStatement(kind: .comment, target: name.description, sql: DDL.comment(on: "INDEX \(SQL.qualified(name))", c)))
+            }
+        }
+        for trigger in t.triggers {
+            out.append(PlannedStatement(kind: .createTrigger, target: "\(target).\(trigger.name)", sql: DDL.createTrigger(trigger, on: t.name)))
+        }
+        if t.rowLevelSecurity {
+            out.append(PlannedStatement(kind: .enableRowLevelSecurity, target: target, sql: DDL.enableRowLevelSecurity(t.name)))
+        }
+        if t.forceRowLevelSecurity {
+            out.append(PlannedStatement(kind: .enableRowLevelSecurity, target: target, sql: DDL.forceRowLevelSecurity(t.name)))
+        }
+        out += grantStatements(t.grants, on: t.name)
+        return out
+    }
+
+    static func viewStatements(_ v: View) -> [PlannedStatement] {
+        let target = v.name.description
+        var out = [PlannedStatement(kind: .createView, target: target, sql: DDL.createView(v))]
+        if let c = v.comment {
+            let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
+            out.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: "\(kind) \(SQL.qualified(v.name))", c)))
+        }
+        out += grantStatements(v.grants, on: v.name)
+        return out
+    }
+
+    static func grantStatements(_ grants: [Grant], on object: QualifiedName) -> [PlannedStatement] {
+        var out: [PlannedStatement] = []
+        for g in grants {
+            // Privileges on a table are useless without USAGE on a schema of its own.
+            if !PostgresSchema.builtinSchemas.contains(object.schema) {
+                out.append(PlannedStatement(kind: .grant, target: object.schema, sql: DDL.grantSchemaUsage(object.schema, to: g.role)))
+            }
+            out.append(PlannedStatement(kind: .grant, target: object.description, sql: DDL.grant(g, on: object)))
+        }
+        return out
+    }
+
+    /// Tables in declaration order, except that a table comes after the tables its
+    /// foreign keys reference. Cycles are broken in declaration order; their keys
+    /// are the ones deferred to ALTER TABLE.
+    static func foreignKeyOrder(_ tables: [Table]) -> [Table] {
+        let names = Set(tables.map(\.name))
+        var placed = Set<QualifiedName>()
+        var remaining = tables
+        var result: [Table] = []
+        while !remaining.isEmpty {
+            let ready = remaining.firstIndex { t in
+                t.foreignKeys.allSatisfy { fk in
+                    fk.referencedTable == t.name || placed.contains(fk.referencedTable) || !names.contains(fk.referencedTable)
+                }
+            } ?? 0
+            let table = remaining.remove(at: ready)
+            placed.insert(table.name)
+            result.append(table)
+        }
+        return result
+    }
+
+    /// Views after the views their queries mention, otherwise in declaration order.
+    static func viewOrder(_ views: [View]) -> [View] {
+        var placed = Set<QualifiedName>()
+        var remaining = views
+        var result: [View] = []
+        func mentions(_ v: View, _ other: View) -> Bool {
+            v.name != other.name && SQLText.mentions(v.query, identifier: other.name.name)
+        }
+        while !remaining.isEmpty {
+            let ready = remaining.firstIndex { v in
+                views.allSatisfy { other in placed.contains(other.name) || !mentions(v, other) }
+            } ?? 0
+            let view = remaining.remove(at: ready)
+            placed.insert(view.name)
+            result.append(view)
+        }
+        return result
+    }
+}
+
+enum SQLText {
+    /// Whether `sql` mentions `identifier` as a whole word (quoted or not).
+    static func mentions(_ sql: String, identifier: String) -> Bool {
+        if sql.contains(SQL.identifier(identifier)) { return true }
+        let text = Array(sql.lowercased().unicodeScalars)
+        let word = Array(identifier.lowercased().unicodeScalars)
+        guard !word.isEmpty, text.count >= word.count else { return false }
+        func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+            s == "_" || s == "$" || s.properties.isAlphabetic || ("0"..."9").contains(s)
+        }
+        var i = 0
+        while i + word.count <= text.count {
+            if text[i..<(i + word.count)].elementsEqual(word) {
+                let before = i == 0 || !isWordScalar(text[i - 1])
+                let after = i + word.count == text.count || !isWordScalar(text[i + word.count])
+                if before && after { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
