@@ -550,7 +550,7 @@ struct PostgresResolver {
             }
             let keySets = ([target.primaryKey?.columns].compactMap { $0 } + target.uniques.map(\.columns)
                 + target.indexes.filter { $0.unique && $0.predicate == nil }.compactMap { idx -> [String]? in
-                    let cols = idx.keys.compactMap { if case .column(let c) = $0 { c } else { nil } }
+                    let cols = idx.keys.compactMap(\.column)
                     return cols.count == idx.keys.count ? cols : nil
                 }).map(Set.init)
             if !keySets.contains(Set(fk.referencedColumns)) {
@@ -585,7 +585,24 @@ struct PostgresResolver {
 
     // MARK: Indexes, policies, grants, triggers
 
-    static let indexKeys = ["name", "columns", "expression", "using", "unique", "include", "where", "comment"]
+    static let indexKeys = ["name", "columns", "expression", "opclass", "using", "unique", "include", "where", "comment"]
+    static let indexKeyKeys = ["column", "opclass", "order", "nulls"]
+
+    /// An item of `columns:`: a column name, or `{column, opclass, order, nulls}`.
+    func indexKey(_ node: Node, _ r: NodeReader) -> (String, Index.Key)? {
+        if case .mapping = node {
+            guard let f = r.fields(node, "an index column", allowed: Self.indexKeyKeys) else { return nil }
+            guard let c = f["column"] else { r.report(.missingKey("column", in: "an index column", at: f.location)); return nil }
+            guard let name = r.name(c, "column") else { return nil }
+            var key = Index.Key.column(name)
+            key.opclass = f["opclass"].flatMap { r.name($0, "opclass") }
+            key.descending = f["order"].flatMap { r.choice($0, "sort order", [("asc", false), ("desc", true)]) } ?? false
+            key.nullsFirst = f["nulls"].flatMap { r.choice($0, "nulls order", [("first", true), ("last", false)]) }
+            return (name, key)
+        }
+        guard let name = r.name(node, "an index column") else { return nil }
+        return (name, .column(name))
+    }
 
     func resolveIndex(_ item: Node, _ d: Declaration, _ r: NodeReader, _ checkColumns: ([String], Node) -> Bool) -> Index? {
         guard let f = r.fields(item, "an index", allowed: Self.indexKeys) else { return nil }
@@ -596,15 +613,23 @@ struct PostgresResolver {
             return nil
         }
         if let n = f["columns"] {
-            guard let cols = r.stringList(n, "columns", allowSingle: true), !cols.isEmpty, checkColumns(cols, n) else {
-                if case .sequence(let s) = n, s.isEmpty { r.report(.invalidValue("an index needs at least one column", at: r.location(n))) }
+            let items: [Node]
+            if case .sequence(let s) = n { items = Array(s) } else { items = [n] }
+            let parsed = items.map { indexKey($0, r) }
+            guard !parsed.contains(where: { $0 == nil }) else { return nil }
+            let cols = parsed.map { $0!.0 }
+            guard !cols.isEmpty, checkColumns(cols, n) else {
+                if cols.isEmpty { r.report(.invalidValue("an index needs at least one column", at: r.location(n))) }
                 return nil
             }
-            keys = cols.map(Index.Key.column)
+            keys = parsed.map { $0!.1 }
             nameParts = cols
+            if f.has("opclass") {
+                r.report(.invalidValue("'opclass' goes with 'expression'; for columns write {column: name, opclass: ...}", at: r.location(f.keyNode("opclass")!)))
+            }
         } else if let n = f["expression"] {
             guard let expr = r.string(n, "expression") else { return nil }
-            keys = [.expression(expr)]
+            keys = [Index.Key(.expression(expr), opclass: f["opclass"].flatMap { r.name($0, "opclass") })]
             nameParts = ["expr"]
         } else {
             r.report(.missingKey("columns", in: "an index", at: f.location))
@@ -747,7 +772,7 @@ struct PostgresResolver {
         // Unique keys of a partitioned table must contain the partition key.
         let keyed = ([table.primaryKey.map { ("the primary key", $0.columns) }].compactMap { $0 })
             + table.uniques.map { ("unique constraint '\($0.name)'", $0.columns) }
-            + table.indexes.filter(\.unique).map { ("unique index '\($0.name)'", $0.keys.compactMap { if case .column(let c) = $0 { c } else { nil } }) }
+            + table.indexes.filter(\.unique).map { ("unique index '\($0.name)'", $0.keys.compactMap(\.column)) }
         for (label, columns) in keyed {
             let missing = cols.filter { !columns.contains($0) }
             if !missing.isEmpty {

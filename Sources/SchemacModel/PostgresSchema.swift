@@ -155,9 +155,34 @@ public struct ForeignKey: Hashable, Sendable {
 public struct Index: Hashable, Sendable {
     public enum Method: String, Hashable, Sendable, CaseIterable { case btree, hash, gist, gin, brin, spgist }
 
-    public enum Key: Hashable, Sendable {
-        case column(String)
-        case expression(String)
+    public struct Key: Hashable, Sendable {
+        public enum Target: Hashable, Sendable {
+            case column(String)
+            case expression(String)
+        }
+
+        public var target: Target
+        /// Operator class, e.g. `gin_trgm_ops`.
+        public var opclass: String?
+        public var descending: Bool
+        /// nil: PostgreSQL's default for the direction.
+        public var nullsFirst: Bool?
+
+        public init(_ target: Target, opclass: String? = nil, descending: Bool = false, nullsFirst: Bool? = nil) {
+            self.target = target
+            self.opclass = opclass
+            self.descending = descending
+            self.nullsFirst = nullsFirst
+        }
+
+        public static func column(_ name: String) -> Key { Key(.column(name)) }
+        public static func expression(_ sql: String) -> Key { Key(.expression(sql)) }
+
+        /// The column it indexes, when it is a plain column.
+        public var column: String? {
+            if case .column(let c) = target { return c }
+            return nil
+        }
     }
 
     public var name: String

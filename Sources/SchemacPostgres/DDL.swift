@@ -118,10 +118,15 @@ enum DDL {
         var text = "CREATE \(i.unique ? "UNIQUE " : "")INDEX \(SQL.identifier(i.name)) ON \(SQL.qualified(table))"
         if i.method != .btree { text += " USING \(i.method.rawValue)" }
         let keys = i.keys.map { key -> String in
-            switch key {
-            case .column(let c): SQL.identifier(c)
-            case .expression(let e): "(\(e))"
+            var text: String
+            switch key.target {
+            case .column(let c): text = SQL.identifier(c)
+            case .expression(let e): text = "(\(e))"
             }
+            if let op = key.opclass { text += " " + op }
+            if key.descending { text += " DESC" }
+            if let nf = key.nullsFirst { text += nf ? " NULLS FIRST" : " NULLS LAST" }
+            return text
         }
         text += " (\(keys.joined(separator: ", ")))"
         if !i.include.isEmpty { text += " INCLUDE (\(SQL.identifierList(i.include)))" }
