@@ -118,7 +118,9 @@ extension Diagnostic {
     }
 
     public static func emptyName(_ kind: String, at location: SourceLocation) -> Diagnostic {
-        Diagnostic(.error, .emptyName, "\(kind) name is empty", at: location)
+        var kind = Substring(kind)
+        for article in ["a ", "an "] where kind.hasPrefix(article) { kind = kind.dropFirst(article.count) }
+        return Diagnostic(.error, .emptyName, "\(kind) name is empty", at: location)
     }
 
     // MARK: Types and values

@@ -129,7 +129,11 @@ struct PostgresDeclarations {
 
 /// Reports names PostgreSQL would truncate.
 @discardableResult
-func checkIdentifier(_ name: String, _ node: Node, _ reader: NodeReader) -> Bool {
+func checkIdentifier(_ name: String, _ node: Node, _ reader: NodeReader, kind: String = "a") -> Bool {
+    if name.isEmpty {
+        reader.report(.emptyName(kind, at: reader.location(node)))
+        return false
+    }
     let bytes = Identifier.byteCount(name)
     if bytes > Identifier.maxBytes {
         reader.report(.identifierTooLong(name, bytes: bytes, at: reader.location(node)))

@@ -122,8 +122,10 @@ public enum DefinitionsLoader {
     static func parse(_ source: DefinitionSource, _ reader: NodeReader) -> Node? {
         do {
             var documents = try Yams.compose_all(yaml: source.text, .basic).makeIterator()
-            guard let first = documents.next() else { return nil }
-            if let error = documents.error { throw error }
+            guard let first = documents.next() else {
+                if let error = documents.error { throw error }
+                return nil
+            }
             if let second = documents.next() {
                 reader.report(.yamlSyntax("a definitions file holds one YAML document; a second one starts here", at: reader.location(second)))
                 return nil
@@ -140,6 +142,49 @@ public enum DefinitionsLoader {
         }
     }
 
+    /// Yams stops at a repeated key and marks only its first occurrence; find the
+    /// second in the same mapping so the message can name both places.
+    static func duplicateKeyDiagnostic(_ key: String, first: Mark, file: String, text: String) -> Diagnostic {
+        let firstLocation = SourceLocation(file: file, line: first.line, column: first.column)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        let spellings = [key, "\"\(key)\"", "'\(key)'"].map { Array($0.unicodeScalars) }
+        func keyAt(_ line: [Unicode.Scalar], _ column: Int) -> Bool {
+            spellings.contains { spelling in
+                guard column + spelling.count <= line.count, Array(line[column..<(column + spelling.count)]) == spelling else { return false }
+                var i = column + spelling.count
+                while i < line.count, line[i] == " " { i += 1 }
+                return i < line.count && line[i] == ":"
+            }
+        }
+        let indent = first.column - 1
+        if first.line - 1 < lines.count {
+            // A flow mapping on the same line: the next occurrence after the first.
+            let line = lines[first.line - 1]
+            var c = indent + 1
+            while c < line.count {
+                if (line[c - 1] == " " || line[c - 1] == "{" || line[c - 1] == ",") && keyAt(line, c) {
+                    return .duplicateName("key", key, firstAt: firstLocation, at: SourceLocation(file: file, line: first.line, column: c + 1))
+                }
+                c += 1
+            }
+            // A block mapping: the next line at the same indentation, before the mapping ends.
+            var n = first.line
+            while n < lines.count {
+                let line = lines[n]
+                let leading = line.prefix { $0 == " " }.count
+                let isBlank = leading == line.count || line[leading] == "#"
+                if !isBlank {
+                    if leading < indent { break }
+                    if leading == indent, keyAt(line, indent) {
+                        return .duplicateName("key", key, firstAt: firstLocation, at: SourceLocation(file: file, line: n + 1, column: indent + 1))
+                    }
+                }
+                n += 1
+            }
+        }
+        return Diagnostic(.error, .duplicateName, "key '\(key)' is defined more than once in this mapping", at: firstLocation)
+    }
+
     static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> Diagnostic {
         func problem(_ context: YamlError.Context?, _ problem: String) -> String {
             guard let context else { return problem }
@@ -148,6 +193,8 @@ public enum DefinitionsLoader {
         switch error {
         case .scanner(let context, let p, let mark, _), .parser(let context, let p, let mark, _), .composer(let context, let p, let mark, _):
             return .yamlSyntax(problem(context, p), at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case .duplicatedKeysInMapping(let keys, let context):
+            return duplicateKeyDiagnostic(keys.first ?? "", first: context.mark, file: file, text: text)
         case .reader(let p, let offset, _, _):
             var line = 1, column = 1
             if let offset {

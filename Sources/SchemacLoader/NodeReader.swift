@@ -170,7 +170,7 @@ final class NodeReader {
             }
             let key = ks.string
             if !allowed.contains(key) {
-                if mapping.style == .flow, let last = entries.last, let repaired = repairFlowSplit(last, strayKey: k, strayValue: v) {
+                if let last = entries.last, let repaired = repairFlowSplit(last, strayKey: k, strayValue: v) {
                     entries[entries.count - 1] = repaired
                     continue
                 }
@@ -188,7 +188,7 @@ final class NodeReader {
     }
 
     /// In `{ type: numeric(15,2) }` YAML ends the value at the comma and reads `2)`
-    /// as a key. When a value opens a parenthesis that a stray key closes, put the
+    /// as a key (only a flow mapping can split a scalar that way). When a value opens a parenthesis that a stray key closes, put the
     /// two back together. A type must be quoted there (the contract says so), so
     /// that split is reported; elsewhere (`references: other(x, y)`) it is taken
     /// as meant.

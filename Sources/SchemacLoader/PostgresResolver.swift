@@ -172,8 +172,9 @@ struct PostgresResolver {
             return nil
         }
         var columnNames = Namespace(kind: "column")
-        var columnIndexes: [Index] = []
-        for entry in r.namedEntries(columnsNode, "the columns of \(what)") ?? [] {
+        var columnIndexes: [(index: Index, node: Node)] = []
+        let columnEntries = r.namedEntries(columnsNode, "the columns of \(what)")
+        for entry in columnEntries ?? [] {
             let loc = r.location(entry.keyNode)
             if entry.key.isEmpty { r.report(.emptyName("column", at: loc)); continue }
             guard checkIdentifier(entry.key, entry.keyNode, r), columnNames.claim(entry.key, at: loc, r) else { continue }
@@ -181,7 +182,7 @@ struct PostgresResolver {
                                              columnPrimaryKeys: &columnPrimaryKeys, columnIndexes: &columnIndexes) else { continue }
             table.columns.append(column)
         }
-        if table.columns.isEmpty, r.namedEntries(columnsNode, "columns")?.isEmpty == true {
+        if columnEntries?.isEmpty == true {
             r.report(.invalidValue("\(what) has no columns", at: r.location(columnsNode)))
         }
         let known = Set(table.columns.map(\.name))
@@ -245,7 +246,8 @@ struct PostgresResolver {
         if let node = f["checks"] {
             for entry in r.namedEntries(node, "checks") ?? [] {
                 guard let expr = r.string(entry.value, "check '\(entry.key)'") else { continue }
-                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                if entry.key.isEmpty { r.report(.emptyName("check", at: r.location(entry.keyNode))); continue }
+                guard checkIdentifier(entry.key, entry.keyNode, r),
                       constraintNames.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
                 table.checks.append(CheckConstraint(name: entry.key, expression: expr))
             }
@@ -272,16 +274,18 @@ struct PostgresResolver {
         }
 
         // Indexes.
-        table.indexes = columnIndexes
+        var indexNodes: [(Index, Node)] = columnIndexes.map { ($0.index, $0.node) }
         if let node = f["indexes"], let items = r.sequence(node, "indexes") {
             for item in items {
                 guard let index = resolveIndex(item, d, r, checkColumns) else { continue }
-                table.indexes.append(index)
+                indexNodes.append((index, item))
             }
         }
-        for index in table.indexes {
+        for (index, node) in indexNodes {
             let qualified = QualifiedName(schema: d.name.schema, name: index.name)
-            _ = decls.relationNames.claim(qualified.description, display: index.name, at: f.location, r, kind: "relation")
+            if decls.relationNames.claim(qualified.description, display: index.name, at: r.location(node), r, kind: "relation") {
+                table.indexes.append(index)
+            }
         }
         for name in [table.primaryKey?.name].compactMap({ $0 }) + table.uniques.map(\.name) {
             let qualified = QualifiedName(schema: d.name.schema, name: name)
@@ -309,7 +313,7 @@ struct PostgresResolver {
         for p in table.policies { _ = policyNames.claim(p.name, at: f.location, r) }
         if let node = f["policies"] {
             for entry in r.namedEntries(node, "policies") ?? [] {
-                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                guard checkIdentifier(entry.key, entry.keyNode, r, kind: "policy"),
                       policyNames.claim(entry.key, at: r.location(entry.keyNode), r),
                       let policy = resolvePolicy(entry, r) else { continue }
                 if !table.rowLevelSecurity { table.rowLevelSecurity = true }
@@ -341,7 +345,7 @@ struct PostgresResolver {
         }
         if let node = f["triggers"] {
             for entry in r.namedEntries(node, "triggers") ?? [] {
-                guard !entry.key.isEmpty, checkIdentifier(entry.key, entry.keyNode, r),
+                guard checkIdentifier(entry.key, entry.keyNode, r, kind: "trigger"),
                       triggerNames.claim(entry.key, at: r.location(entry.keyNode), r),
                       let trigger = resolveTrigger(entry, r, defaultSchema: d.defaultSchema) else { continue }
                 table.triggers.append(trigger)
@@ -358,7 +362,7 @@ struct PostgresResolver {
 
     mutating func resolveColumn(_ entry: Fields.Entry, table: inout Table, tableDecl d: Declaration,
                                 constraintNames: inout Namespace, columnPrimaryKeys: inout [(String, Node)],
-                                columnIndexes: inout [Index]) -> Column? {
+                                columnIndexes: inout [(index: Index, node: Node)]) -> Column? {
         let r = d.reader
         let name = entry.key
         let what = "column '\(name)'"
@@ -423,7 +427,7 @@ struct PostgresResolver {
             }
         }
         if let n = f["index"], r.bool(n, "index") == true {
-            columnIndexes.append(Index(name: Identifier.derived(d.name.name, name, label: "idx"), keys: [.column(name)]))
+            columnIndexes.append((Index(name: Identifier.derived(d.name.name, name, label: "idx"), keys: [.column(name)]), n))
         }
         if let n = f["check"], let expr = r.string(n, "check") {
             let cname = Identifier.derived(d.name.name, name, label: "check")
@@ -495,7 +499,7 @@ struct PostgresResolver {
             return (QualifiedName(parsing: tablePart, defaultSchema: defaultSchema), cols)
         }
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard !parts.contains(where: \.isEmpty) else {
+        guard !parts.contains(where: \.isEmpty), !trimmed.contains("("), !trimmed.contains(")") else {
             r.report(.invalidValue("'\(text)' is not a reference; write table.column or table(column, ...)", at: r.location(node)))
             return nil
         }

@@ -41,8 +41,17 @@ enum DDL {
         return lines.joined(separator: "\n")
     }
 
+    /// `name(types)` as COMMENT ON FUNCTION and DROP FUNCTION want it: argument
+    /// defaults are not part of a signature.
     static func functionSignature(_ f: Function) -> String {
-        "\(SQL.qualified(f.name))(\(f.arguments))"
+        let arguments = SQLText.splitTopLevel(f.arguments, separator: ",").map { argument -> String in
+            let words = SQLText.splitTopLevel(argument, separator: " ")
+            if let cut = words.firstIndex(where: { $0.uppercased() == "DEFAULT" || $0 == "=" || $0.hasPrefix("=") }) {
+                return words[..<cut].joined(separator: " ")
+            }
+            return words.joined(separator: " ")
+        }.filter { !$0.isEmpty }
+        return "\(SQL.qualified(f.name))(\(arguments.joined(separator: ", ")))"
     }
 
     static func columnDefinition(_ c: Column) -> String {

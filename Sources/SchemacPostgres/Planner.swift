@@ -1,3 +1,4 @@
+import Foundation
 import SchemacModel
 
 /// Orders changes into statements that PostgreSQL accepts in sequence: schemas,
@@ -24,6 +25,7 @@ public enum PostgresPlanner {
         plan.append("Schemas", schemas.map { PlannedStatement(kind: .createSchema, target: $0, sql: DDL.createSchema($0)) })
         plan.append("Extensions", extensions.map { PlannedStatement(kind: .createExtension, target: $0, sql: DDL.createExtension($0)) })
         plan.append("Roles", roles.map { PlannedStatement(kind: .createRole, target: $0, sql: DDL.createRole($0)) })
+        plan.append("Schema privileges", schemaUsage(tables: tables, views: views))
         plan.append("Enums", enums.flatMap(enumStatements))
         plan.append("Functions", functions.flatMap(functionStatements))
 
@@ -121,13 +123,19 @@ public enum PostgresPlanner {
     }
 
     static func grantStatements(_ grants: [Grant], on object: QualifiedName) -> [PlannedStatement] {
+        grants.map { PlannedStatement(kind: .grant, target: object.description, sql: DDL.grant($0, on: object)) }
+    }
+
+    /// Privileges on a table are useless without USAGE on its schema: every role
+    /// granted something in a schema of the definitions' own gets USAGE there, once.
+    static func schemaUsage(tables: [Table], views: [View]) -> [PlannedStatement] {
+        var seen = Set<String>()
         var out: [PlannedStatement] = []
-        for g in grants {
-            // Privileges on a table are useless without USAGE on a schema of its own.
-            if !PostgresSchema.builtinSchemas.contains(object.schema) {
-                out.append(PlannedStatement(kind: .grant, target: object.schema, sql: DDL.grantSchemaUsage(object.schema, to: g.role)))
+        let granted = tables.map { ($0.name.schema, $0.grants) } + views.map { ($0.name.schema, $0.grants) }
+        for (schema, grants) in granted where !PostgresSchema.builtinSchemas.contains(schema) {
+            for g in grants where seen.insert("\(schema)\u{0}\(g.role)").inserted {
+                out.append(PlannedStatement(kind: .grant, target: schema, sql: DDL.grantSchemaUsage(schema, to: g.role)))
             }
-            out.append(PlannedStatement(kind: .grant, target: object.description, sql: DDL.grant(g, on: object)))
         }
         return out
     }
@@ -174,6 +182,35 @@ public enum PostgresPlanner {
 }
 
 enum SQLText {
+    /// Splits at `separator` outside parentheses and quotes, trimming each part.
+    static func splitTopLevel(_ text: String, separator: Character) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var quote: Character?
+        for ch in text {
+            if let q = quote {
+                current.append(ch)
+                if ch == q { quote = nil }
+                continue
+            }
+            switch ch {
+            case "'", "\"": quote = ch; current.append(ch)
+            case "(": depth += 1; current.append(ch)
+            case ")": depth -= 1; current.append(ch)
+            default:
+                if ch == separator && depth == 0 || separator == " " && ch.isWhitespace && depth == 0 {
+                    parts.append(current)
+                    current = ""
+                } else {
+                    current.append(ch)
+                }
+            }
+        }
+        parts.append(current)
+        return parts.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
     /// Whether `sql` mentions `identifier` as a whole word (quoted or not).
     static func mentions(_ sql: String, identifier: String) -> Bool {
         if sql.contains(SQL.identifier(identifier)) { return true }

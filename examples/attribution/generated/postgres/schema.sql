@@ -40,6 +40,9 @@ BEGIN
 END
 $role$;
 
+-- Schema privileges
+GRANT USAGE ON SCHEMA "success" TO "attribution_readonly";
+
 -- Enums
 CREATE TYPE "public"."user_role" AS ENUM ('super_admin', 'admin', 'user', 'readonly', 'api_key');
 CREATE TYPE "public"."app_platform" AS ENUM ('ios', 'android', 'web', 'unity', 'react_native', 'flutter');
@@ -223,7 +226,6 @@ CREATE TABLE "success"."customer_metrics" (
     CONSTRAINT "customer_metrics_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations" ("id") ON DELETE CASCADE
 );
 COMMENT ON TABLE "success"."customer_metrics" IS 'Pilot customer KPI tracking';
-GRANT USAGE ON SCHEMA "success" TO "attribution_readonly";
 GRANT SELECT ON TABLE "success"."customer_metrics" TO "attribution_readonly";
 
 -- Table success.weekly_summaries
@@ -239,7 +241,6 @@ CREATE TABLE "success"."weekly_summaries" (
     CONSTRAINT "weekly_summaries_pkey" PRIMARY KEY ("week_start")
 );
 COMMENT ON TABLE "success"."weekly_summaries" IS 'Sprint progress summaries';
-GRANT USAGE ON SCHEMA "success" TO "attribution_readonly";
 GRANT SELECT ON TABLE "success"."weekly_summaries" TO "attribution_readonly";
 
 -- Table public.permissions
@@ -341,7 +342,6 @@ SELECT w.week_start,
  WHERE w.week_start = date_trunc('week', now())::date
  GROUP BY w.week_start, w.customers_target, w.mrr_target_usd, w.satisfaction_target_pct;
 COMMENT ON VIEW "success"."current_sprint_status" IS 'Progress of the current week against its targets';
-GRANT USAGE ON SCHEMA "success" TO "attribution_readonly";
 GRANT SELECT ON TABLE "success"."current_sprint_status" TO "attribution_readonly";
 
 -- Materialized view success.customer_performance_ranking
@@ -355,7 +355,6 @@ SELECT m.organization_id,
   JOIN public.organizations o ON o.id = m.organization_id
  GROUP BY m.organization_id, o.name;
 COMMENT ON MATERIALIZED VIEW "success"."customer_performance_ranking" IS 'Customers ranked by MRR, refreshed by the reporting job';
-GRANT USAGE ON SCHEMA "success" TO "attribution_readonly";
 GRANT SELECT ON TABLE "success"."customer_performance_ranking" TO "attribution_readonly";
 
 COMMIT;

@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+
+/// The `schemac` binary as users run it: exit codes, output on disk, messages.
+final class CommandTests: XCTestCase {
+    /// A copy of the repository's definitions/ and generated/ in a temporary folder.
+    func projectCopy() throws -> URL {
+        let dir = try Repo.temporaryDirectory("project")
+        for folder in ["definitions", "generated"] {
+            try Repo.copy(Repo.root.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
+        }
+        return dir
+    }
+
+    func testCheckPassesOnTheCommittedOutput() throws {
+        let binary = try Repo.binary
+        for project in [Repo.root, Repo.root.appendingPathComponent("examples/attribution")] {
+            let run = try Shell.run(binary, ["check"], cwd: project)
+            XCTAssertEqual(run.status, 0, "schemac check in \(project.path): \(run.stderr)")
+            XCTAssertEqual(run.stderr, "")
+        }
+    }
+
+    func testCheckNamesTheStaleFileAfterAnEditAndPassesAfterGenerate() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "        error:            text?\n", with: "        error:            text?\n        error_code:       varchar(32)?\n")
+        try Data(text.utf8).write(to: file)
+
+        let stale = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("generated/postgres/schema.sql: error: stale"), stale.stderr)
+
+        let generate = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(generate.status, 0, generate.stderr)
+        let schema = try String(contentsOf: dir.appendingPathComponent("generated/postgres/schema.sql"), encoding: .utf8)
+        XCTAssertTrue(schema.contains("\"error_code\" character varying(32),"))
+        XCTAssertEqual(try Shell.run(binary, ["check"], cwd: dir).status, 0)
+    }
+
+    func testCheckNamesAMissingFile() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("generated/postgres/schema.sql"))
+        let run = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("generated/postgres/schema.sql: error: missing"), run.stderr)
+    }
+
+    func testFailedGenerateLeavesOutputUntouched() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("generated/postgres/schema.sql")
+        let before = try Data(contentsOf: output)
+        // One valid edit and one invalid: nothing at all may be written.
+        let file = dir.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "        error:            text?\n", with: "        error:            text?\n        retry_at:         timestamptzz?\n")
+        try Data(text.utf8).write(to: file)
+        let run = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("definitions/postgres/operations.yaml:"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("error: unknown PostgreSQL type 'timestamptzz'; did you mean 'timestamptz'? [unknown-type]"), run.stderr)
+        XCTAssertEqual(try Data(contentsOf: output), before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path)
+        XCTAssertEqual(leftovers, ["schema.sql"])
+    }
+
+    func testAllErrorsOfARunAreReportedTogether() throws {
+        let binary = try Repo.binary
+        let dir = try Repo.temporaryDirectory("errors")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        try Data("""
+            postgres:
+              tables:
+                a:
+                  columns:
+                    id: { type: integr, primary_key: true }
+                    b_id: { type: uuid, references: bb.id }
+                  colums: {}
+            """.utf8).write(to: dir.appendingPathComponent("definitions/one.yaml"))
+        try Data("postgres:\n  tables: [\n".utf8).write(to: dir.appendingPathComponent("definitions/two.yaml"))
+        let run = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(run.status, 1)
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, [
+            "definitions/one.yaml:5:21: error: unknown PostgreSQL type 'integr'; did you mean 'integer'? [unknown-type]",
+            "definitions/one.yaml:6:41: error: no table 'bb' is defined [unknown-table]",
+            "definitions/one.yaml:7:7: error: unknown key 'colums' in table 'a'; did you mean 'columns'? [unknown-key]",
+            "definitions/two.yaml:3:1: error: YAML syntax error: did not find expected node content (while parsing a flow node) [yaml-syntax]",
+        ])
+    }
+
+    func testOutputIsDeterministic() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("generated/postgres/schema.sql")
+        try FileManager.default.removeItem(at: output)
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
+        let first = try Data(contentsOf: output)
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
+        XCTAssertEqual(try Data(contentsOf: output), first)
+        XCTAssertEqual(first, try Data(contentsOf: Repo.root.appendingPathComponent("generated/postgres/schema.sql")))
+    }
+
+    func testMissingDefinitionsFolderIsADiagnostic() throws {
+        let binary = try Repo.binary
+        let dir = try Repo.temporaryDirectory("empty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "definitions:1:1: error: no definitions found: 'definitions' holds no .yaml or .yml file [no-definitions]\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import XCTest
+
+/// Runs the real pipeline on every case folder and compares the output with the
+/// committed expectation byte for byte. `SCHEMAC_RECORD=1 make test` rewrites the
+/// expectations instead; review them with `git diff`.
+final class ReferenceCaseTests: XCTestCase {
+    func testEveryCaseMatchesItsExpectedOutput() throws {
+        let cases = try ReferenceCase.all()
+        XCTAssertGreaterThanOrEqual(cases.count, 25, "the reference suite must keep at least 25 cases")
+        for c in cases {
+            let actual = c.actualOutput()
+            if ReferenceCase.recording {
+                try c.record(actual)
+                continue
+            }
+            let expected = c.expectedOutput()
+            XCTAssertFalse(expected.isEmpty, "\(c.name): expected/ is empty; record it with SCHEMAC_RECORD=1")
+            for path in Set(expected.keys).union(actual.keys).sorted() {
+                switch (expected[path], actual[path]) {
+                case let (e?, a?) where e != a:
+                    XCTFail("\(c.name): \(path) differs at \(firstDifference(e, a))")
+                case (nil, _?):
+                    XCTFail("\(c.name): produces \(path), which expected/ does not have")
+                case (_?, nil):
+                    XCTFail("\(c.name): expected/\(path) is not produced")
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Every diagnostic id is exercised by some case, so each message is pinned.
+    func testEveryDiagnosticIdHasACase() throws {
+        var seen = Set<String>()
+        for c in try ReferenceCase.all() {
+            for line in (c.expectedOutput()["diagnostics.txt"] ?? "").split(separator: "\n") {
+                if let open = line.lastIndex(of: "["), line.hasSuffix("]") {
+                    seen.insert(String(line[line.index(after: open)..<line.index(before: line.endIndex)]))
+                }
+            }
+        }
+        let ids = DiagnosticIDList.all
+        let missing = ids.filter { !seen.contains($0) }
+        XCTAssertEqual(missing, [], "diagnostic ids without a reference case")
+    }
+}
+
+import SchemacDiagnostics
+enum DiagnosticIDList {
+    /// Ids that cannot arise from a definitions folder alone are left out.
+    static var all: [String] {
+        DiagnosticID.allCases.map(\.rawValue).filter { !["file-unreadable"].contains($0) }.sorted()
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// Row level security of the campaign platform, exercised by a LOGIN role that is
+/// neither superuser nor owner, the way the application connects.
+final class TenantIsolationTests: XCTestCase {
+    let orgA = "00000000-0000-0000-0000-0000000000aa"
+    let orgB = "00000000-0000-0000-0000-0000000000bb"
+
+    func testTenantsSeeAndChangeOnlyTheirOwnRows() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.databaseFromSchema(Repo.root.appendingPathComponent("generated/postgres/schema.sql"), label: "tenancy")
+        let login = "tenant_app_\(db)"
+        try cluster.psql(database: db, sql: """
+            CREATE ROLE "\(login)" LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE app_user;
+            INSERT INTO organizations (id, name, slug) VALUES ('\(orgA)', 'A', 'a'), ('\(orgB)', 'B', 'b');
+            INSERT INTO users (org_id, email, password_hash, name) VALUES
+                ('\(orgA)', 'a@a.test', 'x', 'Ann'), ('\(orgB)', 'b@b.test', 'x', 'Bob');
+            INSERT INTO campaigns (org_id, name) VALUES ('\(orgA)', 'A one'), ('\(orgB)', 'B one');
+            INSERT INTO campaign_metrics (org_id, campaign_id, date, clicks)
+                SELECT org_id, id, '2026-01-15', 5 FROM campaigns;
+            """)
+        let facts = try cluster.psql(database: db, sql: """
+            SELECT rolsuper, rolbypassrls, (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) FROM pg_roles r WHERE rolname = '\(login)';
+            """)
+        XCTAssertEqual(facts.trimmingCharacters(in: .whitespacesAndNewlines), "f|f|0", "the test role must be neither superuser nor owner")
+
+        func asTenant(_ org: String?, _ sql: String) throws -> Shell.Result {
+            let set = org.map { "SET app.current_org_id = '\($0)';\n" } ?? ""
+            return try cluster.psqlResult(database: db, sql: set + sql, user: login)
+        }
+
+        // Reads: A sees its own rows only, in plain and partitioned tables.
+        for table in ["users", "campaigns", "campaign_metrics"] {
+            let seen = try asTenant(orgA, "SELECT DISTINCT org_id FROM \(table);")
+            XCTAssertEqual(seen.status, 0, seen.stderr)
+            XCTAssertEqual(seen.stdout.trimmingCharacters(in: .whitespacesAndNewlines), orgA, table)
+            let unset = try asTenant(nil, "SELECT count(*) FROM \(table);")
+            XCTAssertEqual(unset.status, 0, unset.stderr)
+            XCTAssertEqual(unset.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", "\(table) with the setting unset")
+        }
+        // After SET and RESET the setting reads as '' rather than NULL: still nothing visible, no error.
+        let reset = try asTenant(orgA, "RESET app.current_org_id;\nSELECT count(*) FROM campaigns;")
+        XCTAssertEqual(reset.status, 0, reset.stderr)
+        XCTAssertEqual(reset.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+
+        // Writes into another tenant are refused by WITH CHECK.
+        let insert = try asTenant(orgA, "INSERT INTO campaigns (org_id, name) VALUES ('\(orgB)', 'sneaky');")
+        XCTAssertNotEqual(insert.status, 0)
+        XCTAssertTrue(insert.stderr.contains("row-level security"), insert.stderr)
+        let move = try asTenant(orgA, "UPDATE campaigns SET org_id = '\(orgB)';")
+        XCTAssertNotEqual(move.status, 0)
+        XCTAssertTrue(move.stderr.contains("row-level security"), move.stderr)
+        // Rows of another tenant are invisible to UPDATE and DELETE.
+        let touch = try asTenant(orgA, "WITH u AS (UPDATE campaigns SET name = 'x' WHERE org_id = '\(orgB)' RETURNING 1) SELECT count(*) FROM u;")
+        XCTAssertEqual(touch.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", touch.stderr)
+        let delete = try asTenant(orgA, "WITH d AS (DELETE FROM users WHERE org_id = '\(orgB)' RETURNING 1) SELECT count(*) FROM d;")
+        XCTAssertEqual(delete.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", delete.stderr)
+        // Own rows can be written.
+        let own = try asTenant(orgA, "INSERT INTO campaigns (org_id, name) VALUES ('\(orgA)', 'A two');")
+        XCTAssertEqual(own.status, 0, own.stderr)
+
+        // B's rows are untouched.
+        let bRows = try cluster.psql(database: db, sql: "SELECT count(*) FROM campaigns WHERE org_id = '\(orgB)' AND name = 'B one';")
+        XCTAssertEqual(bRows.trimmingCharacters(in: .whitespacesAndNewlines), "1")
+    }
+
+    func testEveryTenantTableHasForcedRowLevelSecurity() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.databaseFromSchema(Repo.root.appendingPathComponent("generated/postgres/schema.sql"), label: "rls_flags")
+        let rows = try cluster.psql(database: db, sql: """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
+               AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                        AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))
+             ORDER BY 1;
+            """)
+        XCTAssertEqual(rows.trimmingCharacters(in: .whitespacesAndNewlines), "", "tables with org_id but without tenant isolation")
+    }
+}
