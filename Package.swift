@@ -27,7 +27,7 @@ let package = Package(
             "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres",
         ]),
         .executableTarget(name: "schemac", dependencies: [
-            "SchemacCore",
+            "SchemacCore", "SchemacLoader", "SchemacDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SchemacTests", dependencies: [

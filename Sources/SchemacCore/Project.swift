@@ -58,7 +58,10 @@ public enum Pipeline {
 
     /// Loads and renders; files are empty when there is any error.
     public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = []) -> Outcome {
+        let timer = PhaseTimer()
         let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions)
+        timer.lap("load definitions (total)")
+        defer { timer.lap("render output") }
         let diagnostics = configDiagnostics + result.diagnostics
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
             return Outcome(files: [], diagnostics: diagnostics)

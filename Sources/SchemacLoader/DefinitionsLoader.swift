@@ -14,6 +14,41 @@ public struct DefinitionSource: Sendable {
     }
 }
 
+/// Phase durations on stderr when SCHEMAC_TIMINGS is set: where a slow run spends its time.
+public final class PhaseTimer {
+    private let enabled = ProcessInfo.processInfo.environment["SCHEMAC_TIMINGS"] != nil
+    private var last = DispatchTime.now()
+
+    public init() {}
+
+    public func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        let ms = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
+        FileHandle.standardError.write(Data("schemac: \(phase): \(String(format: "%.1f", ms)) ms\n".utf8))
+        last = now
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Slots for concurrently composed documents; each index is written by one worker only.
+private final class ParseResults: @unchecked Sendable {
+    private(set) var nodes: [Node?]
+    private let lock = NSLock()
+
+    init(count: Int) { nodes = Array(repeating: nil, count: count) }
+
+    func store(_ i: Int, _ node: Node?) {
+        lock.lock()
+        nodes[i] = node
+        lock.unlock()
+    }
+}
+
 /// The result of loading: the resolved definitions when there were no errors,
 /// and every diagnostic of the run.
 public struct LoadResult: Sendable {
@@ -24,6 +59,12 @@ public struct LoadResult: Sendable {
 }
 
 public enum DefinitionsLoader {
+    /// When set (the command-line tool sets it), parsed YAML trees are kept until
+    /// the process exits instead of being torn down node by node: a one-shot run
+    /// leaves that to the operating system, like clang's -disable-free.
+    nonisolated(unsafe) public static var keepSyntaxTreesUntilExit = false
+    nonisolated(unsafe) private static var keptAlive: [Any] = []
+
     /// Every `*.yaml` / `*.yml` below `directory`, sorted by relative path, each
     /// shown as `displayPrefix/relative/path`.
     public static func sources(in directory: URL, displayPrefix: String) -> (sources: [DefinitionSource], diagnostics: [Diagnostic]) {
@@ -84,10 +125,12 @@ public enum DefinitionsLoader {
         var declarations = PostgresDeclarations()
         var sawPostgres = false
         var readers: [NodeReader] = []
-        for source in sources {
-            let reader = NodeReader(file: source.displayPath)
+        let timer = PhaseTimer()
+        let parsedFiles = parseAll(sources)
+        timer.lap("compose YAML (\(sources.count) files)")
+        for (reader, parsed) in parsedFiles {
             readers.append(reader)
-            guard let root = parse(source, reader) else { continue }
+            guard let root = parsed else { continue }
             guard let top = reader.fields(root, "a definitions file", allowed: topLevelKeys) else { continue }
             if let pg = top["postgres"] {
                 sawPostgres = true
@@ -99,16 +142,35 @@ public enum DefinitionsLoader {
                 }
             }
         }
+        timer.lap("collect declarations")
         var postgres: PostgresSchema?
         if sawPostgres {
             var resolver = PostgresResolver(declarations)
             postgres = resolver.resolve()
         }
+        timer.lap("resolve model")
+        if keepSyntaxTreesUntilExit { keptAlive.append((parsedFiles, declarations)) }
         for reader in readers { diagnostics += reader.diagnostics }
         diagnostics = sortedDiagnostics(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
         let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres)
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)
+    }
+
+    /// Composes every file's YAML, on all cores: files are independent, and
+    /// composing is most of the cost of a large definitions set.
+    static func parseAll(_ sources: [DefinitionSource]) -> [(NodeReader, Node?)] {
+        let readers = sources.map { NodeReader(file: $0.displayPath) }
+        let results = ParseResults(count: sources.count)
+        // Each worker touches only its own reader and slot.
+        let shared = UncheckedSendable(readers)
+        let work: @Sendable (Int) -> Void = { i in results.store(i, parse(sources[i], shared.value[i])) }
+        if sources.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: sources.count, execute: work)
+        } else {
+            sources.indices.forEach(work)
+        }
+        return Array(zip(readers, results.nodes))
     }
 
     static func sortedDiagnostics(_ d: [Diagnostic]) -> [Diagnostic] {

@@ -12,10 +12,19 @@ struct Fields {
 
     var entries: [Entry]
     var location: SourceLocation
+    /// The keys alone: lookups are frequent, and comparing a key through a copy
+    /// of its entry (two nodes) is not free. A dozen keys scan faster than they hash.
+    private let keys: [String]
 
-    subscript(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
-    func keyNode(_ key: String) -> Node? { entries.first { $0.key == key }?.keyNode }
-    func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
+    init(entries: [Entry], location: SourceLocation) {
+        self.entries = entries
+        self.location = location
+        self.keys = entries.map(\.key)
+    }
+
+    subscript(_ key: String) -> Node? { keys.firstIndex(of: key).map { entries[$0].value } }
+    func keyNode(_ key: String) -> Node? { keys.firstIndex(of: key).map { entries[$0].keyNode } }
+    func has(_ key: String) -> Bool { keys.contains(key) }
 }
 
 /// Reads YAML nodes of one file into typed values, reporting every problem with
@@ -162,27 +171,40 @@ final class NodeReader {
             return nil
         }
         var entries: [Fields.Entry] = []
-        var seen: [String: SourceLocation] = [:]
-        for (k, v) in mergedPairs(mapping) {
+        entries.reserveCapacity(mapping.count)
+        var seen: [String] = []
+        // One pass over the pairs as Yams holds them; only a merge key (rare)
+        // needs the pairs rebuilt first.
+        func take(_ k: Node, _ v: Node) {
             guard case .scalar(let ks) = k else {
                 report(.wrongKind("a key of \(what)", expected: .string, found: describe(k), at: location(k)))
-                continue
+                return
             }
             let key = ks.string
             if !allowed.contains(key) {
                 if let last = entries.last, let repaired = repairFlowSplit(last, strayKey: k, strayValue: v) {
                     entries[entries.count - 1] = repaired
-                    continue
+                    return
                 }
                 report(.unknownKey(key, in: what, allowed: allowed, at: location(k)))
-                continue
+                return
             }
-            if let first = seen[key] {
-                report(.duplicateName("key", key, firstAt: first, at: location(k)))
-                continue
+            if let i = seen.firstIndex(of: key) {
+                report(.duplicateName("key", key, firstAt: location(entries[i].keyNode), at: location(k)))
+                return
             }
-            seen[key] = location(k)
+            seen.append(key)
             entries.append(Fields.Entry(key: key, keyNode: k, value: v))
+        }
+        var merged = false
+        for pair in mapping {
+            if case .scalar(let ks) = pair.key, ks.style == .plain, ks.string == "<<" { merged = true; break }
+            take(pair.key, pair.value)
+        }
+        if merged {
+            entries.removeAll()
+            seen.removeAll()
+            for (k, v) in mergedPairs(mapping) { take(k, v) }
         }
         return Fields(entries: entries, location: location(node))
     }

@@ -1,9 +1,47 @@
+import Foundation
 import SchemacDiagnostics
 import SchemacModel
 import Yams
 
 /// Pass two: every declaration resolved into the model, references checked
 /// against the whole set of definitions.
+typealias PendingForeignKey = (table: QualifiedName, fk: ForeignKey, node: Node, reader: NodeReader, targetWritten: String,
+                                targetDefaultSchema: String, implicitColumns: Bool)
+
+struct RelationClaim {
+    enum Owner {
+        /// The index at this position of the table's indexes.
+        case index(Int)
+        case partition(Int)
+        case constraint
+    }
+
+    var name: QualifiedName
+    var display: String
+    var location: SourceLocation
+    var reader: NodeReader
+    var kind: String
+    var owner: Owner
+    var declaration: Int
+    var sequence: Int
+}
+
+/// `items.map(transform)` on every core; results keep the order of `items`.
+func parallelMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
+    guard items.count > 1 else { return items.map(transform) }
+    return withoutActuallyEscaping(transform) { transform in
+        let slots = UncheckedSendable(UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count))
+        slots.value.initialize(repeating: nil)
+        defer { slots.value.deallocate() }
+        let work = UncheckedSendable((items, transform))
+        // Each iteration writes only its own slot.
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            slots.value[i] = work.value.1(work.value.0[i])
+        }
+        return slots.value.map { $0! }
+    }
+}
+
 struct PostgresResolver {
     var decls: PostgresDeclarations
     var schema = PostgresSchema()
@@ -11,13 +49,27 @@ struct PostgresResolver {
     var functionsByName: [QualifiedName: Function] = [:]
     var roleSet: Set<String> = []
     /// Foreign keys are checked once every table's columns are known.
-    var pendingForeignKeys: [(table: QualifiedName, fk: ForeignKey, node: Node, reader: NodeReader, targetWritten: String, targetDefaultSchema: String, implicitColumns: Bool)] = []
+    var pendingForeignKeys: [PendingForeignKey] = []
+    /// Position in `decls.tables` of the table being resolved.
+    var currentDeclaration = 0
     var tableIndex: [QualifiedName: Int] = [:]
+    /// Names tables take in their schema's relation namespace (indexes, partitions,
+    /// constraint indexes), checked after every file's tables are resolved.
+    var relationClaims: [RelationClaim] = []
+    /// Schema of the shared auto_updated_at trigger function: that of the first
+    /// table (in declaration order) that asks for it.
+    var updatedAtFunctionSchema: String?
 
     static let sharedUpdatedAtFunction = "schemac_set_updated_at"
 
+    /// Every table name declared, resolved or not, for reference lookups.
+    let declaredTables: Set<QualifiedName>
+    /// Types already parsed, by default schema and spelling: most columns repeat a few types.
+    var typeCache: [String: PostgresType] = [:]
+
     init(_ decls: PostgresDeclarations) {
         self.decls = decls
+        self.declaredTables = Set(decls.tables.map(\.name))
     }
 
     mutating func resolve() -> PostgresSchema {
@@ -26,14 +78,13 @@ struct PostgresResolver {
         roleSet = Set(schema.roles)
         for d in decls.enums { resolveEnum(d) }
         for d in decls.functions { resolveFunction(d) }
-        var needsUpdatedAtFunction: String?
-        for d in decls.tables {
-            if let table = resolveTable(d, sharedFunctionSchema: &needsUpdatedAtFunction) {
-                tableIndex[table.name] = schema.tables.count
-                schema.tables.append(table)
-            }
-        }
-        if let fnSchema = needsUpdatedAtFunction {
+        updatedAtFunctionSchema = decls.tables.first { d in
+            if case .mapping(let m) = d.node { return m.contains { $0.key.scalar?.string == "auto_updated_at" } }
+            return false
+        }?.name.schema
+        resolveTables()
+        if let fnSchema = updatedAtFunctionSchema,
+           schema.tables.contains(where: { $0.triggers.contains { $0.function.name == Self.sharedUpdatedAtFunction && $0.function.schema == fnSchema } }) {
             schema.functions.append(Self.updatedAtFunction(schema: fnSchema))
         }
         checkForeignKeys()
@@ -48,6 +99,65 @@ struct PostgresResolver {
         for v in schema.views { used.insert(v.name.schema) }
         schema.schemas = used.subtracting(PostgresSchema.builtinSchemas).sorted()
         return schema
+    }
+
+    /// Resolves the tables of each file on a core of its own (a file's diagnostics
+    /// go to its own reader), then merges in declaration order and settles the
+    /// relation names they claimed, so output and diagnostics do not depend on
+    /// which worker finished first.
+    mutating func resolveTables() {
+        var groups: [[Int]] = []
+        var groupOfFile: [ObjectIdentifier: Int] = [:]
+        for (i, d) in decls.tables.enumerated() {
+            let file = ObjectIdentifier(d.reader)
+            if let g = groupOfFile[file] { groups[g].append(i) } else {
+                groupOfFile[file] = groups.count
+                groups.append([i])
+            }
+        }
+        let base = UncheckedSendable(self)
+        let results = parallelMap(groups) { group -> (tables: [(Int, Table)], pending: [PendingForeignKey], claims: [RelationClaim]) in
+            var worker = base.value
+            var tables: [(Int, Table)] = []
+            for i in group {
+                worker.currentDeclaration = i
+                if let t = worker.resolveTable(worker.decls.tables[i]) { tables.append((i, t)) }
+            }
+            return (tables, worker.pendingForeignKeys, worker.relationClaims)
+        }
+        var byDeclaration: [Int: Table] = [:]
+        for r in results {
+            for (i, t) in r.tables { byDeclaration[i] = t }
+            pendingForeignKeys += r.pending
+        }
+        // Claims in declaration order; a losing index or partition is dropped.
+        var losers: [Int: (indexes: [Int], partitions: [Int])] = [:]
+        for claim in results.flatMap(\.claims).sorted(by: { ($0.declaration, $0.sequence) < ($1.declaration, $1.sequence) }) {
+            guard byDeclaration[claim.declaration] != nil else { continue }
+            if !decls.relationNames.claim(claim.name.description, display: claim.display, at: claim.location, claim.reader, kind: claim.kind) {
+                switch claim.owner {
+                case .index(let position): losers[claim.declaration, default: ([], [])].indexes.append(position)
+                case .partition(let position): losers[claim.declaration, default: ([], [])].partitions.append(position)
+                case .constraint: break
+                }
+            }
+        }
+        for i in byDeclaration.keys.sorted() {
+            var table = byDeclaration[i]!
+            if let lost = losers[i] {
+                for p in lost.indexes.sorted(by: >) { table.indexes.remove(at: p) }
+                for p in lost.partitions.sorted(by: >) { table.partitions.remove(at: p) }
+            }
+            tableIndex[table.name] = schema.tables.count
+            schema.tables.append(table)
+        }
+    }
+
+    /// Records a relation name for `resolveTables` to check.
+    mutating func claimRelation(_ name: QualifiedName, display: String, at location: SourceLocation, _ reader: NodeReader,
+                                kind: String = "relation", owner: RelationClaim.Owner) {
+        relationClaims.append(RelationClaim(name: name, display: display, location: location, reader: reader, kind: kind,
+                                            owner: owner, declaration: currentDeclaration, sequence: relationClaims.count))
     }
 
     /// One trigger function serves every `auto_updated_at`: the column to stamp is
@@ -126,16 +236,18 @@ struct PostgresResolver {
     static let columnKeys = ["type", "nullable", "primary_key", "unique", "index", "default", "default_sql", "check",
                              "references", "on_delete", "on_update", "identity", "generated", "comment", "renamed_from"]
 
-    var typeParserCache: TypeParser?
-
     func typeParser(defaultSchema: String) -> TypeParser {
         TypeParser(enums: enumsByName, extensions: Set(schema.extensions), defaultSchema: defaultSchema)
     }
 
     /// Resolves a type as written, reporting what is wrong with it.
-    func resolveType(_ written: String, _ node: Node, _ r: NodeReader, defaultSchema: String) -> PostgresType? {
+    mutating func resolveType(_ written: String, _ node: Node, _ r: NodeReader, defaultSchema: String) -> PostgresType? {
+        let key = defaultSchema + "\u{0}" + written
+        if let cached = typeCache[key] { return cached }
         switch typeParser(defaultSchema: defaultSchema).parse(written) {
-        case .success(let t): return t
+        case .success(let t):
+            typeCache[key] = t
+            return t
         case .failure(.unknown(let suggestion, let enumLike)):
             if enumLike {
                 r.report(.unknownEnum(written, suggestion: suggestion, at: r.location(node)))
@@ -157,7 +269,7 @@ struct PostgresResolver {
         return nil
     }
 
-    mutating func resolveTable(_ d: Declaration, sharedFunctionSchema: inout String?) -> Table? {
+    mutating func resolveTable(_ d: Declaration) -> Table? {
         let r = d.reader
         let tname = d.name.display(defaultSchema: d.defaultSchema)
         let what = "table '\(tname)'"
@@ -282,14 +394,13 @@ struct PostgresResolver {
             }
         }
         for (index, node) in indexNodes {
-            let qualified = QualifiedName(schema: d.name.schema, name: index.name)
-            if decls.relationNames.claim(qualified.description, display: index.name, at: r.location(node), r, kind: "relation") {
-                table.indexes.append(index)
-            }
+            claimRelation(QualifiedName(schema: d.name.schema, name: index.name), display: index.name, at: r.location(node), r,
+                          owner: .index(table.indexes.count))
+            table.indexes.append(index)
         }
         for name in [table.primaryKey?.name].compactMap({ $0 }) + table.uniques.map(\.name) {
-            let qualified = QualifiedName(schema: d.name.schema, name: name)
-            _ = decls.relationNames.claim(qualified.description, display: name, at: f.location, r, kind: "relation (the index of a constraint)")
+            claimRelation(QualifiedName(schema: d.name.schema, name: name), display: name, at: f.location, r,
+                          kind: "relation (the index of a constraint)", owner: .constraint)
         }
 
         // Tenancy.
@@ -330,9 +441,8 @@ struct PostgresResolver {
             if let column = table.column(named: col) {
                 let okTypes: [BuiltinType] = [.timestamp, .timestamptz, .date]
                 if let b = column.type.builtin, okTypes.contains(b), !column.type.isArray {
-                    if sharedFunctionSchema == nil { sharedFunctionSchema = d.name.schema }
                     let trigger = Trigger(name: Identifier.clip("set_\(col)", toBytes: Identifier.maxBytes), timing: .before, events: [.update],
-                                          function: QualifiedName(schema: sharedFunctionSchema!, name: Self.sharedUpdatedAtFunction),
+                                          function: QualifiedName(schema: updatedAtFunctionSchema ?? d.name.schema, name: Self.sharedUpdatedAtFunction),
                                           arguments: [col])
                     _ = triggerNames.claim(trigger.name, at: r.location(node), r)
                     table.triggers.append(trigger)
@@ -400,8 +510,7 @@ struct PostgresResolver {
         if let n = f["identity"] {
             column.identity = r.choice(n, "identity", [("always", .always), ("by_default", .byDefault), ("by default", .byDefault)])
             if column.identity != nil {
-                let integers: [BuiltinType] = [.smallint, .integer, .bigint]
-                if !(type.builtin.map(integers.contains) ?? false) || type.isArray {
+                if !Self.isIdentityCapable(type) {
                     r.report(.invalidValue("identity column '\(name)' must be smallint, integer or bigint, not \(type.sql)", at: r.location(n)))
                 }
             }
@@ -453,6 +562,11 @@ struct PostgresResolver {
         return column
     }
 
+    static func isIdentityCapable(_ type: PostgresType) -> Bool {
+        guard !type.isArray, case .builtin(let b) = type.base else { return false }
+        return b == .smallint || b == .integer || b == .bigint
+    }
+
     /// `default:` as a quoted literal of the column's type.
     func literalDefault(_ node: Node, column: Column, _ r: NodeReader) -> String? {
         if r.isNull(node) { return nil }
@@ -487,11 +601,11 @@ struct PostgresResolver {
 
     /// `table.column`, `schema.table.column`, `table(col, ...)`, or `table` (its primary key).
     func parseReference(_ text: String, _ r: NodeReader, _ node: Node, defaultSchema: String) -> (table: QualifiedName, columns: [String])? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces()
         if let open = trimmed.firstIndex(of: "("), trimmed.hasSuffix(")") {
-            let tablePart = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            let tablePart = trimmed[..<open].trimmedSpaces()
             let cols = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .split(separator: ",").map { $0.trimmedSpaces() }
             guard !tablePart.isEmpty, !cols.isEmpty, !cols.contains(where: \.isEmpty) else {
                 r.report(.invalidValue("'\(text)' is not a reference; write table.column or table(column, ...)", at: r.location(node)))
                 return nil
@@ -508,7 +622,7 @@ struct PostgresResolver {
         case 2:
             // `a.b` is table.column unless `a.b` names a table (schema.table).
             let asTable = QualifiedName(schema: parts[0], name: parts[1])
-            if decls.tables.contains(where: { $0.name == asTable }) && !decls.tables.contains(where: { $0.name == QualifiedName(schema: defaultSchema, name: parts[0]) }) {
+            if declaredTables.contains(asTable) && !declaredTables.contains(QualifiedName(schema: defaultSchema, name: parts[0])) {
                 return (asTable, [])
             }
             return (QualifiedName(schema: defaultSchema, name: parts[0]), [parts[1]])
@@ -526,7 +640,7 @@ struct PostgresResolver {
                 if tableIndex[pending.table] != nil {
                     let candidates = schema.tables.map { $0.name.display(defaultSchema: pending.targetDefaultSchema) }
                     let written = pending.fk.referencedTable.display(defaultSchema: pending.targetDefaultSchema)
-                    if !decls.tables.contains(where: { $0.name == pending.fk.referencedTable }) {
+                    if !declaredTables.contains(pending.fk.referencedTable) {
                         r.report(.unknownTable(written, suggestion: Spelling.closest(to: written, among: candidates), at: r.location(pending.node)))
                     }
                 }
@@ -801,9 +915,8 @@ struct PostgresResolver {
             }
             for i in 0..<count {
                 let name = QualifiedName(schema: d.name.schema, name: Identifier.derived(d.name.name, nil, label: "p\(i)"))
-                if decls.relationNames.claim(name.description, display: name.name, at: r.location(countNode), r, kind: "relation") {
-                    table.partitions.append(Partition(name: name, bound: .hash(modulus: count, remainder: i)))
-                }
+                claimRelation(name, display: name.name, at: r.location(countNode), r, owner: .partition(table.partitions.count))
+                table.partitions.append(Partition(name: name, bound: .hash(modulus: count, remainder: i)))
             }
             return
         }
@@ -814,8 +927,11 @@ struct PostgresResolver {
             let loc = r.location(entry.keyNode)
             guard !entry.key.isEmpty else { r.report(.emptyName("partition", at: loc)); continue }
             let name = QualifiedName(parsing: entry.key, defaultSchema: d.name.schema)
-            guard checkIdentifier(name.name, entry.keyNode, r), partitionNames.claim(name.description, at: loc, r),
-                  decls.relationNames.claim(name.description, display: entry.key, at: loc, r, kind: "relation") else { continue }
+            guard checkIdentifier(name.name, entry.keyNode, r), partitionNames.claim(name.description, at: loc, r) else { continue }
+            // Claimed just before each append below, so the claim knows its position.
+            let claim = { (resolver: inout PostgresResolver, table: Table) in
+                resolver.claimRelation(name, display: entry.key, at: loc, r, owner: .partition(table.partitions.count))
+            }
             if case .scalar(let s) = entry.value, s.string.lowercased() == "default" {
                 if strategy == .hash {
                     r.report(.partitionMismatch("a hash-partitioned table cannot have a default partition", at: r.location(entry.value)))
@@ -826,6 +942,7 @@ struct PostgresResolver {
                     continue
                 }
                 hasDefault = true
+                claim(&self, table)
                 table.partitions.append(Partition(name: name, bound: .default))
                 continue
             }
@@ -840,6 +957,7 @@ struct PostgresResolver {
                     }
                     continue
                 }
+                claim(&self, table)
                 table.partitions.append(Partition(name: name, bound: .range(from: from, to: to)))
             case .list:
                 guard given == ["in"], let values = r.sequence(p["in"]!, "in") else {
@@ -856,6 +974,7 @@ struct PostgresResolver {
                     if values.isEmpty { r.report(.partitionMismatch("partition '\(entry.key)' lists no values", at: p.location)) }
                     continue
                 }
+                claim(&self, table)
                 table.partitions.append(Partition(name: name, bound: .list(rendered)))
             case .hash:
                 guard given == ["modulus", "remainder"], let m = r.integer(p["modulus"]!, "modulus"), let rem = r.integer(p["remainder"]!, "remainder") else {
@@ -868,6 +987,7 @@ struct PostgresResolver {
                     r.report(.partitionMismatch("hash partition remainder must be at least 0 and less than the modulus", at: p.location))
                     continue
                 }
+                claim(&self, table)
                 table.partitions.append(Partition(name: name, bound: .hash(modulus: m, remainder: rem)))
             }
         }

@@ -17,17 +17,17 @@ struct TypeParser {
     }
 
     func parse(_ written: String) -> Result<PostgresType, Failure> {
-        var text = written.trimmingCharacters(in: .whitespaces)
+        var text = written.trimmedSpaces()
         var isArray = false
         while text.hasSuffix("]"), let open = text.lastIndex(of: "[") {
             let inside = text[text.index(after: open)..<text.index(before: text.endIndex)]
             guard inside.allSatisfy(\.isNumber) else { break }
             isArray = true
-            text = String(text[..<open]).trimmingCharacters(in: .whitespaces)
+            text = String(text[..<open]).trimmedSpaces()
         }
         if text.lowercased().hasSuffix(" array") {
             isArray = true
-            text = String(text.dropLast(6)).trimmingCharacters(in: .whitespaces)
+            text = String(text.dropLast(6)).trimmedSpaces()
         }
 
         // Split `words(mods) words` into the base spelling and its modifiers.
@@ -39,8 +39,8 @@ struct TypeParser {
             }
             let inside = text[text.index(after: open)..<close]
             for part in inside.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let n = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    return .failure(.badModifiers("modifier '\(part.trimmingCharacters(in: .whitespaces))' is not a whole number"))
+                guard let n = Int(part.trimmedSpaces()) else {
+                    return .failure(.badModifiers("modifier '\(part.trimmedSpaces())' is not a whole number"))
                 }
                 modifiers.append(n)
             }
@@ -100,4 +100,12 @@ struct TypeParser {
     }
 }
 
-import Foundation
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (cheaper than Foundation's trimming).
+    func trimmedSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}

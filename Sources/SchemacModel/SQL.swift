@@ -2,7 +2,7 @@
 /// so that no name or comment can end a statement.
 public enum SQL {
     public static func identifier(_ name: String) -> String {
-        "\"" + name.replacing("\"", with: "\"\"") + "\""
+        "\"" + doubling(name, 0x22) + "\""
     }
 
     public static func qualified(_ name: QualifiedName) -> String {
@@ -12,7 +12,20 @@ public enum SQL {
     /// A standard string literal. Output files set standard_conforming_strings = on,
     /// so a backslash is an ordinary character and only the quote needs doubling.
     public static func literal(_ text: String) -> String {
-        "'" + text.replacing("'", with: "''") + "'"
+        "'" + doubling(text, 0x27) + "'"
+    }
+
+    /// `text` with every `quote` byte doubled; quoting runs for every name in the
+    /// output, so the common case (nothing to double) returns the text as is.
+    private static func doubling(_ text: String, _ quote: UInt8) -> String {
+        guard text.utf8.contains(quote) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 4)
+        for b in text.utf8 {
+            bytes.append(b)
+            if b == quote { bytes.append(b) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Dollar quoting with a tag that does not occur in the body.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SchemacCore
 import SchemacDiagnostics
+import SchemacLoader
 
 @main
 struct Schemac: ParsableCommand {
@@ -29,6 +30,12 @@ struct ProjectOptions: ParsableArguments {
     }
 }
 
+/// Loads for one run of the tool.
+func runPipeline(_ paths: ProjectPaths, _ configDiagnostics: [Diagnostic]) -> Pipeline.Outcome {
+    DefinitionsLoader.keepSyntaxTreesUntilExit = true
+    return Pipeline.run(paths, configDiagnostics: configDiagnostics)
+}
+
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     var text = ""
     for d in diagnostics { text += d.description + "\n" }
@@ -47,7 +54,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let (paths, configDiagnostics) = project.paths()
-        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics)
+        let outcome = runPipeline(paths, configDiagnostics)
         printDiagnostics(outcome.diagnostics)
         if outcome.failed { throw ExitCode(1) }
         do {
@@ -65,7 +72,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let (paths, configDiagnostics) = project.paths()
-        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics)
+        let outcome = runPipeline(paths, configDiagnostics)
         printDiagnostics(outcome.diagnostics)
         if outcome.failed { throw ExitCode(1) }
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""schemac benchmarks (`make bench`).
+
+1. A synthetic definitions set of 1,000 tables (10 columns, 2 indexes, a foreign
+   key, RLS and an auto_updated_at trigger each), in 50 files. Full `schemac
+   generate` wall time, measured side by side with Python's C-accelerated YAML
+   loader (yaml.CSafeLoader) only parsing the same files, in one run.
+2. `schemac check` on the repository's definitions/, warm.
+
+Each figure is the median of several runs; the machine is printed with them.
+"""
+import os, platform, shutil, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build", "release", "schemac")
+OUT = os.path.join(ROOT, "bench", "out")
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+
+
+def synthetic(dir, tables=1000, files=50):
+    defs = os.path.join(dir, "definitions")
+    shutil.rmtree(dir, ignore_errors=True)
+    os.makedirs(defs)
+    with open(os.path.join(defs, "000_settings.yaml"), "w") as f:
+        f.write("postgres:\n  extensions: [pgcrypto]\n  roles: [app_user]\n"
+                "  tenancy: { column: org_id, setting: app.current_org_id }\n"
+                "  tables:\n    orgs:\n      columns:\n"
+                "        id: { type: uuid, primary_key: true, default_sql: gen_random_uuid() }\n"
+                "        name: text\n")
+    per_file = tables // files
+    for fi in range(files):
+        lines = ["postgres:", "  tables:"]
+        for ti in range(fi * per_file, (fi + 1) * per_file):
+            parent = f"t{ti - 1:04d}" if ti > 0 else "orgs"
+            lines += [
+                f"    t{ti:04d}:",
+                f"      comment: Synthetic table number {ti}",
+                "      tenant: true",
+                "      columns:",
+                "        id:         { type: uuid, primary_key: true, default_sql: gen_random_uuid() }",
+                "        org_id:     { type: uuid, references: orgs.id, on_delete: cascade }",
+                f"        parent_id:  {{ type: uuid?, references: {parent}.id, on_delete: set null }}",
+                "        name:       varchar(255)",
+                "        status:     { type: varchar(32), default: active }",
+                "        amount:     { type: \"numeric(15,2)\", default: 0, check: \"amount >= 0\" }",
+                "        counter:    { type: bigint, default: 0 }",
+                "        payload:    { type: jsonb, default: {} }",
+                "        created_at: { type: timestamptz, default_sql: now() }",
+                "        updated_at: { type: timestamptz, default_sql: now() }",
+                "      auto_updated_at: updated_at",
+                "      indexes:",
+                "        - columns: [org_id, status]",
+                "        - { columns: [created_at], where: \"status = 'active'\" }",
+                "      grants:",
+                "        app_user: [select, insert, update, delete]",
+            ]
+        with open(os.path.join(defs, f"t{fi:03d}.yaml"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return defs
+
+
+def wall(cmd, cwd, runs=RUNS):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - start)
+        if result.returncode != 0:
+            sys.exit(f"{cmd} failed: {result.stderr.decode()}")
+    return statistics.median(times)
+
+
+PY_PARSE = r"""
+import glob, os, sys, time, yaml
+files = sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.yaml"), recursive=True))
+runs = int(sys.argv[2]); times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    for path in files:
+        with open(path) as f:
+            yaml.load(f, Loader=yaml.CSafeLoader)
+    times.append(time.perf_counter() - start)
+times.sort(); print(times[len(times) // 2])
+"""
+
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit("build first: swift build -c release")
+    import yaml
+    assert hasattr(yaml, "CSafeLoader"), "PyYAML without libyaml: no CSafeLoader"
+    project = os.path.join(OUT, "synthetic1000")
+    defs = synthetic(project)
+    subprocess.run([BIN, "generate"], cwd=project, check=True)
+    size = sum(os.path.getsize(os.path.join(defs, f)) for f in os.listdir(defs))
+    sql = os.path.getsize(os.path.join(project, "generated", "postgres", "schema.sql"))
+
+    generate = wall([BIN, "generate"], project)
+    check_big = wall([BIN, "check"], project)
+    py_process = wall([sys.executable, "-c", PY_PARSE, defs, "1"], project)
+    py_parse = float(subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(RUNS)],
+                                    capture_output=True, text=True, check=True).stdout)
+    check_repo = wall([BIN, "check"], ROOT, runs=max(RUNS, 25))
+
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip(); break
+    except OSError:
+        pass
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.release()}")
+    print(f"python: {platform.python_version()}, PyYAML {yaml.__version__} (CSafeLoader)")
+    print(f"synthetic set: 1,000 tables in 51 files, {size / 1024:.0f} KiB of YAML -> {sql / 1024:.0f} KiB of SQL")
+    print(f"median of {RUNS} runs (wall):")
+    rows = [
+        ("schemac generate, 1,000 tables (whole process)", generate),
+        ("schemac check, 1,000 tables (whole process)", check_big),
+        ("python3 + CSafeLoader, parse only (whole process)", py_process),
+        ("CSafeLoader parse only (in-process, no start-up)", py_parse),
+        ("schemac check on definitions/ (warm)", check_repo),
+    ]
+    for name, seconds in rows:
+        print(f"  {name:<52} {seconds * 1000:8.1f} ms")
+    print(f"schemac generate / CSafeLoader parse-only: {generate / py_parse:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
