@@ -354,6 +354,17 @@ struct PostgresResolver {
             }
         }
 
+        // Check expressions may only name the table's own columns.
+        var checkNodes: [String: Node] = [:]
+        if let cols = f["columns"], case .mapping(let m) = cols {
+            for pair in m {
+                if case .mapping = pair.value, let name = pair.key.scalar?.string,
+                   case .mapping(let cm) = pair.value, let c = cm.first(where: { $0.key.scalar?.string == "check" }) {
+                    checkNodes[Identifier.derived(d.name.name, name, label: "check")] = c.value
+                }
+            }
+        }
+
         // Named checks.
         if let node = f["checks"] {
             for entry in r.namedEntries(node, "checks") ?? [] {
@@ -362,6 +373,13 @@ struct PostgresResolver {
                 guard checkIdentifier(entry.key, entry.keyNode, r),
                       constraintNames.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
                 table.checks.append(CheckConstraint(name: entry.key, expression: expr))
+                checkNodes[entry.key] = entry.value
+            }
+        }
+        for check in table.checks {
+            guard let node = checkNodes[check.name] else { continue }
+            for missing in ExpressionColumns.unknownColumns(in: check.expression, columns: Set(allColumnNames)) {
+                r.report(.unknownColumn(missing, table: tname, suggestion: Spelling.closest(to: missing, among: allColumnNames), at: r.location(node)))
             }
         }
 
