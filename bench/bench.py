@@ -67,7 +67,7 @@ def wall(cmd, cwd, runs=RUNS):
         times.append(time.perf_counter() - start)
         if result.returncode != 0:
             sys.exit(f"{cmd} failed: {result.stderr.decode()}")
-    return statistics.median(times)
+    return times
 
 
 PY_PARSE = r"""
@@ -80,7 +80,7 @@ for _ in range(runs):
         with open(path) as f:
             yaml.load(f, Loader=yaml.CSafeLoader)
     times.append(time.perf_counter() - start)
-times.sort(); print(times[len(times) // 2])
+print(" ".join(str(t) for t in times))
 """
 
 
@@ -98,8 +98,8 @@ def main():
     generate = wall([BIN, "generate"], project)
     check_big = wall([BIN, "check"], project)
     py_process = wall([sys.executable, "-c", PY_PARSE, defs, "1"], project)
-    py_parse = float(subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(RUNS)],
-                                    capture_output=True, text=True, check=True).stdout)
+    py_parse = [float(t) for t in subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(RUNS)],
+                                                 capture_output=True, text=True, check=True).stdout.split()]
     check_repo = wall([BIN, "check"], ROOT, runs=max(RUNS, 25))
 
     cpu = "unknown"
@@ -112,7 +112,8 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.release()}")
     print(f"python: {platform.python_version()}, PyYAML {yaml.__version__} (CSafeLoader)")
     print(f"synthetic set: 1,000 tables in 51 files, {size / 1024:.0f} KiB of YAML -> {sql / 1024:.0f} KiB of SQL")
-    print(f"median of {RUNS} runs (wall):")
+    print(f"wall time over {RUNS} runs (this VM's CPU time varies run to run; the median is the figure to read):")
+    print(f"  {'':<52} {'min':>8} {'median':>8} {'max':>8}")
     rows = [
         ("schemac generate, 1,000 tables (whole process)", generate),
         ("schemac check, 1,000 tables (whole process)", check_big),
@@ -120,9 +121,10 @@ def main():
         ("CSafeLoader parse only (in-process, no start-up)", py_parse),
         ("schemac check on definitions/ (warm)", check_repo),
     ]
-    for name, seconds in rows:
-        print(f"  {name:<52} {seconds * 1000:8.1f} ms")
-    print(f"schemac generate / CSafeLoader parse-only: {generate / py_parse:.2f}x")
+    for name, times in rows:
+        print(f"  {name:<52} {min(times) * 1000:8.1f} {statistics.median(times) * 1000:8.1f} {max(times) * 1000:8.1f} ms")
+    ratio = statistics.median(generate) / statistics.median(py_parse)
+    print(f"schemac generate / CSafeLoader parse-only (medians): {ratio:.2f}x")
 
 
 if __name__ == "__main__":
