@@ -30,25 +30,6 @@ public final class PhaseTimer {
     }
 }
 
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// Slots for concurrently composed documents; each index is written by one worker only.
-private final class ParseResults: @unchecked Sendable {
-    private(set) var nodes: [Node?]
-    private let lock = NSLock()
-
-    init(count: Int) { nodes = Array(repeating: nil, count: count) }
-
-    func store(_ i: Int, _ node: Node?) {
-        lock.lock()
-        nodes[i] = node
-        lock.unlock()
-    }
-}
-
 /// The result of loading: the resolved definitions when there were no errors,
 /// and every diagnostic of the run.
 public struct LoadResult: Sendable {
@@ -160,17 +141,11 @@ public enum DefinitionsLoader {
     /// Composes every file's YAML, on all cores: files are independent, and
     /// composing is most of the cost of a large definitions set.
     static func parseAll(_ sources: [DefinitionSource]) -> [(NodeReader, Node?)] {
-        let readers = sources.map { NodeReader(file: $0.displayPath) }
-        let results = ParseResults(count: sources.count)
-        // Each worker touches only its own reader and slot.
-        let shared = UncheckedSendable(readers)
-        let work: @Sendable (Int) -> Void = { i in results.store(i, parse(sources[i], shared.value[i])) }
-        if sources.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: sources.count, execute: work)
-        } else {
-            sources.indices.forEach(work)
+        // Each file has its own reader: workers share nothing.
+        parallelMap(sources) { source in
+            let reader = NodeReader(file: source.displayPath)
+            return (reader, parse(source, reader))
         }
-        return Array(zip(readers, results.nodes))
     }
 
     static func sortedDiagnostics(_ d: [Diagnostic]) -> [Diagnostic] {

@@ -26,22 +26,6 @@ struct RelationClaim {
     var sequence: Int
 }
 
-/// `items.map(transform)` on every core; results keep the order of `items`.
-func parallelMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
-    guard items.count > 1 else { return items.map(transform) }
-    return withoutActuallyEscaping(transform) { transform in
-        let slots = UncheckedSendable(UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count))
-        slots.value.initialize(repeating: nil)
-        defer { slots.value.deallocate() }
-        let work = UncheckedSendable((items, transform))
-        // Each iteration writes only its own slot.
-        DispatchQueue.concurrentPerform(iterations: items.count) { i in
-            slots.value[i] = work.value.1(work.value.0[i])
-        }
-        return slots.value.map { $0! }
-    }
-}
-
 struct PostgresResolver {
     var decls: PostgresDeclarations
     var schema = PostgresSchema()
@@ -1054,7 +1038,7 @@ struct PostgresResolver {
         guard let f = r.fields(d.node, what, allowed: ["sql", "materialized", "comment", "grants"]) else { return }
         guard let sqlNode = f["sql"] else { r.report(.missingKey("sql", in: what, at: f.location)); return }
         guard let sql = r.string(sqlNode, "sql") else { return }
-        if sql.trimmingTrailingNoise().isEmpty {
+        if sql.trimmingTrailingSQLNoise().allSatisfy(\.isWhitespace) {
             r.report(.invalidValue("\(what) has an empty query", at: r.location(sqlNode)))
             return
         }
@@ -1062,14 +1046,5 @@ struct PostgresResolver {
                                  materialized: f["materialized"].flatMap { r.bool($0, "materialized") } ?? false,
                                  comment: f["comment"].flatMap { r.string($0, "comment") },
                                  grants: f["grants"].map { resolveGrants($0, r) } ?? []))
-    }
-}
-
-extension String {
-    func trimmingTrailingNoise() -> String {
-        var s = Substring(self)
-        while let last = s.last, last.isWhitespace || last == ";" { s = s.dropLast() }
-        while let first = s.first, first.isWhitespace { s = s.dropFirst() }
-        return String(s)
     }
 }

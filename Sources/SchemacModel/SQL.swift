@@ -43,3 +43,13 @@ public enum SQL {
         names.map(identifier).joined(separator: ", ")
     }
 }
+
+extension String {
+    /// The text without the whitespace and semicolons that end it: a query as
+    /// written in YAML, ready to be embedded in a statement.
+    public func trimmingTrailingSQLNoise() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace || last == ";" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -192,12 +192,3 @@ enum DDL {
         "COMMENT ON \(object) IS \(text.map(SQL.literal) ?? "NULL");"
     }
 }
-
-extension String {
-    /// A query as written, without the whitespace and semicolons that end it.
-    func trimmingTrailingSQLNoise() -> String {
-        var s = Substring(self)
-        while let last = s.last, last.isWhitespace || last == ";" { s = s.dropLast() }
-        return String(s)
-    }
-}

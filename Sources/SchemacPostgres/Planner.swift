@@ -47,7 +47,7 @@ public enum PostgresPlanner {
             inlineKeys.append(inline)
         }
         // Rendering a table touches nothing shared: do it on every core.
-        let sections = ConcurrentMap.map(Array(zip(ordered, inlineKeys))) { table, inline in
+        let sections = parallelMap(Array(zip(ordered, inlineKeys))) { table, inline in
             MigrationPlan.Section(title: "Table \(table.name.description)", statements: tableStatements(table, inlineForeignKeys: inline))
         }
         plan.sections += sections
@@ -185,33 +185,6 @@ public enum PostgresPlanner {
             result.append(view)
         }
         return result
-    }
-}
-
-enum ConcurrentMap {
-    /// `items.map(transform)`, spread over the machine's cores for large inputs.
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard items.count > 64 else { return items.map(transform) }
-        let results = Slots<R>(count: items.count)
-        let chunks = min(items.count, ProcessInfo.processInfo.activeProcessorCount * 4)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var i = chunk
-            while i < items.count {
-                results.store(i, transform(items[i]))
-                i += chunks
-            }
-        }
-        return results.values
-    }
-
-    private final class Slots<R>: @unchecked Sendable {
-        private var slots: [R?]
-        private let lock = NSLock()
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
-        func store(_ i: Int, _ value: R) {
-            lock.lock(); slots[i] = value; lock.unlock()
-        }
-        var values: [R] { slots.map { $0! } }
     }
 }
 

@@ -30,10 +30,16 @@ struct ProjectOptions: ParsableArguments {
     }
 }
 
-/// Loads for one run of the tool.
-func runPipeline(_ paths: ProjectPaths, _ configDiagnostics: [Diagnostic]) -> Pipeline.Outcome {
-    DefinitionsLoader.keepSyntaxTreesUntilExit = true
-    return Pipeline.run(paths, configDiagnostics: configDiagnostics)
+extension ProjectOptions {
+    /// Loads and renders the project, printing its diagnostics; exits 1 on errors.
+    func runPipeline() throws -> (ProjectPaths, Pipeline.Outcome) {
+        let (paths, configDiagnostics) = paths()
+        DefinitionsLoader.keepSyntaxTreesUntilExit = true
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics)
+        printDiagnostics(outcome.diagnostics)
+        if outcome.failed { throw ExitCode(1) }
+        return (paths, outcome)
+    }
 }
 
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
@@ -53,10 +59,7 @@ struct Generate: ParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     func run() throws {
-        let (paths, configDiagnostics) = project.paths()
-        let outcome = runPipeline(paths, configDiagnostics)
-        printDiagnostics(outcome.diagnostics)
-        if outcome.failed { throw ExitCode(1) }
+        let (paths, outcome) = try project.runPipeline()
         do {
             try OutputWriter.write(outcome.files, to: paths.outputURL)
         } catch {
@@ -71,10 +74,7 @@ struct Check: ParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     func run() throws {
-        let (paths, configDiagnostics) = project.paths()
-        let outcome = runPipeline(paths, configDiagnostics)
-        printDiagnostics(outcome.diagnostics)
-        if outcome.failed { throw ExitCode(1) }
+        let (paths, outcome) = try project.runPipeline()
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)
         guard stale.isEmpty else {
             var text = ""
