@@ -4,7 +4,9 @@ import PackageDescription
 // Dependencies run one way:
 //   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
 //                              ↘ SchemacPostgres → SchemacModel
-// Only SchemacLoader imports Yams; only the executable imports ArgumentParser.
+//                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
+// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq; only
+// the executable imports ArgumentParser.
 let package = Package(
     name: "schemac",
     platforms: [.macOS(.v13)],
@@ -23,15 +25,17 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
         .target(name: "SchemacCore", dependencies: [
-            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres",
+            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SchemacTests", dependencies: [
-            "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics",
+            "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
         ]),
     ]
 )

@@ -146,3 +146,21 @@ public enum ExtensionTypes {
         "isbn": "isn", "issn": "isn", "ean13": "isn",
     ]
 }
+
+extension PostgresType {
+    /// `words(m1,m2) words` → the base spelling (lowercased, single-spaced) and the
+    /// modifiers; nil when the parentheses or modifiers are malformed.
+    public static func splitSpelling(_ text: some StringProtocol) -> (base: String, modifiers: [Int])? {
+        var modifiers: [Int] = []
+        var base = String(text)
+        if let open = text.firstIndex(of: "(") {
+            guard let close = text[open...].firstIndex(of: ")") else { return nil }
+            for part in text[text.index(after: open)..<close].split(separator: ",", omittingEmptySubsequences: false) {
+                guard let n = Int(String(part.filter { $0 != " " && $0 != "\t" })) else { return nil }
+                modifiers.append(n)
+            }
+            base = String(text[..<open]) + " " + String(text[text.index(after: close)...])
+        }
+        return (base.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased(), modifiers)
+    }
+}

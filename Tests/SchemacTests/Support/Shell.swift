@@ -21,7 +21,7 @@ enum Shell {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path, err = dir.appendingPathComponent("err").path
         let inp = dir.appendingPathComponent("in").path
-        FileManager.default.createFile(atPath: inp, contents: Data((stdin ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: inp, contents: Data((stdin ?? "").utf8))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

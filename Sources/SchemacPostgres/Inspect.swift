@@ -1,0 +1,349 @@
+import Foundation
+import SchemacModel
+
+/// What the inspector needs from a connection: rows of text. SchemacCore adapts
+/// the libpq driver to it, so this target never sees libpq.
+public protocol CatalogReader {
+    func query(_ sql: String, _ parameters: [String?]) throws -> [[String?]]
+}
+
+/// Reads a live database into the model the definitions resolve to.
+///
+/// It runs a fixed number of catalog queries, whatever the number of tables,
+/// limited to `schemas`, and leaves out objects that belong to extensions.
+/// Expressions (defaults, checks, predicates, policies, view bodies) come back
+/// as PostgreSQL prints them.
+public enum PostgresInspector {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// How many queries `inspect` runs: constant, for the benchmarks to report.
+    public static let queryCount = 14
+
+    public static func inspect(_ db: CatalogReader, schemas: [String]) throws -> PostgresSchema {
+        let nsp = arrayLiteral(schemas)
+        var schema = PostgresSchema()
+
+        let presentSchemas = try db.query("SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [nsp])
+        schema.schemas = presentSchemas.compactMap { $0[0] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
+        schema.extensions = try db.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", []).compactMap { $0[0] }
+        schema.roles = try db.query("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1", []).compactMap { $0[0] }
+
+        // Enums.
+        for row in try db.query("""
+            SELECT n.nspname, t.typname, (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text,
+                   obj_description(t.oid, 'pg_type')
+              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+             WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND NOT \(extensionMember("pg_type", "t.oid"))
+             ORDER BY 1, 2
+            """, [nsp]) {
+            schema.enums.append(EnumType(name: QualifiedName(schema: row[0]!, name: row[1]!), values: try strings(row[2]), comment: row[3]))
+        }
+
+        // Functions.
+        for row in try db.query("""
+            SELECT n.nspname, p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.prosrc,
+                   p.provolatile, p.prosecdef, obj_description(p.oid, 'pg_proc')
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+             WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND NOT \(extensionMember("pg_proc", "p.oid"))
+             ORDER BY 1, 2, 3
+            """, [nsp]) {
+            let volatility: Function.Volatility = row[6] == "i" ? .immutable : row[6] == "s" ? .stable : .volatile
+            schema.functions.append(Function(name: QualifiedName(schema: row[0]!, name: row[1]!), arguments: row[2] ?? "",
+                                             returns: row[3] ?? "", language: row[4] ?? "", body: row[5] ?? "",
+                                             volatility: volatility, securityDefiner: row[7] == "t", comment: row[8]))
+        }
+
+        // Tables (partitions are read as part of their parent).
+        let relationFilter = """
+            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND NOT \(extensionMember("pg_class", "c.oid"))
+            """
+        var tables: [String: Table] = [:]
+        var order: [String] = []
+        for row in try db.query("""
+            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'),
+                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
+             ORDER BY 2, 3
+            """, [nsp]) {
+            var t = Table(name: QualifiedName(schema: row[1]!, name: row[2]!))
+            t.rowLevelSecurity = row[3] == "t"
+            t.forceRowLevelSecurity = row[4] == "t"
+            t.comment = row[5]
+            if let key = row[6] { t.partitioning = partitioning(key) }
+            tables[row[0]!] = t
+            order.append(row[0]!)
+        }
+        let tableFilter = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND \(relationFilter)"
+
+        // Columns.
+        for row in try db.query("""
+            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+                   col_description(a.attrelid, a.attnum), a.attndims > 0 OR et.oid IS NOT NULL,
+                   coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname),
+                   format_type(coalesce(et.oid, t.oid), a.atttypmod)
+              FROM pg_attribute a
+              JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+              LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid IN (\(tableFilter)) AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attrelid, a.attnum
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            let type = columnType(isArray: row[7] == "t", typtype: row[8], schema: row[9]!, name: row[10]!, formatted: row[11]!)
+            var column = Column(name: row[1]!, type: type, nullable: row[2] != "t")
+            switch row[4] {
+            case "a": column.identity = .always
+            case "d": column.identity = .byDefault
+            default: break
+            }
+            if row[5] == "s" { column.generated = row[3] } else if column.identity == nil { column.defaultSQL = row[3] }
+            column.comment = row[6]
+            tables[oid]!.columns.append(column)
+        }
+
+        // Constraints.
+        let nullsNotDistinct = "(SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid)"
+        for row in try db.query("""
+            SELECT con.conrelid, con.conname, con.contype,
+                   (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n)::text,
+                   fn.nspname, fc.relname,
+                   (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text,
+                   con.confdeltype, con.confupdtype, con.condeferrable, pg_get_constraintdef(con.oid, true),
+                   CASE WHEN con.contype = 'u' THEN \(nullsNotDistinct) END
+              FROM pg_constraint con
+              LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+             WHERE con.conrelid IN (\(tableFilter)) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
+             ORDER BY con.conrelid, con.conname
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            let name = row[1]!, columns = try strings(row[3])
+            switch row[2] {
+            case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
+            case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row[11] == "t"))
+            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row[10] ?? "")))
+            case "f":
+                tables[oid]!.foreignKeys.append(ForeignKey(
+                    name: name, columns: columns, referencedTable: QualifiedName(schema: row[4]!, name: row[5]!),
+                    referencedColumns: try strings(row[6]), onDelete: action(row[7]), onUpdate: action(row[8]),
+                    deferrable: row[9] == "t"))
+            default: break
+            }
+        }
+
+        // Indexes that do not back a constraint.
+        for row in try db.query("""
+            SELECT i.indrelid, ic.relname, am.amname, i.indisunique, pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts,
+                   (SELECT json_agg(json_build_object(
+                        'column', CASE WHEN i.indkey[k - 1] <> 0 THEN a.attname END,
+                        'definition', pg_get_indexdef(i.indexrelid, k, true),
+                        'opclass', CASE WHEN k <= i.indnkeyatts AND NOT oc.opcdefault THEN oc.opcname END,
+                        'option', CASE WHEN k <= i.indnkeyatts THEN i.indoption[k - 1] END) ORDER BY k)
+                      FROM generate_series(1, i.indnatts) k
+                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+                      LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1])::text,
+                   obj_description(ic.oid, 'pg_class')
+              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+             WHERE i.indrelid IN (\(tableFilter))
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+             ORDER BY i.indrelid, ic.relname
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            let keyCount = Int(row[5] ?? "0") ?? 0
+            var index = Index(name: row[1]!, keys: [], unique: row[3] == "t",
+                              method: Index.Method(rawValue: row[2] ?? "") ?? .btree, predicate: row[4], comment: row[7])
+            for (k, item) in try objects(row[6]).enumerated() {
+                let column = item["column"] as? String
+                if k >= keyCount {
+                    if let column { index.include.append(column) }
+                    continue
+                }
+                var key = Index.Key(column.map(Index.Key.Target.column) ?? .expression(item["definition"] as? String ?? ""))
+                key.opclass = item["opclass"] as? String
+                let option = (item["option"] as? Int) ?? 0
+                key.descending = option & 1 != 0
+                let nullsFirst = option & 2 != 0
+                if nullsFirst != key.descending { key.nullsFirst = nullsFirst }
+                index.keys.append(key)
+            }
+            tables[oid]!.indexes.append(index)
+        }
+
+        // Policies.
+        for row in try db.query("""
+            SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
+                   (SELECT json_agg(r.rolname ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles))::text,
+                   pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
+              FROM pg_policy p
+             WHERE p.polrelid IN (\(tableFilter))
+             ORDER BY p.polrelid, p.polname
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            let command: Policy.Command = ["r": .select, "a": .insert, "w": .update, "d": .delete][row[2] ?? "*"] ?? .all
+            tables[oid]!.policies.append(Policy(name: row[1]!, command: command, permissive: row[3] == "t",
+                                                roles: try strings(row[4]), using: row[5], withCheck: row[6]))
+        }
+
+        // Triggers (not the internal ones of constraints, not clones on partitions).
+        for row in try db.query("""
+            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'), pg_get_triggerdef(t.oid, true)
+              FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+             WHERE t.tgrelid IN (\(tableFilter)) AND NOT t.tgisinternal AND t.tgparentid = 0
+             ORDER BY t.tgrelid, t.tgname
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil, let bits = Int(row[2] ?? "") else { continue }
+            let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
+            var events: [Trigger.Event] = []
+            if bits & 4 != 0 { events.append(.insert) }
+            if bits & 16 != 0 { events.append(.update) }
+            if bits & 8 != 0 { events.append(.delete) }
+            if bits & 32 != 0 { events.append(.truncate) }
+            tables[oid]!.triggers.append(Trigger(name: row[1]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
+                                                 function: QualifiedName(schema: row[3]!, name: row[4]!),
+                                                 arguments: triggerArguments(hex: row[5] ?? ""), when: triggerWhen(row[6] ?? "")))
+        }
+
+        // Partitions.
+        for row in try db.query("""
+            SELECT i.inhparent, n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid)
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE i.inhparent IN (\(tableFilter)) AND c.relispartition
+             ORDER BY i.inhparent, n.nspname, c.relname
+            """, [nsp]) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row[1]!, name: row[2]!), bound: partitionBound(row[3] ?? "")))
+        }
+
+        // Views and materialized views.
+        var views: [String: View] = [:]
+        var viewOrder: [String] = []
+        for row in try db.query("""
+            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class')
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
+             ORDER BY 2, 3
+            """, [nsp]) {
+            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
+            viewOrder.append(row[0]!)
+        }
+
+        // Grants on tables and views, other than the owner's own.
+        for row in try db.query("""
+            SELECT c.oid, r.rolname, json_agg(lower(x.privilege_type) ORDER BY x.privilege_type)::text
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              CROSS JOIN LATERAL aclexplode(c.relacl) x
+              JOIN pg_roles r ON r.oid = x.grantee
+             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND \(relationFilter) AND x.grantee <> c.relowner
+             GROUP BY c.oid, r.rolname
+             ORDER BY c.oid, r.rolname
+            """, [nsp]) {
+            let privileges = try strings(row[2]).compactMap(Privilege.init(rawValue:)).sorted()
+            let grant = Grant(role: row[1]!, privileges: privileges)
+            if tables[row[0]!] != nil { tables[row[0]!]!.grants.append(grant) } else if views[row[0]!] != nil { views[row[0]!]!.grants.append(grant) }
+        }
+
+        schema.tables = order.compactMap { tables[$0] }
+        schema.views = viewOrder.compactMap { views[$0] }
+        return schema
+    }
+
+    // MARK: Reading catalog text
+
+    static func extensionMember(_ catalog: String, _ oid: String) -> String {
+        "EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '\(catalog)'::regclass AND dep.objid = \(oid) AND dep.deptype = 'e')"
+    }
+
+    /// A text[] parameter: every element double-quoted and escaped.
+    static func arrayLiteral(_ items: [String]) -> String {
+        "{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
+    static func strings(_ json: String?) throws -> [String] {
+        guard let json else { return [] }
+        guard let value = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] else {
+            throw Failure(description: "unexpected catalog value: \(json)")
+        }
+        return value.compactMap { $0 as? String }
+    }
+
+    static func objects(_ json: String?) throws -> [[String: Any]] {
+        guard let json else { return [] }
+        return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    static func columnType(isArray: Bool, typtype: String?, schema: String, name: String, formatted: String) -> PostgresType {
+        if typtype == "e" {
+            return PostgresType(base: .enumeration(QualifiedName(schema: schema, name: name)), isArray: isArray)
+        }
+        if let ext = ExtensionTypes.table[name], schema != "pg_catalog" {
+            let mods = PostgresType.splitSpelling(formatted)?.modifiers ?? []
+            return PostgresType(base: .extensionType(name: name, extension: ext), modifiers: mods, isArray: isArray)
+        }
+        if let split = PostgresType.splitSpelling(formatted), let builtin = BuiltinType.spellings[split.base] {
+            return PostgresType(base: .builtin(builtin), modifiers: split.modifiers, isArray: isArray)
+        }
+        return PostgresType(base: .extensionType(name: formatted, extension: ""), isArray: isArray)
+    }
+
+    static func partitioning(_ key: String) -> Partitioning? {
+        // pg_get_partkeydef: `RANGE (created_at)`, `LIST (region)`, `HASH (org_id)`.
+        guard let open = key.firstIndex(of: "("), key.hasSuffix(")"),
+              let strategy = Partitioning.Strategy(rawValue: key[..<open].trimmingCharacters(in: .whitespaces).lowercased()) else { return nil }
+        let inside = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
+        return Partitioning(strategy: strategy, columns: SQLText.splitTopLevel(inside, separator: ",").map(unquoteIdentifier))
+    }
+
+    static func unquoteIdentifier(_ text: String) -> String {
+        guard text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 else { return text }
+        return String(text.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+    }
+
+    static func partitionBound(_ text: String) -> Partition.Bound {
+        // Kept as PostgreSQL prints it; the diff compares normalized text.
+        if text == "DEFAULT" { return .default }
+        return .list([text])
+    }
+
+    static func checkExpression(_ definition: String) -> String {
+        // `CHECK (expr)` or `CHECK (expr) NOT VALID`.
+        var text = Substring(definition)
+        if text.hasPrefix("CHECK (") { text = text.dropFirst(7) }
+        if text.hasSuffix(" NOT VALID") { text = text.dropLast(10) }
+        if text.hasSuffix(")") { text = text.dropLast() }
+        return String(text)
+    }
+
+    static func action(_ code: String?) -> ReferentialAction {
+        switch code {
+        case "r": .restrict
+        case "c": .cascade
+        case "n": .setNull
+        case "d": .setDefault
+        default: .noAction
+        }
+    }
+
+    static func triggerArguments(hex: String) -> [String] {
+        var bytes: [UInt8] = []
+        var i = hex.startIndex
+        while i < hex.endIndex, let next = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[i..<next], radix: 16) ?? 0)
+            i = next
+        }
+        var args = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if args.last == "" { args.removeLast() }
+        return args
+    }
+
+    static func triggerWhen(_ definition: String) -> String? {
+        guard let start = definition.range(of: " WHEN ("), let end = definition.range(of: ") EXECUTE ", options: .backwards),
+              start.upperBound <= end.lowerBound else { return nil }
+        return String(definition[start.upperBound..<end.lowerBound])
+    }
+}

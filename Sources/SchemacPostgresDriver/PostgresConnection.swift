@@ -1,0 +1,204 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure talking to PostgreSQL, with any password of the target removed.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    /// SQLSTATE, when the server sent one.
+    public var sqlState: String?
+
+    public var description: String { message }
+}
+
+/// One libpq connection. Everything libpq accepts works as the target:
+/// `postgresql://` and `postgres://` URIs, `key=value` strings, and the PG*
+/// environment variables for whatever the target leaves out.
+public final class PostgresConnection {
+    private let connection: OpaquePointer
+    private let secrets: [String]
+
+    public init(_ target: String) throws {
+        secrets = ConnectionTarget.secrets(in: target)
+        guard let conn = PQconnectdb(target) else {
+            throw PostgresError(message: "cannot allocate a libpq connection", sqlState: nil)
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.clean(String(cString: PQerrorMessage(conn)), secrets: secrets)
+            PQfinish(conn)
+            throw PostgresError(message: "cannot connect to \(ConnectionTarget.redacted(target)): \(message)", sqlState: nil)
+        }
+        connection = conn
+        // Catalog text must not depend on the server's or the user's settings.
+        _ = try? execute("SET client_encoding = 'UTF8'; SET search_path = pg_catalog; SET DateStyle = 'ISO';")
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// Rows of a query, every value as text (nil for NULL). `$1`… take `parameters`.
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let result = try run(sql, parameters)
+        defer { PQclear(result) }
+        let rows = Int(PQntuples(result)), columns = Int(PQnfields(result))
+        var out: [[String?]] = []
+        out.reserveCapacity(rows)
+        for r in 0..<rows {
+            var row: [String?] = []
+            row.reserveCapacity(columns)
+            for c in 0..<columns {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    row.append(nil)
+                } else {
+                    row.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
+            }
+            out.append(row)
+        }
+        return out
+    }
+
+    /// Runs one or more statements that return nothing the caller needs.
+    public func execute(_ sql: String) throws {
+        guard let result = PQexec(connection, sql) else { throw failure() }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
+            throw failure(result)
+        }
+    }
+
+    public var serverVersion: Int { Int(PQserverVersion(connection)) }
+
+    private func run(_ sql: String, _ parameters: [String?]) throws -> OpaquePointer {
+        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        let result = pointers.withUnsafeBufferPointer { buffer in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        guard let result else { throw failure() }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            defer { PQclear(result) }
+            throw failure(result)
+        }
+        return result
+    }
+
+    private func failure(_ result: OpaquePointer? = nil) -> PostgresError {
+        var message = String(cString: PQerrorMessage(connection))
+        var state: String?
+        if let result {
+            message = String(cString: PQresultErrorMessage(result))
+            if let s = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) { state = String(cString: s) }
+        }
+        return PostgresError(message: Self.clean(message, secrets: secrets), sqlState: state)
+    }
+
+    private static func clean(_ message: String, secrets: [String]) -> String {
+        var text = message
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        for secret in secrets where !secret.isEmpty {
+            text = text.replacing(secret, with: "****")
+        }
+        return text.split(separator: "\n").map { $0.trimmingSpaces() }.joined(separator: " ")
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
+
+/// Connection targets as people may see them: passwords replaced by `****`.
+public enum ConnectionTarget {
+    /// The target with any password hidden: in a URI's user info, in a
+    /// `password=` query parameter, or in a `password=` key of a key=value string.
+    public static func redacted(_ target: String) -> String {
+        var text = target
+        for secret in secrets(in: target) where !secret.isEmpty {
+            text = text.replacing(secret, with: "****")
+        }
+        return text
+    }
+
+    /// Passwords a target carries, as written.
+    public static func secrets(in target: String) -> [String] {
+        var found: [String] = []
+        let lower = target.lowercased()
+        if lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://") {
+            let rest = target[target.index(target.firstIndex(of: ":")!, offsetBy: 3)...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                if let colon = userInfo.firstIndex(of: ":") {
+                    found.append(String(userInfo[userInfo.index(after: colon)...]))
+                }
+            }
+            if let q = target.firstIndex(of: "?") {
+                for pair in target[target.index(after: q)...].split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    if parts.count == 2, parts[0].lowercased() == "password" { found.append(String(parts[1])) }
+                }
+            }
+        } else {
+            // key = value pairs; values may be 'quoted' with \' and \\ escapes.
+            var i = target.startIndex
+            func skipSpaces() { while i < target.endIndex, target[i].isWhitespace { i = target.index(after: i) } }
+            while i < target.endIndex {
+                skipSpaces()
+                let keyStart = i
+                while i < target.endIndex, target[i] != "=", !target[i].isWhitespace { i = target.index(after: i) }
+                let key = target[keyStart..<i].lowercased()
+                skipSpaces()
+                guard i < target.endIndex, target[i] == "=" else { break }
+                i = target.index(after: i)
+                skipSpaces()
+                var value = ""
+                if i < target.endIndex, target[i] == "'" {
+                    i = target.index(after: i)
+                    var raw = ""
+                    while i < target.endIndex, target[i] != "'" {
+                        if target[i] == "\\", target.index(after: i) < target.endIndex {
+                            raw.append(target[i])
+                            i = target.index(after: i)
+                        }
+                        raw.append(target[i])
+                        value.append(target[i])
+                        i = target.index(after: i)
+                    }
+                    if i < target.endIndex { i = target.index(after: i) }
+                    if key == "password" && raw != value { found.append(raw) }
+                } else {
+                    while i < target.endIndex, !target[i].isWhitespace { value.append(target[i]); i = target.index(after: i) }
+                }
+                if key == "password" { found.append(value) }
+            }
+        }
+        // Percent-encoded passwords appear decoded in some messages.
+        found += found.compactMap { $0.removingPercentEncodingIfAny() }
+        return Array(Set(found)).sorted { $0.count > $1.count }
+    }
+}
+
+extension String {
+    fileprivate func removingPercentEncodingIfAny() -> String? {
+        guard contains("%") else { return nil }
+        var bytes: [UInt8] = []
+        var it = utf8.makeIterator()
+        while let b = it.next() {
+            if b == UInt8(ascii: "%"), let h = it.next(), let l = it.next(),
+               let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) {
+                bytes.append(v)
+            } else {
+                bytes.append(b)
+            }
+        }
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        return decoded == self ? nil : decoded
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import SchemacCore
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+import XCTest
+
+/// Introspection reads back what the definitions describe: every reference case
+/// is built in a real database and inspected, and the structure (names, types,
+/// keys, indexes, security, triggers, partitions) must equal the definitions'
+/// model. SQL text (defaults, checks, bodies) is compared only for presence:
+/// PostgreSQL rewrites it, and the diff normalizes it separately.
+final class InspectTests: XCTestCase {
+    func testInspectionRecoversEveryReferenceCase() throws {
+        let cluster = try PostgresCluster.get()
+        var inspected = 0
+        for c in try ReferenceCase.all() {
+            let file = c.expectedDirectory.appendingPathComponent("postgres/schema.sql")
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            let loaded = DefinitionsLoader.load(directory: c.directory.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            guard let desired = loaded.definitions?.postgres else { continue }
+            let db = try cluster.databaseFromSchema(file, label: "inspect_\(c.name)")
+            let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
+            let schemas = Array(Set(["public"] + desired.schemas + desired.tables.map(\.name.schema) + desired.enums.map(\.name.schema)))
+            let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+            let expected = Self.dump(desired), actual = Self.dump(live)
+            if expected != actual {
+                XCTFail("\(c.name): inspection differs at \(firstDifference(expected, actual))")
+            }
+            XCTAssertTrue(Set(desired.roles).isSubset(of: live.roles), c.name)
+            XCTAssertTrue(Set(desired.extensions).isSubset(of: live.extensions), c.name)
+            inspected += 1
+        }
+        XCTAssertGreaterThanOrEqual(inspected, 25)
+    }
+
+    func testInspectionOfTheBundledDefinitions() throws {
+        let cluster = try PostgresCluster.get()
+        for project in ["", "examples/attribution"] {
+            let root = Repo.root.appendingPathComponent(project)
+            let loaded = DefinitionsLoader.load(directory: root.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            let desired = try XCTUnwrap(loaded.definitions?.postgres)
+            let db = try cluster.databaseFromSchema(root.appendingPathComponent("generated/postgres/schema.sql"), label: "inspect_bundled")
+            let connection = try PostgresConnection("postgresql://postgres@/\(db)?host=\(cluster.socketDirectory)")
+            let live = try PostgresInspector.inspect(connection, schemas: ["public"] + desired.schemas)
+            let expected = Self.dump(desired), actual = Self.dump(live)
+            XCTAssertEqual(expected, actual, "\(project.isEmpty ? "definitions" : project): \(firstDifference(expected, actual))")
+        }
+    }
+
+    func testConnectionErrorsNeverShowThePassword() throws {
+        let cluster = try PostgresCluster.get()
+        let secret = "s3cr%40t-pa55"
+        for target in [
+            "postgresql://nobody:\(secret)@/postgres?host=\(cluster.socketDirectory)&port=1",
+            "host=\(cluster.socketDirectory) port=1 user=nobody password=\(secret) dbname=postgres",
+            "host=\(cluster.socketDirectory) port=1 user=nobody password='\(secret) x' dbname=postgres",
+            "postgres://nobody@/postgres?host=\(cluster.socketDirectory)&port=1&password=\(secret)",
+        ] {
+            XCTAssertThrowsError(try PostgresConnection(target)) { error in
+                let text = String(describing: error)
+                XCTAssertFalse(text.contains("s3cr"), text)
+                XCTAssertTrue(text.contains("****"), text)
+                XCTAssertFalse(text.contains("\n"), text)
+            }
+        }
+        XCTAssertEqual(ConnectionTarget.redacted("postgresql://u:p%40ss@h/db"), "postgresql://u:****@h/db")
+        XCTAssertEqual(ConnectionTarget.redacted("host=h password='a b\\'c' user=u"), "host=h password='****' user=u")
+    }
+
+    /// The structure of a schema as lines, in a fixed order.
+    static func dump(_ s: PostgresSchema) -> String {
+        var out: [String] = ["schemas \(s.schemas.sorted())"]
+        for e in s.enums.sorted(by: { $0.name < $1.name }) {
+            out.append("enum \(e.name) \(e.values) comment=\(e.comment ?? "-")")
+        }
+        for f in s.functions.sorted(by: { $0.name < $1.name }) {
+            out.append("function \(f.name) language=\(f.language) volatility=\((f.volatility ?? .volatile).rawValue) definer=\(f.securityDefiner) comment=\(f.comment ?? "-")")
+        }
+        for t in s.tables.sorted(by: { $0.name < $1.name }) {
+            out.append("table \(t.name) rls=\(t.rowLevelSecurity) force=\(t.forceRowLevelSecurity) comment=\(t.comment ?? "-")")
+            for c in t.columns {
+                out.append("  column \(c.name) \(c.type.sql) null=\(c.nullable) default=\(c.defaultSQL != nil) identity=\(c.identity?.rawValue ?? "-") generated=\(c.generated != nil) comment=\(c.comment ?? "-")")
+            }
+            if let pk = t.primaryKey { out.append("  primary key \(pk.name) \(pk.columns)") }
+            for u in t.uniques.sorted(by: { $0.name < $1.name }) { out.append("  unique \(u.name) \(u.columns) nnd=\(u.nullsNotDistinct)") }
+            for c in t.checks.sorted(by: { $0.name < $1.name }) { out.append("  check \(c.name)") }
+            for f in t.foreignKeys.sorted(by: { $0.name < $1.name }) {
+                out.append("  foreign key \(f.name) \(f.columns) -> \(f.referencedTable) \(f.referencedColumns) delete=\(f.onDelete.rawValue) update=\(f.onUpdate.rawValue) deferrable=\(f.deferrable)")
+            }
+            for i in t.indexes.sorted(by: { $0.name < $1.name }) {
+                let keys = i.keys.map { k in
+                    "\(k.column ?? "(expression)")\(k.opclass.map { " " + $0 } ?? "")\(k.descending ? " desc" : "")\(k.nullsFirst.map { $0 ? " nulls first" : " nulls last" } ?? "")"
+                }
+                out.append("  index \(i.name) \(i.method.rawValue) unique=\(i.unique) \(keys) include=\(i.include) partial=\(i.predicate != nil) comment=\(i.comment ?? "-")")
+            }
+            for p in t.policies.sorted(by: { $0.name < $1.name }) {
+                out.append("  policy \(p.name) \(p.command.rawValue) permissive=\(p.permissive) roles=\(p.roles.sorted()) using=\(p.using != nil) check=\(p.withCheck != nil)")
+            }
+            for g in t.grants.sorted(by: { $0.role < $1.role }) { out.append("  grant \(g.role) \(g.privileges.sorted().map(\.rawValue))") }
+            for tr in t.triggers.sorted(by: { $0.name < $1.name }) {
+                let events = tr.events.map(\.rawValue).sorted()
+                out.append("  trigger \(tr.name) \(tr.timing.rawValue) \(events) row=\(tr.forEachRow) \(tr.function) \(tr.arguments) when=\(tr.when != nil)")
+            }
+            if let p = t.partitioning { out.append("  partition by \(p.strategy.rawValue) \(p.columns)") }
+            for p in t.partitions.sorted(by: { $0.name < $1.name }) {
+                out.append("  partition \(p.name) \(p.bound == .default ? "default" : "bounded")")
+            }
+        }
+        for v in s.views.sorted(by: { $0.name < $1.name }) {
+            out.append("view \(v.name) materialized=\(v.materialized) comment=\(v.comment ?? "-")")
+            for g in v.grants.sorted(by: { $0.role < $1.role }) { out.append("  grant \(g.role) \(g.privileges.sorted().map(\.rawValue))") }
+        }
+        return out.joined(separator: "\n")
+    }
+}
