@@ -44,6 +44,8 @@ public enum Pipeline {
     public struct Outcome: Sendable {
         public var files: [GeneratedFile]
         public var diagnostics: [Diagnostic]
+        /// The resolved definitions, when they had no errors.
+        public var definitions: DefinitionSet?
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
     }
 
@@ -64,8 +66,8 @@ public enum Pipeline {
         defer { timer.lap("render output") }
         let diagnostics = configDiagnostics + result.diagnostics
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
-            return Outcome(files: [], diagnostics: diagnostics)
+            return Outcome(files: [], diagnostics: diagnostics, definitions: nil)
         }
-        return Outcome(files: render(definitions), diagnostics: diagnostics)
+        return Outcome(files: render(definitions), diagnostics: diagnostics, definitions: definitions)
     }
 }

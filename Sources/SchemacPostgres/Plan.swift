@@ -18,18 +18,55 @@ public struct PlannedStatement: Hashable, Sendable {
         case grant
         case comment
         case createView = "create_view"
+        case addEnumValue = "add_enum_value"
+        case dropEnum = "drop_enum"
+        case renameTable = "rename_table"
+        case dropTable = "drop_table"
+        case addColumn = "add_column"
+        case renameColumn = "rename_column"
+        case dropColumn = "drop_column"
+        case alterColumnType = "alter_column_type"
+        case setNotNull = "set_not_null"
+        case dropNotNull = "drop_not_null"
+        case setDefault = "set_default"
+        case dropDefault = "drop_default"
+        case dropIndex = "drop_index"
+    }
+
+    /// What running a statement risks, shown beside it and in JSON.
+    public enum Hazard: String, Hashable, Sendable, CaseIterable {
+        /// Rows or values are lost: refused unless destructive changes are allowed.
+        case dataLoss = "data_loss"
+        /// The table is rewritten while locked.
+        case tableRewrite = "table_rewrite"
+        /// Takes a lock that blocks reads and writes until it finishes.
+        case longLock = "long_lock"
+        /// Builds an index: time and I/O proportional to the table.
+        case indexBuild = "index_build"
+        /// Runs a full scan to validate existing rows.
+        case validation
+        /// Fails when the table already has rows (a NOT NULL column without a default).
+        case failsIfRows = "fails_if_rows"
     }
 
     public var kind: Kind
     /// The object the statement acts on, `schema.name[.part]`.
     public var target: String
     public var sql: String
+    public var hazards: [Hazard]
+    /// False for statements PostgreSQL refuses inside a transaction block
+    /// (CREATE INDEX CONCURRENTLY).
+    public var transactional: Bool
 
-    public init(kind: Kind, target: String, sql: String) {
+    public init(kind: Kind, target: String, sql: String, hazards: [Hazard] = [], transactional: Bool = true) {
         self.kind = kind
         self.target = target
         self.sql = sql
+        self.hazards = hazards
+        self.transactional = transactional
     }
+
+    public var isDestructive: Bool { hazards.contains(.dataLoss) }
 }
 
 /// Statements in the order they must run, grouped in titled sections for people.

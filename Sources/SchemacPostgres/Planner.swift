@@ -9,6 +9,10 @@ public enum PostgresPlanner {
     public static func plan(_ changes: [SchemaChange]) -> MigrationPlan {
         var schemas: [String] = [], extensions: [String] = [], roles: [String] = []
         var enums: [EnumType] = [], functions: [Function] = [], tables: [Table] = [], views: [View] = []
+        var enumValues: [PlannedStatement] = [], renames: [PlannedStatement] = [], columnAdds: [PlannedStatement] = []
+        var columnAlters: [PlannedStatement] = [], notNulls: [PlannedStatement] = [], indexDrops: [PlannedStatement] = []
+        var indexBuilds: [PlannedStatement] = [], columnDrops: [PlannedStatement] = [], tableDrops: [PlannedStatement] = []
+        var enumDrops: [PlannedStatement] = []
         for change in changes {
             switch change {
             case .createSchema(let s): schemas.append(s)
@@ -18,6 +22,45 @@ public enum PostgresPlanner {
             case .createFunction(let f): functions.append(f)
             case .createTable(let t): tables.append(t)
             case .createView(let v): views.append(v)
+            case .unsupported: break
+            case .addEnumValue(let e, let value, let before):
+                enumValues.append(PlannedStatement(kind: .addEnumValue, target: e.description, sql: Alter.addEnumValue(e, value, before: before)))
+            case .dropEnum(let e):
+                enumDrops.append(PlannedStatement(kind: .dropEnum, target: e.description, sql: "DROP TYPE \(SQL.qualified(e));", hazards: [.dataLoss]))
+            case .renameTable(let from, let to):
+                renames.append(PlannedStatement(kind: .renameTable, target: to.description,
+                                                sql: "ALTER TABLE \(SQL.qualified(from)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
+            case .renameColumn(let t, let from, let to):
+                renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
+                                                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
+            case .renameConstraint(let t, let from, let to):
+                renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
+                                                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME CONSTRAINT \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
+            case .dropTable(let t):
+                tableDrops.append(PlannedStatement(kind: .dropTable, target: t.description, sql: "DROP TABLE \(SQL.qualified(t));", hazards: [.dataLoss]))
+            case .addColumn(let t, let c):
+                columnAdds += Alter.addColumn(t, c)
+            case .dropColumn(let t, let c):
+                columnDrops.append(PlannedStatement(kind: .dropColumn, target: "\(t).\(c)",
+                                                    sql: "ALTER TABLE \(SQL.qualified(t)) DROP COLUMN \(SQL.identifier(c));", hazards: [.dataLoss]))
+            case .alterColumnType(let t, let c, let from):
+                columnAlters.append(Alter.columnType(t, c, from: from))
+            case .setDefault(let t, let c, let sql):
+                columnAlters.append(PlannedStatement(kind: .setDefault, target: "\(t).\(c)",
+                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) SET DEFAULT \(sql);"))
+            case .dropDefault(let t, let c):
+                columnAlters.append(PlannedStatement(kind: .dropDefault, target: "\(t).\(c)",
+                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP DEFAULT;"))
+            case .dropNotNull(let t, let c):
+                columnAlters.append(PlannedStatement(kind: .dropNotNull, target: "\(t).\(c)",
+                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP NOT NULL;"))
+            case .setNotNull(let t, let c):
+                notNulls += Alter.setNotNull(t, c)
+            case .createIndex(let t, let i, _, let partitioned):
+                indexBuilds.append(Alter.createIndex(i, on: t, partitioned: partitioned))
+            case .dropIndex(let i):
+                indexDrops.append(PlannedStatement(kind: .dropIndex, target: i.description,
+                                                   sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", transactional: false))
             }
         }
 
@@ -27,7 +70,9 @@ public enum PostgresPlanner {
         plan.append("Roles", roles.map { PlannedStatement(kind: .createRole, target: $0, sql: DDL.createRole($0)) })
         plan.append("Schema privileges", schemaUsage(tables: tables, views: views))
         plan.append("Enums", enums.flatMap(enumStatements))
+        plan.append("Enum values", enumValues)
         plan.append("Functions", functions.flatMap(functionStatements))
+        plan.append("Renames", renames)
 
         let ordered = foreignKeyOrder(tables)
         let planned = Set(tables.map(\.name))
@@ -59,9 +104,17 @@ public enum PostgresPlanner {
                 PlannedStatement(kind: .createPolicy, target: "\(table.name).\($0.name)", sql: DDL.createPolicy($0, on: table.name))
             }
         })
+        plan.append("New columns", columnAdds)
+        plan.append("Column changes", columnAlters)
+        plan.append("NOT NULL, through a validated check", notNulls)
+        plan.append("Dropped or changed indexes", indexDrops)
+        plan.append("Index builds", indexBuilds)
         for view in viewOrder(views) {
             plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
         }
+        plan.append("Dropped columns", columnDrops)
+        plan.append("Dropped tables", tableDrops)
+        plan.append("Dropped enums", enumDrops)
         return plan
     }
 

@@ -3,13 +3,15 @@ import Foundation
 import SchemacCore
 import SchemacDiagnostics
 import SchemacLoader
+import SchemacModel
+import SchemacPostgres
 
 @main
 struct Schemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schemac",
         abstract: "Compile declarative schema definitions into PostgreSQL DDL (and more).",
-        subcommands: [Generate.self, Check.self]
+        subcommands: [Generate.self, Check.self, Diff.self]
     )
 }
 
@@ -86,5 +88,78 @@ struct Check: ParsableCommand {
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the migration that brings TARGET to the definitions.",
+        discussion: """
+            TARGET is a folder of definitions (the state to migrate from). Live \
+            databases (postgresql://…, key=value) and git:REV come next.
+            """)
+
+    enum Format: String, ExpressibleByArgument { case sql, json }
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: "What to migrate from: a definitions folder (or a project folder with schemac.yaml).")
+    var against: String
+
+    @Flag(help: "Allow statements that lose data (drops, narrowing type changes).")
+    var allowDestructive = false
+
+    @Flag(help: "Exit 0 when in sync, 2 when there are changes, 1 on error.")
+    var detailedExitcode = false
+
+    @Option(help: "sql or json.")
+    var format: Format = .sql
+
+    func run() throws {
+        let (paths, outcome) = try project.runPipeline()
+        _ = paths
+        guard let desired = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
+        let current = try currentSchema()
+        let changes = PostgresDiff.changes(from: current, to: desired)
+        let unsupported = PostgresDiff.unsupported(changes)
+        let plan = PostgresPlanner.plan(changes)
+        if !unsupported.isEmpty {
+            var text = ""
+            for what in unsupported { text += "schemac: error: cannot migrate yet: \(what) [unsupported-change]\n" }
+            FileHandle.standardError.write(Data(text.utf8))
+            throw ExitCode(1)
+        }
+        let destructive = plan.statements.filter(\.isDestructive)
+        if !destructive.isEmpty && !allowDestructive {
+            var text = "schemac: error: the migration loses data; rerun with --allow-destructive to accept [destructive-change]\n"
+            for s in destructive { text += "  \(s.kind.rawValue) \(s.target): \(s.sql)\n" }
+            FileHandle.standardError.write(Data(text.utf8))
+            throw ExitCode(1)
+        }
+        let output = format == .json ? PostgresRenderer.migrationJSON(plan, unsupported: unsupported) : PostgresRenderer.migration(plan)
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
+    }
+
+    /// The state to migrate from.
+    func currentSchema() throws -> PostgresSchema {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let url = against.hasPrefix("/") ? URL(fileURLWithPath: against) : cwd.appendingPathComponent(against)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            // Never echo the target: it may carry a password.
+            fail("--against takes a definitions folder in this version; diffing a live database or git:REV is not implemented yet")
+        }
+        var definitions = url, display = against
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) {
+            let (paths, diagnostics) = ProjectPaths.load(root: url)
+            printDiagnostics(diagnostics)
+            definitions = paths.definitionsURL
+            display = against + "/" + paths.definitions
+        }
+        let result = DefinitionsLoader.load(directory: definitions, displayPrefix: display)
+        printDiagnostics(result.diagnostics)
+        guard let set = result.definitions else { throw ExitCode(1) }
+        return set.postgres ?? .empty
     }
 }

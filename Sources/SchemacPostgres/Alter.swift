@@ -1,0 +1,95 @@
+import Foundation
+import SchemacModel
+
+/// Statements that change objects already in a database, written the way that
+/// keeps locks short: NOT NULL through a validated check, indexes built
+/// concurrently, each tagged with what it risks.
+enum Alter {
+    static func addEnumValue(_ e: QualifiedName, _ value: String, before: String?) -> String {
+        let position = before.map { " BEFORE \(SQL.literal($0))" } ?? ""
+        return "ALTER TYPE \(SQL.qualified(e)) ADD VALUE \(SQL.literal(value))\(position);"
+    }
+
+    static func addColumn(_ t: QualifiedName, _ c: Column) -> [PlannedStatement] {
+        var hazards: [PlannedStatement.Hazard] = []
+        // A volatile default or a stored generated column fills every row now.
+        if c.generated != nil || c.identity != nil || (c.defaultSQL.map { $0.contains("(") } ?? false) {
+            hazards = [.tableRewrite, .longLock]
+        }
+        if !c.nullable && c.defaultSQL == nil && c.identity == nil && c.generated == nil { hazards.append(.failsIfRows) }
+        var out = [PlannedStatement(kind: .addColumn, target: "\(t).\(c.name)",
+                                    sql: "ALTER TABLE \(SQL.qualified(t)) ADD COLUMN \(DDL.columnDefinition(c));", hazards: hazards)]
+        if let comment = c.comment {
+            out.append(PlannedStatement(kind: .comment, target: "\(t).\(c.name)",
+                                        sql: DDL.comment(on: "COLUMN \(SQL.qualified(t)).\(SQL.identifier(c.name))", comment)))
+        }
+        return out
+    }
+
+    /// `ALTER … TYPE … USING`: widening within a family keeps the data; anything
+    /// else may not, and is treated as destructive.
+    static func columnType(_ t: QualifiedName, _ c: Column, from old: PostgresType) -> PlannedStatement {
+        let sql = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name)) TYPE \(c.type.sql) USING \(SQL.identifier(c.name))::\(c.type.sql);"
+        var hazards: [PlannedStatement.Hazard] = [.longLock]
+        switch widening(from: old, to: c.type) {
+        case .inPlace: break
+        case .rewrite: hazards.append(.tableRewrite)
+        case .lossy: hazards += [.tableRewrite, .dataLoss]
+        }
+        return PlannedStatement(kind: .alterColumnType, target: "\(t).\(c.name)", sql: sql, hazards: hazards)
+    }
+
+    enum TypeChange { case inPlace, rewrite, lossy }
+
+    static func widening(from old: PostgresType, to new: PostgresType) -> TypeChange {
+        guard old.isArray == new.isArray, let a = old.builtin, let b = new.builtin else { return .lossy }
+        let textual: Set<BuiltinType> = [.varchar, .text]
+        if textual.contains(a) && textual.contains(b) {
+            // varchar(n) → varchar(m ≥ n) or text keeps every value without a rewrite.
+            if b == .text || (a == .varchar && (old.modifiers.first ?? .max) <= (new.modifiers.first ?? .max)) { return .inPlace }
+            return .lossy
+        }
+        if a == .numeric && b == .numeric {
+            if new.modifiers.isEmpty { return .inPlace }
+            if old.modifiers.count == 2, new.modifiers.count == 2, new.modifiers[1] == old.modifiers[1], new.modifiers[0] >= old.modifiers[0] { return .inPlace }
+            return .lossy
+        }
+        let integers: [BuiltinType] = [.smallint, .integer, .bigint]
+        if let i = integers.firstIndex(of: a), let j = integers.firstIndex(of: b) { return j >= i ? .rewrite : .lossy }
+        if a == .timestamp && b == .timestamptz { return .rewrite }
+        return .lossy
+    }
+
+    /// SET NOT NULL scans the table under an ACCESS EXCLUSIVE lock unless a
+    /// validated check already proves it; VALIDATE takes a weaker lock.
+    static func setNotNull(_ t: QualifiedName, _ column: String) -> [PlannedStatement] {
+        let check = SQL.identifier(Identifier.derived(t.name, column, label: "not_null"))
+        let table = SQL.qualified(t), c = SQL.identifier(column)
+        let target = "\(t).\(column)"
+        return [
+            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) ADD CONSTRAINT \(check) CHECK (\(c) IS NOT NULL) NOT VALID;"),
+            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(check);", hazards: [.validation]),
+            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) ALTER COLUMN \(c) SET NOT NULL;"),
+            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) DROP CONSTRAINT \(check);"),
+        ]
+    }
+
+    /// Concurrently on an existing table (outside a transaction); a partitioned
+    /// table cannot build concurrently, so it takes the lock and says so.
+    static func createIndex(_ i: Index, on t: QualifiedName, partitioned: Bool) -> PlannedStatement {
+        var sql = DDL.createIndex(i, on: t)
+        let target = "\(t.schema).\(i.name)"
+        if partitioned {
+            return PlannedStatement(kind: .createIndex, target: target, sql: sql, hazards: [.indexBuild, .longLock])
+        }
+        sql = sql.replacingFirst("INDEX ", with: "INDEX CONCURRENTLY ")
+        return PlannedStatement(kind: .createIndex, target: target, sql: sql, hazards: [.indexBuild], transactional: false)
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+import XCTest
+
+/// Migration reference cases: Tests/Migrations/<case>/{before,after}/ hold two
+/// definition sets and expected.sql the migration between them (or the changes
+/// that cannot be migrated yet). Every migratable case must converge on a real
+/// server: "before" plus the migration inspects the same as "after" built fresh.
+final class MigrationTests: XCTestCase {
+    struct Case {
+        let name: String
+        let directory: URL
+        var expectedFile: URL { directory.appendingPathComponent("expected.sql") }
+
+        func load(_ side: String) throws -> PostgresSchema {
+            let result = DefinitionsLoader.load(directory: directory.appendingPathComponent(side), displayPrefix: side)
+            guard let set = result.definitions else { throw TestFailure("\(name)/\(side): \(result.diagnostics)") }
+            return set.postgres ?? .empty
+        }
+    }
+
+    static func cases() throws -> [Case] {
+        let root = Repo.root.appendingPathComponent("Tests/Migrations")
+        return try FileManager.default.contentsOfDirectory(atPath: root.path).sorted().map {
+            Case(name: $0, directory: root.appendingPathComponent($0))
+        }
+    }
+
+    /// The migration text of a case, or its unsupported changes.
+    static func migration(_ before: PostgresSchema, _ after: PostgresSchema) -> (text: String, migratable: Bool) {
+        let changes = PostgresDiff.changes(from: before, to: after)
+        let unsupported = PostgresDiff.unsupported(changes)
+        if !unsupported.isEmpty {
+            return (unsupported.map { "-- cannot migrate yet: \($0)\n" }.joined(), false)
+        }
+        return (PostgresRenderer.migration(PostgresPlanner.plan(changes)), true)
+    }
+
+    func testMigrationsMatchExpectedAndConverge() throws {
+        let cases = try Self.cases()
+        XCTAssertGreaterThanOrEqual(cases.count, 10)
+        let cluster = try PostgresCluster.get()
+        for c in cases {
+            let before = try c.load("before"), after = try c.load("after")
+            let (text, migratable) = Self.migration(before, after)
+            if ReferenceCase.recording {
+                try Data(text.utf8).write(to: c.expectedFile)
+            } else {
+                let expected = (try? String(contentsOf: c.expectedFile, encoding: .utf8)) ?? "<missing expected.sql>"
+                if expected != text { XCTFail("\(c.name): expected.sql differs at \(firstDifference(expected, text))") }
+            }
+            guard migratable else { continue }
+
+            let dir = try Repo.temporaryDirectory("migration")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let beforeSQL = dir.appendingPathComponent("before.sql"), afterSQL = dir.appendingPathComponent("after.sql")
+            let migrationSQL = dir.appendingPathComponent("migration.sql")
+            try Data(PostgresRenderer.schemaFile(for: before, sourceFiles: []).utf8).write(to: beforeSQL)
+            try Data(PostgresRenderer.schemaFile(for: after, sourceFiles: []).utf8).write(to: afterSQL)
+            try Data(text.utf8).write(to: migrationSQL)
+
+            let migrated = try cluster.databaseFromSchema(beforeSQL, label: "migrated_\(c.name)")
+            let applied = try cluster.psqlResult(database: migrated, file: migrationSQL.path)
+            XCTAssertEqual(applied.status, 0, "\(c.name): the migration does not apply:\n\(applied.stderr)")
+            let fresh = try cluster.databaseFromSchema(afterSQL, label: "fresh_\(c.name)")
+            let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
+            let a = try PostgresInspector.inspect(try connect(cluster, migrated), schemas: schemas)
+            let b = try PostgresInspector.inspect(try connect(cluster, fresh), schemas: schemas)
+            let migratedDump = InspectTests.dump(a), freshDump = InspectTests.dump(b)
+            if migratedDump != freshDump {
+                XCTFail("\(c.name): migrated database differs from a fresh one at \(firstDifference(freshDump, migratedDump))")
+            }
+            // Column order aside, the defaults and check texts agree too, as PostgreSQL prints them.
+            XCTAssertEqual(Self.expressions(a), Self.expressions(b), c.name)
+        }
+    }
+
+    func connect(_ cluster: PostgresCluster, _ db: String) throws -> PostgresConnection {
+        try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
+    }
+
+    static func expressions(_ s: PostgresSchema) -> [String] {
+        s.tables.flatMap { t in
+            t.columns.map { "\(t.name).\($0.name) default=\($0.defaultSQL ?? "-")" } + t.checks.map { "\(t.name) check \($0.name) \($0.expression)" }
+        }.sorted()
+    }
+
+    func testDiffCommandExitCodes() throws {
+        let binary = try Repo.binary
+        let root = Repo.root.appendingPathComponent("Tests/Migrations")
+        func diff(_ name: String, _ extra: [String]) throws -> Shell.Result {
+            try Shell.run(binary, ["diff", "--definitions", "after", "--against", "before"] + extra, cwd: root.appendingPathComponent(name))
+        }
+        let inSync = try diff("in_sync", ["--detailed-exitcode"])
+        XCTAssertEqual(inSync.status, 0, inSync.stderr)
+        XCTAssertEqual(inSync.stdout, "")
+        let changes = try diff("add_columns", ["--detailed-exitcode"])
+        XCTAssertEqual(changes.status, 2, changes.stderr)
+        XCTAssertTrue(changes.stdout.contains("ADD COLUMN \"note\" text;"), changes.stdout)
+        XCTAssertEqual(try diff("add_columns", []).status, 0)
+
+        let refused = try diff("drop_column_and_table", [])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stdout, "")
+        XCTAssertTrue(refused.stderr.contains("[destructive-change]"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("drop_table public.legacy"), refused.stderr)
+        let allowed = try diff("drop_column_and_table", ["--allow-destructive"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertTrue(allowed.stdout.contains("DROP TABLE \"public\".\"legacy\";"))
+
+        let json = try diff("indexes", ["--format", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let statements = try XCTUnwrap(object?["statements"] as? [[String: Any]])
+        XCTAssertTrue(statements.contains { ($0["hazards"] as? [String])?.contains("index_build") == true && $0["transactional"] as? Bool == false })
+
+        let unsupported = try diff("unsupported_policy_change", [])
+        XCTAssertEqual(unsupported.status, 1)
+        XCTAssertTrue(unsupported.stderr.contains("cannot migrate yet: policies of table public.t [unsupported-change]"), unsupported.stderr)
+
+        let live = try Shell.run(binary, ["diff", "--definitions", "after", "--against", "postgresql://u:hunter2@localhost/db"],
+                                 cwd: root.appendingPathComponent("in_sync"))
+        XCTAssertEqual(live.status, 1)
+        XCTAssertFalse(live.stderr.contains("hunter2"), live.stderr)
+    }
+}
