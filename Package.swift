@@ -31,7 +31,7 @@ let package = Package(
             "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
-            "SchemacCore", "SchemacLoader", "SchemacDiagnostics",
+            "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SchemacTests", dependencies: [

@@ -291,6 +291,8 @@ public struct Partition: Hashable, Sendable {
         case list([String])
         case hash(modulus: Int, remainder: Int)
         case `default`
+        /// The bound as the server prints it (`FOR VALUES FROM (…) TO (…)`), read from a database.
+        case printed(String)
     }
 
     public var name: QualifiedName

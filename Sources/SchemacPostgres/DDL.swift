@@ -119,6 +119,8 @@ enum DDL {
             bound = "FOR VALUES WITH (MODULUS \(modulus), REMAINDER \(remainder))"
         case .default:
             bound = "DEFAULT"
+        case .printed(let text):
+            bound = text
         }
         return "CREATE TABLE \(SQL.qualified(p.name)) PARTITION OF \(SQL.qualified(parent)) \(bound);"
     }

@@ -150,12 +150,17 @@ public enum PostgresDiff {
             oldPrimaryKey = n
         }
         // Everything else on a table is compared whole for now, and named when it differs.
+        // Named parts compare as sets: the catalog lists them by name, definitions in the order written.
+        func differ<T: Equatable>(_ a: [T], _ b: [T], _ key: (T) -> String) -> Bool {
+            a.sorted { key($0) < key($1) } != b.sorted { key($0) < key($1) }
+        }
         let aspects: [(String, Bool)] = [
-            ("primary key", oldPrimaryKey != new.primaryKey), ("unique constraints", old.uniques != new.uniques),
-            ("checks", old.checks != new.checks), ("foreign keys", old.foreignKeys != new.foreignKeys),
+            ("primary key", oldPrimaryKey != new.primaryKey), ("unique constraints", differ(old.uniques, new.uniques, \.name)),
+            ("checks", differ(old.checks, new.checks, \.name)), ("foreign keys", differ(old.foreignKeys, new.foreignKeys, \.name)),
             ("row level security", old.rowLevelSecurity != new.rowLevelSecurity || old.forceRowLevelSecurity != new.forceRowLevelSecurity),
-            ("policies", old.policies != new.policies), ("grants", old.grants != new.grants), ("triggers", old.triggers != new.triggers),
-            ("comment", old.comment != new.comment), ("partitioning", old.partitioning != new.partitioning || old.partitions != new.partitions),
+            ("policies", differ(old.policies, new.policies, \.name)), ("grants", differ(old.grants, new.grants, \.role)),
+            ("triggers", differ(old.triggers, new.triggers, \.name)), ("comment", old.comment != new.comment),
+            ("partitioning", old.partitioning != new.partitioning || differ(old.partitions, new.partitions, \.name.description)),
         ]
         for (aspect, differs) in aspects where differs {
             changes.append(.unsupported("\(aspect) of table \(name)"))

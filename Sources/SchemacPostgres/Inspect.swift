@@ -306,8 +306,7 @@ public enum PostgresInspector {
 
     static func partitionBound(_ text: String) -> Partition.Bound {
         // Kept as PostgreSQL prints it; the diff compares normalized text.
-        if text == "DEFAULT" { return .default }
-        return .list([text])
+        text == "DEFAULT" ? .default : .printed(text)
     }
 
     static func checkExpression(_ definition: String) -> String {

@@ -5,6 +5,7 @@ import SchemacDiagnostics
 import SchemacLoader
 import SchemacModel
 import SchemacPostgres
+import SchemacPostgresDriver
 
 @main
 struct Schemac: ParsableCommand {
@@ -95,15 +96,19 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the migration that brings TARGET to the definitions.",
         discussion: """
-            TARGET is a folder of definitions (the state to migrate from). Live \
-            databases (postgresql://…, key=value) and git:REV come next.
+            TARGET is a live PostgreSQL database (anything libpq takes: \
+            postgresql://… or postgres://… URIs, key=value strings, PG* \
+            environment variables) or a folder of definitions. The target is \
+            only read: the desired objects are built in scratch schemas inside \
+            a transaction that is always rolled back, so that their SQL text \
+            compares in the server's own spelling.
             """)
 
     enum Format: String, ExpressibleByArgument { case sql, json }
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "What to migrate from: a definitions folder (or a project folder with schemac.yaml).")
+    @Option(help: "What to migrate from: a database (URI or key=value) or a definitions folder.")
     var against: String
 
     @Flag(help: "Allow statements that lose data (drops, narrowing type changes).")
@@ -116,10 +121,9 @@ struct Diff: ParsableCommand {
     var format: Format = .sql
 
     func run() throws {
-        let (paths, outcome) = try project.runPipeline()
-        _ = paths
-        guard let desired = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
-        let current = try currentSchema()
+        let (_, outcome) = try project.runPipeline()
+        guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
+        let (current, desired) = try states(desired: definitions)
         let changes = PostgresDiff.changes(from: current, to: desired)
         let unsupported = PostgresDiff.unsupported(changes)
         let plan = PostgresPlanner.plan(changes)
@@ -141,14 +145,38 @@ struct Diff: ParsableCommand {
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 
-    /// The state to migrate from.
-    func currentSchema() throws -> PostgresSchema {
+    /// The state to migrate from, and the desired state in the same spelling.
+    func states(desired: PostgresSchema) throws -> (PostgresSchema, PostgresSchema) {
+        if let folder = try definitionsFolderTarget() { return (folder, desired) }
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(against)
+        } catch {
+            fail(String(describing: error))
+        }
+        do {
+            var schemas = Set(["public"] + desired.schemas)
+            desired.tables.forEach { schemas.insert($0.name.schema) }
+            desired.enums.forEach { schemas.insert($0.name.schema) }
+            desired.views.forEach { schemas.insert($0.name.schema) }
+            desired.functions.forEach { schemas.insert($0.name.schema) }
+            let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+            let normalized = try PostgresNormalizer.normalize(desired, on: connection)
+            return (live, normalized.schema)
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    /// The definitions in `--against` when it names a folder; nil when it is a database.
+    func definitionsFolderTarget() throws -> PostgresSchema? {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let url = against.hasPrefix("/") ? URL(fileURLWithPath: against) : cwd.appendingPathComponent(against)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            // Never echo the target: it may carry a password.
-            fail("--against takes a definitions folder in this version; diffing a live database or git:REV is not implemented yet")
+        if against.hasPrefix("git:") { fail("--against git:REV is not implemented yet") }
+        guard !against.contains("="), !against.contains("://"),
+              FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return nil
         }
         var definitions = url, display = against
         if FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) {

@@ -1,0 +1,126 @@
+import Foundation
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+import XCTest
+
+/// `schemac diff` against real databases: no false differences, convergence,
+/// a target left as it was, and migrations that give up on a held lock.
+final class LiveDiffTests: XCTestCase {
+    /// The migration from a live database to `desired`, as `schemac diff` computes it.
+    static func liveChanges(_ connection: PostgresConnection, to desired: PostgresSchema) throws -> [SchemaChange] {
+        var schemas = Set(["public"] + desired.schemas)
+        desired.tables.forEach { schemas.insert($0.name.schema) }
+        desired.enums.forEach { schemas.insert($0.name.schema) }
+        desired.views.forEach { schemas.insert($0.name.schema) }
+        desired.functions.forEach { schemas.insert($0.name.schema) }
+        let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+        let normalized = try PostgresNormalizer.normalize(desired, on: connection)
+        return PostgresDiff.changes(from: live, to: normalized.schema)
+    }
+
+    func connect(_ cluster: PostgresCluster, _ db: String) throws -> PostgresConnection {
+        try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
+    }
+
+    func testNoFalseDifferencesForAnyCase() throws {
+        let cluster = try PostgresCluster.get()
+        var projects: [(String, URL, URL)] = [
+            ("definitions", Repo.root.appendingPathComponent("definitions"), Repo.root.appendingPathComponent("generated/postgres/schema.sql")),
+            ("attribution", Repo.root.appendingPathComponent("examples/attribution/definitions"),
+             Repo.root.appendingPathComponent("examples/attribution/generated/postgres/schema.sql")),
+        ]
+        for c in try ReferenceCase.all() {
+            let file = c.expectedDirectory.appendingPathComponent("postgres/schema.sql")
+            if FileManager.default.fileExists(atPath: file.path) {
+                projects.append((c.name, c.directory.appendingPathComponent("definitions"), file))
+            }
+        }
+        for (name, definitions, schemaFile) in projects {
+            let desired = try XCTUnwrap(DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions").definitions?.postgres, name)
+            let db = try cluster.databaseFromSchema(schemaFile, label: "insync_\(name)")
+            let changes = try Self.liveChanges(try connect(cluster, db), to: desired)
+            XCTAssertEqual(changes, [], "\(name): a database built from its own schema must be in sync")
+        }
+    }
+
+    func testMigrationsFromLiveDatabasesConvergeAndKeepRows() throws {
+        let cluster = try PostgresCluster.get()
+        for c in try MigrationTests.cases() {
+            let before = try c.load("before"), after = try c.load("after")
+            guard PostgresDiff.unsupported(PostgresDiff.changes(from: before, to: after)).isEmpty else { continue }
+            let dir = try Repo.temporaryDirectory("live")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let beforeSQL = dir.appendingPathComponent("before.sql")
+            try Data(PostgresRenderer.schemaFile(for: before, sourceFiles: []).utf8).write(to: beforeSQL)
+            let db = try cluster.databaseFromSchema(beforeSQL, label: "live_\(c.name)")
+            let connection = try connect(cluster, db)
+            let changes = try Self.liveChanges(connection, to: after)
+            XCTAssertEqual(PostgresDiff.unsupported(changes), [], c.name)
+            let migration = dir.appendingPathComponent("migration.sql")
+            try Data(PostgresRenderer.migration(PostgresPlanner.plan(changes)).utf8).write(to: migration)
+            let applied = try cluster.psqlResult(database: db, file: migration.path)
+            XCTAssertEqual(applied.status, 0, "\(c.name): \(applied.stderr)")
+            XCTAssertEqual(try Self.liveChanges(connection, to: after), [], "\(c.name): a second diff must be empty")
+        }
+    }
+
+    func testDiffLeavesTheTargetAsItWas() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.createDatabase("untouched")
+        let snapshot = """
+            SELECT (SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_class), (SELECT count(*) FROM pg_roles),
+                   (SELECT count(*) FROM pg_type), (SELECT count(*) FROM pg_proc);
+            """
+        let before = try cluster.psql(database: db, sql: snapshot)
+        let binary = try Repo.binary
+        let run = try Shell.run(binary, ["diff", "--against", "postgresql://postgres@/\(db)?host=\(cluster.socketDirectory)", "--detailed-exitcode"],
+                                cwd: Repo.root)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stdout.contains("CREATE TABLE \"public\".\"campaigns\""))
+        XCTAssertEqual(try cluster.psql(database: db, sql: snapshot), before, "diff must not change the target")
+
+        // The bundled definitions, applied through schemac's own migration, converge.
+        let file = try Repo.temporaryDirectory("bundled").appendingPathComponent("m.sql")
+        try Data(run.stdout.utf8).write(to: file)
+        let applied = try cluster.psqlResult(database: db, file: file.path)
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let again = try Shell.run(binary, ["diff", "--against", "host=\(cluster.socketDirectory) dbname=\(db) user=postgres", "--detailed-exitcode"],
+                                  cwd: Repo.root)
+        XCTAssertEqual(again.status, 0, again.stderr + again.stdout)
+        XCTAssertEqual(again.stdout, "")
+    }
+
+    func testAMigrationGivesUpOnAHeldLockInsteadOfQueueing() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.createDatabase("locked")
+        try cluster.psql(database: db, sql: "CREATE TABLE accounts (email text);")
+        // Another session holds the table for 30 seconds.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: cluster.psqlPath)
+        holder.arguments = ["-X", "-q", "-h", cluster.socketDirectory, "-U", "postgres", "-d", db,
+                            "-c", "BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate() }
+        // Wait until the lock is really held.
+        var held = false
+        for _ in 0..<100 where !held {
+            held = (try? cluster.psql(database: db, sql: "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'accounts' AND l.mode = 'AccessExclusiveLock' AND l.granted;"))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            if !held { usleep(100_000) }
+        }
+        XCTAssertTrue(held, "the lock holder did not start")
+        let plan = PostgresPlanner.plan([.addColumn(QualifiedName(schema: "public", name: "accounts"), Column(name: "note", type: PostgresType(base: .builtin(.text)), nullable: true))])
+        let migration = try Repo.temporaryDirectory("lock").appendingPathComponent("m.sql")
+        try Data(PostgresRenderer.migration(plan, lockTimeout: "1s").utf8).write(to: migration)
+        let start = Date()
+        let run = try cluster.psqlResult(database: db, file: migration.path)
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("lock timeout"), run.stderr)
+        XCTAssertLessThan(elapsed, 10, "the migration queued behind the lock instead of giving up")
+    }
+}
