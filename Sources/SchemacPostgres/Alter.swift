@@ -74,6 +74,40 @@ enum Alter {
         ]
     }
 
+    /// A constraint on a table that has rows. Checks and foreign keys are added
+    /// NOT VALID (no scan under the strong lock) and validated afterwards, under
+    /// a lock that lets reads and writes go on; a partitioned table refuses NOT
+    /// VALID, so there the scan happens at once and the statement says so.
+    static func addConstraint(_ t: QualifiedName, _ c: TableConstraint, partitioned: Bool) -> [PlannedStatement] {
+        let table = SQL.qualified(t), target = "\(t).\(c.name)"
+        switch c {
+        case .primaryKey(let pk):
+            return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.primaryKey(pk));",
+                                     hazards: [.indexBuild, .longLock])]
+        case .unique(let u):
+            return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.unique(u));",
+                                     hazards: [.indexBuild, .longLock])]
+        case .check(let check):
+            let body = DDL.check(check)
+            if partitioned {
+                return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body);", hazards: [.validation, .longLock])]
+            }
+            return [
+                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body) NOT VALID;"),
+                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(SQL.identifier(check.name));", hazards: [.validation]),
+            ]
+        case .foreignKey(let fk):
+            let body = DDL.foreignKey(fk)
+            if partitioned {
+                return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body);", hazards: [.validation, .longLock])]
+            }
+            return [
+                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body) NOT VALID;"),
+                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(SQL.identifier(fk.name));", hazards: [.validation]),
+            ]
+        }
+    }
+
     /// Concurrently on an existing table (outside a transaction); a partitioned
     /// table cannot build concurrently, so it takes the lock and says so.
     static func createIndex(_ i: Index, on t: QualifiedName, partitioned: Bool) -> PlannedStatement {

@@ -28,8 +28,8 @@ enum DDL {
         "CREATE TYPE \(SQL.qualified(e.name)) AS ENUM (\(e.values.map(SQL.literal).joined(separator: ", ")));"
     }
 
-    static func createFunction(_ f: Function) -> String {
-        var lines = ["CREATE FUNCTION \(SQL.qualified(f.name))(\(f.arguments)) RETURNS \(f.returns)"]
+    static func createFunction(_ f: Function, orReplace: Bool = false) -> String {
+        var lines = ["CREATE \(orReplace ? "OR REPLACE " : "")FUNCTION \(SQL.qualified(f.name))(\(f.arguments)) RETURNS \(f.returns)"]
         var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]
         if let v = f.volatility, v != .volatile { attributes.append(v.rawValue.uppercased()) }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }

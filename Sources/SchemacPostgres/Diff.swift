@@ -1,5 +1,22 @@
 import SchemacModel
 
+/// A constraint of an existing table, for adding and dropping.
+public enum TableConstraint: Hashable, Sendable {
+    case primaryKey(PrimaryKey)
+    case unique(UniqueConstraint)
+    case check(CheckConstraint)
+    case foreignKey(ForeignKey)
+
+    public var name: String {
+        switch self {
+        case .primaryKey(let c): c.name
+        case .unique(let c): c.name
+        case .check(let c): c.name
+        case .foreignKey(let c): c.name
+        }
+    }
+}
+
 /// One difference between two PostgreSQL schemas, as the planner consumes it.
 /// Creating a table carries everything that belongs to it (constraints, indexes,
 /// partitions, policies, triggers, grants, comments).
@@ -26,6 +43,21 @@ public enum SchemaChange: Hashable, Sendable {
     case createIndex(QualifiedName, Index, newTable: Bool, partitioned: Bool)
     case dropIndex(QualifiedName)
     case createView(View)
+    case dropView(View)
+    case replaceFunction(Function)
+    case addConstraint(QualifiedName, TableConstraint, partitioned: Bool)
+    case dropConstraint(QualifiedName, String, TableConstraint)
+    case setRowLevelSecurity(QualifiedName, enabled: Bool, forced: Bool)
+    case createPolicy(QualifiedName, Policy)
+    case dropPolicy(QualifiedName, String)
+    case createTrigger(QualifiedName, Trigger)
+    case dropTrigger(QualifiedName, String)
+    case grant(QualifiedName, Grant)
+    case revoke(QualifiedName, Grant)
+    /// COMMENT ON `object` (already SQL, e.g. `TABLE "s"."t"`); nil removes it.
+    case comment(object: String, target: String, text: String?)
+    case addPartition(QualifiedName, Partition)
+    case dropPartition(QualifiedName)
     /// A difference this version cannot migrate yet: reported, never skipped.
     case unsupported(String)
 }
@@ -58,13 +90,20 @@ public enum PostgresDiff {
                 let before = e.values[(i + 1)...].first { old.values.contains($0) }
                 changes.append(.addEnumValue(e.name, value: value, before: before))
             }
-            if old.comment != e.comment { changes.append(.unsupported("comment of enum \(e.name)")) }
+            if old.comment != e.comment { changes.append(.comment(object: "TYPE \(SQL.qualified(e.name))", target: e.name.description, text: e.comment)) }
         }
 
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for f in desired.functions {
             guard let old = currentFunctions[f.name] else { changes.append(.createFunction(f)); continue }
-            if old != f { changes.append(.unsupported("function \(f.name) changed")) }
+            if old != f {
+                // Same signature: replaced in place; a new signature would be a new function.
+                if old.arguments == f.arguments && old.returns == f.returns {
+                    changes.append(.replaceFunction(f))
+                } else {
+                    changes.append(.unsupported("function \(f.name) changes its arguments or result type"))
+                }
+            }
         }
 
         // Tables, with renames first so that a renamed table is compared, not recreated.
@@ -90,16 +129,46 @@ public enum PostgresDiff {
             changes.append(.dropTable(t.name))
         }
 
+        // Views are dropped and created again when they change, and around type
+        // changes of the tables they read (PostgreSQL refuses those otherwise).
         let currentViews = Dictionary(current.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let retyped = Set(changes.compactMap { change -> String? in
+            if case .alterColumnType(let t, _, _) = change { return t.name }
+            return nil
+        })
         for v in desired.views {
             guard let old = currentViews[v.name] else { changes.append(.createView(v)); continue }
-            if old != v { changes.append(.unsupported("view \(v.name) changed")) }
+            let readsRetyped = retyped.contains { SQLText.mentions(old.query, identifier: $0) }
+            if old.query != v.query || old.materialized != v.materialized || readsRetyped {
+                changes.append(.dropView(old))
+                changes.append(.createView(v))
+            } else {
+                if old.comment != v.comment {
+                    let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
+                    changes.append(.comment(object: "\(kind) \(SQL.qualified(v.name))", target: v.name.description, text: v.comment))
+                }
+                changes += grantChanges(v.name, old.grants, v.grants)
+            }
         }
         for v in current.views where !desired.views.contains(where: { $0.name == v.name }) {
-            changes.append(.unsupported("view \(v.name) dropped"))
+            changes.append(.dropView(v))
         }
         let desiredEnums = Set(desired.enums.map(\.name))
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
+        return changes
+    }
+
+    /// Privileges granted and revoked, role by role.
+    static func grantChanges(_ object: QualifiedName, _ old: [Grant], _ new: [Grant]) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let before = Dictionary(old.map { ($0.role, Set($0.privileges)) }, uniquingKeysWith: { a, b in a.union(b) })
+        let after = Dictionary(new.map { ($0.role, Set($0.privileges)) }, uniquingKeysWith: { a, b in a.union(b) })
+        for role in Set(before.keys).union(after.keys).sorted() {
+            let had = before[role] ?? [], wants = after[role] ?? []
+            let revoked = had.subtracting(wants), granted = wants.subtracting(had)
+            if !revoked.isEmpty { changes.append(.revoke(object, Grant(role: role, privileges: revoked.sorted()))) }
+            if !granted.isEmpty { changes.append(.grant(object, Grant(role: role, privileges: granted.sorted()))) }
+        }
         return changes
     }
 
@@ -128,7 +197,9 @@ public enum PostgresDiff {
             }
             if o.nullable && !c.nullable { changes.append(.setNotNull(name, c.name)) }
             if !o.nullable && c.nullable { changes.append(.dropNotNull(name, c.name)) }
-            if o.comment != c.comment { changes.append(.unsupported("comment of \(name).\(c.name)")) }
+            if o.comment != c.comment {
+                changes.append(.comment(object: "COLUMN \(SQL.qualified(name)).\(SQL.identifier(c.name))", target: "\(name).\(c.name)", text: c.comment))
+            }
         }
         for c in old.columns where oldColumns[c.name] != nil && !newNames.contains(c.name) {
             changes.append(.dropColumn(name, c.name))
@@ -136,11 +207,23 @@ public enum PostgresDiff {
 
         let oldIndexes = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newIndexes = Set(new.indexes.map(\.name))
-        for i in old.indexes where !newIndexes.contains(i.name) || oldIndexes[i.name] != new.indexes.first(where: { $0.name == i.name }) {
-            changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
+        func sameButComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.comment = b.comment; return a == b }
+        for i in old.indexes {
+            guard let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n) else {
+                changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
+                continue
+            }
         }
         for i in new.indexes where oldIndexes[i.name] != i {
-            changes.append(.createIndex(name, i, newTable: false, partitioned: new.partitioning != nil))
+            var build = i
+            let onlyComment = oldIndexes[i.name].map { var o = $0; o.comment = i.comment; return o == i } ?? false
+            if onlyComment {
+                changes.append(.comment(object: "INDEX \(SQL.qualified(QualifiedName(schema: name.schema, name: i.name)))",
+                                        target: "\(name.schema).\(i.name)", text: i.comment))
+                continue
+            }
+            build.comment = i.comment
+            changes.append(.createIndex(name, build, newTable: false, partitioned: new.partitioning != nil))
         }
 
         // A renamed table keeps its old key name; follow the new one.
@@ -149,21 +232,53 @@ public enum PostgresDiff {
             changes.append(.renameConstraint(name, from: o.name, to: n.name))
             oldPrimaryKey = n
         }
-        // Everything else on a table is compared whole for now, and named when it differs.
-        // Named parts compare as sets: the catalog lists them by name, definitions in the order written.
-        func differ<T: Equatable>(_ a: [T], _ b: [T], _ key: (T) -> String) -> Bool {
-            a.sorted { key($0) < key($1) } != b.sorted { key($0) < key($1) }
+        // Constraints: changed ones are dropped and added again.
+        var oldConstraints: [String: TableConstraint] = [:]
+        var newConstraints: [String: TableConstraint] = [:]
+        if let pk = oldPrimaryKey { oldConstraints[pk.name] = .primaryKey(pk) }
+        if let pk = new.primaryKey { newConstraints[pk.name] = .primaryKey(pk) }
+        old.uniques.forEach { oldConstraints[$0.name] = .unique($0) }
+        new.uniques.forEach { newConstraints[$0.name] = .unique($0) }
+        old.checks.forEach { oldConstraints[$0.name] = .check($0) }
+        new.checks.forEach { newConstraints[$0.name] = .check($0) }
+        old.foreignKeys.forEach { oldConstraints[$0.name] = .foreignKey($0) }
+        new.foreignKeys.forEach { newConstraints[$0.name] = .foreignKey($0) }
+        for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c {
+            changes.append(.dropConstraint(name, cname, c))
         }
-        let aspects: [(String, Bool)] = [
-            ("primary key", oldPrimaryKey != new.primaryKey), ("unique constraints", differ(old.uniques, new.uniques, \.name)),
-            ("checks", differ(old.checks, new.checks, \.name)), ("foreign keys", differ(old.foreignKeys, new.foreignKeys, \.name)),
-            ("row level security", old.rowLevelSecurity != new.rowLevelSecurity || old.forceRowLevelSecurity != new.forceRowLevelSecurity),
-            ("policies", differ(old.policies, new.policies, \.name)), ("grants", differ(old.grants, new.grants, \.role)),
-            ("triggers", differ(old.triggers, new.triggers, \.name)), ("comment", old.comment != new.comment),
-            ("partitioning", old.partitioning != new.partitioning || differ(old.partitions, new.partitions, \.name.description)),
-        ]
-        for (aspect, differs) in aspects where differs {
-            changes.append(.unsupported("\(aspect) of table \(name)"))
+        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c {
+            changes.append(.addConstraint(name, c, partitioned: new.partitioning != nil))
+        }
+
+        if old.rowLevelSecurity != new.rowLevelSecurity || old.forceRowLevelSecurity != new.forceRowLevelSecurity {
+            changes.append(.setRowLevelSecurity(name, enabled: new.rowLevelSecurity, forced: new.forceRowLevelSecurity))
+        }
+        let oldPolicies = Dictionary(old.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let newPolicies = Dictionary(new.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for p in old.policies where newPolicies[p.name] != p { changes.append(.dropPolicy(name, p.name)) }
+        for p in new.policies where oldPolicies[p.name] != p { changes.append(.createPolicy(name, p)) }
+        let oldTriggers = Dictionary(old.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let newTriggers = Dictionary(new.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for t in old.triggers where newTriggers[t.name] != t { changes.append(.dropTrigger(name, t.name)) }
+        for t in new.triggers where oldTriggers[t.name] != t { changes.append(.createTrigger(name, t)) }
+        changes += grantChanges(name, old.grants, new.grants)
+        if old.comment != new.comment {
+            changes.append(.comment(object: "TABLE \(SQL.qualified(name))", target: name.description, text: new.comment))
+        }
+
+        if old.partitioning != new.partitioning {
+            changes.append(.unsupported("partitioning of table \(name) (a table cannot change how it is partitioned in place)"))
+        } else {
+            let oldParts = Dictionary(old.partitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let newParts = Dictionary(new.partitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for p in new.partitions {
+                if let o = oldParts[p.name] {
+                    if o != p { changes.append(.unsupported("bounds of partition \(p.name)")) }
+                } else {
+                    changes.append(.addPartition(name, p))
+                }
+            }
+            for p in old.partitions where newParts[p.name] == nil { changes.append(.dropPartition(p.name)) }
         }
         return changes
     }

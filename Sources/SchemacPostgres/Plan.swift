@@ -31,6 +31,12 @@ public struct PlannedStatement: Hashable, Sendable {
         case setDefault = "set_default"
         case dropDefault = "drop_default"
         case dropIndex = "drop_index"
+        case dropView = "drop_view"
+        case dropConstraint = "drop_constraint"
+        case addConstraint = "add_constraint"
+        case dropPolicy = "drop_policy"
+        case dropTrigger = "drop_trigger"
+        case revoke
     }
 
     /// What running a statement risks, shown beside it and in JSON.

@@ -12,7 +12,11 @@ public enum PostgresPlanner {
         var enumValues: [PlannedStatement] = [], renames: [PlannedStatement] = [], columnAdds: [PlannedStatement] = []
         var columnAlters: [PlannedStatement] = [], notNulls: [PlannedStatement] = [], indexDrops: [PlannedStatement] = []
         var indexBuilds: [PlannedStatement] = [], columnDrops: [PlannedStatement] = [], tableDrops: [PlannedStatement] = []
-        var enumDrops: [PlannedStatement] = []
+        var enumDrops: [PlannedStatement] = [], viewDrops: [PlannedStatement] = [], functionReplaces: [PlannedStatement] = []
+        var objectDrops: [PlannedStatement] = [], keyAdds: [PlannedStatement] = [], foreignKeyAdds: [PlannedStatement] = []
+        var security: [PlannedStatement] = [], policyCreates: [PlannedStatement] = [], triggerCreates: [PlannedStatement] = []
+        var privileges: [PlannedStatement] = [], comments: [PlannedStatement] = [], partitionAdds: [PlannedStatement] = []
+        var partitionDrops: [PlannedStatement] = []
         for change in changes {
             switch change {
             case .createSchema(let s): schemas.append(s)
@@ -23,6 +27,58 @@ public enum PostgresPlanner {
             case .createTable(let t): tables.append(t)
             case .createView(let v): views.append(v)
             case .unsupported: break
+            case .dropView(let v):
+                viewDrops.append(PlannedStatement(kind: .dropView, target: v.name.description,
+                                                  sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));"))
+            case .replaceFunction(let f):
+                functionReplaces.append(PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
+                if let c = f.comment {
+                    functionReplaces.append(PlannedStatement(kind: .comment, target: f.name.description,
+                                                             sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
+                }
+            case .dropConstraint(let t, let name, let c):
+                var statement = PlannedStatement(kind: .dropConstraint, target: "\(t).\(name)",
+                                                 sql: "ALTER TABLE \(SQL.qualified(t)) DROP CONSTRAINT \(SQL.identifier(name));")
+                // Keys go after the foreign keys that may lean on them.
+                if case .foreignKey = c { objectDrops.insert(statement, at: 0) } else { statement.hazards = []; objectDrops.append(statement) }
+            case .addConstraint(let t, let c, let partitioned):
+                switch c {
+                case .primaryKey, .unique:
+                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
+                case .check:
+                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
+                case .foreignKey:
+                    foreignKeyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
+                }
+            case .setRowLevelSecurity(let t, let enabled, let forced):
+                security.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
+                                                 sql: "ALTER TABLE \(SQL.qualified(t)) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY;"))
+                security.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
+                                                 sql: "ALTER TABLE \(SQL.qualified(t)) \(forced ? "FORCE" : "NO FORCE") ROW LEVEL SECURITY;"))
+            case .createPolicy(let t, let p):
+                policyCreates.append(PlannedStatement(kind: .createPolicy, target: "\(t).\(p.name)", sql: DDL.createPolicy(p, on: t)))
+            case .dropPolicy(let t, let name):
+                objectDrops.insert(PlannedStatement(kind: .dropPolicy, target: "\(t).\(name)",
+                                                    sql: "DROP POLICY \(SQL.identifier(name)) ON \(SQL.qualified(t));"), at: 0)
+            case .createTrigger(let t, let tr):
+                triggerCreates.append(PlannedStatement(kind: .createTrigger, target: "\(t).\(tr.name)", sql: DDL.createTrigger(tr, on: t)))
+            case .dropTrigger(let t, let name):
+                objectDrops.insert(PlannedStatement(kind: .dropTrigger, target: "\(t).\(name)",
+                                                    sql: "DROP TRIGGER \(SQL.identifier(name)) ON \(SQL.qualified(t));"), at: 0)
+            case .grant(let object, let g):
+                privileges.append(PlannedStatement(kind: .grant, target: object.description, sql: DDL.grant(g, on: object)))
+            case .revoke(let object, let g):
+                let list = g.privileges.sorted().map { $0.rawValue.uppercased() }.joined(separator: ", ")
+                privileges.append(PlannedStatement(kind: .revoke, target: object.description,
+                                                   sql: "REVOKE \(list) ON TABLE \(SQL.qualified(object)) FROM \(SQL.identifier(g.role));"))
+            case .comment(let object, let target, let text):
+                comments.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: object, text)))
+            case .addPartition(let parent, let p):
+                partitionAdds.append(PlannedStatement(kind: .createPartition, target: p.name.description,
+                                                      sql: DDL.createPartition(p, of: parent), hazards: [.longLock]))
+            case .dropPartition(let p):
+                partitionDrops.append(PlannedStatement(kind: .dropTable, target: p.description,
+                                                       sql: "DROP TABLE \(SQL.qualified(p));", hazards: [.dataLoss]))
             case .addEnumValue(let e, let value, let before):
                 enumValues.append(PlannedStatement(kind: .addEnumValue, target: e.description, sql: Alter.addEnumValue(e, value, before: before)))
             case .dropEnum(let e):
@@ -72,7 +128,10 @@ public enum PostgresPlanner {
         plan.append("Enums", enums.flatMap(enumStatements))
         plan.append("Enum values", enumValues)
         plan.append("Functions", functions.flatMap(functionStatements))
+        plan.append("Changed functions", functionReplaces)
         plan.append("Renames", renames)
+        plan.append("Views that change or read changed columns", viewDrops)
+        plan.append("Dropped or changed policies, triggers and constraints", objectDrops)
 
         let ordered = foreignKeyOrder(tables)
         let planned = Set(tables.map(\.name))
@@ -109,9 +168,18 @@ public enum PostgresPlanner {
         plan.append("NOT NULL, through a validated check", notNulls)
         plan.append("Dropped or changed indexes", indexDrops)
         plan.append("Index builds", indexBuilds)
+        plan.append("Keys and checks", keyAdds)
+        plan.append("Foreign keys", foreignKeyAdds)
+        plan.append("New partitions", partitionAdds)
+        plan.append("Row level security", security)
+        plan.append("Policies", policyCreates)
+        plan.append("Triggers", triggerCreates)
+        plan.append("Privileges", privileges)
+        plan.append("Comments", comments)
         for view in viewOrder(views) {
             plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
         }
+        plan.append("Dropped partitions", partitionDrops)
         plan.append("Dropped columns", columnDrops)
         plan.append("Dropped tables", tableDrops)
         plan.append("Dropped enums", enumDrops)

@@ -117,9 +117,9 @@ final class MigrationTests: XCTestCase {
         let statements = try XCTUnwrap(object?["statements"] as? [[String: Any]])
         XCTAssertTrue(statements.contains { ($0["hazards"] as? [String])?.contains("index_build") == true && $0["transactional"] as? Bool == false })
 
-        let unsupported = try diff("unsupported_policy_change", [])
+        let unsupported = try diff("unsupported_repartition", [])
         XCTAssertEqual(unsupported.status, 1)
-        XCTAssertTrue(unsupported.stderr.contains("cannot migrate yet: policies of table public.t [unsupported-change]"), unsupported.stderr)
+        XCTAssertTrue(unsupported.stderr.contains("cannot migrate yet: partitioning of table public.logs"), unsupported.stderr)
 
         let live = try Shell.run(binary, ["diff", "--definitions", "after", "--against", "postgresql://u:hunter2@localhost/db"],
                                  cwd: root.appendingPathComponent("in_sync"))

@@ -1,2 +1,0 @@
--- cannot migrate yet: row level security of table public.t
--- cannot migrate yet: policies of table public.t

@@ -1,0 +1,1 @@
+-- cannot migrate yet: partitioning of table public.logs (a table cannot change how it is partitioned in place)
