@@ -191,8 +191,12 @@ public enum PostgresDiff {
             if o.identity != c.identity || o.generated != c.generated {
                 changes.append(.unsupported("identity or generated expression of \(name).\(c.name)"))
             }
-            if o.type != c.type { changes.append(.alterColumnType(name, c, from: o.type)) }
-            if o.defaultSQL != c.defaultSQL, c.identity == nil, c.generated == nil {
+            if o.type != c.type {
+                // The old default may not cast to the new type: off before, on again after.
+                if o.defaultSQL != nil && o.identity == nil && o.generated == nil { changes.append(.dropDefault(name, c.name)) }
+                changes.append(.alterColumnType(name, c, from: o.type))
+                if let d = c.defaultSQL, c.identity == nil, c.generated == nil { changes.append(.setDefault(name, c.name, sql: d)) }
+            } else if o.defaultSQL != c.defaultSQL, c.identity == nil, c.generated == nil {
                 changes.append(c.defaultSQL.map { .setDefault(name, c.name, sql: $0) } ?? .dropDefault(name, c.name))
             }
             if o.nullable && !c.nullable { changes.append(.setNotNull(name, c.name)) }
