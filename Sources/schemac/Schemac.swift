@@ -120,8 +120,14 @@ struct Diff: ParsableCommand {
     @Option(help: "sql or json.")
     var format: Format = .sql
 
+    @Flag(help: "Save the migration as the next NNN_description.sql in the migrations folder (schemac.yaml postgres.migrations).")
+    var write = false
+
+    @Option(help: "The description part of the file --write saves (default: migration).")
+    var name: String = "migration"
+
     func run() throws {
-        let (_, outcome) = try project.runPipeline()
+        let (paths, outcome) = try project.runPipeline()
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
         let (current, desired) = try states(desired: definitions)
         let changes = PostgresDiff.changes(from: current, to: desired)
@@ -141,7 +147,19 @@ struct Diff: ParsableCommand {
             throw ExitCode(1)
         }
         let output = format == .json ? PostgresRenderer.migrationJSON(plan, unsupported: unsupported) : PostgresRenderer.migration(plan)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        if write {
+            if !plan.isEmpty {
+                let folder = paths.root.appendingPathComponent(paths.config.migrations)
+                do {
+                    let file = try MigrationFiles.writeNext(PostgresRenderer.migration(plan), in: folder, description: name)
+                    FileHandle.standardOutput.write(Data("\(paths.config.migrations)/\(file)\n".utf8))
+                } catch {
+                    fail(String(describing: error))
+                }
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(output.utf8))
+        }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 

@@ -127,3 +127,27 @@ final class MigrationTests: XCTestCase {
         XCTAssertFalse(live.stderr.contains("hunter2"), live.stderr)
     }
 }
+
+extension MigrationTests {
+    func testWriteSavesTheNextNumberedMigration() throws {
+        let binary = try Repo.binary
+        let dir = try Repo.temporaryDirectory("write")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Repo.root.appendingPathComponent("Tests/Migrations/add_columns")
+        try Repo.copy(source.appendingPathComponent("before"), to: dir.appendingPathComponent("before"))
+        try Repo.copy(source.appendingPathComponent("after"), to: dir.appendingPathComponent("definitions"))
+        let migrations = dir.appendingPathComponent("postgresql/migrations")
+        try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
+        try Data("-- by hand\n".utf8).write(to: migrations.appendingPathComponent("007_seed.sql"))
+        let run = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "Add notes & tiers"], cwd: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "postgresql/migrations/008_add_notes_tiers.sql\n")
+        let written = try String(contentsOf: migrations.appendingPathComponent("008_add_notes_tiers.sql"), encoding: .utf8)
+        XCTAssertTrue(written.contains("ADD COLUMN \"note\" text;"))
+        // In sync: nothing written.
+        let again = try Shell.run(binary, ["diff", "--against", "definitions", "--write"], cwd: dir)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stdout, "")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: migrations.path).sorted(), ["007_seed.sql", "008_add_notes_tiers.sql"])
+    }
+}
