@@ -125,7 +125,9 @@ public enum PostgresDiff {
             }
             changes += tableChanges(old, t)
         }
-        for t in current.tables where currentTables[t.name] != nil && !desiredNames.contains(t.name) {
+        // Dropped tables go children first: a foreign key between two of them would refuse the drop.
+        let dropped = current.tables.filter { currentTables[$0.name] != nil && !desiredNames.contains($0.name) }
+        for t in PostgresPlanner.foreignKeyOrder(dropped).reversed() {
             changes.append(.dropTable(t.name))
         }
 

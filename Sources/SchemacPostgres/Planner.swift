@@ -271,7 +271,7 @@ public enum PostgresPlanner {
     /// Tables in declaration order, except that a table comes after the tables its
     /// foreign keys reference. Cycles are broken in declaration order; their keys
     /// are the ones deferred to ALTER TABLE.
-    static func foreignKeyOrder(_ tables: [Table]) -> [Table] {
+    public static func foreignKeyOrder(_ tables: [Table]) -> [Table] {
         let names = Set(tables.map(\.name))
         var placed = Set<QualifiedName>()
         var remaining = tables
