@@ -1,0 +1,1 @@
+-- cannot migrate yet: enum public.mood loses or reorders values ["meh"]; PostgreSQL cannot drop enum values in place
