@@ -46,14 +46,21 @@ public enum PostgresNormalizer {
         // put their types and functions (citext, gen_random_bytes).
         let path = ["pg_catalog"] + (toShadow["public"].map { [$0] } ?? []) + ["public"]
         try db.execute("SET LOCAL check_function_bodies = false; SET LOCAL search_path = \(path.joined(separator: ", ")); SET LOCAL lock_timeout = '2s'")
-        for statement in plan.statements {
-            do {
-                try db.execute("SAVEPOINT schemac_step")
-                try db.execute(statement.sql)
-                try db.execute("RELEASE SAVEPOINT schemac_step")
-            } catch {
-                try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
-                unnormalized.append("\(unmapName(statement.target, toShadow)): \(unmapText(String(describing: error), toShadow))")
+        // Everything in one round trip; only if the server refuses something is
+        // it replayed statement by statement, so that one refusal costs one object.
+        try db.execute("SAVEPOINT schemac_all")
+        do {
+            try db.execute(plan.statements.map(\.sql).joined(separator: "\n"))
+            try db.execute("RELEASE SAVEPOINT schemac_all")
+        } catch {
+            try db.execute("ROLLBACK TO SAVEPOINT schemac_all")
+            for statement in plan.statements {
+                do {
+                    try db.execute("SAVEPOINT schemac_step; \(statement.sql)\nRELEASE SAVEPOINT schemac_step")
+                } catch {
+                    try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
+                    unnormalized.append("\(unmapName(statement.target, toShadow)): \(unmapText(String(describing: error), toShadow))")
+                }
             }
         }
         try db.execute("SET LOCAL search_path = pg_catalog")

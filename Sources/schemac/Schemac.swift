@@ -178,8 +178,11 @@ struct Diff: ParsableCommand {
             desired.enums.forEach { schemas.insert($0.name.schema) }
             desired.views.forEach { schemas.insert($0.name.schema) }
             desired.functions.forEach { schemas.insert($0.name.schema) }
+            let timer = PhaseTimer()
             let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+            timer.lap("inspect the target (\(PostgresInspector.queryCount) catalog queries)")
             let normalized = try PostgresNormalizer.normalize(desired, on: connection)
+            timer.lap("normalize the definitions on the target (rolled back)")
             return (live, normalized.schema)
         } catch {
             fail(String(describing: error))
