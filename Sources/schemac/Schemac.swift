@@ -129,7 +129,7 @@ struct Diff: ParsableCommand {
     func run() throws {
         let (paths, outcome) = try project.runPipeline()
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
-        let (current, desired) = try states(desired: definitions)
+        let (current, desired) = try states(desired: definitions, paths: paths)
         let changes = PostgresDiff.changes(from: current, to: desired)
         let unsupported = PostgresDiff.unsupported(changes)
         let plan = PostgresPlanner.plan(changes)
@@ -164,7 +164,8 @@ struct Diff: ParsableCommand {
     }
 
     /// The state to migrate from, and the desired state in the same spelling.
-    func states(desired: PostgresSchema) throws -> (PostgresSchema, PostgresSchema) {
+    func states(desired: PostgresSchema, paths: ProjectPaths) throws -> (PostgresSchema, PostgresSchema) {
+        if against.hasPrefix("git:") { return (try gitRevisionTarget(String(against.dropFirst(4)), paths: paths), desired) }
         if let folder = try definitionsFolderTarget() { return (folder, desired) }
         let connection: PostgresConnection
         do {
@@ -189,12 +190,43 @@ struct Diff: ParsableCommand {
         }
     }
 
+    /// The definitions folder as it was at a git revision: no database at all.
+    func gitRevisionTarget(_ revision: String, paths: ProjectPaths) throws -> PostgresSchema {
+        func git(_ arguments: [String]) -> (status: Int32, output: Data) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", paths.root.path] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch { fail("cannot run git: \(error.localizedDescription)") }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, data)
+        }
+        guard !revision.isEmpty, !revision.hasPrefix("-") else { fail("git:REV needs a revision, e.g. git:HEAD or git:main~1") }
+        let prefix = paths.definitions.hasSuffix("/") ? String(paths.definitions.dropLast()) : paths.definitions
+        let listing = git(["ls-tree", "-r", "--name-only", "--full-name", revision, "--", prefix])
+        guard listing.status == 0 else { fail("git cannot read revision '\(revision)'") }
+        let files = String(decoding: listing.output, as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { $0.lowercased().hasSuffix(".yaml") || $0.lowercased().hasSuffix(".yml") }.sorted()
+        var sources: [DefinitionSource] = []
+        for file in files {
+            let shown = git(["show", "\(revision):\(file)"])
+            guard shown.status == 0 else { fail("git cannot read \(file) at '\(revision)'") }
+            sources.append(DefinitionSource(displayPath: "\(revision):\(file)", text: String(decoding: shown.output, as: UTF8.self)))
+        }
+        let result = DefinitionsLoader.load(sources)
+        printDiagnostics(result.diagnostics)
+        guard let set = result.definitions else { throw ExitCode(1) }
+        return set.postgres ?? .empty
+    }
+
     /// The definitions in `--against` when it names a folder; nil when it is a database.
     func definitionsFolderTarget() throws -> PostgresSchema? {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let url = against.hasPrefix("/") ? URL(fileURLWithPath: against) : cwd.appendingPathComponent(against)
         var isDirectory: ObjCBool = false
-        if against.hasPrefix("git:") { fail("--against git:REV is not implemented yet") }
         guard !against.contains("="), !against.contains("://"),
               FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return nil

@@ -151,3 +151,25 @@ extension MigrationTests {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: migrations.path).sorted(), ["007_seed.sql", "008_add_notes_tiers.sql"])
     }
 }
+
+extension MigrationTests {
+    func testDiffAgainstAGitRevisionNeedsNoDatabase() throws {
+        let binary = try Repo.binary
+        guard let git = Shell.which("git") else { throw XCTSkip("git is not installed") }
+        let dir = try Repo.temporaryDirectory("git")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Repo.root.appendingPathComponent("Tests/Migrations/rename_table_and_column")
+        try Repo.copy(source.appendingPathComponent("before"), to: dir.appendingPathComponent("definitions"))
+        for args in [["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "before"]] {
+            XCTAssertEqual(try Shell.run(git, args, cwd: dir).status, 0)
+        }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("definitions"))
+        try Repo.copy(source.appendingPathComponent("after"), to: dir.appendingPathComponent("definitions"))
+        let run = try Shell.run(binary, ["diff", "--against", "git:HEAD", "--detailed-exitcode"], cwd: dir)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertEqual(run.stdout, try String(contentsOf: source.appendingPathComponent("expected.sql"), encoding: .utf8))
+        let bad = try Shell.run(binary, ["diff", "--against", "git:no-such-rev"], cwd: dir)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "schemac: error: git cannot read revision 'no-such-rev'\n")
+    }
+}
