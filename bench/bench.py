@@ -9,7 +9,7 @@
 
 Each figure is the median of several runs; the machine is printed with them.
 """
-import os, platform, shutil, statistics, subprocess, sys, time
+import glob, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release", "schemac")
@@ -60,6 +60,7 @@ def synthetic(dir, tables=1000, files=50):
 
 
 def wall(cmd, cwd, runs=RUNS):
+    # diff exits 2 only with --detailed-exitcode and changes; 0 means in sync.
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -82,6 +83,42 @@ for _ in range(runs):
     times.append(time.perf_counter() - start)
 print(" ".join(str(t) for t in times))
 """
+
+
+def pg_binaries():
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.path.exists(os.path.join(d, "pg_ctl")):
+            return d
+    return None
+
+
+def diff_vs_pg_dump(schema_sql, definitions_project, runs):
+    """A throwaway cluster with the 1,000-table schema: `schemac diff` (in sync)
+    against `pg_dump --schema-only`, side by side."""
+    bindir = pg_binaries()
+    if bindir is None:
+        return None
+    tmp = tempfile.mkdtemp(prefix="schemac-bench-pg-")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    if os.getuid() == 0:
+        shutil.chown(tmp, "postgres", "postgres")
+    data = os.path.join(tmp, "data")
+    subprocess.run(as_postgres + [f"{bindir}/initdb", "-D", data, "--auth=trust", "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-o", f"-k {tmp} -c listen_addresses=''", "-l", f"{tmp}/log", "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        psql = [f"{bindir}/psql", "-X", "-q", "-h", tmp, "-U", "postgres"]
+        subprocess.run(psql + ["-d", "postgres", "-c", "CREATE DATABASE bench"], check=True, capture_output=True)
+        subprocess.run(psql + ["-d", "bench", "-v", "ON_ERROR_STOP=1", "-f", schema_sql], check=True, capture_output=True)
+        target = f"host={tmp} dbname=bench user=postgres"
+        diff = wall([BIN, "diff", "--against", target, "--detailed-exitcode"], definitions_project, runs)
+        dump = wall([f"{bindir}/pg_dump", "-h", tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", "bench"], definitions_project, runs)
+        timings = subprocess.run([BIN, "diff", "--against", target], cwd=definitions_project, capture_output=True, text=True,
+                                 env=dict(os.environ, SCHEMAC_TIMINGS="1")).stderr
+        return diff, dump, timings
+    finally:
+        subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
@@ -125,6 +162,19 @@ def main():
         print(f"  {name:<52} {min(times) * 1000:8.1f} {statistics.median(times) * 1000:8.1f} {max(times) * 1000:8.1f} ms")
     ratio = statistics.median(generate) / statistics.median(py_parse)
     print(f"schemac generate / CSafeLoader parse-only (medians): {ratio:.2f}x")
+
+    result = diff_vs_pg_dump(os.path.join(project, "generated", "postgres", "schema.sql"), project, max(3, RUNS // 5))
+    if result is None:
+        print("diff vs pg_dump: skipped (no PostgreSQL server binaries)")
+        return
+    diff, dump, timings = result
+    print(f"live diff, 1,000-table database in sync, {len(diff)} runs (wall):")
+    print(f"  {'schemac diff --against (whole process)':<52} {min(diff) * 1000:8.1f} {statistics.median(diff) * 1000:8.1f} {max(diff) * 1000:8.1f} ms")
+    print(f"  {'pg_dump --schema-only':<52} {min(dump) * 1000:8.1f} {statistics.median(dump) * 1000:8.1f} {max(dump) * 1000:8.1f} ms")
+    print(f"schemac diff / pg_dump (medians): {statistics.median(diff) / statistics.median(dump):.2f}x")
+    print("phases of one diff (SCHEMAC_TIMINGS=1):")
+    for line in timings.strip().splitlines():
+        print("  " + line.removeprefix("schemac: "))
 
 
 if __name__ == "__main__":
