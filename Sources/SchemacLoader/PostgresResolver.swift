@@ -73,15 +73,7 @@ struct PostgresResolver {
         }
         checkForeignKeys()
         for d in decls.views { resolveView(d) }
-        var used = Set<String>()
-        for e in schema.enums { used.insert(e.name.schema) }
-        for f in schema.functions { used.insert(f.name.schema) }
-        for t in schema.tables {
-            used.insert(t.name.schema)
-            for p in t.partitions { used.insert(p.name.schema) }
-        }
-        for v in schema.views { used.insert(v.name.schema) }
-        schema.schemas = used.subtracting(PostgresSchema.builtinSchemas).sorted()
+        schema.schemas = Set(schema.namespacesInUse).subtracting(PostgresSchema.builtinSchemas).sorted()
         return schema
     }
 

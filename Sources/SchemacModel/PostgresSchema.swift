@@ -14,6 +14,17 @@ public struct PostgresSchema: Hashable, Sendable {
 
     public init() {}
 
+    /// Every schema an object lives in, in order of first use.
+    public var namespacesInUse: [String] {
+        var used: [String] = []
+        func note(_ s: String) { if !used.contains(s) { used.append(s) } }
+        enums.forEach { note($0.name.schema) }
+        functions.forEach { note($0.name.schema) }
+        tables.forEach { t in note(t.name.schema); t.partitions.forEach { note($0.name.schema) } }
+        views.forEach { note($0.name.schema) }
+        return used
+    }
+
     /// A new database: only `public` and what PostgreSQL makes by itself.
     public static let empty = PostgresSchema()
 

@@ -212,13 +212,10 @@ public enum PostgresDiff {
         }
 
         let oldIndexes = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let newIndexes = Set(new.indexes.map(\.name))
         func sameButComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.comment = b.comment; return a == b }
         for i in old.indexes {
-            guard let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n) else {
-                changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
-                continue
-            }
+            if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n) { continue }
+            changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
         }
         for i in new.indexes where oldIndexes[i.name] != i {
             var build = i

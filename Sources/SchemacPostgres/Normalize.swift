@@ -26,14 +26,8 @@ public enum PostgresNormalizer {
 
     public static func normalize(_ desired: PostgresSchema, on db: CatalogSession) throws -> Result {
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        var used: [String] = []
-        func note(_ s: String) { if !used.contains(s) { used.append(s) } }
-        desired.enums.forEach { note($0.name.schema) }
-        desired.functions.forEach { note($0.name.schema) }
-        desired.tables.forEach { t in note(t.name.schema); t.partitions.forEach { note($0.name.schema) } }
-        desired.views.forEach { note($0.name.schema) }
         var toShadow: [String: String] = [:]
-        for (i, s) in used.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
+        for (i, s) in desired.namespacesInUse.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
         let shadow = remap(desired, toShadow)
 
         var unnormalized: [String] = []
@@ -59,7 +53,7 @@ public enum PostgresNormalizer {
                     try db.execute("SAVEPOINT schemac_step; \(statement.sql)\nRELEASE SAVEPOINT schemac_step")
                 } catch {
                     try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
-                    unnormalized.append("\(unmapName(statement.target, toShadow)): \(unmapText(String(describing: error), toShadow))")
+                    unnormalized.append("\(unmapText(statement.target, toShadow, asSQL: false)): \(unmapText(String(describing: error), toShadow))")
                 }
             }
         }
@@ -122,21 +116,13 @@ public enum PostgresNormalizer {
         return out
     }
 
-    /// Scratch schema names back to the real ones, in SQL text as the server
-    /// prints it (identifiers quoted only where needed).
-    static func unmapText(_ text: String, _ toShadow: [String: String]) -> String {
+    /// Scratch schema names back to the real ones: in SQL text as the server
+    /// prints it (identifiers quoted only where needed), or plain for people.
+    static func unmapText(_ text: String, _ toShadow: [String: String], asSQL: Bool = true) -> String {
         var out = text
         // Longest first, so schemac_x_1 does not clip schemac_x_10.
         for (real, shadow) in toShadow.sorted(by: { $0.value.count > $1.value.count }) {
-            out = out.replacingOccurrences(of: shadow, with: SQLIdentifier.asPrinted(real))
-        }
-        return out
-    }
-
-    static func unmapName(_ text: String, _ toShadow: [String: String]) -> String {
-        var out = text
-        for (real, shadow) in toShadow.sorted(by: { $0.value.count > $1.value.count }) {
-            out = out.replacingOccurrences(of: shadow, with: real)
+            out = out.replacingOccurrences(of: shadow, with: asSQL ? SQLIdentifier.asPrinted(real) : real)
         }
         return out
     }

@@ -37,10 +37,10 @@ public enum PostgresPlanner {
                                                              sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
                 }
             case .dropConstraint(let t, let name, let c):
-                var statement = PlannedStatement(kind: .dropConstraint, target: "\(t).\(name)",
+                let statement = PlannedStatement(kind: .dropConstraint, target: "\(t).\(name)",
                                                  sql: "ALTER TABLE \(SQL.qualified(t)) DROP CONSTRAINT \(SQL.identifier(name));")
                 // Keys go after the foreign keys that may lean on them.
-                if case .foreignKey = c { objectDrops.insert(statement, at: 0) } else { statement.hazards = []; objectDrops.append(statement) }
+                if case .foreignKey = c { objectDrops.insert(statement, at: 0) } else { objectDrops.append(statement) }
             case .addConstraint(let t, let c, let partitioned):
                 switch c {
                 case .primaryKey, .unique:

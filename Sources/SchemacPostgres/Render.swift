@@ -52,26 +52,7 @@ extension PostgresRenderer {
 
     /// The same migration as JSON, one object per statement, for tools.
     public static func migrationJSON(_ plan: MigrationPlan, unsupported: [String]) -> String {
-        func string(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                default:
-                    if scalar.value < 0x20 {
-                        let hex = String(scalar.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        let string = jsonString
         let statements = plan.statements.map { s in
             "    {\"kind\": \(string(s.kind.rawValue)), \"target\": \(string(s.target)), \"sql\": \(string(s.sql)), "
                 + "\"hazards\": [\(s.hazards.map { string($0.rawValue) }.joined(separator: ", "))], \"transactional\": \(s.transactional)}"

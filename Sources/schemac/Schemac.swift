@@ -174,11 +174,7 @@ struct Diff: ParsableCommand {
             fail(String(describing: error))
         }
         do {
-            var schemas = Set(["public"] + desired.schemas)
-            desired.tables.forEach { schemas.insert($0.name.schema) }
-            desired.enums.forEach { schemas.insert($0.name.schema) }
-            desired.views.forEach { schemas.insert($0.name.schema) }
-            desired.functions.forEach { schemas.insert($0.name.schema) }
+            let schemas = Set(["public"] + desired.namespacesInUse)
             let timer = PhaseTimer()
             let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
             timer.lap("inspect the target (\(PostgresInspector.queryCount) catalog queries)")

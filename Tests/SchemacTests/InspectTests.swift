@@ -22,7 +22,7 @@ final class InspectTests: XCTestCase {
             guard let desired = loaded.definitions?.postgres else { continue }
             let db = try cluster.databaseFromSchema(file, label: "inspect_\(c.name)")
             let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
-            let schemas = Array(Set(["public"] + desired.schemas + desired.tables.map(\.name.schema) + desired.enums.map(\.name.schema)))
+            let schemas = Array(Set(["public"] + desired.namespacesInUse))
             let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
             let expected = Self.dump(desired), actual = Self.dump(live)
             if expected != actual {

@@ -10,11 +10,7 @@ import XCTest
 final class LiveDiffTests: XCTestCase {
     /// The migration from a live database to `desired`, as `schemac diff` computes it.
     static func liveChanges(_ connection: PostgresConnection, to desired: PostgresSchema) throws -> [SchemaChange] {
-        var schemas = Set(["public"] + desired.schemas)
-        desired.tables.forEach { schemas.insert($0.name.schema) }
-        desired.enums.forEach { schemas.insert($0.name.schema) }
-        desired.views.forEach { schemas.insert($0.name.schema) }
-        desired.functions.forEach { schemas.insert($0.name.schema) }
+        let schemas = Set(["public"] + desired.namespacesInUse)
         let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
         let normalized = try PostgresNormalizer.normalize(desired, on: connection)
         return PostgresDiff.changes(from: live, to: normalized.schema)
