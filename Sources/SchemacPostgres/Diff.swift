@@ -286,3 +286,43 @@ public enum PostgresDiff {
         return changes
     }
 }
+
+extension PostgresDiff {
+    /// Changes found by comparing with a normalized desired schema, with every
+    /// object they create put back as the definitions wrote it. The server's
+    /// printed form is right for comparing but not always for re-running:
+    /// printing `x IN ('a', 'b')` and reading it back does not give the same text.
+    public static func asWritten(_ changes: [SchemaChange], in written: PostgresSchema) -> [SchemaChange] {
+        let tables = Dictionary(written.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let views = Dictionary(written.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let functions = Dictionary(written.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func column(_ t: QualifiedName, _ c: Column) -> Column { tables[t]?.column(named: c.name) ?? c }
+        return changes.map { change in
+            switch change {
+            case .createTable(let t): return .createTable(tables[t.name] ?? t)
+            case .createView(let v): return .createView(views[v.name] ?? v)
+            case .createFunction(let f): return .createFunction(functions[f.name] ?? f)
+            case .replaceFunction(let f): return .replaceFunction(functions[f.name] ?? f)
+            case .addColumn(let t, let c): return .addColumn(t, column(t, c))
+            case .alterColumnType(let t, let c, let from): return .alterColumnType(t, column(t, c), from: from)
+            case .setDefault(let t, let c, let sql):
+                return .setDefault(t, c, sql: tables[t]?.column(named: c)?.defaultSQL ?? sql)
+            case .createIndex(let t, let i, let newTable, let partitioned):
+                return .createIndex(t, tables[t]?.indexes.first { $0.name == i.name } ?? i, newTable: newTable, partitioned: partitioned)
+            case .addConstraint(let t, let c, let partitioned):
+                guard let table = tables[t] else { return change }
+                let original: TableConstraint? = switch c {
+                case .primaryKey: table.primaryKey.map(TableConstraint.primaryKey)
+                case .unique(let u): table.uniques.first { $0.name == u.name }.map(TableConstraint.unique)
+                case .check(let k): table.checks.first { $0.name == k.name }.map(TableConstraint.check)
+                case .foreignKey(let f): table.foreignKeys.first { $0.name == f.name }.map(TableConstraint.foreignKey)
+                }
+                return .addConstraint(t, original ?? c, partitioned: partitioned)
+            case .createPolicy(let t, let p): return .createPolicy(t, tables[t]?.policies.first { $0.name == p.name } ?? p)
+            case .createTrigger(let t, let tr): return .createTrigger(t, tables[t]?.triggers.first { $0.name == tr.name } ?? tr)
+            case .addPartition(let t, let p): return .addPartition(t, tables[t]?.partitions.first { $0.name == p.name } ?? p)
+            default: return change
+            }
+        }
+    }
+}

@@ -130,7 +130,8 @@ struct Diff: ParsableCommand {
         let (paths, outcome) = try project.runPipeline()
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
         let (current, desired) = try states(desired: definitions, paths: paths)
-        let changes = PostgresDiff.changes(from: current, to: desired)
+        // Compared in the server's spelling, written as the definitions say.
+        let changes = PostgresDiff.asWritten(PostgresDiff.changes(from: current, to: desired), in: definitions)
         let unsupported = PostgresDiff.unsupported(changes)
         let plan = PostgresPlanner.plan(changes)
         if !unsupported.isEmpty {

@@ -13,7 +13,7 @@ final class LiveDiffTests: XCTestCase {
         let schemas = Set(["public"] + desired.namespacesInUse)
         let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
         let normalized = try PostgresNormalizer.normalize(desired, on: connection)
-        return PostgresDiff.changes(from: live, to: normalized.schema)
+        return PostgresDiff.asWritten(PostgresDiff.changes(from: live, to: normalized.schema), in: desired)
     }
 
     func connect(_ cluster: PostgresCluster, _ db: String) throws -> PostgresConnection {
@@ -125,6 +125,28 @@ extension LiveDiffTests {
     /// The bundled definitions take over a database built from a hand-written
     /// schema in the seeds' style: renamed table and column, widened and retyped
     /// columns, new tenant tables, RLS; rows survive and a second diff is empty.
+    func testTheAttributionExampleTakesOverAHandWrittenSchemaAndAnEmptyDatabase() throws {
+        let cluster = try PostgresCluster.get()
+        let project = Repo.root.appendingPathComponent("examples/attribution")
+        let desired = try XCTUnwrap(DefinitionsLoader.load(directory: project.appendingPathComponent("definitions"), displayPrefix: "definitions").definitions?.postgres)
+        for start in ["Tests/Fixtures/attribution_schema.sql", nil] {
+            let db = try start.map { try cluster.databaseFromSchema(Repo.root.appendingPathComponent($0), label: "attribution_fixture") }
+                ?? cluster.createDatabase("attribution_empty")
+            let connection = try connect(cluster, db)
+            let changes = try Self.liveChanges(connection, to: desired)
+            XCTAssertEqual(PostgresDiff.unsupported(changes), [], start ?? "empty")
+            let file = try Repo.temporaryDirectory("attribution").appendingPathComponent("m.sql")
+            try Data(PostgresRenderer.migration(PostgresPlanner.plan(changes)).utf8).write(to: file)
+            let applied = try cluster.psqlResult(database: db, file: file.path)
+            XCTAssertEqual(applied.status, 0, applied.stderr)
+            XCTAssertEqual(try Self.liveChanges(connection, to: desired), [], "\(start ?? "empty"): a second diff must be empty")
+            if start != nil {
+                let rows = try cluster.psql(database: db, sql: "SELECT u.email, u.role, a.bundle_id, a.platform, (SELECT count(*) FROM user_sessions) FROM users u, apps a;")
+                XCTAssertEqual(rows.trimmingCharacters(in: .whitespacesAndNewlines), "Owner@Pilot.test|admin|com.pilot.app|ios|1")
+            }
+        }
+    }
+
     func testBundledDefinitionsTakeOverAHandWrittenSchema() throws {
         let cluster = try PostgresCluster.get()
         let db = try cluster.databaseFromSchema(Repo.root.appendingPathComponent("Tests/Fixtures/001_init_schema.sql"), label: "fixture")
