@@ -87,23 +87,18 @@ enum Alter {
         case .unique(let u):
             return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.unique(u));",
                                      hazards: [.indexBuild, .longLock])]
-        case .check(let check):
-            let body = DDL.check(check)
+        case .check, .foreignKey:
+            let body: String = switch c {
+            case .check(let check): DDL.check(check)
+            case .foreignKey(let fk): DDL.foreignKey(fk)
+            case .primaryKey, .unique: ""  // handled above
+            }
             if partitioned {
                 return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body);", hazards: [.validation, .longLock])]
             }
             return [
                 PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body) NOT VALID;"),
-                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(SQL.identifier(check.name));", hazards: [.validation]),
-            ]
-        case .foreignKey(let fk):
-            let body = DDL.foreignKey(fk)
-            if partitioned {
-                return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body);", hazards: [.validation, .longLock])]
-            }
-            return [
-                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body) NOT VALID;"),
-                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(SQL.identifier(fk.name));", hazards: [.validation]),
+                PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(SQL.identifier(c.name));", hazards: [.validation]),
             ]
         }
     }

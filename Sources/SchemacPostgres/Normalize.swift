@@ -151,49 +151,26 @@ public enum PostgresNormalizer {
             table.triggers = table.triggers.map { var tr = $0; tr.events.sort { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }; return tr }
             table.policies = table.policies.map { var p = $0; p.roles.sort(); return p }
             guard let p = tables[table.name] else { return table }
-            table.columns = table.columns.map { c in
-                var c = c
-                if let pc = p.column(named: c.name) {
-                    c.defaultSQL = pc.defaultSQL
-                    c.generated = pc.generated
+            table.columns = adopt(table.columns, from: p.columns, by: \.name) { c, pc in
+                c.defaultSQL = pc.defaultSQL
+                c.generated = pc.generated
+            }
+            table.checks = adopt(table.checks, from: p.checks, by: \.name) { c, pc in c.expression = pc.expression }
+            table.indexes = adopt(table.indexes, from: p.indexes, by: \.name) { i, pi in
+                guard pi.keys.count == i.keys.count else { return }
+                i.predicate = pi.predicate
+                i.keys = zip(i.keys, pi.keys).map { mine, theirs in
+                    var k = mine
+                    if case .expression = mine.target { k.target = theirs.target }
+                    return k
                 }
-                return c
             }
-            table.checks = table.checks.map { c in
-                var c = c
-                if let pc = p.checks.first(where: { $0.name == c.name }) { c.expression = pc.expression }
-                return c
+            table.policies = adopt(table.policies, from: p.policies, by: \.name) { policy, pp in
+                policy.using = pp.using
+                policy.withCheck = pp.withCheck
             }
-            table.indexes = table.indexes.map { i in
-                var i = i
-                if let pi = p.indexes.first(where: { $0.name == i.name }), pi.keys.count == i.keys.count {
-                    i.predicate = pi.predicate
-                    i.keys = zip(i.keys, pi.keys).map { mine, theirs in
-                        var k = mine
-                        if case .expression = mine.target { k.target = theirs.target }
-                        return k
-                    }
-                }
-                return i
-            }
-            table.policies = table.policies.map { policy in
-                var policy = policy
-                if let pp = p.policies.first(where: { $0.name == policy.name }) {
-                    policy.using = pp.using
-                    policy.withCheck = pp.withCheck
-                }
-                return policy
-            }
-            table.triggers = table.triggers.map { tr in
-                var tr = tr
-                if let pt = p.triggers.first(where: { $0.name == tr.name }) { tr.when = pt.when }
-                return tr
-            }
-            table.partitions = table.partitions.map { part in
-                var part = part
-                if let pp = p.partitions.first(where: { $0.name == part.name }) { part.bound = pp.bound }
-                return part
-            }
+            table.triggers = adopt(table.triggers, from: p.triggers, by: \.name) { tr, pt in tr.when = pt.when }
+            table.partitions = adopt(table.partitions, from: p.partitions, by: \.name) { part, pp in part.bound = pp.bound }
             return table
         }
         out.views = desired.views.map { v in
@@ -202,6 +179,16 @@ public enum PostgresNormalizer {
             return v
         }
         return out
+    }
+}
+
+/// `mine` with each item updated from the `printed` item of the same key, if any.
+func adopt<T, K: Hashable>(_ mine: [T], from printed: [T], by key: KeyPath<T, K>, _ update: (inout T, T) -> Void) -> [T] {
+    let byKey = Dictionary(printed.map { ($0[keyPath: key], $0) }, uniquingKeysWith: { a, _ in a })
+    return mine.map { item in
+        var item = item
+        if let other = byKey[item[keyPath: key]] { update(&item, other) }
+        return item
     }
 }
 

@@ -42,13 +42,11 @@ public enum PostgresPlanner {
                 // Keys go after the foreign keys that may lean on them.
                 if case .foreignKey = c { objectDrops.insert(statement, at: 0) } else { objectDrops.append(statement) }
             case .addConstraint(let t, let c, let partitioned):
-                switch c {
-                case .primaryKey, .unique:
-                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
-                case .check:
-                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
-                case .foreignKey:
+                // Foreign keys after the keys they may reference.
+                if case .foreignKey = c {
                     foreignKeyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
+                } else {
+                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
                 }
             case .setRowLevelSecurity(let t, let enabled, let forced):
                 security.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
