@@ -19,7 +19,7 @@ public enum PostgresInspector {
     }
 
     /// How many queries `inspect` runs: constant, for the benchmarks to report.
-    public static let queryCount = 14
+    public static let queryCount = 15
 
     public static func inspect(_ db: CatalogReader, schemas: [String]) throws -> PostgresSchema {
         let nsp = arrayLiteral(schemas)
@@ -28,7 +28,11 @@ public enum PostgresInspector {
         let presentSchemas = try db.query("SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [nsp])
         schema.schemas = presentSchemas.compactMap { $0[0] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
         schema.extensions = try db.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", []).compactMap { $0[0] }
-        schema.roles = try db.query("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1", []).compactMap { $0[0] }
+        var roleNames: [String: String] = [:]
+        for row in try db.query("SELECT oid, rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 2", []) {
+            roleNames[row[0]!] = row[1]!
+            schema.roles.append(row[1]!)
+        }
 
         // Enums.
         for row in try db.query("""
@@ -62,9 +66,9 @@ public enum PostgresInspector {
         var tables: [String: Table] = [:]
         var order: [String] = []
         for row in try db.query("""
-            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'),
+            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, ds.description,
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(description("c.oid"))
              WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
              ORDER BY 2, 3
             """, [nsp]) {
@@ -78,22 +82,33 @@ public enum PostgresInspector {
         }
         let tableFilter = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND \(relationFilter)"
 
-        // Columns.
+        // Columns. A default cannot refer to a column, so only a generation
+        // expression is printed in its table's context: opening every table's
+        // descriptor for nothing would cost more than the rest of the query.
+        var columnNames: [String: [Int: String]] = [:]
+        var types: [String: PostgresType] = [:]  // a few distinct types over thousands of columns
         for row in try db.query("""
-            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
-                   col_description(a.attrelid, a.attnum), a.attndims > 0 OR et.oid IS NOT NULL,
+            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END),
+                   a.attidentity, a.attgenerated, ds.description, a.attndims > 0 OR et.oid IS NOT NULL,
                    coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname),
-                   format_type(coalesce(et.oid, t.oid), a.atttypmod)
+                   format_type(coalesce(et.oid, t.oid), a.atttypmod), a.attnum
               FROM pg_attribute a
               JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
               LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
               LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
               LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+              LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
              WHERE a.attrelid IN (\(tableFilter)) AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attrelid, a.attnum
             """, [nsp]) {
             guard let oid = row[0], tables[oid] != nil else { continue }
-            let type = columnType(isArray: row[7] == "t", typtype: row[8], schema: row[9]!, name: row[10]!, formatted: row[11]!)
+            columnNames[oid, default: [:]][Int(row[12]!)!] = row[1]!
+            let typeKey = "\(row[7]!)\u{0}\(row[8] ?? "")\u{0}\(row[9]!)\u{0}\(row[10]!)\u{0}\(row[11]!)"
+            let type = types[typeKey] ?? {
+                let type = columnType(isArray: row[7] == "t", typtype: row[8], schema: row[9]!, name: row[10]!, formatted: row[11]!)
+                types[typeKey] = type
+                return type
+            }()
             var column = Column(name: row[1]!, type: type, nullable: row[2] != "t")
             switch row[4] {
             case "a": column.identity = .always
@@ -106,49 +121,52 @@ public enum PostgresInspector {
         }
 
         // Constraints.
-        let nullsNotDistinct = "(SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid)"
+        // Key columns are named from the columns read above; only a foreign
+        // key to a table outside them has its referenced columns named here.
         for row in try db.query("""
-            SELECT con.conrelid, con.conname, con.contype,
-                   (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
-                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n)::text,
-                   fn.nspname, fc.relname,
-                   (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text,
-                   con.confdeltype, con.confupdtype, con.condeferrable, pg_get_constraintdef(con.oid, true),
-                   CASE WHEN con.contype = 'u' THEN \(nullsNotDistinct) END
+            SELECT con.conrelid, con.conname, con.contype, con.conkey, fn.nspname, fc.relname, con.confrelid, con.confkey,
+                   con.confdeltype, con.confupdtype, con.condeferrable,
+                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
+                   CASE WHEN con.contype = 'u' THEN i.indnullsnotdistinct END,
+                   CASE WHEN con.contype = 'f' AND con.confrelid NOT IN (\(tableFilter)) THEN
+                     (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text END
               FROM pg_constraint con
               LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+              LEFT JOIN pg_index i ON i.indexrelid = con.conindid
              WHERE con.conrelid IN (\(tableFilter)) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
              ORDER BY con.conrelid, con.conname
             """, [nsp]) {
             guard let oid = row[0], tables[oid] != nil else { continue }
-            let name = row[1]!, columns = try strings(row[3])
+            let name = row[1]!, columns = try attributeNames(row[3], of: oid, columnNames)
             switch row[2] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
-            case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row[11] == "t"))
-            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row[10] ?? "")))
+            case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row[12] == "t"))
+            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row[11] ?? "")))
             case "f":
                 tables[oid]!.foreignKeys.append(ForeignKey(
                     name: name, columns: columns, referencedTable: QualifiedName(schema: row[4]!, name: row[5]!),
-                    referencedColumns: try strings(row[6]), onDelete: action(row[7]), onUpdate: action(row[8]),
-                    deferrable: row[9] == "t"))
+                    referencedColumns: try row[13].map(strings) ?? attributeNames(row[7], of: row[6]!, columnNames),
+                    onDelete: action(row[8]), onUpdate: action(row[9]), deferrable: row[10] == "t"))
             default: break
             }
         }
 
-        // Indexes that do not back a constraint.
+        // Indexes that do not back a constraint. Key columns are named from
+        // the columns read above and operator classes from one small query;
+        // only an index with expression keys has its keys printed, because
+        // printing opens the index.
+        var nonDefaultOpclasses: [String: String] = [:]
+        for row in try db.query("SELECT oid, opcname FROM pg_opclass WHERE NOT opcdefault", []) {
+            nonDefaultOpclasses[row[0]!] = row[1]!
+        }
         for row in try db.query("""
             SELECT i.indrelid, ic.relname, am.amname, i.indisunique, pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts,
-                   (SELECT json_agg(json_build_object(
-                        'column', CASE WHEN i.indkey[k - 1] <> 0 THEN a.attname END,
-                        'definition', pg_get_indexdef(i.indexrelid, k, true),
-                        'opclass', CASE WHEN k <= i.indnkeyatts AND NOT oc.opcdefault THEN oc.opcname END,
-                        'option', CASE WHEN k <= i.indnkeyatts THEN i.indoption[k - 1] END) ORDER BY k)
-                      FROM generate_series(1, i.indnatts) k
-                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
-                      LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1])::text,
-                   obj_description(ic.oid, 'pg_class')
-              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                   i.indkey, i.indclass, i.indoption,
+                   CASE WHEN i.indexprs IS NOT NULL THEN
+                     (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END,
+                   ds.description
+              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(description("i.indexrelid"))
              WHERE i.indrelid IN (\(tableFilter))
                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
              ORDER BY i.indrelid, ic.relname
@@ -156,16 +174,18 @@ public enum PostgresInspector {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let keyCount = Int(row[5] ?? "0") ?? 0
             var index = Index(name: row[1]!, keys: [], unique: row[3] == "t",
-                              method: Index.Method(rawValue: row[2] ?? "") ?? .btree, predicate: row[4], comment: row[7])
-            for (k, item) in try objects(row[6]).enumerated() {
-                let column = item["column"] as? String
+                              method: Index.Method(rawValue: row[2] ?? "") ?? .btree, predicate: row[4], comment: row[10])
+            let attnums = vector(row[6]), opclasses = vector(row[7]), options = vector(row[8])
+            let printed = try strings(row[9])
+            for (k, attnum) in attnums.enumerated() {
+                let column = attnum == "0" ? nil : Int(attnum).flatMap { columnNames[oid]?[$0] }
                 if k >= keyCount {
                     if let column { index.include.append(column) }
                     continue
                 }
-                var key = Index.Key(column.map(Index.Key.Target.column) ?? .expression(item["definition"] as? String ?? ""))
-                key.opclass = item["opclass"] as? String
-                let option = (item["option"] as? Int) ?? 0
+                var key = Index.Key(column.map(Index.Key.Target.column) ?? .expression(k < printed.count ? printed[k] : ""))
+                key.opclass = k < opclasses.count ? nonDefaultOpclasses[opclasses[k]] : nil
+                let option = k < options.count ? Int(options[k]) ?? 0 : 0
                 key.descending = option & 1 != 0
                 let nullsFirst = option & 2 != 0
                 if nullsFirst != key.descending { key.nullsFirst = nullsFirst }
@@ -177,8 +197,7 @@ public enum PostgresInspector {
         // Policies.
         for row in try db.query("""
             SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
-                   (SELECT json_agg(r.rolname ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles))::text,
-                   pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
+                   p.polroles, pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
               FROM pg_policy p
              WHERE p.polrelid IN (\(tableFilter))
              ORDER BY p.polrelid, p.polname
@@ -186,12 +205,13 @@ public enum PostgresInspector {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let command: Policy.Command = ["r": .select, "a": .insert, "w": .update, "d": .delete][row[2] ?? "*"] ?? .all
             tables[oid]!.policies.append(Policy(name: row[1]!, command: command, permissive: row[3] == "t",
-                                                roles: try strings(row[4]), using: row[5], withCheck: row[6]))
+                                                roles: array(row[4]).compactMap { roleNames[$0] }.sorted(), using: row[5], withCheck: row[6]))
         }
 
         // Triggers (not the internal ones of constraints, not clones on partitions).
         for row in try db.query("""
-            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'), pg_get_triggerdef(t.oid, true)
+            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'),
+                   CASE WHEN t.tgqual IS NOT NULL THEN pg_get_triggerdef(t.oid, true) END
               FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
              WHERE t.tgrelid IN (\(tableFilter)) AND NOT t.tgisinternal AND t.tgparentid = 0
              ORDER BY t.tgrelid, t.tgname
@@ -223,8 +243,8 @@ public enum PostgresInspector {
         var views: [String: View] = [:]
         var viewOrder: [String] = []
         for row in try db.query("""
-            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class')
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(description("c.oid"))
              WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
              ORDER BY 2, 3
             """, [nsp]) {
@@ -253,6 +273,33 @@ public enum PostgresInspector {
     }
 
     // MARK: Reading catalog text
+
+    /// The comment on a relation, joined rather than called per row:
+    /// obj_description runs a query of its own for every row.
+    static func description(_ oid: String) -> String {
+        "LEFT JOIN pg_description ds ON ds.objoid = \(oid) AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0"
+    }
+
+    /// An int2vector or oidvector as printed: numbers separated by spaces.
+    static func vector(_ text: String?) -> [String] {
+        text?.split(separator: " ").map(String.init) ?? []
+    }
+
+    /// A one-dimensional array of plain numbers as printed: `{1,2}`.
+    static func array(_ text: String?) -> [String] {
+        guard let text, text.count >= 2 else { return [] }
+        return text.dropFirst().dropLast().split(separator: ",").map(String.init)
+    }
+
+    /// Attribute numbers (`{1,2}`) as column names of the table `oid`.
+    static func attributeNames(_ numbers: String?, of oid: String, _ names: [String: [Int: String]]) throws -> [String] {
+        try array(numbers).map { n in
+            guard let number = Int(n), let name = names[oid]?[number] else {
+                throw Failure(description: "unexpected catalog value: attribute \(n) of relation \(oid)")
+            }
+            return name
+        }
+    }
 
     static func extensionMember(_ catalog: String, _ oid: String) -> String {
         "EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '\(catalog)'::regclass AND dep.objid = \(oid) AND dep.deptype = 'e')"

@@ -11,27 +11,32 @@ public protocol CatalogSession: CatalogReader {
 /// function signatures) read exactly as the server would print it, so that a
 /// diff against a live database never reports a difference of spelling.
 ///
-/// How: inside a transaction that is always rolled back, the desired objects
-/// are created in scratch schemas of unique names (roles, grants and extensions
-/// left out, so nothing outside the transaction is touched), inspected, and
-/// their printed text copied back. It needs only the privilege to create a
-/// schema, which a migration role has. An object the server refuses to create
-/// there keeps its text as written, and is named in `unnormalized`.
+/// How: inside a transaction that is always rolled back, the server builds the
+/// least that makes it print that text (see `ScratchBuild`) in scratch schemas
+/// of unique names (roles, grants and extensions left out, so nothing outside
+/// the transaction is touched); that is inspected, and the printed text copied
+/// back. It needs only the privilege to create a schema, which a migration role
+/// has. An object the server refuses to build keeps its text as written, and is
+/// named in `unnormalized`.
 public enum PostgresNormalizer {
     public struct Result {
         public var schema: PostgresSchema
         /// Objects whose text could not be normalized, and why.
         public var unnormalized: [String]
+        /// Statements the server ran to print the text: far fewer than the
+        /// objects, because equal text in an equal context is printed once.
+        public var scratchStatements: Int
     }
 
     public static func normalize(_ desired: PostgresSchema, on db: CatalogSession) throws -> Result {
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         var toShadow: [String: String] = [:]
         for (i, s) in desired.namespacesInUse.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
+        let contextSchema = "schemac_\(token)_x"
         let shadow = remap(desired, toShadow)
+        let build = ScratchBuild(shadow, contextSchema: contextSchema)
 
         var unnormalized: [String] = []
-        let plan = PostgresPlanner.plan(PostgresDiff.changes(from: .empty, to: shadow))
         try db.execute("BEGIN")
         defer { try? db.execute("ROLLBACK") }
         // As in an ordinary session: pg_catalog first (pgcrypto's
@@ -41,78 +46,59 @@ public enum PostgresNormalizer {
         let path = ["pg_catalog"] + (toShadow["public"].map { [$0] } ?? []) + ["public"]
         try db.execute("SET LOCAL check_function_bodies = false; SET LOCAL search_path = \(path.joined(separator: ", ")); SET LOCAL lock_timeout = '2s'")
         // Everything in one round trip; only if the server refuses something is
-        // it replayed statement by statement, so that one refusal costs one object.
+        // it replayed step by step, so that one refusal costs one object.
         try db.execute("SAVEPOINT schemac_all")
         do {
-            try db.execute(plan.statements.map(\.sql).joined(separator: "\n"))
+            try db.execute(build.statements.map(\.sql).joined(separator: "\n"))
             try db.execute("RELEASE SAVEPOINT schemac_all")
         } catch {
             try db.execute("ROLLBACK TO SAVEPOINT schemac_all")
-            for statement in plan.statements {
-                do {
-                    try db.execute("SAVEPOINT schemac_step; \(statement.sql)\nRELEASE SAVEPOINT schemac_step")
-                } catch {
-                    try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
-                    unnormalized.append("\(unmapText(statement.target, toShadow, asSQL: false)): \(unmapText(String(describing: error), toShadow))")
+            for statement in build.statements {
+                for step in statement.steps {
+                    do {
+                        try db.execute("SAVEPOINT schemac_step; \(step.sql)\nRELEASE SAVEPOINT schemac_step")
+                    } catch {
+                        try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
+                        unnormalized.append("\(unmapText(step.target, toShadow, asSQL: false)): \(unmapText(String(describing: error), toShadow))")
+                    }
                 }
             }
         }
         try db.execute("SET LOCAL search_path = pg_catalog")
-        let printed = try PostgresInspector.inspect(db, schemas: Array(toShadow.values).sorted())
-        let fromShadow = Dictionary(uniqueKeysWithValues: toShadow.map { ($0.value, $0.key) })
-        return Result(schema: merge(desired, printed: remap(printed, fromShadow, text: toShadow)), unnormalized: unnormalized)
+        let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted())
+        let schema = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { unmapText($0, toShadow) }
+        return Result(schema: schema, unnormalized: unnormalized, scratchStatements: build.statements.count)
     }
 
     // MARK: Schema names
 
-    static func remap(_ s: PostgresSchema, _ map: [String: String], text textMap: [String: String]? = nil) -> PostgresSchema {
+    /// The schema under scratch schema names, without what the scratch build
+    /// must not touch (roles, extensions, grants). Text is left as written.
+    static func remap(_ s: PostgresSchema, _ map: [String: String]) -> PostgresSchema {
         func q(_ n: QualifiedName) -> QualifiedName { QualifiedName(schema: map[n.schema] ?? n.schema, name: n.name) }
-        func t(_ x: String?) -> String? {
-            guard let x else { return nil }
-            return textMap.map { unmapText(x, $0) } ?? x
-        }
         func type(_ ty: PostgresType) -> PostgresType {
             var ty = ty
             if case .enumeration(let n) = ty.base { ty.base = .enumeration(q(n)) }
             return ty
         }
         var out = s
-        let mapsOut = textMap == nil
-        out.schemas = mapsOut ? Array(map.values).sorted() : s.schemas.map { map[$0] ?? $0 }
-        if mapsOut {
-            out.roles = []
-            out.extensions = []
-        }
+        out.schemas = Array(map.values).sorted()
+        out.roles = []
+        out.extensions = []
         out.enums = s.enums.map { var e = $0; e.name = q(e.name); return e }
-        out.functions = s.functions.map { var f = $0; f.name = q(f.name); f.arguments = t(f.arguments) ?? ""; f.returns = t(f.returns) ?? ""; return f }
+        out.functions = s.functions.map { var f = $0; f.name = q(f.name); return f }
         out.tables = s.tables.map { table in
             var table = table
             table.name = q(table.name)
-            table.columns = table.columns.map { var c = $0; c.type = type(c.type); c.defaultSQL = t(c.defaultSQL); c.generated = t(c.generated); return c }
-            table.checks = table.checks.map { var c = $0; c.expression = t(c.expression)!; return c }
+            table.columns = table.columns.map { var c = $0; c.type = type(c.type); return c }
             table.foreignKeys = table.foreignKeys.map { var f = $0; f.referencedTable = q(f.referencedTable); return f }
-            table.indexes = table.indexes.map { i in
-                var i = i
-                i.predicate = t(i.predicate)
-                i.keys = i.keys.map { k in
-                    var k = k
-                    if case .expression(let e) = k.target { k.target = .expression(t(e)!) }
-                    return k
-                }
-                return i
-            }
-            table.policies = table.policies.map { var p = $0; p.using = t(p.using); p.withCheck = t(p.withCheck); if mapsOut { p.roles = [] }; return p }
-            table.triggers = table.triggers.map { var tr = $0; tr.function = q(tr.function); tr.when = t(tr.when); return tr }
-            table.partitions = table.partitions.map { p in
-                var p = p
-                p.name = q(p.name)
-                if case .printed(let text) = p.bound { p.bound = .printed(t(text)!) }
-                return p
-            }
-            if mapsOut { table.grants = [] }
+            table.policies = table.policies.map { var p = $0; p.roles = []; return p }
+            table.triggers = table.triggers.map { var tr = $0; tr.function = q(tr.function); return tr }
+            table.partitions = table.partitions.map { var p = $0; p.name = q(p.name); return p }
+            table.grants = []
             return table
         }
-        out.views = s.views.map { var v = $0; v.name = q(v.name); v.query = t(v.query)!; if mapsOut { v.grants = [] }; return v }
+        out.views = s.views.map { var v = $0; v.name = q(v.name); v.grants = []; return v }
         return out
     }
 
@@ -129,66 +115,97 @@ public enum PostgresNormalizer {
 
     // MARK: Copying the printed text back
 
-    static func merge(_ desired: PostgresSchema, printed: PostgresSchema) -> PostgresSchema {
+    /// `desired` with its text as printed where the scratch build has it.
+    /// `shadow` is `desired` under scratch names, table for table; `unmap`
+    /// turns scratch schema names in printed text back into the real ones.
+    static func merge(_ desired: PostgresSchema, shadow: PostgresSchema, printed: PostgresSchema,
+                      slots: [ScratchBuild.Item: ScratchBuild.Slot], unmap: (String) -> String) -> PostgresSchema {
         var out = desired
         let tables = Dictionary(printed.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let views = Dictionary(printed.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let functions = Dictionary(printed.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        out.functions = desired.functions.map { f in
+        func lookup(_ table: QualifiedName, _ kind: ScratchBuild.Item.Kind, _ name: String) -> (table: Table, name: String)? {
+            guard let slot = slots[ScratchBuild.Item(table: table, kind: kind, name: name)], let t = tables[slot.table] else { return nil }
+            return (t, slot.name)
+        }
+        func text(_ printed: String?) -> String? { printed.map(unmap) }
+
+        out.functions = zip(desired.functions, shadow.functions).map { f, sf in
             var f = f
             if f.volatility == nil { f.volatility = .volatile }
-            if let p = functions[f.name] {
-                f.arguments = p.arguments
-                f.returns = p.returns
+            if let p = functions[sf.name] {
+                f.arguments = unmap(p.arguments)
+                f.returns = unmap(p.returns)
                 f.language = p.language
                 f.body = p.body
             }
             return f
         }
-        out.tables = desired.tables.map { table in
+        out.tables = zip(desired.tables, shadow.tables).map { table, st in
             var table = table
             let order = Trigger.Event.allCases
             table.triggers = table.triggers.map { var tr = $0; tr.events.sort { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }; return tr }
             table.policies = table.policies.map { var p = $0; p.roles.sort(); return p }
-            guard let p = tables[table.name] else { return table }
-            table.columns = adopt(table.columns, from: p.columns, by: \.name) { c, pc in
-                c.defaultSQL = pc.defaultSQL
-                c.generated = pc.generated
+            let name = st.name
+            table.columns = table.columns.map { c in
+                var c = c
+                if c.defaultSQL != nil, let (t, n) = lookup(name, .defaultValue, c.name), let pc = t.column(named: n) {
+                    c.defaultSQL = text(pc.defaultSQL)
+                }
+                if c.generated != nil, let (t, n) = lookup(name, .generated, c.name), let pc = t.column(named: n) {
+                    c.generated = text(pc.generated)
+                }
+                return c
             }
-            table.checks = adopt(table.checks, from: p.checks, by: \.name) { c, pc in c.expression = pc.expression }
-            table.indexes = adopt(table.indexes, from: p.indexes, by: \.name) { i, pi in
-                guard pi.keys.count == i.keys.count else { return }
-                i.predicate = pi.predicate
+            table.checks = table.checks.map { c in
+                var c = c
+                if let (t, n) = lookup(name, .check, c.name), let pc = t.checks.first(where: { $0.name == n }) { c.expression = unmap(pc.expression) }
+                return c
+            }
+            table.indexes = table.indexes.map { i in
+                var i = i
+                guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes.first(where: { $0.name == n }),
+                      pi.keys.count == i.keys.count else { return i }
+                i.predicate = text(pi.predicate)
                 i.keys = zip(i.keys, pi.keys).map { mine, theirs in
                     var k = mine
-                    if case .expression = mine.target { k.target = theirs.target }
+                    if case .expression(let e) = theirs.target, case .expression = mine.target { k.target = .expression(unmap(e)) }
                     return k
                 }
+                return i
             }
-            table.policies = adopt(table.policies, from: p.policies, by: \.name) { policy, pp in
-                policy.using = pp.using
-                policy.withCheck = pp.withCheck
+            table.policies = table.policies.map { p in
+                var p = p
+                if let (t, n) = lookup(name, .policy, p.name), let pp = t.policies.first(where: { $0.name == n }) {
+                    p.using = text(pp.using)
+                    p.withCheck = text(pp.withCheck)
+                }
+                return p
             }
-            table.triggers = adopt(table.triggers, from: p.triggers, by: \.name) { tr, pt in tr.when = pt.when }
-            table.partitions = adopt(table.partitions, from: p.partitions, by: \.name) { part, pp in part.bound = pp.bound }
+            table.triggers = table.triggers.map { tr in
+                var tr = tr
+                if let (t, n) = lookup(name, .trigger, tr.name), let pt = t.triggers.first(where: { $0.name == n }) { tr.when = text(pt.when) }
+                return tr
+            }
+            if let pt = tables[name] {
+                table.partitions = zip(table.partitions, st.partitions).map { part, sp in
+                    var part = part
+                    if let pp = pt.partitions.first(where: { $0.name == sp.name }), case .printed(let bound) = pp.bound {
+                        part.bound = .printed(unmap(bound))
+                    } else if let pp = pt.partitions.first(where: { $0.name == sp.name }) {
+                        part.bound = pp.bound
+                    }
+                    return part
+                }
+            }
             return table
         }
-        out.views = desired.views.map { v in
+        out.views = zip(desired.views, shadow.views).map { v, sv in
             var v = v
-            if let pv = views[v.name] { v.query = pv.query }
+            if let pv = views[sv.name] { v.query = unmap(pv.query) }
             return v
         }
         return out
-    }
-}
-
-/// `mine` with each item updated from the `printed` item of the same key, if any.
-func adopt<T, K: Hashable>(_ mine: [T], from printed: [T], by key: KeyPath<T, K>, _ update: (inout T, T) -> Void) -> [T] {
-    let byKey = Dictionary(printed.map { ($0[keyPath: key], $0) }, uniquingKeysWith: { a, _ in a })
-    return mine.map { item in
-        var item = item
-        if let other = byKey[item[keyPath: key]] { update(&item, other) }
-        return item
     }
 }
 

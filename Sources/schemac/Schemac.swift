@@ -180,7 +180,11 @@ struct Diff: ParsableCommand {
             let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
             timer.lap("inspect the target (\(PostgresInspector.queryCount) catalog queries)")
             let normalized = try PostgresNormalizer.normalize(desired, on: connection)
-            timer.lap("normalize the definitions on the target (rolled back)")
+            timer.lap("normalize the definitions on the target (rolled back, \(normalized.scratchStatements) statements)")
+            // Such text is compared as written: a difference may be one of spelling only.
+            for what in normalized.unnormalized {
+                FileHandle.standardError.write(Data("schemac: warning: the server would not build \(what); compared as written\n".utf8))
+            }
             return (live, normalized.schema)
         } catch {
             fail(String(describing: error))

@@ -36,9 +36,52 @@ final class LiveDiffTests: XCTestCase {
         for (name, definitions, schemaFile) in projects {
             let desired = try XCTUnwrap(DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions").definitions?.postgres, name)
             let db = try cluster.databaseFromSchema(schemaFile, label: "insync_\(name)")
-            let changes = try Self.liveChanges(try connect(cluster, db), to: desired)
+            let connection = try connect(cluster, db)
+            let changes = try Self.liveChanges(connection, to: desired)
             XCTAssertEqual(changes, [], "\(name): a database built from its own schema must be in sync")
+            XCTAssertEqual(try PostgresNormalizer.normalize(desired, on: connection).unnormalized, [],
+                           "\(name): the server must print every text of the definitions")
         }
+    }
+
+    /// Equal text in an equal context is printed once: the scratch build for
+    /// forty tables of one shape is no bigger than for three.
+    func testTheScratchBuildDoesNotGrowWithRepeatedShapes() throws {
+        func definitions(_ count: Int) throws -> PostgresSchema {
+            var yaml = """
+                postgres:
+                  tenancy: { column: org_id, setting: app.org_id }
+                  tables:
+                    orgs:
+                      columns:
+                        id: { type: uuid, primary_key: true, default_sql: gen_random_uuid() }
+
+                """
+            for i in 0..<count {
+                yaml += """
+                        t\(i):
+                          tenant: true
+                          columns:
+                            id:         { type: uuid, primary_key: true, default_sql: gen_random_uuid() }
+                            org_id:     { type: uuid, references: orgs.id }
+                            status:     { type: varchar(32), default: active, check: "status <> ''" }
+                            created_at: { type: timestamptz, default_sql: now() }
+                          indexes:
+                            - { columns: [created_at], where: "status = 'active'" }
+
+                    """
+            }
+            return try XCTUnwrap(DefinitionsLoader.load([DefinitionSource(displayPath: "t.yaml", text: yaml)]).definitions?.postgres)
+        }
+        let cluster = try PostgresCluster.get()
+        let connection = try connect(cluster, try cluster.createDatabase("scratch_size"))
+        let few = try PostgresNormalizer.normalize(try definitions(3), on: connection)
+        let many = try PostgresNormalizer.normalize(try definitions(40), on: connection)
+        XCTAssertEqual(few.unnormalized, [])
+        XCTAssertEqual(many.unnormalized, [])
+        XCTAssertEqual(few.scratchStatements, many.scratchStatements)
+        let policy = try XCTUnwrap(many.schema.tables.last?.policies.first?.using)
+        XCTAssertEqual(policy, "org_id = NULLIF(current_setting('app.org_id'::text, true), ''::text)::uuid", "printed as the server prints it")
     }
 
     func testMigrationsFromLiveDatabasesConvergeAndKeepRows() throws {
