@@ -59,15 +59,17 @@ public enum Pipeline {
     }
 
     /// Loads and renders; files are empty when there is any error.
-    public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = []) -> Outcome {
+    /// `render: false` only loads (for `diff`); `onDeclared` is the loader's.
+    public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], render shouldRender: Bool = true,
+                           onDeclared: (([String]) -> Void)? = nil) -> Outcome {
         let timer = PhaseTimer()
-        let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions)
+        let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions, onDeclared: onDeclared)
         timer.lap("load definitions (total)")
-        defer { timer.lap("render output") }
+        defer { if shouldRender { timer.lap("render output") } }
         let diagnostics = configDiagnostics + result.diagnostics
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
             return Outcome(files: [], diagnostics: diagnostics, definitions: nil)
         }
-        return Outcome(files: render(definitions), diagnostics: diagnostics, definitions: definitions)
+        return Outcome(files: shouldRender ? render(definitions) : [], diagnostics: diagnostics, definitions: definitions)
     }
 }

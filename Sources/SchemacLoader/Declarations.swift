@@ -55,6 +55,13 @@ struct PostgresDeclarations {
 
     static let sectionKeys = ["schema", "extensions", "roles", "tenancy", "enums", "functions", "tables", "views"]
 
+    /// The schemas objects are declared in, `public` always among them.
+    var schemas: [String] {
+        var seen: Set<String> = ["public"]
+        for d in enums + functions + tables + views { seen.insert(d.name.schema) }
+        return seen.sorted()
+    }
+
     mutating func collect(_ node: Node, _ reader: NodeReader) {
         guard let section = reader.fields(node, "the postgres section", allowed: Self.sectionKeys) else { return }
         var schema = "public"

@@ -89,9 +89,9 @@ public enum DefinitionsLoader {
     }
 
     /// Loads a definitions folder from disk.
-    public static func load(directory: URL, displayPrefix: String) -> LoadResult {
+    public static func load(directory: URL, displayPrefix: String, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
-        var result = load(found.sources)
+        var result = load(found.sources, onDeclared: onDeclared)
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
@@ -101,7 +101,10 @@ public enum DefinitionsLoader {
     static let topLevelKeys = ["postgres", "clickhouse", "redis"]
 
     /// Parses and resolves definitions given as text: the whole front end, no disk.
-    public static func load(_ sources: [DefinitionSource]) -> LoadResult {
+    /// `onDeclared` hears the PostgreSQL schemas the definitions declare objects
+    /// in as soon as they are known, before the model is resolved: enough for a
+    /// caller to start inspecting a database meanwhile.
+    public static func load(_ sources: [DefinitionSource], onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
@@ -124,6 +127,7 @@ public enum DefinitionsLoader {
             }
         }
         timer.lap("collect declarations")
+        if let onDeclared { onDeclared(declarations.schemas) }
         var postgres: PostgresSchema?
         if sawPostgres {
             var resolver = PostgresResolver(declarations)

@@ -19,40 +19,38 @@ public enum PostgresInspector {
     }
 
     /// How many queries `inspect` runs: constant, for the benchmarks to report.
-    public static let queryCount = 15
+    public static let queryCount = CatalogQuery.allCases.count
 
-    public static func inspect(_ db: CatalogReader, schemas: [String]) throws -> PostgresSchema {
-        let nsp = arrayLiteral(schemas)
+    /// `fewTables` says the schemas hold only a handful of tables (the
+    /// normalizer's scratch schemas): they are then looked up by index rather
+    /// than by scanning the catalogs, which is the better plan for many.
+    public static func inspect(_ db: CatalogReader, schemas: [String], fewTables: Bool = false) throws -> PostgresSchema {
+        try inspect([db], schemas: schemas, fewTables: fewTables)
+    }
+
+    /// With more than one connection, the queries run side by side, one lane
+    /// (`CatalogQuery.lane`) per connection.
+    public static func inspect(_ connections: [CatalogReader], schemas: [String], fewTables: Bool = false) throws -> PostgresSchema {
+        let results = try run(CatalogQuery.allCases, schemas: schemas, on: connections, fewTables: fewTables)
+        func rows(_ query: CatalogQuery) throws -> [[String?]] { results[query.rawValue] }
         var schema = PostgresSchema()
 
-        let presentSchemas = try db.query("SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [nsp])
+        let presentSchemas = try rows(.schemas)
         schema.schemas = presentSchemas.compactMap { $0[0] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
-        schema.extensions = try db.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", []).compactMap { $0[0] }
+        schema.extensions = try rows(.extensions).compactMap { $0[0] }
         var roleNames: [String: String] = [:]
-        for row in try db.query("SELECT oid, rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 2", []) {
+        for row in try rows(.roles) {
             roleNames[row[0]!] = row[1]!
             schema.roles.append(row[1]!)
         }
 
         // Enums.
-        for row in try db.query("""
-            SELECT n.nspname, t.typname, (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text,
-                   obj_description(t.oid, 'pg_type')
-              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-             WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND NOT \(extensionMember("pg_type", "t.oid"))
-             ORDER BY 1, 2
-            """, [nsp]) {
+        for row in try rows(.enums) {
             schema.enums.append(EnumType(name: QualifiedName(schema: row[0]!, name: row[1]!), values: try strings(row[2]), comment: row[3]))
         }
 
         // Functions.
-        for row in try db.query("""
-            SELECT n.nspname, p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.prosrc,
-                   p.provolatile, p.prosecdef, obj_description(p.oid, 'pg_proc')
-              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-             WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND NOT \(extensionMember("pg_proc", "p.oid"))
-             ORDER BY 1, 2, 3
-            """, [nsp]) {
+        for row in try rows(.functions) {
             let volatility: Function.Volatility = row[6] == "i" ? .immutable : row[6] == "s" ? .stable : .volatile
             schema.functions.append(Function(name: QualifiedName(schema: row[0]!, name: row[1]!), arguments: row[2] ?? "",
                                              returns: row[3] ?? "", language: row[4] ?? "", body: row[5] ?? "",
@@ -60,18 +58,9 @@ public enum PostgresInspector {
         }
 
         // Tables (partitions are read as part of their parent).
-        let relationFilter = """
-            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND NOT \(extensionMember("pg_class", "c.oid"))
-            """
         var tables: [String: Table] = [:]
         var order: [String] = []
-        for row in try db.query("""
-            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, ds.description,
-                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(description("c.oid"))
-             WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
-             ORDER BY 2, 3
-            """, [nsp]) {
+        for row in try rows(.tables) {
             var t = Table(name: QualifiedName(schema: row[1]!, name: row[2]!))
             t.rowLevelSecurity = row[3] == "t"
             t.forceRowLevelSecurity = row[4] == "t"
@@ -80,27 +69,13 @@ public enum PostgresInspector {
             tables[row[0]!] = t
             order.append(row[0]!)
         }
-        let tableFilter = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND \(relationFilter)"
 
         // Columns. A default cannot refer to a column, so only a generation
         // expression is printed in its table's context: opening every table's
         // descriptor for nothing would cost more than the rest of the query.
         var columnNames: [String: [Int: String]] = [:]
         var types: [String: PostgresType] = [:]  // a few distinct types over thousands of columns
-        for row in try db.query("""
-            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END),
-                   a.attidentity, a.attgenerated, ds.description, a.attndims > 0 OR et.oid IS NOT NULL,
-                   coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname),
-                   format_type(coalesce(et.oid, t.oid), a.atttypmod), a.attnum
-              FROM pg_attribute a
-              JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
-              LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
-              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-              LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-             WHERE a.attrelid IN (\(tableFilter)) AND a.attnum > 0 AND NOT a.attisdropped
-             ORDER BY a.attrelid, a.attnum
-            """, [nsp]) {
+        for row in try rows(.columns) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             columnNames[oid, default: [:]][Int(row[12]!)!] = row[1]!
             let typeKey = "\(row[7]!)\u{0}\(row[8] ?? "")\u{0}\(row[9]!)\u{0}\(row[10]!)\u{0}\(row[11]!)"
@@ -123,20 +98,7 @@ public enum PostgresInspector {
         // Constraints.
         // Key columns are named from the columns read above; only a foreign
         // key to a table outside them has its referenced columns named here.
-        for row in try db.query("""
-            SELECT con.conrelid, con.conname, con.contype, con.conkey, fn.nspname, fc.relname, con.confrelid, con.confkey,
-                   con.confdeltype, con.confupdtype, con.condeferrable,
-                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
-                   CASE WHEN con.contype = 'u' THEN i.indnullsnotdistinct END,
-                   CASE WHEN con.contype = 'f' AND con.confrelid NOT IN (\(tableFilter)) THEN
-                     (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text END
-              FROM pg_constraint con
-              LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-              LEFT JOIN pg_index i ON i.indexrelid = con.conindid
-             WHERE con.conrelid IN (\(tableFilter)) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
-             ORDER BY con.conrelid, con.conname
-            """, [nsp]) {
+        for row in try rows(.constraints) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let name = row[1]!, columns = try attributeNames(row[3], of: oid, columnNames)
             switch row[2] {
@@ -157,20 +119,10 @@ public enum PostgresInspector {
         // only an index with expression keys has its keys printed, because
         // printing opens the index.
         var nonDefaultOpclasses: [String: String] = [:]
-        for row in try db.query("SELECT oid, opcname FROM pg_opclass WHERE NOT opcdefault", []) {
+        for row in try rows(.opclasses) {
             nonDefaultOpclasses[row[0]!] = row[1]!
         }
-        for row in try db.query("""
-            SELECT i.indrelid, ic.relname, am.amname, i.indisunique, pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts,
-                   i.indkey, i.indclass, i.indoption,
-                   CASE WHEN i.indexprs IS NOT NULL THEN
-                     (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END,
-                   ds.description
-              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(description("i.indexrelid"))
-             WHERE i.indrelid IN (\(tableFilter))
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
-             ORDER BY i.indrelid, ic.relname
-            """, [nsp]) {
+        for row in try rows(.indexes) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let keyCount = Int(row[5] ?? "0") ?? 0
             var index = Index(name: row[1]!, keys: [], unique: row[3] == "t",
@@ -195,13 +147,7 @@ public enum PostgresInspector {
         }
 
         // Policies.
-        for row in try db.query("""
-            SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
-                   p.polroles, pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
-              FROM pg_policy p
-             WHERE p.polrelid IN (\(tableFilter))
-             ORDER BY p.polrelid, p.polname
-            """, [nsp]) {
+        for row in try rows(.policies) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let command: Policy.Command = ["r": .select, "a": .insert, "w": .update, "d": .delete][row[2] ?? "*"] ?? .all
             tables[oid]!.policies.append(Policy(name: row[1]!, command: command, permissive: row[3] == "t",
@@ -209,13 +155,7 @@ public enum PostgresInspector {
         }
 
         // Triggers (not the internal ones of constraints, not clones on partitions).
-        for row in try db.query("""
-            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'),
-                   CASE WHEN t.tgqual IS NOT NULL THEN pg_get_triggerdef(t.oid, true) END
-              FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
-             WHERE t.tgrelid IN (\(tableFilter)) AND NOT t.tgisinternal AND t.tgparentid = 0
-             ORDER BY t.tgrelid, t.tgname
-            """, [nsp]) {
+        for row in try rows(.triggers) {
             guard let oid = row[0], tables[oid] != nil, let bits = Int(row[2] ?? "") else { continue }
             let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
             var events: [Trigger.Event] = []
@@ -229,12 +169,7 @@ public enum PostgresInspector {
         }
 
         // Partitions.
-        for row in try db.query("""
-            SELECT i.inhparent, n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid)
-              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE i.inhparent IN (\(tableFilter)) AND c.relispartition
-             ORDER BY i.inhparent, n.nspname, c.relname
-            """, [nsp]) {
+        for row in try rows(.partitions) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row[1]!, name: row[2]!), bound: partitionBound(row[3] ?? "")))
         }
@@ -242,26 +177,13 @@ public enum PostgresInspector {
         // Views and materialized views.
         var views: [String: View] = [:]
         var viewOrder: [String] = []
-        for row in try db.query("""
-            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(description("c.oid"))
-             WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
-             ORDER BY 2, 3
-            """, [nsp]) {
+        for row in try rows(.views) {
             views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
             viewOrder.append(row[0]!)
         }
 
         // Grants on tables and views, other than the owner's own.
-        for row in try db.query("""
-            SELECT c.oid, r.rolname, json_agg(lower(x.privilege_type) ORDER BY x.privilege_type)::text
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              CROSS JOIN LATERAL aclexplode(c.relacl) x
-              JOIN pg_roles r ON r.oid = x.grantee
-             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND \(relationFilter) AND x.grantee <> c.relowner
-             GROUP BY c.oid, r.rolname
-             ORDER BY c.oid, r.rolname
-            """, [nsp]) {
+        for row in try rows(.grants) {
             let privileges = try strings(row[2]).compactMap(Privilege.init(rawValue:)).sorted()
             let grant = Grant(role: row[1]!, privileges: privileges)
             if tables[row[0]!] != nil { tables[row[0]!]!.grants.append(grant) } else if views[row[0]!] != nil { views[row[0]!]!.grants.append(grant) }
@@ -270,6 +192,25 @@ public enum PostgresInspector {
         schema.tables = order.compactMap { tables[$0] }
         schema.views = viewOrder.compactMap { views[$0] }
         return schema
+    }
+
+    /// The rows of each query, in the order of `queries`.
+    static func run(_ queries: [CatalogQuery], schemas: [String], on connections: [CatalogReader], fewTables: Bool) throws -> [[[String?]]] {
+        precondition(!connections.isEmpty)
+        let nsp = arrayLiteral(schemas)
+        let lanes = Dictionary(grouping: queries.indices) { queries[$0].lane % connections.count }.sorted { $0.key < $1.key }
+        // Each lane has a connection of its own: libpq connections are not shared.
+        let work = UncheckedSendable(connections)
+        let done = parallelMap(lanes) { lane, indices in
+            UncheckedSendable(Result { try indices.map { i in
+                (i, try work.value[lane].query(queries[i].sql(fewTables: fewTables), queries[i].takesSchemas ? [nsp] : []))
+            } })
+        }
+        var results = [[[String?]]](repeating: [], count: queries.count)
+        for lane in done {
+            for (i, rows) in try lane.value.get() { results[i] = rows }
+        }
+        return results
     }
 
     // MARK: Reading catalog text
@@ -391,5 +332,161 @@ public enum PostgresInspector {
         guard let start = definition.range(of: " WHEN ("), let end = definition.range(of: ") EXECUTE ", options: .backwards),
               start.upperBound <= end.lowerBound else { return nil }
         return String(definition[start.upperBound..<end.lowerBound])
+    }
+}
+
+/// The inspector's catalog queries. Each is independent of the others, so they
+/// run side by side when the inspector has more than one connection.
+public enum CatalogQuery: Int, CaseIterable, Sendable {
+    case schemas, extensions, roles, enums, functions, tables, columns, constraints, opclasses, indexes, policies, triggers, partitions, views, grants
+
+    /// Queries of one lane run one after another on one connection. Those that
+    /// print expressions in a table's context open every table, which a
+    /// connection pays for once: they share a lane.
+    var lane: Int {
+        switch self {
+        case .constraints, .indexes, .policies: 1
+        default: 0
+        }
+    }
+
+    /// Whether `$1` is the schemas inspected (a text[] literal).
+    var takesSchemas: Bool {
+        switch self {
+        case .schemas, .enums, .functions, .tables, .columns, .constraints, .indexes, .policies, .triggers, .partitions, .views, .grants: true
+        default: false
+        }
+    }
+
+    func sql(fewTables: Bool) -> String {
+        typealias I = PostgresInspector
+        let relationFilter = """
+            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND NOT \(I.extensionMember("pg_class", "c.oid"))
+            """
+        // Tables of the schemas, extensions' tables among them: the rows of
+        // those are dropped by the reader, which is cheaper than excluding them
+        // in every query (that reads all of pg_depend each time).
+        let tableFilter = """
+            SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND NOT c.relispartition
+            """
+        let inTables = fewTables ? "= ANY(ARRAY(\(tableFilter)))" : "IN (\(tableFilter))"
+        return switch self {
+        case .schemas:
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1"
+        case .extensions:
+            "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+        case .roles:
+            "SELECT oid, rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 2"
+        case .enums:
+            """
+            SELECT n.nspname, t.typname, (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text,
+                   obj_description(t.oid, 'pg_type')
+              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+             WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND NOT \(I.extensionMember("pg_type", "t.oid"))
+             ORDER BY 1, 2
+            """
+        case .functions:
+            """
+            SELECT n.nspname, p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.prosrc,
+                   p.provolatile, p.prosecdef, obj_description(p.oid, 'pg_proc')
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+             WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND NOT \(I.extensionMember("pg_proc", "p.oid"))
+             ORDER BY 1, 2, 3
+            """
+        case .tables:
+            """
+            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, ds.description,
+                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
+             WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
+             ORDER BY 2, 3
+            """
+        case .columns:
+            """
+            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END),
+                   a.attidentity, a.attgenerated, ds.description, a.attndims > 0 OR et.oid IS NOT NULL,
+                   coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname),
+                   format_type(coalesce(et.oid, t.oid), a.atttypmod), a.attnum
+              FROM pg_attribute a
+              JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+              LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+              LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
+             WHERE a.attrelid \(inTables) AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attrelid, a.attnum
+            """
+        case .constraints:
+            """
+            SELECT con.conrelid, con.conname, con.contype, con.conkey, fn.nspname, fc.relname, con.confrelid, con.confkey,
+                   con.confdeltype, con.confupdtype, con.condeferrable,
+                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
+                   CASE WHEN con.contype = 'u' THEN i.indnullsnotdistinct END,
+                   CASE WHEN con.contype = 'f' AND (con.confrelid NOT IN (\(tableFilter))
+                                                    OR \(I.extensionMember("pg_class", "con.confrelid"))) THEN
+                     (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text END
+              FROM pg_constraint con
+              LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+              LEFT JOIN pg_index i ON i.indexrelid = con.conindid
+             WHERE con.conrelid \(inTables) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
+             ORDER BY con.conrelid, con.conname
+            """
+        case .opclasses:
+            "SELECT oid, opcname FROM pg_opclass WHERE NOT opcdefault"
+        case .indexes:
+            """
+            SELECT i.indrelid, ic.relname, am.amname, i.indisunique, pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts,
+                   i.indkey, i.indclass, i.indoption,
+                   CASE WHEN i.indexprs IS NOT NULL THEN
+                     (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END,
+                   ds.description
+              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(I.description("i.indexrelid"))
+             WHERE i.indrelid \(inTables)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+             ORDER BY i.indrelid, ic.relname
+            """
+        case .policies:
+            """
+            SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
+                   p.polroles, pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
+              FROM pg_policy p
+             WHERE p.polrelid \(inTables)
+             ORDER BY p.polrelid, p.polname
+            """
+        case .triggers:
+            """
+            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'),
+                   CASE WHEN t.tgqual IS NOT NULL THEN pg_get_triggerdef(t.oid, true) END
+              FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+             WHERE t.tgrelid \(inTables) AND NOT t.tgisinternal AND t.tgparentid = 0
+             ORDER BY t.tgrelid, t.tgname
+            """
+        case .partitions:
+            """
+            SELECT i.inhparent, n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid)
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE i.inhparent \(inTables) AND c.relispartition
+             ORDER BY i.inhparent, n.nspname, c.relname
+            """
+        case .views:
+            """
+            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
+             WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
+             ORDER BY 2, 3
+            """
+        case .grants:
+            """
+            SELECT c.oid, r.rolname, json_agg(lower(x.privilege_type) ORDER BY x.privilege_type)::text
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              CROSS JOIN LATERAL aclexplode(c.relacl) x
+              JOIN pg_roles r ON r.oid = x.grantee
+             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND x.grantee <> c.relowner
+             GROUP BY c.oid, r.rolname
+             ORDER BY c.oid, r.rolname
+            """
+        }
     }
 }

@@ -65,8 +65,15 @@ public enum PostgresNormalizer {
             }
         }
         try db.execute("SET LOCAL search_path = pg_catalog")
-        let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted())
-        let schema = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { unmapText($0, toShadow) }
+        let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted(), fewTables: true)
+        // Printed text repeats (one context serves many tables): unmap each once.
+        var unmapped: [String: String] = [:]
+        let schema = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { text in
+            if let known = unmapped[text] { return known }
+            let real = unmapText(text, toShadow)
+            unmapped[text] = real
+            return real
+        }
         return Result(schema: schema, unnormalized: unnormalized, scratchStatements: build.statements.count)
     }
 

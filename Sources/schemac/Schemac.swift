@@ -35,10 +35,10 @@ struct ProjectOptions: ParsableArguments {
 
 extension ProjectOptions {
     /// Loads and renders the project, printing its diagnostics; exits 1 on errors.
-    func runPipeline() throws -> (ProjectPaths, Pipeline.Outcome) {
+    func runPipeline(render: Bool = true, onDeclared: (([String]) -> Void)? = nil) throws -> (ProjectPaths, Pipeline.Outcome) {
         let (paths, configDiagnostics) = paths()
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
-        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics)
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render, onDeclared: onDeclared)
         printDiagnostics(outcome.diagnostics)
         if outcome.failed { throw ExitCode(1) }
         return (paths, outcome)
@@ -127,9 +127,11 @@ struct Diff: ParsableCommand {
     var name: String = "migration"
 
     func run() throws {
-        let (paths, outcome) = try project.runPipeline()
+        // A database is connected to and inspected while the definitions load.
+        let live = targetIsDatabase() ? LiveInspection(target: against) : nil
+        let (paths, outcome) = try project.runPipeline(render: false) { live?.start(schemas: $0) }
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
-        let (current, desired) = try states(desired: definitions, paths: paths)
+        let (current, desired) = try states(desired: definitions, paths: paths, live: live)
         // Compared in the server's spelling, written as the definitions say.
         let changes = PostgresDiff.asWritten(PostgresDiff.changes(from: current, to: desired), in: definitions)
         let unsupported = PostgresDiff.unsupported(changes)
@@ -165,27 +167,23 @@ struct Diff: ParsableCommand {
     }
 
     /// The state to migrate from, and the desired state in the same spelling.
-    func states(desired: PostgresSchema, paths: ProjectPaths) throws -> (PostgresSchema, PostgresSchema) {
-        if against.hasPrefix("git:") { return (try gitRevisionTarget(String(against.dropFirst(4)), paths: paths), desired) }
-        if let folder = try definitionsFolderTarget() { return (folder, desired) }
-        let connection: PostgresConnection
-        do {
-            connection = try PostgresConnection(against)
-        } catch {
-            fail(String(describing: error))
+    func states(desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?) throws -> (PostgresSchema, PostgresSchema) {
+        guard let live else {
+            if against.hasPrefix("git:") { return (try gitRevisionTarget(String(against.dropFirst(4)), paths: paths), desired) }
+            return (try definitionsFolderTarget()!, desired)
         }
         do {
             let schemas = Set(["public"] + desired.namespacesInUse)
             let timer = PhaseTimer()
-            let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
-            timer.lap("inspect the target (\(PostgresInspector.queryCount) catalog queries)")
+            let (current, connection) = try live.finish(schemas: schemas.sorted())
+            timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading)")
             let normalized = try PostgresNormalizer.normalize(desired, on: connection)
             timer.lap("normalize the definitions on the target (rolled back, \(normalized.scratchStatements) statements)")
             // Such text is compared as written: a difference may be one of spelling only.
             for what in normalized.unnormalized {
                 FileHandle.standardError.write(Data("schemac: warning: the server would not build \(what); compared as written\n".utf8))
             }
-            return (live, normalized.schema)
+            return (current, normalized.schema)
         } catch {
             fail(String(describing: error))
         }
@@ -223,8 +221,12 @@ struct Diff: ParsableCommand {
         return set.postgres ?? .empty
     }
 
-    /// The definitions in `--against` when it names a folder; nil when it is a database.
-    func definitionsFolderTarget() throws -> PostgresSchema? {
+    /// Whether `--against` is a database rather than `git:REV` or a folder.
+    func targetIsDatabase() -> Bool {
+        !against.hasPrefix("git:") && targetFolder() == nil
+    }
+
+    func targetFolder() -> URL? {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let url = against.hasPrefix("/") ? URL(fileURLWithPath: against) : cwd.appendingPathComponent(against)
         var isDirectory: ObjCBool = false
@@ -232,6 +234,12 @@ struct Diff: ParsableCommand {
               FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return nil
         }
+        return url
+    }
+
+    /// The definitions in `--against` when it names a folder; nil when it is a database.
+    func definitionsFolderTarget() throws -> PostgresSchema? {
+        guard let url = targetFolder() else { return nil }
         var definitions = url, display = against
         if FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) {
             let (paths, diagnostics) = ProjectPaths.load(root: url)
