@@ -12,34 +12,53 @@ extension PostgresConnection: CatalogSession {}
 ///
 /// Connections open at once, in the background. `start(schemas:)` begins the
 /// inspection as soon as the loader knows which schemas the definitions
-/// declare; `finish(schemas:)` waits for it, and inspects again should the
+/// declare. `finish` normalizes the loaded definitions on a connection of its
+/// own while the inspection ends, waits for both, and inspects again should the
 /// resolved definitions use a schema the declarations did not show.
 public final class LiveInspection: @unchecked Sendable {
-    // Everything below is touched only on `queue`, or after `queue.sync`.
-    private let queue = DispatchQueue(label: "schemac.live-inspection")
+    // What follows is touched only on its queue, or after a `sync` on it.
+    private let inspection = DispatchQueue(label: "schemac.inspection")
     private var connections: Result<[PostgresConnection], Error>?
     private var inspected: (schemas: [String], result: Result<PostgresSchema, Error>)?
+    private let normalization = DispatchQueue(label: "schemac.normalization")
+    private var normalizerConnection: Result<PostgresConnection, Error>?
+    private var normalized: Result<PostgresNormalizer.Result, Error>?
 
-    /// Two connections: the inspector's queries run in two lanes.
+    /// Two connections inspect (the inspector's queries run in two lanes), a
+    /// third normalizes.
     public init(target: String) {
-        queue.async {
+        inspection.async {
             self.connections = Result { [try PostgresConnection(target), try PostgresConnection(target)] }
+        }
+        normalization.async {
+            self.normalizerConnection = Result { try PostgresConnection(target) }
         }
     }
 
     public func start(schemas: [String]) {
-        queue.async {
+        inspection.async {
             guard case .success(let connections) = self.connections else { return }
             self.inspected = (schemas, Result { try PostgresInspector.inspect(connections, schemas: schemas) })
         }
     }
 
-    /// The live schema, and a connection to go on with. Throws the
-    /// connection's error as a `PostgresError`.
-    public func finish(schemas: [String]) throws -> (live: PostgresSchema, connection: PostgresConnection) {
-        queue.sync {}
+    /// The live schema and the desired one normalized on the server. Throws
+    /// a connection's error as a `PostgresError`.
+    public func finish(schemas: [String], desired: PostgresSchema) throws -> (live: PostgresSchema, normalized: PostgresNormalizer.Result) {
+        normalization.async {
+            guard case .success(let connection) = self.normalizerConnection else { return }
+            self.normalized = Result { try PostgresNormalizer.normalize(desired, on: connection) }
+        }
+        inspection.sync {}
         let connections = try connections!.get()
-        if let inspected, inspected.schemas == schemas { return (try inspected.result.get(), connections[0]) }
-        return (try PostgresInspector.inspect(connections, schemas: schemas), connections[0])
+        let live: PostgresSchema
+        if let inspected, inspected.schemas == schemas {
+            live = try inspected.result.get()
+        } else {
+            live = try PostgresInspector.inspect(connections, schemas: schemas)
+        }
+        normalization.sync {}
+        _ = try normalizerConnection!.get()
+        return (live, try normalized!.get())
     }
 }

@@ -175,10 +175,9 @@ struct Diff: ParsableCommand {
         do {
             let schemas = Set(["public"] + desired.namespacesInUse)
             let timer = PhaseTimer()
-            let (current, connection) = try live.finish(schemas: schemas.sorted())
-            timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading)")
-            let normalized = try PostgresNormalizer.normalize(desired, on: connection)
-            timer.lap("normalize the definitions on the target (rolled back, \(normalized.scratchStatements) statements)")
+            let (current, normalized) = try live.finish(schemas: schemas.sorted(), desired: desired)
+            timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
+                      + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
             // Such text is compared as written: a difference may be one of spelling only.
             for what in normalized.unnormalized {
                 FileHandle.standardError.write(Data("schemac: warning: the server would not build \(what); compared as written\n".utf8))
