@@ -109,20 +109,17 @@ enum DDL {
     }
 
     static func createPartition(_ p: Partition, of parent: QualifiedName) -> String {
-        let bound: String
-        switch p.bound {
-        case .range(let from, let to):
-            bound = "FOR VALUES FROM (\(from.joined(separator: ", "))) TO (\(to.joined(separator: ", ")))"
-        case .list(let values):
-            bound = "FOR VALUES IN (\(values.joined(separator: ", ")))"
-        case .hash(let modulus, let remainder):
-            bound = "FOR VALUES WITH (MODULUS \(modulus), REMAINDER \(remainder))"
-        case .default:
-            bound = "DEFAULT"
-        case .printed(let text):
-            bound = text
+        "CREATE TABLE \(SQL.qualified(p.name)) PARTITION OF \(SQL.qualified(parent)) \(partitionBound(p.bound));"
+    }
+
+    static func partitionBound(_ bound: Partition.Bound) -> String {
+        switch bound {
+        case .range(let from, let to): "FOR VALUES FROM (\(from.joined(separator: ", "))) TO (\(to.joined(separator: ", ")))"
+        case .list(let values): "FOR VALUES IN (\(values.joined(separator: ", ")))"
+        case .hash(let modulus, let remainder): "FOR VALUES WITH (MODULUS \(modulus), REMAINDER \(remainder))"
+        case .default: "DEFAULT"
+        case .printed(let text): text
         }
-        return "CREATE TABLE \(SQL.qualified(p.name)) PARTITION OF \(SQL.qualified(parent)) \(bound);"
     }
 
     static func createIndex(_ i: Index, on table: QualifiedName) -> String {

@@ -28,12 +28,24 @@ public enum SchemaChange: Hashable, Sendable {
     case addEnumValue(QualifiedName, value: String, before: String?)
     case dropEnum(QualifiedName)
     case createFunction(Function)
+    /// A function whose arguments or result change: a different function to
+    /// PostgreSQL. `old` is dropped; `new` created.
+    case replaceFunctionSignature(old: Function, new: Function)
     case createTable(Table)
     case renameTable(from: QualifiedName, to: QualifiedName)
     case dropTable(QualifiedName)
     case addColumn(QualifiedName, Column)
     case renameColumn(QualifiedName, from: String, to: String)
     case renameConstraint(QualifiedName, from: String, to: String)
+    case renameIndex(QualifiedName, from: String, to: String)
+    /// Identity added (`from` nil), removed (`column.identity` nil) or switched.
+    case setIdentity(QualifiedName, Column, from: Column.Identity?)
+    /// A generated column becomes a plain one, keeping its values.
+    case dropExpression(QualifiedName, String)
+    /// A column becomes generated or changes its expression: PostgreSQL
+    /// (before 17) can only drop it and add it again. `keepsData` is false when
+    /// a plain column's values are replaced.
+    case replaceGeneratedColumn(QualifiedName, Column, keepsData: Bool)
     case dropColumn(QualifiedName, String)
     case alterColumnType(QualifiedName, Column, from: PostgresType)
     case setNotNull(QualifiedName, String)
@@ -57,6 +69,8 @@ public enum SchemaChange: Hashable, Sendable {
     /// COMMENT ON `object` (already SQL, e.g. `TABLE "s"."t"`); nil removes it.
     case comment(object: String, target: String, text: String?)
     case addPartition(QualifiedName, Partition)
+    /// A partition whose bounds change: detached and attached again, rows kept.
+    case rebound(QualifiedName, Partition)
     case dropPartition(QualifiedName)
     /// A difference this version cannot migrate yet: reported, never skipped.
     case unsupported(String)
@@ -101,7 +115,7 @@ public enum PostgresDiff {
                 if old.arguments == f.arguments && old.returns == f.returns {
                     changes.append(.replaceFunction(f))
                 } else {
-                    changes.append(.unsupported("function \(f.name) changes its arguments or result type"))
+                    changes.append(.replaceFunctionSignature(old: old, new: f))
                 }
             }
         }
@@ -109,6 +123,7 @@ public enum PostgresDiff {
         // Tables, with renames first so that a renamed table is compared, not recreated.
         var currentTables = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let desiredNames = Set(desired.tables.map(\.name))
+        var renamedTables: [QualifiedName: QualifiedName] = [:]
         for t in desired.tables {
             if currentTables[t.name] == nil, let old = t.renamedFrom {
                 let oldName = QualifiedName(schema: t.name.schema, name: old)
@@ -117,8 +132,21 @@ public enum PostgresDiff {
                     currentTables[oldName] = nil
                     existing.name = t.name
                     currentTables[t.name] = existing
+                    renamedTables[oldName] = t.name
                 }
             }
+        }
+        // Foreign keys follow a renamed table: they are the same keys.
+        if !renamedTables.isEmpty {
+            for (name, table) in currentTables {
+                currentTables[name]!.foreignKeys = table.foreignKeys.map { fk in
+                    var fk = fk
+                    if let renamed = renamedTables[fk.referencedTable] { fk.referencedTable = renamed }
+                    return fk
+                }
+            }
+        }
+        for t in desired.tables {
             guard let old = currentTables[t.name] else {
                 changes.append(.createTable(t))
                 continue
@@ -135,8 +163,10 @@ public enum PostgresDiff {
         // changes of the tables they read (PostgreSQL refuses those otherwise).
         let currentViews = Dictionary(current.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let retyped = Set(changes.compactMap { change -> String? in
-            if case .alterColumnType(let t, _, _) = change { return t.name }
-            return nil
+            switch change {
+            case .alterColumnType(let t, _, _), .replaceGeneratedColumn(let t, _, _): return t.name
+            default: return nil
+            }
         })
         for v in desired.views {
             guard let old = currentViews[v.name] else { changes.append(.createView(v)); continue }
@@ -178,6 +208,8 @@ public enum PostgresDiff {
         var changes: [SchemaChange] = []
         let name = new.name
         var oldColumns = Dictionary(old.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Columns dropped and added again: what reads them goes with them.
+        var replaced = Set<String>()
         let newNames = Set(new.columns.map(\.name))
         for c in new.columns {
             if oldColumns[c.name] == nil, let from = c.renamedFrom, var existing = oldColumns[from], !newNames.contains(from) {
@@ -190,9 +222,17 @@ public enum PostgresDiff {
                 changes.append(.addColumn(name, c))
                 continue
             }
-            if o.identity != c.identity || o.generated != c.generated {
-                changes.append(.unsupported("identity or generated expression of \(name).\(c.name)"))
+            if o.generated != c.generated {
+                if c.generated == nil {
+                    changes.append(.dropExpression(name, c.name))
+                } else {
+                    // Dropped and added again, with everything that reads it.
+                    changes.append(.replaceGeneratedColumn(name, c, keepsData: o.generated != nil))
+                    replaced.insert(c.name)
+                    continue
+                }
             }
+            if o.identity != nil && c.identity == nil { changes.append(.setIdentity(name, c, from: o.identity)) }
             if o.type != c.type {
                 // The old default may not cast to the new type: off before, on again after.
                 if o.defaultSQL != nil && o.identity == nil && o.generated == nil { changes.append(.dropDefault(name, c.name)) }
@@ -203,6 +243,10 @@ public enum PostgresDiff {
             }
             if o.nullable && !c.nullable { changes.append(.setNotNull(name, c.name)) }
             if !o.nullable && c.nullable { changes.append(.dropNotNull(name, c.name)) }
+            if c.identity != nil && o.identity != c.identity {
+                if o.defaultSQL != nil && o.generated == nil && c.type == o.type { changes.append(.dropDefault(name, c.name)) }
+                changes.append(.setIdentity(name, c, from: o.identity))
+            }
             if o.comment != c.comment {
                 changes.append(.comment(object: "COLUMN \(SQL.qualified(name)).\(SQL.identifier(c.name))", target: "\(name).\(c.name)", text: c.comment))
             }
@@ -211,15 +255,35 @@ public enum PostgresDiff {
             changes.append(.dropColumn(name, c.name))
         }
 
-        let oldIndexes = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func readsReplaced(_ texts: [String?], columns: [String] = []) -> Bool {
+            !replaced.isEmpty && (columns.contains(where: replaced.contains)
+                || texts.contains { $0.map { t in replaced.contains { SQLText.mentions(t, identifier: $0) } } ?? false })
+        }
+        func indexReadsReplaced(_ i: Index) -> Bool {
+            readsReplaced([i.predicate] + i.keys.map { k in if case .expression(let e) = k.target { e } else { nil } },
+                          columns: i.keys.compactMap(\.column) + i.include)
+        }
+        // An index that only changes its name is renamed, not built again.
+        var oldIndexes = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let newIndexNames = Set(new.indexes.map(\.name))
+        func sameButNameAndComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.name = b.name; a.comment = b.comment; return a == b }
+        for i in new.indexes where oldIndexes[i.name] == nil && !indexReadsReplaced(i) {
+            if let o = old.indexes.first(where: { !newIndexNames.contains($0.name) && oldIndexes[$0.name] != nil && sameButNameAndComment($0, i) }) {
+                changes.append(.renameIndex(QualifiedName(schema: name.schema, name: o.name), from: o.name, to: i.name))
+                oldIndexes[o.name] = nil
+                var renamed = o
+                renamed.name = i.name
+                oldIndexes[i.name] = renamed
+            }
+        }
         func sameButComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.comment = b.comment; return a == b }
-        for i in old.indexes {
-            if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n) { continue }
+        for i in oldIndexes.values.sorted(by: { $0.name < $1.name }) {
+            if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n), !indexReadsReplaced(n) { continue }
             changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
         }
-        for i in new.indexes where oldIndexes[i.name] != i {
+        for i in new.indexes where oldIndexes[i.name] != i || indexReadsReplaced(i) {
             var build = i
-            let onlyComment = oldIndexes[i.name].map { var o = $0; o.comment = i.comment; return o == i } ?? false
+            let onlyComment = !indexReadsReplaced(i) && (oldIndexes[i.name].map { var o = $0; o.comment = i.comment; return o == i } ?? false)
             if onlyComment {
                 changes.append(.comment(object: "INDEX \(SQL.qualified(QualifiedName(schema: name.schema, name: i.name)))",
                                         target: "\(name.schema).\(i.name)", text: i.comment))
@@ -246,10 +310,34 @@ public enum PostgresDiff {
         new.checks.forEach { newConstraints[$0.name] = .check($0) }
         old.foreignKeys.forEach { oldConstraints[$0.name] = .foreignKey($0) }
         new.foreignKeys.forEach { newConstraints[$0.name] = .foreignKey($0) }
-        for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c {
+        func constraintReadsReplaced(_ c: TableConstraint) -> Bool {
+            switch c {
+            case .primaryKey(let k): readsReplaced([], columns: k.columns)
+            case .unique(let u): readsReplaced([], columns: u.columns)
+            case .check(let k): readsReplaced([k.expression])
+            case .foreignKey(let f): readsReplaced([], columns: f.columns)
+            }
+        }
+        // A constraint that only changes its name is renamed.
+        func renamed(_ c: TableConstraint, to name: String) -> TableConstraint {
+            switch c {
+            case .primaryKey(var k): k.name = name; return .primaryKey(k)
+            case .unique(var u): u.name = name; return .unique(u)
+            case .check(var k): k.name = name; return .check(k)
+            case .foreignKey(var f): f.name = name; return .foreignKey(f)
+            }
+        }
+        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] == nil && !constraintReadsReplaced(c) {
+            if let (oname, _) = oldConstraints.sorted(by: { $0.key < $1.key }).first(where: { newConstraints[$0.key] == nil && renamed($0.value, to: cname) == c }) {
+                changes.append(.renameConstraint(name, from: oname, to: cname))
+                oldConstraints[oname] = nil
+                oldConstraints[cname] = c
+            }
+        }
+        for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c || constraintReadsReplaced(c) {
             changes.append(.dropConstraint(name, cname, c))
         }
-        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c {
+        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c || constraintReadsReplaced(c) {
             changes.append(.addConstraint(name, c, partitioned: new.partitioning != nil))
         }
 
@@ -258,12 +346,14 @@ public enum PostgresDiff {
         }
         let oldPolicies = Dictionary(old.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newPolicies = Dictionary(new.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for p in old.policies where newPolicies[p.name] != p { changes.append(.dropPolicy(name, p.name)) }
-        for p in new.policies where oldPolicies[p.name] != p { changes.append(.createPolicy(name, p)) }
+        func policyReadsReplaced(_ p: Policy) -> Bool { readsReplaced([p.using, p.withCheck]) }
+        for p in old.policies where newPolicies[p.name] != p || policyReadsReplaced(p) { changes.append(.dropPolicy(name, p.name)) }
+        for p in new.policies where oldPolicies[p.name] != p || policyReadsReplaced(p) { changes.append(.createPolicy(name, p)) }
         let oldTriggers = Dictionary(old.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newTriggers = Dictionary(new.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for t in old.triggers where newTriggers[t.name] != t { changes.append(.dropTrigger(name, t.name)) }
-        for t in new.triggers where oldTriggers[t.name] != t { changes.append(.createTrigger(name, t)) }
+        func triggerReadsReplaced(_ t: Trigger) -> Bool { readsReplaced([t.when]) }
+        for t in old.triggers where newTriggers[t.name] != t || triggerReadsReplaced(t) { changes.append(.dropTrigger(name, t.name)) }
+        for t in new.triggers where oldTriggers[t.name] != t || triggerReadsReplaced(t) { changes.append(.createTrigger(name, t)) }
         changes += grantChanges(name, old.grants, new.grants)
         if old.comment != new.comment {
             changes.append(.comment(object: "TABLE \(SQL.qualified(name))", target: name.description, text: new.comment))
@@ -276,7 +366,7 @@ public enum PostgresDiff {
             let newParts = Dictionary(new.partitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for p in new.partitions {
                 if let o = oldParts[p.name] {
-                    if o != p { changes.append(.unsupported("bounds of partition \(p.name)")) }
+                    if o != p { changes.append(.rebound(name, p)) }
                 } else {
                     changes.append(.addPartition(name, p))
                 }
@@ -303,6 +393,9 @@ extension PostgresDiff {
             case .createView(let v): return .createView(views[v.name] ?? v)
             case .createFunction(let f): return .createFunction(functions[f.name] ?? f)
             case .replaceFunction(let f): return .replaceFunction(functions[f.name] ?? f)
+            case .replaceFunctionSignature(let old, let f): return .replaceFunctionSignature(old: old, new: functions[f.name] ?? f)
+            case .replaceGeneratedColumn(let t, let c, let keepsData): return .replaceGeneratedColumn(t, column(t, c), keepsData: keepsData)
+            case .rebound(let t, let p): return .rebound(t, tables[t]?.partitions.first { $0.name == p.name } ?? p)
             case .addColumn(let t, let c): return .addColumn(t, column(t, c))
             case .alterColumnType(let t, let c, let from): return .alterColumnType(t, column(t, c), from: from)
             case .setDefault(let t, let c, let sql):

@@ -37,6 +37,13 @@ public struct PlannedStatement: Hashable, Sendable {
         case dropPolicy = "drop_policy"
         case dropTrigger = "drop_trigger"
         case revoke
+        case dropFunction = "drop_function"
+        case renameIndex = "rename_index"
+        case setIdentity = "set_identity"
+        case dropExpression = "drop_expression"
+        case replaceColumn = "replace_column"
+        case detachPartition = "detach_partition"
+        case attachPartition = "attach_partition"
     }
 
     /// What running a statement risks, shown beside it and in JSON.

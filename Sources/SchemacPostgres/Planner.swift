@@ -16,7 +16,8 @@ public enum PostgresPlanner {
         var objectDrops: [PlannedStatement] = [], keyAdds: [PlannedStatement] = [], foreignKeyAdds: [PlannedStatement] = []
         var security: [PlannedStatement] = [], policyCreates: [PlannedStatement] = [], triggerCreates: [PlannedStatement] = []
         var privileges: [PlannedStatement] = [], comments: [PlannedStatement] = [], partitionAdds: [PlannedStatement] = []
-        var partitionDrops: [PlannedStatement] = []
+        var partitionDrops: [PlannedStatement] = [], partitionDetaches: [PlannedStatement] = [], partitionAttaches: [PlannedStatement] = []
+        var identities: [PlannedStatement] = [], columnReplaces: [PlannedStatement] = [], functionDrops: [PlannedStatement] = []
         for change in changes {
             switch change {
             case .createSchema(let s): schemas.append(s)
@@ -27,6 +28,52 @@ public enum PostgresPlanner {
             case .createTable(let t): tables.append(t)
             case .createView(let v): views.append(v)
             case .unsupported: break
+            case .replaceFunctionSignature(let old, let new):
+                let drop = PlannedStatement(kind: .dropFunction, target: old.name.description, sql: "DROP FUNCTION \(DDL.functionSignature(old));")
+                // New arguments make an overload that can live beside the old
+                // function until the end; a new result type alone cannot.
+                if old.arguments == new.arguments { functionReplaces.append(drop) } else { functionDrops.append(drop) }
+                functionReplaces += functionStatements(new)
+            case .renameIndex(let i, let from, let to):
+                renames.append(PlannedStatement(kind: .renameIndex, target: "\(i.schema).\(to)",
+                                                sql: "ALTER INDEX \(SQL.qualified(QualifiedName(schema: i.schema, name: from))) RENAME TO \(SQL.identifier(to));"))
+            case .setIdentity(let t, let c, let from):
+                let column = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name))"
+                guard let identity = c.identity else {
+                    columnAlters.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)", sql: "\(column) DROP IDENTITY;"))
+                    break
+                }
+                if from != nil {
+                    identities.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)",
+                                                       sql: "\(column) SET GENERATED \(identity.rawValue.uppercased());"))
+                } else {
+                    identities.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)",
+                                                       sql: "\(column) ADD GENERATED \(identity.rawValue.uppercased()) AS IDENTITY;"))
+                    // The new sequence starts past the values already there.
+                    let sequence = "pg_catalog.pg_get_serial_sequence(\(SQL.literal(SQL.qualified(t))), \(SQL.literal(c.name)))"
+                    identities.append(PlannedStatement(
+                        kind: .setIdentity, target: "\(t).\(c.name)",
+                        sql: "SELECT pg_catalog.setval(\(sequence), coalesce(max(\(SQL.identifier(c.name))), 0) + 1, false) FROM \(SQL.qualified(t));"))
+                }
+            case .dropExpression(let t, let c):
+                columnAlters.append(PlannedStatement(kind: .dropExpression, target: "\(t).\(c)",
+                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP EXPRESSION;"))
+            case .replaceGeneratedColumn(let t, let c, let keepsData):
+                columnReplaces.append(PlannedStatement(
+                    kind: .replaceColumn, target: "\(t).\(c.name)",
+                    sql: "ALTER TABLE \(SQL.qualified(t)) DROP COLUMN \(SQL.identifier(c.name)), ADD COLUMN \(DDL.columnDefinition(c));",
+                    hazards: [.tableRewrite, .longLock] + (keepsData ? [] : [.dataLoss])))
+                if let comment = c.comment {
+                    columnReplaces.append(PlannedStatement(kind: .comment, target: "\(t).\(c.name)",
+                                                           sql: DDL.comment(on: "COLUMN \(SQL.qualified(t)).\(SQL.identifier(c.name))", comment)))
+                }
+            case .rebound(let parent, let p):
+                partitionDetaches.append(PlannedStatement(kind: .detachPartition, target: p.name.description,
+                                                          sql: "ALTER TABLE \(SQL.qualified(parent)) DETACH PARTITION \(SQL.qualified(p.name));"))
+                partitionAttaches.append(PlannedStatement(
+                    kind: .attachPartition, target: p.name.description,
+                    sql: "ALTER TABLE \(SQL.qualified(parent)) ATTACH PARTITION \(SQL.qualified(p.name)) \(DDL.partitionBound(p.bound));",
+                    hazards: [.longLock]))
             case .dropView(let v):
                 viewDrops.append(PlannedStatement(kind: .dropView, target: v.name.description,
                                                   sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));"))
@@ -164,10 +211,17 @@ public enum PostgresPlanner {
         plan.append("New columns", columnAdds)
         plan.append("Column changes", columnAlters)
         plan.append("NOT NULL, through a validated check", notNulls)
+        plan.append("Identity", identities)
         plan.append("Dropped or changed indexes", indexDrops)
+        plan.append("Columns added again as generated (what reads them is built again below)", columnReplaces)
         plan.append("Index builds", indexBuilds)
         plan.append("Keys and checks", keyAdds)
         plan.append("Foreign keys", foreignKeyAdds)
+        // Partitions whose bounds change are out while other partitions are
+        // dropped and added, so no two ever overlap.
+        plan.append("Partitions detached to change their bounds", partitionDetaches)
+        plan.append("Dropped partitions", partitionDrops)
+        plan.append("Partitions attached again with their new bounds", partitionAttaches)
         plan.append("New partitions", partitionAdds)
         plan.append("Row level security", security)
         plan.append("Policies", policyCreates)
@@ -177,10 +231,10 @@ public enum PostgresPlanner {
         for view in viewOrder(views) {
             plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
         }
-        plan.append("Dropped partitions", partitionDrops)
         plan.append("Dropped columns", columnDrops)
         plan.append("Dropped tables", tableDrops)
         plan.append("Dropped enums", enumDrops)
+        plan.append("Functions replaced by a new signature", functionDrops)
         return plan
     }
 

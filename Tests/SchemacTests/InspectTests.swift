@@ -80,7 +80,8 @@ final class InspectTests: XCTestCase {
         }
         for t in s.tables.sorted(by: { $0.name < $1.name }) {
             out.append("table \(t.name) rls=\(t.rowLevelSecurity) force=\(t.forceRowLevelSecurity) comment=\(t.comment ?? "-")")
-            for c in t.columns {
+            // Column order aside: a column added by a migration comes last.
+            for c in t.columns.sorted(by: { $0.name < $1.name }) {
                 out.append("  column \(c.name) \(c.type.sql) null=\(c.nullable) default=\(c.defaultSQL != nil) identity=\(c.identity?.rawValue ?? "-") generated=\(c.generated != nil) comment=\(c.comment ?? "-")")
             }
             if let pk = t.primaryKey { out.append("  primary key \(pk.name) \(pk.columns)") }

@@ -84,7 +84,7 @@ final class MigrationTests: XCTestCase {
 
     static func expressions(_ s: PostgresSchema) -> [String] {
         s.tables.flatMap { t in
-            t.columns.map { "\(t.name).\($0.name) default=\($0.defaultSQL ?? "-")" } + t.checks.map { "\(t.name) check \($0.name) \($0.expression)" }
+            t.columns.map { "\(t.name).\($0.name) default=\($0.defaultSQL ?? "-") generated=\($0.generated ?? "-")" } + t.checks.map { "\(t.name) check \($0.name) \($0.expression)" }
         }.sorted()
     }
 

@@ -20,6 +20,8 @@ final class RandomEditTests: XCTestCase {
         var check = false
         var renamedFrom: String?
         var references: String?
+        var identity: String?
+        var generated: String?
     }
 
     struct TableSpec {
@@ -49,6 +51,8 @@ final class RandomEditTests: XCTestCase {
                     if c.check { attrs.append("check: \"\(c.name) >= 0\"") }
                     if let r = c.renamedFrom { attrs.append("renamed_from: \(r)") }
                     if let r = c.references { attrs.append("references: \(r).id") }
+                    if let i = c.identity { attrs.append("identity: \(i)") }
+                    if let g = c.generated { attrs.append("generated: \"\(g)\"") }
                     out += "        \(c.name): { \(attrs.joined(separator: ", ")) }\n"
                 }
                 if !t.indexes.isEmpty {
@@ -117,6 +121,12 @@ final class RandomEditTests: XCTestCase {
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 var t = TableSpec(name: fresh("t"), columns: [])
                 for _ in 0..<Int.random(in: 1...5, using: &rng) { t.columns.append(RandomEditTests.randomColumn(fresh("c"), &rng, forNew: false)) }
+                if Int.random(in: 0..<3, using: &rng) == 0 {
+                    t.columns.append(ColumnSpec(name: fresh("g"), type: "bigint", generated: "id * 2"))
+                }
+                if Int.random(in: 0..<3, using: &rng) == 0 {
+                    t.columns.append(ColumnSpec(name: fresh("n"), type: "bigint", identity: Bool.random(using: &rng) ? "always" : "by_default"))
+                }
                 if let parent = spec.tables.randomElement(using: &rng), Bool.random(using: &rng) {
                     t.columns.append(ColumnSpec(name: fresh("ref"), type: "integer", references: parent.name))
                 }
@@ -158,7 +168,10 @@ final class RandomEditTests: XCTestCase {
             case 4, 5, 6, 7, 8, 9, 10:
                 guard let ci = spec.tables[ti].columns.indices.randomElement(using: &rng) else { return }
                 var c = spec.tables[ti].columns[ci]
-                switch Int.random(in: 0..<7, using: &rng) {
+                let integral = ["integer", "bigint"].contains(c.type) && c.references == nil
+                // Identity and generated columns take no default and stay NOT NULL.
+                let plain = c.identity == nil && c.generated == nil
+                switch Int.random(in: 0..<9, using: &rng) {
                 case 0:
                     let name = c.name
                     spec.tables[ti].columns.remove(at: ci)
@@ -175,10 +188,28 @@ final class RandomEditTests: XCTestCase {
                     case "varchar(20)": c.type = Bool.random(using: &rng) ? "varchar(40)" : "text"
                     case "integer" where c.references == nil: c.type = "bigint"
                     case "numeric(10,2)": c.type = "numeric(12,2)"
-                    default: c.nullable.toggle()
+                    default: if plain { c.nullable.toggle() }
                     }
-                case 3: c.nullable.toggle()
-                case 4: c.defaultValue = c.defaultValue == nil ? RandomEditTests.defaultValue(c.type) : nil
+                case 3: if plain { c.nullable.toggle() }
+                case 4: if plain { c.defaultValue = c.defaultValue == nil ? RandomEditTests.defaultValue(c.type) : nil }
+                case 7:
+                    // Identity: added (past the rows there), switched, or removed.
+                    guard integral, c.generated == nil else { return }
+                    switch c.identity {
+                    case nil: c.identity = Bool.random(using: &rng) ? "always" : "by_default"; c.nullable = false; c.defaultValue = nil
+                    case "always"?: c.identity = Bool.random(using: &rng) ? "by_default" : nil
+                    default: c.identity = Bool.random(using: &rng) ? "always" : nil
+                    }
+                case 8:
+                    // Generated: a plain column becomes one, an expression changes, or one becomes plain.
+                    guard integral, c.identity == nil else { return }
+                    if let g = c.generated {
+                        c.generated = Bool.random(using: &rng) ? "\(g) + 1" : nil
+                    } else {
+                        c.generated = "id * 3"
+                        c.nullable = false
+                        c.defaultValue = nil
+                    }
                 case 5: if RandomEditTests.numericTypes.contains(c.type) { c.check.toggle() } else if !["boolean", "level", "jsonb"].contains(c.type) { c.unique.toggle() }
                 default:
                     if spec.tables[ti].indexes.contains([c.name]) { spec.tables[ti].indexes.removeAll { $0 == [c.name] } } else { spec.tables[ti].indexes.append([c.name]) }
@@ -234,9 +265,11 @@ final class RandomEditTests: XCTestCase {
         // Rows: 3 per table, parents first, every value distinct and non-NULL.
         var inserts = ""
         for table in PostgresPlanner.foreignKeyOrder(before.tables) {
+            let columns = table.columns.filter { $0.generated == nil }
+            let overriding = columns.contains { $0.identity == .always } ? " OVERRIDING SYSTEM VALUE" : ""
             for i in 1...3 {
-                let values = table.columns.map { c in c.name == "id" ? "\(i)" : Self.rowValue(Self.specType(c.type), i) }
-                inserts += "INSERT INTO \(SQL.qualified(table.name)) (\(SQL.identifierList(table.columns.map(\.name)))) VALUES (\(values.joined(separator: ", ")));\n"
+                let values = columns.map { c in c.name == "id" ? "\(i)" : Self.rowValue(Self.specType(c.type), i) }
+                inserts += "INSERT INTO \(SQL.qualified(table.name)) (\(SQL.identifierList(columns.map(\.name))))\(overriding) VALUES (\(values.joined(separator: ", ")));\n"
             }
         }
         try cluster.psql(database: db, sql: inserts)

@@ -3,12 +3,12 @@ SET lock_timeout = '5s';
 SET statement_timeout = '1h';
 SET standard_conforming_strings = on;
 
+-- Dropped partitions
+-- hazards: data_loss
+DROP TABLE "public"."events_old";
+
 -- New partitions
 -- hazards: long_lock
 CREATE TABLE "public"."events_2026_02" PARTITION OF "public"."events" FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
 -- hazards: long_lock
 CREATE TABLE "public"."events_default" PARTITION OF "public"."events" DEFAULT;
-
--- Dropped partitions
--- hazards: data_loss
-DROP TABLE "public"."events_old";
