@@ -61,9 +61,10 @@ public enum Pipeline {
     /// Loads and renders; files are empty when there is any error.
     /// `render: false` only loads (for `diff`); `onDeclared` is the loader's.
     public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], render shouldRender: Bool = true,
-                           onDeclared: (([String]) -> Void)? = nil) -> Outcome {
+                           cache: DefinitionsCache? = nil, onDeclared: (([String]) -> Void)? = nil) -> Outcome {
         let timer = PhaseTimer()
-        let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions, onDeclared: onDeclared)
+        let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions, cache: cache,
+                                            onDeclared: onDeclared)
         timer.lap("load definitions (total)")
         defer { if shouldRender { timer.lap("render output") } }
         let diagnostics = configDiagnostics + result.diagnostics

@@ -88,13 +88,20 @@ public enum DefinitionsLoader {
         return (sources, diagnostics)
     }
 
-    /// Loads a definitions folder from disk.
-    public static func load(directory: URL, displayPrefix: String, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+    /// Loads a definitions folder from disk, through `cache` when there is one.
+    public static func load(directory: URL, displayPrefix: String, cache: DefinitionsCache? = nil,
+                            onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
+        let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: found.sources) : nil
+        if let key, let cache, let cached = cache.load(key) {
+            onDeclared?(Array(Set(["public"] + (cached.postgres?.namespacesInUse ?? []))).sorted())
+            return LoadResult(definitions: cached, diagnostics: [])
+        }
         var result = load(found.sources, onDeclared: onDeclared)
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
+        if let key, let cache, let definitions = result.definitions, result.diagnostics.isEmpty { cache.store(definitions, key) }
         return result
     }
 

@@ -146,12 +146,10 @@ public enum PostgresDiff {
                 }
             }
         }
-        for t in desired.tables {
-            guard let old = currentTables[t.name] else {
-                changes.append(.createTable(t))
-                continue
-            }
-            changes += tableChanges(old, t)
+        // Tables compare independently: on every core, merged in declaration order.
+        let pairs = desired.tables.map { ($0, currentTables[$0.name]) }
+        for tableChanges in parallelMap(pairs, { t, old in old.map { tableChanges($0, t) } ?? [.createTable(t)] }) {
+            changes += tableChanges
         }
         // Dropped tables go children first: a foreign key between two of them would refuse the drop.
         let dropped = current.tables.filter { currentTables[$0.name] != nil && !desiredNames.contains($0.name) }

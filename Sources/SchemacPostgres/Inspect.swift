@@ -24,14 +24,22 @@ public enum PostgresInspector {
     /// `fewTables` says the schemas hold only a handful of tables (the
     /// normalizer's scratch schemas): they are then looked up by index rather
     /// than by scanning the catalogs, which is the better plan for many.
-    public static func inspect(_ db: CatalogReader, schemas: [String], fewTables: Bool = false) throws -> PostgresSchema {
-        try inspect([db], schemas: schemas, fewTables: fewTables)
+    public static func inspect(_ db: CatalogReader, schemas: [String], fewTables: Bool = false,
+                               only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
+        try inspect([db], schemas: schemas, fewTables: fewTables, only: only)
     }
 
     /// With more than one connection, the queries run side by side, one lane
     /// (`CatalogQuery.lane`) per connection.
-    public static func inspect(_ connections: [CatalogReader], schemas: [String], fewTables: Bool = false) throws -> PostgresSchema {
-        let results = try run(CatalogQuery.allCases, schemas: schemas, on: connections, fewTables: fewTables)
+    ///
+    /// `only` leaves out the queries not named (their parts of the schema stay
+    /// empty): the normalizer reads back only what carries text.
+    public static func inspect(_ connections: [CatalogReader], schemas: [String], fewTables: Bool = false,
+                               only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
+        let queries = CatalogQuery.allCases.filter(only.contains)
+        let ran = try run(queries, schemas: schemas, on: connections, fewTables: fewTables)
+        var results = [[[String?]]](repeating: [], count: CatalogQuery.allCases.count)
+        for (query, rows) in zip(queries, ran) { results[query.rawValue] = rows }
         func rows(_ query: CatalogQuery) throws -> [[String?]] { results[query.rawValue] }
         var schema = PostgresSchema()
 

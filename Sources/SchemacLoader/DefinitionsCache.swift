@@ -1,0 +1,120 @@
+import Foundation
+import SchemacModel
+
+/// Resolved definitions kept between runs, like a compiler's module cache:
+/// composing and resolving a thousand tables of YAML is most of a `diff`, and
+/// the same definitions are usually diffed again and again (against staging,
+/// then production; in the pre-commit hook).
+///
+/// An entry is found by a 128-bit hash of everything it was made from: every
+/// file's path and bytes, the cache format, and the schemac executable itself
+/// (its path, size and modification time), so that a rebuilt schemac never
+/// reads what an older one wrote. Only loads without a single diagnostic are
+/// kept. An entry that cannot be read is ignored and replaced.
+///
+/// Where: `$SCHEMAC_CACHE_DIR`, else `$XDG_CACHE_HOME/schemac`, else
+/// `~/.cache/schemac`. `SCHEMAC_CACHE=off` turns it off.
+public struct DefinitionsCache: Sendable {
+    public let directory: URL
+    /// Entries kept; the oldest beyond this are removed when one is added.
+    static let capacity = 32
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// The cache the environment asks for, or nil when it is turned off.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> DefinitionsCache? {
+        if let setting = env["SCHEMAC_CACHE"]?.lowercased(), ["off", "0", "no", "false"].contains(setting) { return nil }
+        if let dir = env["SCHEMAC_CACHE_DIR"], !dir.isEmpty { return DefinitionsCache(directory: URL(fileURLWithPath: dir)) }
+        if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return DefinitionsCache(directory: URL(fileURLWithPath: xdg).appendingPathComponent("schemac"))
+        }
+        guard let home = env["HOME"], home.hasPrefix("/") else { return nil }
+        return DefinitionsCache(directory: URL(fileURLWithPath: home).appendingPathComponent(".cache/schemac"))
+    }
+
+    /// The key of an entry made from `sources`.
+    public static func key(for sources: [DefinitionSource], tool: String = toolIdentity) -> String {
+        var a = ContentHash(seed: 0xCBF2_9CE4_8422_2325, multiplier: 0x0000_0100_0000_01B3)
+        var b = ContentHash(seed: 0x6C62_272E_07BB_0142, multiplier: 0x9E37_79B9_7F4A_7C15)
+        func feed(_ text: String) {
+            var text = text
+            text.withUTF8 { a.add($0); b.add($0) }
+            let separator: [UInt8] = [0]
+            separator.withUnsafeBufferPointer { a.add($0); b.add($0) }
+        }
+        feed("schemac definitions cache \(CompactCoding.formatVersion)")
+        feed(tool)
+        for s in sources {
+            feed(s.displayPath)
+            feed(s.text)
+        }
+        return a.hex + b.hex
+    }
+
+    /// This executable as a file: path, size, modification time.
+    public static let toolIdentity: String = {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+        let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return "\(path) \(size) \(modified)"
+    }()
+
+    func file(_ key: String) -> URL { directory.appendingPathComponent("definitions-\(key).bin") }
+
+    public func load(_ key: String) -> DefinitionSet? {
+        guard let data = FileManager.default.contents(atPath: file(key).path) else { return nil }
+        return try? CompactCoding.decode(DefinitionSet.self, from: [UInt8](data))
+    }
+
+    /// Writes the entry atomically; a cache that cannot be written is no error.
+    public func store(_ set: DefinitionSet, _ key: String) {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+            let temporary = directory.appendingPathComponent(".definitions-\(key)-\(UInt32.random(in: 0...UInt32.max)).tmp")
+            try Data(CompactCoding.encode(set)).write(to: temporary)
+            if rename(temporary.path, file(key).path) != 0 { try? fm.removeItem(at: temporary) }
+            prune()
+        } catch {
+            return
+        }
+    }
+
+    private func prune() {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
+        let entries = names.filter { $0.hasPrefix("definitions-") && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0) }
+        guard entries.count > Self.capacity else { return }
+        let dated = entries.map { url in (url, (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast) }
+        for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(Self.capacity) { try? fm.removeItem(at: url) }
+    }
+}
+
+/// A 64-bit FNV-1a-style hash, fast over the definitions' bytes; two with
+/// different seeds and multipliers make the 128-bit key.
+struct ContentHash {
+    private var state: UInt64
+    private let multiplier: UInt64
+
+    init(seed: UInt64, multiplier: UInt64) {
+        state = seed
+        self.multiplier = multiplier
+    }
+
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var h = state
+        for byte in bytes {
+            h ^= UInt64(byte)
+            h = h &* multiplier
+        }
+        state = h
+    }
+
+    var hex: String {
+        let digits = String(state, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
