@@ -73,9 +73,15 @@ public struct CompactDecoder {
         }
     }
 
+    /// A count of things still to read: never more than the bytes left.
+    mutating func readCount() throws -> Int {
+        let n = try readVarint()
+        guard n <= UInt64(bytes.count - offset) else { throw CompactCoding.Failure(description: "count beyond the data") }
+        return Int(n)
+    }
+
     mutating func readString() throws -> String {
-        let count = Int(try readVarint())
-        guard count >= 0, count <= bytes.count - offset else { throw CompactCoding.Failure(description: "truncated text") }
+        let count = try readCount()
         defer { offset += count }
         return String(decoding: bytes[offset..<(offset + count)], as: UTF8.self)
     }
@@ -127,9 +133,9 @@ extension Array: CompactCodable where Element: CompactCodable {
         for x in self { x.encode(to: &e) }
     }
     public init(from d: inout CompactDecoder) throws {
-        let count = Int(try d.readVarint())
+        let count = try d.readCount()
         self = []
-        reserveCapacity(Swift.min(count, 1 << 16))
+        reserveCapacity(count)
         for _ in 0..<count { append(try Element(from: &d)) }
     }
 }
