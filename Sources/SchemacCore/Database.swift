@@ -39,9 +39,7 @@ public final class LiveInspection: @unchecked Sendable {
     public func start(schemas: [String]) {
         inspection.async {
             guard case .success(let connections) = self.connections else { return }
-            let t0 = DispatchTime.now()
             self.inspected = (schemas, Result { try PostgresInspector.inspect(connections, schemas: schemas) })
-            if ProcessInfo.processInfo.environment["SCHEMAC_TIMINGS"] != nil { print("inspection \(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)") }
         }
     }
 
@@ -50,9 +48,7 @@ public final class LiveInspection: @unchecked Sendable {
     public func finish(schemas: [String], desired: PostgresSchema) throws -> (live: PostgresSchema, normalized: PostgresNormalizer.Result) {
         normalization.async {
             guard case .success(let connection) = self.normalizerConnection else { return }
-            let t0 = DispatchTime.now()
             self.normalized = Result { try PostgresNormalizer.normalize(desired, on: connection) }
-            if ProcessInfo.processInfo.environment["SCHEMAC_TIMINGS"] != nil { print("normalization \(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)") }
         }
         inspection.sync {}
         let connections = try connections!.get()

@@ -108,7 +108,9 @@ struct ScratchBuild {
                 inPlace.insert(t.name.name)
             }
             inPlace.formUnion(mentioned)
-            for c in t.columns { if let d = c.defaultSQL { inPlace.formUnion(named(SQLWords.of(d))) } }
+            // A default cannot hold a subquery or a column: only a literal
+            // (`'orgs'::regclass`) can name a relation there.
+            for c in t.columns { if let d = c.defaultSQL, d.utf8.contains(0x27) { inPlace.formUnion(named(SQLWords.of(d))) } }
         }
         for v in shadow.views { inPlace.formUnion(named(SQLWords.of(v.query))) }
         for f in shadow.functions { inPlace.formUnion(named(SQLWords.of(f.arguments + " " + f.returns))) }
