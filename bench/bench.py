@@ -59,12 +59,12 @@ def synthetic(dir, tables=1000, files=50):
     return defs
 
 
-def wall(cmd, cwd, runs=RUNS):
+def wall(cmd, cwd, runs=RUNS, env=None):
     # diff exits 2 only with --detailed-exitcode and changes; 0 means in sync.
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         times.append(time.perf_counter() - start)
         if result.returncode != 0:
             sys.exit(f"{cmd} failed: {result.stderr.decode()}")
@@ -111,11 +111,19 @@ def diff_vs_pg_dump(schema_sql, definitions_project, runs):
         subprocess.run(psql + ["-d", "postgres", "-c", "CREATE DATABASE bench"], check=True, capture_output=True)
         subprocess.run(psql + ["-d", "bench", "-v", "ON_ERROR_STOP=1", "-f", schema_sql], check=True, capture_output=True)
         target = f"host={tmp} dbname=bench user=postgres"
-        diff = wall([BIN, "diff", "--against", target, "--detailed-exitcode"], definitions_project, runs)
-        dump = wall([f"{bindir}/pg_dump", "-h", tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", "bench"], definitions_project, runs)
+        command = [BIN, "diff", "--against", target, "--detailed-exitcode"]
+        cold_env = dict(os.environ, SCHEMAC_CACHE="off")
+        warm_env = dict(os.environ, SCHEMAC_CACHE_DIR=os.path.join(tmp, "cache"))
+        wall(command, definitions_project, 1, warm_env)  # fills the definitions cache
+        dump, cold, warm = [], [], []
+        # Side by side: each round runs all three, so that drift on the VM hits each alike.
+        for _ in range(runs):
+            dump += wall([f"{bindir}/pg_dump", "-h", tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", "bench"], definitions_project, 1)
+            cold += wall(command, definitions_project, 1, cold_env)
+            warm += wall(command, definitions_project, 1, warm_env)
         timings = subprocess.run([BIN, "diff", "--against", target], cwd=definitions_project, capture_output=True, text=True,
-                                 env=dict(os.environ, SCHEMAC_TIMINGS="1")).stderr
-        return diff, dump, timings
+                                 env=dict(cold_env, SCHEMAC_TIMINGS="1")).stderr
+        return cold, warm, dump, timings
     finally:
         subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -132,12 +140,14 @@ def main():
     size = sum(os.path.getsize(os.path.join(defs, f)) for f in os.listdir(defs))
     sql = os.path.getsize(os.path.join(project, "generated", "postgres", "schema.sql"))
 
-    generate = wall([BIN, "generate"], project)
-    check_big = wall([BIN, "check"], project)
+    # The YAML front end itself: without the definitions cache.
+    uncached = dict(os.environ, SCHEMAC_CACHE="off")
+    generate = wall([BIN, "generate"], project, env=uncached)
+    check_big = wall([BIN, "check"], project, env=uncached)
     py_process = wall([sys.executable, "-c", PY_PARSE, defs, "1"], project)
     py_parse = [float(t) for t in subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(RUNS)],
                                                  capture_output=True, text=True, check=True).stdout.split()]
-    check_repo = wall([BIN, "check"], ROOT, runs=max(RUNS, 25))
+    check_repo = wall([BIN, "check"], ROOT, runs=max(RUNS, 25), env=uncached)
 
     cpu = "unknown"
     try:
@@ -163,16 +173,18 @@ def main():
     ratio = statistics.median(generate) / statistics.median(py_parse)
     print(f"schemac generate / CSafeLoader parse-only (medians): {ratio:.2f}x")
 
-    result = diff_vs_pg_dump(os.path.join(project, "generated", "postgres", "schema.sql"), project, max(3, RUNS // 5))
+    result = diff_vs_pg_dump(os.path.join(project, "generated", "postgres", "schema.sql"), project, max(5, RUNS))
     if result is None:
         print("diff vs pg_dump: skipped (no PostgreSQL server binaries)")
         return
-    diff, dump, timings = result
-    print(f"live diff, 1,000-table database in sync, {len(diff)} runs (wall):")
-    print(f"  {'schemac diff --against (whole process)':<52} {min(diff) * 1000:8.1f} {statistics.median(diff) * 1000:8.1f} {max(diff) * 1000:8.1f} ms")
+    cold, warm, dump, timings = result
+    print(f"live diff, 1,000-table database in sync, {len(dump)} rounds (wall):")
     print(f"  {'pg_dump --schema-only':<52} {min(dump) * 1000:8.1f} {statistics.median(dump) * 1000:8.1f} {max(dump) * 1000:8.1f} ms")
-    print(f"schemac diff / pg_dump (medians): {statistics.median(diff) / statistics.median(dump):.2f}x")
-    print("phases of one diff (SCHEMAC_TIMINGS=1):")
+    print(f"  {'schemac diff, definitions loaded (no cache)':<52} {min(cold) * 1000:8.1f} {statistics.median(cold) * 1000:8.1f} {max(cold) * 1000:8.1f} ms")
+    print(f"  {'schemac diff, definitions from the cache':<52} {min(warm) * 1000:8.1f} {statistics.median(warm) * 1000:8.1f} {max(warm) * 1000:8.1f} ms")
+    print(f"schemac diff / pg_dump (medians): {statistics.median(cold) / statistics.median(dump):.2f}x without the cache, "
+          f"{statistics.median(warm) / statistics.median(dump):.2f}x with it")
+    print("phases of one diff without the cache (SCHEMAC_TIMINGS=1):")
     for line in timings.strip().splitlines():
         print("  " + line.removeprefix("schemac: "))
 

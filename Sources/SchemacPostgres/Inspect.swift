@@ -29,24 +29,69 @@ public enum PostgresInspector {
         try inspect([db], schemas: schemas, fewTables: fewTables, only: only)
     }
 
-    /// With more than one connection, the queries run side by side, one lane
-    /// (`CatalogQuery.lane`) per connection.
+    /// With two connections, the queries run in two lanes: one reads the
+    /// relations and their columns and assembles them while the other reads
+    /// what is printed in a table's context (constraints, indexes, policies),
+    /// which opens every table, a cost each connection pays once.
     ///
     /// `only` leaves out the queries not named (their parts of the schema stay
     /// empty): the normalizer reads back only what carries text.
     public static func inspect(_ connections: [CatalogReader], schemas: [String], fewTables: Bool = false,
                                only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
-        let queries = CatalogQuery.allCases.filter(only.contains)
-        let ran = try run(queries, schemas: schemas, on: connections, fewTables: fewTables)
-        var results = [[[String?]]](repeating: [], count: CatalogQuery.allCases.count)
-        for (query, rows) in zip(queries, ran) { results[query.rawValue] = rows }
-        func rows(_ query: CatalogQuery) throws -> [[String?]] { results[query.rawValue] }
-        var schema = PostgresSchema()
+        precondition(!connections.isEmpty)
+        let nsp = arrayLiteral(schemas)
+        let work = UncheckedSendable(connections)
+        func fetch(_ query: CatalogQuery, _ lane: Int) throws -> [[String?]] {
+            guard only.contains(query) else { return [] }
+            return try work.value[lane].query(query.sql(fewTables: fewTables), query.takesSchemas ? [nsp] : [])
+        }
+        var relations: Relations
+        var printed: [CatalogQuery: [[String?]]] = [:]
+        if connections.count == 1 {
+            relations = try readRelations { try fetch($0, 0) }
+            for q in CatalogQuery.printedInTableContext { printed[q] = try fetch(q, 0) }
+        } else {
+            // Each lane has a connection of its own: libpq connections are not shared.
+            let lanes = parallelMap([0, 1]) { lane in
+                lane == 0
+                    ? UncheckedSendable(Result<Any, Error> { try readRelations { try fetch($0, 0) } })
+                    : UncheckedSendable(Result<Any, Error> {
+                        try Dictionary(uniqueKeysWithValues: CatalogQuery.printedInTableContext.map { ($0, try fetch($0, 1)) })
+                    })
+            }
+            relations = try lanes[0].value.get() as! Relations
+            printed = try lanes[1].value.get() as! [CatalogQuery: [[String?]]]
+        }
+        try readPrintedInTableContext(&relations) { printed[$0] ?? [] }
+        var schema = relations.schema
+        schema.tables = relations.order.compactMap { relations.tables[$0] }
+        schema.views = relations.viewOrder.compactMap { relations.views[$0] }
+        return schema
+    }
 
+    /// What the first lane reads, keyed by table oid until the end.
+    struct Relations {
+        var schema = PostgresSchema()
+        var tables: [String: Table] = [:]
+        var order: [String] = []
+        var views: [String: View] = [:]
+        var viewOrder: [String] = []
+        var columnNames: [String: [Int: String]] = [:]
+        var roleNames: [String: String] = [:]
+        var nonDefaultOpclasses: [String: String] = [:]
+    }
+
+    static func readRelations(_ rows: (CatalogQuery) throws -> [[String?]]) throws -> Relations {
+        var schema = PostgresSchema()
+        var roleNames: [String: String] = [:]
+        var tables: [String: Table] = [:]
+        var order: [String] = []
+        var columnNames: [String: [Int: String]] = [:]
+        var views: [String: View] = [:]
+        var viewOrder: [String] = []
         let presentSchemas = try rows(.schemas)
         schema.schemas = presentSchemas.compactMap { $0[0] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
         schema.extensions = try rows(.extensions).compactMap { $0[0] }
-        var roleNames: [String: String] = [:]
         for row in try rows(.roles) {
             roleNames[row[0]!] = row[1]!
             schema.roles.append(row[1]!)
@@ -66,8 +111,6 @@ public enum PostgresInspector {
         }
 
         // Tables (partitions are read as part of their parent).
-        var tables: [String: Table] = [:]
-        var order: [String] = []
         for row in try rows(.tables) {
             var t = Table(name: QualifiedName(schema: row[1]!, name: row[2]!))
             t.rowLevelSecurity = row[3] == "t"
@@ -81,7 +124,6 @@ public enum PostgresInspector {
         // Columns. A default cannot refer to a column, so only a generation
         // expression is printed in its table's context: opening every table's
         // descriptor for nothing would cost more than the rest of the query.
-        var columnNames: [String: [Int: String]] = [:]
         var types: [String: PostgresType] = [:]  // a few distinct types over thousands of columns
         for row in try rows(.columns) {
             guard let oid = row[0], tables[oid] != nil else { continue }
@@ -103,6 +145,50 @@ public enum PostgresInspector {
             tables[oid]!.columns.append(column)
         }
 
+        // Triggers (not the internal ones of constraints, not clones on partitions).
+        for row in try rows(.triggers) {
+            guard let oid = row[0], tables[oid] != nil, let bits = Int(row[2] ?? "") else { continue }
+            let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
+            var events: [Trigger.Event] = []
+            if bits & 4 != 0 { events.append(.insert) }
+            if bits & 16 != 0 { events.append(.update) }
+            if bits & 8 != 0 { events.append(.delete) }
+            if bits & 32 != 0 { events.append(.truncate) }
+            tables[oid]!.triggers.append(Trigger(name: row[1]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
+                                                 function: QualifiedName(schema: row[3]!, name: row[4]!),
+                                                 arguments: triggerArguments(hex: row[5] ?? ""), when: triggerWhen(row[6] ?? "")))
+        }
+
+        // Partitions.
+        for row in try rows(.partitions) {
+            guard let oid = row[0], tables[oid] != nil else { continue }
+            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row[1]!, name: row[2]!), bound: partitionBound(row[3] ?? "")))
+        }
+
+        // Views and materialized views.
+        for row in try rows(.views) {
+            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
+            viewOrder.append(row[0]!)
+        }
+
+        // Grants on tables and views, other than the owner's own.
+        for row in try rows(.grants) {
+            let privileges = try strings(row[2]).compactMap(Privilege.init(rawValue:)).sorted()
+            let grant = Grant(role: row[1]!, privileges: privileges)
+            if tables[row[0]!] != nil { tables[row[0]!]!.grants.append(grant) } else if views[row[0]!] != nil { views[row[0]!]!.grants.append(grant) }
+        }
+
+        var nonDefaultOpclasses: [String: String] = [:]
+        for row in try rows(.opclasses) { nonDefaultOpclasses[row[0]!] = row[1]! }
+        return Relations(schema: schema, tables: tables, order: order, views: views, viewOrder: viewOrder,
+                         columnNames: columnNames, roleNames: roleNames, nonDefaultOpclasses: nonDefaultOpclasses)
+    }
+
+    static func readPrintedInTableContext(_ r: inout Relations, _ rows: (CatalogQuery) throws -> [[String?]]) throws {
+        let columnNames = r.columnNames, roleNames = r.roleNames, nonDefaultOpclasses = r.nonDefaultOpclasses
+        var tables = r.tables
+        r.tables = [:]  // one owner, so that changing a table copies nothing
+        defer { r.tables = tables }
         // Constraints.
         // Key columns are named from the columns read above; only a foreign
         // key to a table outside them has its referenced columns named here.
@@ -126,10 +212,6 @@ public enum PostgresInspector {
         // the columns read above and operator classes from one small query;
         // only an index with expression keys has its keys printed, because
         // printing opens the index.
-        var nonDefaultOpclasses: [String: String] = [:]
-        for row in try rows(.opclasses) {
-            nonDefaultOpclasses[row[0]!] = row[1]!
-        }
         for row in try rows(.indexes) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let keyCount = Int(row[5] ?? "0") ?? 0
@@ -162,63 +244,6 @@ public enum PostgresInspector {
                                                 roles: array(row[4]).compactMap { roleNames[$0] }.sorted(), using: row[5], withCheck: row[6]))
         }
 
-        // Triggers (not the internal ones of constraints, not clones on partitions).
-        for row in try rows(.triggers) {
-            guard let oid = row[0], tables[oid] != nil, let bits = Int(row[2] ?? "") else { continue }
-            let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
-            var events: [Trigger.Event] = []
-            if bits & 4 != 0 { events.append(.insert) }
-            if bits & 16 != 0 { events.append(.update) }
-            if bits & 8 != 0 { events.append(.delete) }
-            if bits & 32 != 0 { events.append(.truncate) }
-            tables[oid]!.triggers.append(Trigger(name: row[1]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
-                                                 function: QualifiedName(schema: row[3]!, name: row[4]!),
-                                                 arguments: triggerArguments(hex: row[5] ?? ""), when: triggerWhen(row[6] ?? "")))
-        }
-
-        // Partitions.
-        for row in try rows(.partitions) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
-            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row[1]!, name: row[2]!), bound: partitionBound(row[3] ?? "")))
-        }
-
-        // Views and materialized views.
-        var views: [String: View] = [:]
-        var viewOrder: [String] = []
-        for row in try rows(.views) {
-            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
-            viewOrder.append(row[0]!)
-        }
-
-        // Grants on tables and views, other than the owner's own.
-        for row in try rows(.grants) {
-            let privileges = try strings(row[2]).compactMap(Privilege.init(rawValue:)).sorted()
-            let grant = Grant(role: row[1]!, privileges: privileges)
-            if tables[row[0]!] != nil { tables[row[0]!]!.grants.append(grant) } else if views[row[0]!] != nil { views[row[0]!]!.grants.append(grant) }
-        }
-
-        schema.tables = order.compactMap { tables[$0] }
-        schema.views = viewOrder.compactMap { views[$0] }
-        return schema
-    }
-
-    /// The rows of each query, in the order of `queries`.
-    static func run(_ queries: [CatalogQuery], schemas: [String], on connections: [CatalogReader], fewTables: Bool) throws -> [[[String?]]] {
-        precondition(!connections.isEmpty)
-        let nsp = arrayLiteral(schemas)
-        let lanes = Dictionary(grouping: queries.indices) { queries[$0].lane % connections.count }.sorted { $0.key < $1.key }
-        // Each lane has a connection of its own: libpq connections are not shared.
-        let work = UncheckedSendable(connections)
-        let done = parallelMap(lanes) { lane, indices in
-            UncheckedSendable(Result { try indices.map { i in
-                (i, try work.value[lane].query(queries[i].sql(fewTables: fewTables), queries[i].takesSchemas ? [nsp] : []))
-            } })
-        }
-        var results = [[[String?]]](repeating: [], count: queries.count)
-        for lane in done {
-            for (i, rows) in try lane.value.get() { results[i] = rows }
-        }
-        return results
     }
 
     // MARK: Reading catalog text
@@ -348,15 +373,9 @@ public enum PostgresInspector {
 public enum CatalogQuery: Int, CaseIterable, Sendable {
     case schemas, extensions, roles, enums, functions, tables, columns, constraints, opclasses, indexes, policies, triggers, partitions, views, grants
 
-    /// Queries of one lane run one after another on one connection. Those that
-    /// print expressions in a table's context open every table, which a
-    /// connection pays for once: they share a lane.
-    var lane: Int {
-        switch self {
-        case .constraints, .indexes, .policies: 1
-        default: 0
-        }
-    }
+    /// The queries that print expressions in a table's context: they open
+    /// every table they read.
+    static let printedInTableContext: [CatalogQuery] = [.constraints, .indexes, .policies]
 
     /// Whether `$1` is the schemas inspected (a text[] literal).
     var takesSchemas: Bool {
