@@ -202,7 +202,20 @@ public enum PostgresDiff {
         return changes
     }
 
+    /// Whether two tables are the same object for object, whatever the order
+    /// of their lists: most tables of a database in sync, and settled cheaply.
+    static func unchanged(_ old: Table, _ new: Table) -> Bool {
+        func same<T: Hashable>(_ a: [T], _ b: [T]) -> Bool { a.count == b.count && (a == b || Set(a) == Set(b)) }
+        return old.name == new.name && old.columns == new.columns && old.primaryKey == new.primaryKey
+            && same(old.uniques, new.uniques) && same(old.checks, new.checks) && same(old.foreignKeys, new.foreignKeys)
+            && same(old.indexes, new.indexes) && old.rowLevelSecurity == new.rowLevelSecurity
+            && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
+            && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
+            && old.partitioning == new.partitioning && same(old.partitions, new.partitions)
+    }
+
     static func tableChanges(_ old: Table, _ new: Table) -> [SchemaChange] {
+        if unchanged(old, new) { return [] }
         var changes: [SchemaChange] = []
         let name = new.name
         var oldColumns = Dictionary(old.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
