@@ -64,9 +64,19 @@ public struct DefinitionsCache: Sendable {
 
     func file(_ key: String) -> URL { directory.appendingPathComponent("definitions-\(key).bin") }
 
-    public func load(_ key: String) -> DefinitionSet? {
-        guard let data = FileManager.default.contents(atPath: file(key).path) else { return nil }
-        return try? CompactCoding.decode(DefinitionSet.self, from: [UInt8](data))
+    /// The entry, if there is a sound one. `onDeclared` hears the schemas it
+    /// uses before the rest is decoded (an entry starts with them), so that a
+    /// caller inspecting a database need not wait.
+    public func load(_ key: String, onDeclared: (([String]) -> Void)? = nil) -> DefinitionSet? {
+        guard let data = FileManager.default.contents(atPath: file(key).path),
+              var d = try? CompactCoding.decoder([UInt8](data)), let schemas = try? d.read([String].self) else { return nil }
+        onDeclared?(schemas)
+        return try? d.finish(DefinitionSet.self)
+    }
+
+    /// The schemas `load` announces: those the loader would have declared.
+    static func declaredSchemas(_ set: DefinitionSet) -> [String] {
+        Array(Set(["public"] + (set.postgres?.namespacesInUse ?? []))).sorted()
     }
 
     /// Writes the entry atomically; a cache that cannot be written is no error.
@@ -75,7 +85,10 @@ public struct DefinitionsCache: Sendable {
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
             let temporary = directory.appendingPathComponent(".definitions-\(key)-\(UInt32.random(in: 0...UInt32.max)).tmp")
-            try Data(CompactCoding.encode(set)).write(to: temporary)
+            var e = CompactCoding.encoder()
+            e.write(Self.declaredSchemas(set))
+            e.write(set)
+            try Data(e.bytes).write(to: temporary)
             if rename(temporary.path, file(key).path) != 0 { try? fm.removeItem(at: temporary) }
             prune()
         } catch {

@@ -93,8 +93,7 @@ public enum DefinitionsLoader {
                             onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
         let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: found.sources) : nil
-        if let key, let cache, let cached = cache.load(key) {
-            onDeclared?(Array(Set(["public"] + (cached.postgres?.namespacesInUse ?? []))).sorted())
+        if let key, let cache, let cached = cache.load(key, onDeclared: onDeclared) {
             return LoadResult(definitions: cached, diagnostics: [])
         }
         var result = load(found.sources, onDeclared: onDeclared)

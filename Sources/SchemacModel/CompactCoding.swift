@@ -10,18 +10,28 @@ public enum CompactCoding {
     }
 
     public static func encode<T: CompactCodable>(_ value: T) -> [UInt8] {
-        var e = CompactEncoder()
-        e.write(formatVersion)
+        var e = encoder()
         value.encode(to: &e)
         return e.bytes
     }
 
+    /// An encoder with the format version written, for writing a value in parts.
+    public static func encoder() -> CompactEncoder {
+        var e = CompactEncoder()
+        e.write(formatVersion)
+        return e
+    }
+
     public static func decode<T: CompactCodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        var d = try decoder(bytes)
+        return try d.finish(T.self)
+    }
+
+    /// A decoder past the format version, for reading a value in parts.
+    public static func decoder(_ bytes: [UInt8]) throws -> CompactDecoder {
         var d = CompactDecoder(bytes)
         guard try d.read(Int.self) == formatVersion else { throw Failure(description: "another format version") }
-        let value = try T(from: &d)
-        guard d.atEnd else { throw Failure(description: "trailing bytes") }
-        return value
+        return d
     }
 }
 
@@ -33,7 +43,9 @@ public protocol CompactCodable {
 public struct CompactEncoder {
     public private(set) var bytes: [UInt8] = []
 
-    mutating func write<T: CompactCodable>(_ value: T) { value.encode(to: &self) }
+    public init() {}
+
+    public mutating func write<T: CompactCodable>(_ value: T) { value.encode(to: &self) }
 
     /// Unsigned LEB128; negative numbers are zigzagged first.
     mutating func writeVarint(_ n: UInt64) {
@@ -59,7 +71,14 @@ public struct CompactDecoder {
 
     var atEnd: Bool { offset == bytes.count }
 
-    mutating func read<T: CompactCodable>(_ type: T.Type = T.self) throws -> T { try T(from: &self) }
+    public mutating func read<T: CompactCodable>(_ type: T.Type = T.self) throws -> T { try T(from: &self) }
+
+    /// The last value: nothing may follow it.
+    public mutating func finish<T: CompactCodable>(_ type: T.Type = T.self) throws -> T {
+        let value = try T(from: &self)
+        guard atEnd else { throw CompactCoding.Failure(description: "trailing bytes") }
+        return value
+    }
 
     mutating func readVarint() throws -> UInt64 {
         var value: UInt64 = 0, shift: UInt64 = 0
