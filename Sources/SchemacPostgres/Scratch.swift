@@ -52,10 +52,24 @@ struct ScratchBuild {
     private(set) var slots: [Item: Slot] = [:]
 
     private let contextSchema: String
-    private var defaultColumns: [String: Slot] = [:]
+    private struct DefaultKey: Hashable {
+        var type: PostgresType
+        var sql: String
+    }
+
+    private var defaultColumns: [DefaultKey: Slot] = [:]
     private var defaultTables: [(name: QualifiedName, columns: [(sql: String, target: String)])] = []
-    private var contexts: [String: Int] = [:]
+    private var contexts: [[Column]: Int] = [:]
     private var contextTables: [ContextTable] = []
+
+    /// What a context table holds, as the server would be asked to build it.
+    private enum Built: Hashable {
+        case generated(PostgresType, String)
+        case check(String)
+        case index(Index)
+        case policy(Policy)
+        case trigger(Trigger)
+    }
 
     private struct ContextTable {
         var name: QualifiedName
@@ -63,7 +77,7 @@ struct ScratchBuild {
         var generated: [(column: String, sql: String, target: String)] = []
         var checks: [(name: String, sql: String, target: String)] = []
         var objects: [Step] = []  // indexes, policies, triggers
-        var built: [String: String] = [:]  // item text → object name
+        var built: [Built: String] = [:]  // what is built → its object name
         var names: Set<String>
 
         init(name: QualifiedName, columns: [Column]) {
@@ -179,14 +193,13 @@ struct ScratchBuild {
     private mutating func placeInContexts(_ t: Table, words allWords: [Set<String>]) {
         var words = allWords.makeIterator()
         func context(_ w: Set<String>, also extra: [String] = []) -> Int {
-            let columns = t.columns.filter { w.contains($0.name) || extra.contains($0.name) }
-            let key = columns.map { "\($0.name)\u{0}\($0.type.sql)" }.joined(separator: "\u{1}")
-            if let k = contexts[key] { return k }
-            let plain = columns.map { c -> Column in
+            // Only names and types matter to how text prints.
+            let plain = t.columns.filter { w.contains($0.name) || extra.contains($0.name) }.map { c in
                 Column(name: c.name, type: c.type, nullable: true)
             }
+            if let k = contexts[plain] { return k }
             contextTables.append(ContextTable(name: QualifiedName(schema: contextSchema, name: "x\(contextTables.count + 1)"), columns: plain))
-            contexts[key] = contextTables.count - 1
+            contexts[plain] = contextTables.count - 1
             return contextTables.count - 1
         }
         func describe(_ what: String, _ name: String) -> String { "\(what) \(name) of \(t.name.schema).\(t.name.name)" }
@@ -197,7 +210,7 @@ struct ScratchBuild {
         for c in t.columns {
             guard let g = c.generated else { continue }
             let k = context(words.next()!)
-            let key = "generated\u{0}\(c.type.sql)\u{0}\(g)"
+            let key = Built.generated(c.type, g)
             let name = contextTables[k].built[key] ?? {
                 let name = contextTables[k].fresh("g")
                 contextTables[k].built[key] = name
@@ -209,7 +222,7 @@ struct ScratchBuild {
         }
         for c in t.checks {
             let k = context(words.next()!)
-            let key = "check\u{0}\(c.expression)"
+            let key = Built.check(c.expression)
             let name = contextTables[k].built[key] ?? {
                 let name = contextTables[k].fresh("c")
                 contextTables[k].built[key] = name
@@ -225,7 +238,7 @@ struct ScratchBuild {
             var probe = i
             probe.name = ""
             probe.comment = nil
-            let key = "index\u{0}" + DDL.createIndex(probe, on: ctx)
+            let key = Built.index(probe)
             let name = contextTables[k].built[key] ?? {
                 // Index names share the schema's namespace with tables.
                 let name = contextTables[k].fresh("\(ctx.name)_i")
@@ -242,7 +255,7 @@ struct ScratchBuild {
             var probe = p
             probe.name = ""
             probe.roles = []
-            let key = "policy\u{0}" + DDL.createPolicy(probe, on: ctx)
+            let key = Built.policy(probe)
             let name = contextTables[k].built[key] ?? {
                 let name = contextTables[k].fresh("p")
                 contextTables[k].built[key] = name
@@ -258,7 +271,7 @@ struct ScratchBuild {
             var probe = tr
             probe.name = ""
             probe.arguments = []
-            let key = "trigger\u{0}" + DDL.createTrigger(probe, on: ctx)
+            let key = Built.trigger(probe)
             let name = contextTables[k].built[key] ?? {
                 let name = contextTables[k].fresh("t")
                 contextTables[k].built[key] = name
@@ -270,8 +283,8 @@ struct ScratchBuild {
         }
     }
 
-    private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: String) {
-        let key = "\(c.type.sql)\u{0}\(d)"
+    private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: @autoclosure () -> String) {
+        let key = DefaultKey(type: c.type, sql: d)
         let slot = defaultColumns[key] ?? {
             // A table holds at most 1,600 columns.
             if defaultTables.isEmpty || defaultTables[defaultTables.count - 1].columns.count == 1000 {
@@ -279,7 +292,7 @@ struct ScratchBuild {
             }
             let last = defaultTables.count - 1
             let name = "d\(defaultTables[last].columns.count + 1)"
-            defaultTables[last].columns.append(("\(SQL.identifier(name)) \(c.type.sql) DEFAULT \(d)", target))
+            defaultTables[last].columns.append(("\(SQL.identifier(name)) \(c.type.sql) DEFAULT \(d)", target()))
             let slot = Slot(table: defaultTables[last].name, name: name)
             defaultColumns[key] = slot
             return slot
