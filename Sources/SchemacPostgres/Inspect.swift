@@ -125,9 +125,22 @@ public enum PostgresInspector {
         // expression is printed in its table's context: opening every table's
         // descriptor for nothing would cost more than the rest of the query.
         var types: [String: PostgresType] = [:]  // a few distinct types over thousands of columns
+        // Rows come table by table (ORDER BY attrelid): each table's columns
+        // are gathered, then stored once.
+        var current: (oid: String, columns: [Column], names: [Int: String])?
+        func store() {
+            guard let c = current else { return }
+            tables[c.oid]!.columns = c.columns
+            columnNames[c.oid] = c.names
+        }
         for row in try rows(.columns) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
-            columnNames[oid, default: [:]][Int(row[12]!)!] = row[1]!
+            guard let oid = row[0] else { continue }
+            if current?.oid != oid {
+                store()
+                current = tables[oid] == nil ? nil : (oid, [], [:])
+            }
+            guard current != nil else { continue }
+            current!.names[Int(row[12]!)!] = row[1]!
             let typeKey = "\(row[7]!)\u{0}\(row[8] ?? "")\u{0}\(row[9]!)\u{0}\(row[10]!)\u{0}\(row[11]!)"
             let type = types[typeKey] ?? {
                 let type = columnType(isArray: row[7] == "t", typtype: row[8], schema: row[9]!, name: row[10]!, formatted: row[11]!)
@@ -142,8 +155,9 @@ public enum PostgresInspector {
             }
             if row[5] == "s" { column.generated = row[3] } else if column.identity == nil { column.defaultSQL = row[3] }
             column.comment = row[6]
-            tables[oid]!.columns.append(column)
+            current!.columns.append(column)
         }
+        store()
 
         // Triggers (not the internal ones of constraints, not clones on partitions).
         for row in try rows(.triggers) {
