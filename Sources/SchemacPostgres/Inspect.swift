@@ -21,12 +21,13 @@ public enum PostgresInspector {
     /// How many queries `inspect` runs: constant, for the benchmarks to report.
     public static let queryCount = CatalogQuery.allCases.count
 
-    /// `fewTables` says the schemas hold only a handful of tables (the
-    /// normalizer's scratch schemas): they are then looked up by index rather
-    /// than by scanning the catalogs, which is the better plan for many.
-    public static func inspect(_ db: CatalogReader, schemas: [String], fewTables: Bool = false,
+    /// `scratch` says the schemas are the normalizer's scratch schemas: a
+    /// handful of tables, looked up by index rather than by scanning the
+    /// catalogs (the better plan for many), and nothing that belongs to an
+    /// extension, so that no query need look for such objects.
+    public static func inspect(_ db: CatalogReader, schemas: [String], scratch: Bool = false,
                                only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
-        try inspect([db], schemas: schemas, fewTables: fewTables, only: only)
+        try inspect([db], schemas: schemas, scratch: scratch, only: only)
     }
 
     /// With two connections, the queries run in two lanes: one reads the
@@ -36,14 +37,14 @@ public enum PostgresInspector {
     ///
     /// `only` leaves out the queries not named (their parts of the schema stay
     /// empty): the normalizer reads back only what carries text.
-    public static func inspect(_ connections: [CatalogReader], schemas: [String], fewTables: Bool = false,
+    public static func inspect(_ connections: [CatalogReader], schemas: [String], scratch: Bool = false,
                                only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
         precondition(!connections.isEmpty)
         let nsp = arrayLiteral(schemas)
         let work = UncheckedSendable(connections)
         func fetch(_ query: CatalogQuery, _ lane: Int) throws -> [[String?]] {
             guard only.contains(query) else { return [] }
-            return try work.value[lane].query(query.sql(fewTables: fewTables), query.takesSchemas ? [nsp] : [])
+            return try work.value[lane].query(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : [])
         }
         var relations: Relations
         var printed: [CatalogQuery: [[String?]]] = [:]
@@ -399,10 +400,11 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         }
     }
 
-    func sql(fewTables: Bool) -> String {
+    func sql(scratch: Bool) -> String {
         typealias I = PostgresInspector
+        func notExtensions(_ catalog: String, _ oid: String) -> String { scratch ? "true" : "NOT \(I.extensionMember(catalog, oid))" }
         let relationFilter = """
-            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND NOT \(I.extensionMember("pg_class", "c.oid"))
+            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND \(notExtensions("pg_class", "c.oid"))
             """
         // Tables of the schemas, extensions' tables among them: the rows of
         // those are dropped by the reader, which is cheaper than excluding them
@@ -411,7 +413,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND NOT c.relispartition
             """
-        let inTables = fewTables ? "= ANY(ARRAY(\(tableFilter)))" : "IN (\(tableFilter))"
+        let inTables = scratch ? "= ANY(ARRAY(\(tableFilter)))" : "IN (\(tableFilter))"
         return switch self {
         case .schemas:
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1"
@@ -424,7 +426,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             SELECT n.nspname, t.typname, (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text,
                    obj_description(t.oid, 'pg_type')
               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-             WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND NOT \(I.extensionMember("pg_type", "t.oid"))
+             WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND \(notExtensions("pg_type", "t.oid"))
              ORDER BY 1, 2
             """
         case .functions:
@@ -432,7 +434,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             SELECT n.nspname, p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.prosrc,
                    p.provolatile, p.prosecdef, obj_description(p.oid, 'pg_proc')
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-             WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND NOT \(I.extensionMember("pg_proc", "p.oid"))
+             WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND \(notExtensions("pg_proc", "p.oid"))
              ORDER BY 1, 2, 3
             """
         case .tables:

@@ -65,7 +65,7 @@ public enum PostgresNormalizer {
             }
         }
         try db.execute("SET LOCAL search_path = pg_catalog")
-        let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted(), fewTables: true,
+        let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted(), scratch: true,
                                                       only: [.functions, .tables, .columns, .constraints, .indexes, .policies, .triggers, .partitions, .views])
         // Printed text repeats (one context serves many tables): unmap each once.
         var unmapped: [String: String] = [:]
