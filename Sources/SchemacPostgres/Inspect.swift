@@ -112,7 +112,10 @@ public enum PostgresInspector {
         }
 
         // Tables (partitions are read as part of their parent).
-        for row in try rows(.tables) {
+        // Relations that belong to extensions, read once rather than excluded
+        // in each query (which reads all of pg_depend each time).
+        let extensionRelations = Set(try rows(.extensionRelations).compactMap { $0[0] })
+        for row in try rows(.tables) where !extensionRelations.contains(row[0]!) {
             var t = Table(name: QualifiedName(schema: row[1]!, name: row[2]!))
             t.rowLevelSecurity = row[3] == "t"
             t.forceRowLevelSecurity = row[4] == "t"
@@ -181,7 +184,7 @@ public enum PostgresInspector {
         }
 
         // Views and materialized views.
-        for row in try rows(.views) {
+        for row in try rows(.views) where !extensionRelations.contains(row[0]!) {
             views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
             viewOrder.append(row[0]!)
         }
@@ -386,7 +389,8 @@ public enum PostgresInspector {
 /// The inspector's catalog queries. Each is independent of the others, so they
 /// run side by side when the inspector has more than one connection.
 public enum CatalogQuery: Int, CaseIterable, Sendable {
-    case schemas, extensions, roles, enums, functions, tables, columns, constraints, opclasses, indexes, policies, triggers, partitions, views, grants
+    case schemas, extensions, roles, enums, functions, extensionRelations, tables, columns, constraints, opclasses, indexes, policies
+    case triggers, partitions, views, grants
 
     /// The queries that print expressions in a table's context: they open
     /// every table they read.
@@ -403,9 +407,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
     func sql(scratch: Bool) -> String {
         typealias I = PostgresInspector
         func notExtensions(_ catalog: String, _ oid: String) -> String { scratch ? "true" : "NOT \(I.extensionMember(catalog, oid))" }
-        let relationFilter = """
-            n.nspname = ANY($1::text[]) AND NOT c.relispartition AND \(notExtensions("pg_class", "c.oid"))
-            """
+        let relationFilter = "n.nspname = ANY($1::text[]) AND NOT c.relispartition"
         // Tables of the schemas, extensions' tables among them: the rows of
         // those are dropped by the reader, which is cheaper than excluding them
         // in every query (that reads all of pg_depend each time).
@@ -417,6 +419,8 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         return switch self {
         case .schemas:
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1"
+        case .extensionRelations:
+            "SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'e'"
         case .extensions:
             "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
         case .roles:

@@ -49,6 +49,28 @@ final class InspectTests: XCTestCase {
         }
     }
 
+    /// Objects an extension owns are the extension's: pg_stat_statements puts
+    /// its views, pg_trgm and citext their functions and types, in public.
+    func testObjectsOwnedByExtensionsAreLeftOut() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.createDatabase("inspect_extensions")
+        try cluster.psql(database: db, sql: """
+            CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_trgm; CREATE EXTENSION citext;
+            CREATE TABLE mine (id integer, name citext);
+            CREATE VIEW my_view AS SELECT id FROM mine;
+            """)
+        let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
+        for live in [try PostgresInspector.inspect(connection, schemas: ["public"]),
+                     try PostgresInspector.inspect([connection, try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")],
+                                                   schemas: ["public"])] {
+            XCTAssertEqual(live.tables.map(\.name.name), ["mine"])
+            XCTAssertEqual(live.views.map(\.name.name), ["my_view"])
+            XCTAssertEqual(live.functions.map(\.name.name), [])
+            XCTAssertEqual(live.enums.map(\.name.name), [])
+            XCTAssertEqual(Set(live.extensions), ["citext", "pg_stat_statements", "pg_trgm"])
+        }
+    }
+
     func testConnectionErrorsNeverShowThePassword() throws {
         let cluster = try PostgresCluster.get()
         let secret = "s3cr%40t-pa55"
