@@ -65,8 +65,19 @@ public enum PostgresNormalizer {
             }
         }
         try db.execute("SET LOCAL search_path = pg_catalog")
+        // Read back only what holds text the definitions have.
+        var readBack: Set<CatalogQuery> = [.tables, .columns]
+        if !desired.functions.isEmpty { readBack.insert(.functions) }
+        if !desired.views.isEmpty { readBack.insert(.views) }
+        for t in desired.tables {
+            if !t.checks.isEmpty { readBack.insert(.constraints) }
+            if t.indexes.contains(where: ScratchBuild.carriesText) { readBack.insert(.indexes) }
+            if !t.policies.isEmpty { readBack.insert(.policies) }
+            if t.triggers.contains(where: { $0.when != nil }) { readBack.insert(.triggers) }
+            if !t.partitions.isEmpty { readBack.insert(.partitions) }
+        }
         let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted(), scratch: true,
-                                                      only: [.functions, .tables, .columns, .constraints, .indexes, .policies, .triggers, .partitions, .views])
+                                                    only: readBack)
         // Printed text repeats (one context serves many tables): unmap each once.
         var unmapped: [String: String] = [:]
         let schema = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { text in

@@ -186,7 +186,7 @@ struct ScratchBuild {
         return texts
     }
 
-    private static func carriesText(_ i: Index) -> Bool {
+    static func carriesText(_ i: Index) -> Bool {
         i.predicate != nil || i.keys.contains { if case .expression = $0.target { return true } else { return false } }
     }
 
