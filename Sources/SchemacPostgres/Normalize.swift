@@ -140,10 +140,11 @@ public enum PostgresNormalizer {
     static func merge(_ desired: PostgresSchema, shadow: PostgresSchema, printed: PostgresSchema,
                       slots: [ScratchBuild.Item: ScratchBuild.Slot], unmap: (String) -> String) -> PostgresSchema {
         var out = desired
-        let tables = Dictionary(printed.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // One context table serves many tables: its objects are found by name, not by a scan each time.
+        let tables = Dictionary(printed.tables.map { ($0.name, PrintedTable($0)) }, uniquingKeysWith: { a, _ in a })
         let views = Dictionary(printed.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let functions = Dictionary(printed.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func lookup(_ table: QualifiedName, _ kind: ScratchBuild.Item.Kind, _ name: String) -> (table: Table, name: String)? {
+        func lookup(_ table: QualifiedName, _ kind: ScratchBuild.Item.Kind, _ name: String) -> (table: PrintedTable, name: String)? {
             guard let slot = slots[ScratchBuild.Item(table: table, kind: kind, name: name)], let t = tables[slot.table] else { return nil }
             return (t, slot.name)
         }
@@ -168,22 +169,22 @@ public enum PostgresNormalizer {
             let name = st.name
             table.columns = table.columns.map { c in
                 var c = c
-                if c.defaultSQL != nil, let (t, n) = lookup(name, .defaultValue, c.name), let pc = t.column(named: n) {
+                if c.defaultSQL != nil, let (t, n) = lookup(name, .defaultValue, c.name), let pc = t.columns[n] {
                     c.defaultSQL = text(pc.defaultSQL)
                 }
-                if c.generated != nil, let (t, n) = lookup(name, .generated, c.name), let pc = t.column(named: n) {
+                if c.generated != nil, let (t, n) = lookup(name, .generated, c.name), let pc = t.columns[n] {
                     c.generated = text(pc.generated)
                 }
                 return c
             }
             table.checks = table.checks.map { c in
                 var c = c
-                if let (t, n) = lookup(name, .check, c.name), let pc = t.checks.first(where: { $0.name == n }) { c.expression = unmap(pc.expression) }
+                if let (t, n) = lookup(name, .check, c.name), let pc = t.checks[n] { c.expression = unmap(pc.expression) }
                 return c
             }
             table.indexes = table.indexes.map { i in
                 var i = i
-                guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes.first(where: { $0.name == n }),
+                guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes[n],
                       pi.keys.count == i.keys.count else { return i }
                 i.predicate = text(pi.predicate)
                 i.keys = zip(i.keys, pi.keys).map { mine, theirs in
@@ -195,7 +196,7 @@ public enum PostgresNormalizer {
             }
             table.policies = table.policies.map { p in
                 var p = p
-                if let (t, n) = lookup(name, .policy, p.name), let pp = t.policies.first(where: { $0.name == n }) {
+                if let (t, n) = lookup(name, .policy, p.name), let pp = t.policies[n] {
                     p.using = text(pp.using)
                     p.withCheck = text(pp.withCheck)
                 }
@@ -203,16 +204,14 @@ public enum PostgresNormalizer {
             }
             table.triggers = table.triggers.map { tr in
                 var tr = tr
-                if let (t, n) = lookup(name, .trigger, tr.name), let pt = t.triggers.first(where: { $0.name == n }) { tr.when = text(pt.when) }
+                if let (t, n) = lookup(name, .trigger, tr.name), let pt = t.triggers[n] { tr.when = text(pt.when) }
                 return tr
             }
             if let pt = tables[name] {
                 table.partitions = zip(table.partitions, st.partitions).map { part, sp in
                     var part = part
-                    if let pp = pt.partitions.first(where: { $0.name == sp.name }), case .printed(let bound) = pp.bound {
-                        part.bound = .printed(unmap(bound))
-                    } else if let pp = pt.partitions.first(where: { $0.name == sp.name }) {
-                        part.bound = pp.bound
+                    if let bound = pt.partitions[sp.name] {
+                        if case .printed(let text) = bound { part.bound = .printed(unmap(text)) } else { part.bound = bound }
                     }
                     return part
                 }
@@ -225,6 +224,25 @@ public enum PostgresNormalizer {
             return v
         }
         return out
+    }
+}
+
+/// A table read back from the scratch schemas, its objects by name.
+struct PrintedTable {
+    var columns: [String: Column] = [:]
+    var checks: [String: CheckConstraint] = [:]
+    var indexes: [String: Index] = [:]
+    var policies: [String: Policy] = [:]
+    var triggers: [String: Trigger] = [:]
+    var partitions: [QualifiedName: Partition.Bound] = [:]
+
+    init(_ t: Table) {
+        for c in t.columns { columns[c.name] = c }
+        for c in t.checks { checks[c.name] = c }
+        for i in t.indexes { indexes[i.name] = i }
+        for p in t.policies { policies[p.name] = p }
+        for tr in t.triggers { triggers[tr.name] = tr }
+        for p in t.partitions { partitions[p.name] = p.bound }
     }
 }
 

@@ -13,13 +13,26 @@ public enum PostgresRenderer {
         out += "SET standard_conforming_strings = on;\n"
         out += "SET client_min_messages = warning;\n"
         out += "\nBEGIN;\n"
+        out += sections(plan, hazards: false)
+        out += "\nCOMMIT;\n"
+        return out
+    }
+
+    /// Each section under its title, its statements in order; `hazards` puts
+    /// each statement's hazards in a comment above it.
+    static func sections(_ plan: MigrationPlan, hazards: Bool) -> String {
+        var out = ""
         for section in plan.sections {
             out += "\n-- \(section.title.replacing("\n", with: " "))\n"
             for statement in section.statements {
+                if hazards {
+                    var notes = statement.hazards.map(\.rawValue)
+                    if !statement.transactional { notes.append("outside a transaction") }
+                    if !notes.isEmpty { out += "-- hazards: \(notes.joined(separator: ", "))\n" }
+                }
                 out += statement.sql + "\n"
             }
         }
-        out += "\nCOMMIT;\n"
         return out
     }
 
@@ -38,15 +51,7 @@ extension PostgresRenderer {
         out += "SET lock_timeout = \(SQL.literal(lockTimeout));\n"
         out += "SET statement_timeout = \(SQL.literal(statementTimeout));\n"
         out += "SET standard_conforming_strings = on;\n"
-        for section in plan.sections {
-            out += "\n-- \(section.title.replacing("\n", with: " "))\n"
-            for statement in section.statements {
-                var notes = statement.hazards.map(\.rawValue)
-                if !statement.transactional { notes.append("outside a transaction") }
-                if !notes.isEmpty { out += "-- hazards: \(notes.joined(separator: ", "))\n" }
-                out += statement.sql + "\n"
-            }
-        }
+        out += sections(plan, hazards: true)
         return out
     }
 

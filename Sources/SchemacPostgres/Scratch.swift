@@ -209,78 +209,60 @@ struct ScratchBuild {
         }
         for c in t.columns {
             guard let g = c.generated else { continue }
-            let k = context(words.next()!)
-            let key = Built.generated(c.type, g)
-            let name = contextTables[k].built[key] ?? {
-                let name = contextTables[k].fresh("g")
-                contextTables[k].built[key] = name
-                contextTables[k].generated.append((name, "\(SQL.identifier(name)) \(c.type.sql) GENERATED ALWAYS AS (\(g)) STORED",
-                                                   describe("generated column", c.name)))
-                return name
-            }()
-            slots[Item(table: t.name, kind: .generated, name: c.name)] = Slot(table: contextTables[k].name, name: name)
+            build(.generated, c.name, of: t.name, in: context(words.next()!), as: .generated(c.type, g), prefix: "g") { name, ctx in
+                ctx.generated.append((name, "\(SQL.identifier(name)) \(c.type.sql) GENERATED ALWAYS AS (\(g)) STORED",
+                                      describe("generated column", c.name)))
+            }
         }
         for c in t.checks {
-            let k = context(words.next()!)
-            let key = Built.check(c.expression)
-            let name = contextTables[k].built[key] ?? {
-                let name = contextTables[k].fresh("c")
-                contextTables[k].built[key] = name
-                contextTables[k].checks.append((name, DDL.check(CheckConstraint(name: name, expression: c.expression)),
-                                               describe("check", c.name)))
-                return name
-            }()
-            slots[Item(table: t.name, kind: .check, name: c.name)] = Slot(table: contextTables[k].name, name: name)
+            build(.check, c.name, of: t.name, in: context(words.next()!), as: .check(c.expression), prefix: "c") { name, ctx in
+                ctx.checks.append((name, DDL.check(CheckConstraint(name: name, expression: c.expression)), describe("check", c.name)))
+            }
         }
         for i in t.indexes where Self.carriesText(i) {
             let k = context(words.next()!, also: i.keys.compactMap(\.column) + i.include)
-            let ctx = contextTables[k].name
             var probe = i
             probe.name = ""
             probe.comment = nil
-            let key = Built.index(probe)
-            let name = contextTables[k].built[key] ?? {
-                // Index names share the schema's namespace with tables.
-                let name = contextTables[k].fresh("\(ctx.name)_i")
-                contextTables[k].built[key] = name
+            // Index names share the schema's namespace with tables.
+            build(.index, i.name, of: t.name, in: k, as: .index(probe), prefix: "\(contextTables[k].name.name)_i") { name, ctx in
                 probe.name = name
-                contextTables[k].objects.append(Step(sql: DDL.createIndex(probe, on: ctx), target: describe("index", i.name)))
-                return name
-            }()
-            slots[Item(table: t.name, kind: .index, name: i.name)] = Slot(table: ctx, name: name)
+                ctx.objects.append(Step(sql: DDL.createIndex(probe, on: ctx.name), target: describe("index", i.name)))
+            }
         }
         for p in t.policies {
-            let k = context(words.next()!)
-            let ctx = contextTables[k].name
             var probe = p
             probe.name = ""
             probe.roles = []
-            let key = Built.policy(probe)
-            let name = contextTables[k].built[key] ?? {
-                let name = contextTables[k].fresh("p")
-                contextTables[k].built[key] = name
+            build(.policy, p.name, of: t.name, in: context(words.next()!), as: .policy(probe), prefix: "p") { name, ctx in
                 probe.name = name
-                contextTables[k].objects.append(Step(sql: DDL.createPolicy(probe, on: ctx), target: describe("policy", p.name)))
-                return name
-            }()
-            slots[Item(table: t.name, kind: .policy, name: p.name)] = Slot(table: ctx, name: name)
+                ctx.objects.append(Step(sql: DDL.createPolicy(probe, on: ctx.name), target: describe("policy", p.name)))
+            }
         }
         for tr in t.triggers where tr.when != nil {
-            let k = context(words.next()!)
-            let ctx = contextTables[k].name
             var probe = tr
             probe.name = ""
             probe.arguments = []
-            let key = Built.trigger(probe)
-            let name = contextTables[k].built[key] ?? {
-                let name = contextTables[k].fresh("t")
-                contextTables[k].built[key] = name
+            build(.trigger, tr.name, of: t.name, in: context(words.next()!), as: .trigger(probe), prefix: "t") { name, ctx in
                 probe.name = name
-                contextTables[k].objects.append(Step(sql: DDL.createTrigger(probe, on: ctx), target: describe("trigger", tr.name)))
-                return name
-            }()
-            slots[Item(table: t.name, kind: .trigger, name: tr.name)] = Slot(table: ctx, name: name)
+                ctx.objects.append(Step(sql: DDL.createTrigger(probe, on: ctx.name), target: describe("trigger", tr.name)))
+            }
         }
+    }
+
+    /// Places the item `name` of `table` on context table `k`: on the object
+    /// built there for `key`, or on a new one that `add` builds under a fresh name.
+    private mutating func build(_ kind: Item.Kind, _ name: String, of table: QualifiedName, in k: Int, as key: Built, prefix: String,
+                                _ add: (String, inout ContextTable) -> Void) {
+        let object: String
+        if let built = contextTables[k].built[key] {
+            object = built
+        } else {
+            object = contextTables[k].fresh(prefix)
+            contextTables[k].built[key] = object
+            add(object, &contextTables[k])
+        }
+        slots[Item(table: table, kind: kind, name: name)] = Slot(table: contextTables[k].name, name: object)
     }
 
     private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: @autoclosure () -> String) {

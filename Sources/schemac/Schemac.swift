@@ -173,7 +173,7 @@ struct Diff: ParsableCommand {
     func states(desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?) throws -> (PostgresSchema, PostgresSchema) {
         guard let live else {
             if against.hasPrefix("git:") { return (try gitRevisionTarget(String(against.dropFirst(4)), paths: paths), desired) }
-            return (try definitionsFolderTarget()!, desired)
+            return (try definitionsFolderTarget(targetFolder()!), desired)
         }
         do {
             let schemas = Set(["public"] + desired.namespacesInUse)
@@ -239,9 +239,8 @@ struct Diff: ParsableCommand {
         return url
     }
 
-    /// The definitions in `--against` when it names a folder; nil when it is a database.
-    func definitionsFolderTarget() throws -> PostgresSchema? {
-        guard let url = targetFolder() else { return nil }
+    /// The definitions in the folder `--against` names.
+    func definitionsFolderTarget(_ url: URL) throws -> PostgresSchema {
         var definitions = url, display = against
         if FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) {
             let (paths, diagnostics) = ProjectPaths.load(root: url)
