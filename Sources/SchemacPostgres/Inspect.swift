@@ -125,13 +125,15 @@ public enum PostgresInspector {
             order.append(row[0]!)
         }
 
-        // Columns. A default cannot refer to a column, so only a generation
-        // expression is printed in its table's context: opening every table's
-        // descriptor for nothing would cost more than the rest of the query.
+        // Columns, with their types and defaults read apart (see the queries).
+        var typeParts: [String: (isArray: Bool, typtype: String?, schema: String, name: String)] = [:]
+        for row in try rows(.columnTypes) { typeParts[row[0]!] = (row[1] == "t", row[2], row[3]!, row[4]!) }
+        // Rows come table by table (ORDER BY relid): a table's defaults are
+        // gathered while its columns are read.
+        let defaultRows = try rows(.defaults)
+        var nextDefault = 0
         var types: [String: PostgresType] = [:]  // a few distinct types over thousands of columns
-        // Rows come table by table (ORDER BY attrelid): each table's columns
-        // are gathered, then stored once.
-        var current: (oid: String, columns: [Column], names: [Int: String])?
+        var current: (oid: String, columns: [Column], names: [Int: String], defaults: [Int: String])?
         func store() {
             guard let c = current else { return }
             tables[c.oid]!.columns = c.columns
@@ -141,24 +143,43 @@ public enum PostgresInspector {
             guard let oid = row[0] else { continue }
             if current?.oid != oid {
                 store()
-                current = tables[oid] == nil ? nil : (oid, [], [:])
+                current = tables[oid] == nil ? nil : (oid, [], [:], [:])
+                if current != nil {
+                    // Defaults of earlier relations that are not read (an
+                    // extension's) are passed over; both lists are in oid order.
+                    while nextDefault < defaultRows.count, let relid = defaultRows[nextDefault][0], relid != oid,
+                          (UInt32(relid) ?? 0) < (UInt32(oid) ?? 0) { nextDefault += 1 }
+                    while nextDefault < defaultRows.count, defaultRows[nextDefault][0] == oid {
+                        let d = defaultRows[nextDefault]
+                        if let n = Int(d[1] ?? ""), let text = d[2] { current!.defaults[n] = text }
+                        nextDefault += 1
+                    }
+                }
             }
-            guard current != nil else { continue }
-            current!.names[Int(row[12]!)!] = row[1]!
-            let typeKey = "\(row[7]!)\u{0}\(row[8] ?? "")\u{0}\(row[9]!)\u{0}\(row[10]!)\u{0}\(row[11]!)"
-            let type = types[typeKey] ?? {
-                let type = columnType(isArray: row[7] == "t", typtype: row[8], schema: row[9]!, name: row[10]!, formatted: row[11]!)
+            guard current != nil, let attnum = Int(row[9]!) else { continue }
+            current!.names[attnum] = row[1]!
+            let typeKey = "\(row[7]!)\u{0}\(row[8]!)\u{0}\(row[6]!)"
+            let type = try types[typeKey] ?? {
+                guard let parts = typeParts[row[7]!] else {
+                    throw Failure(description: "unexpected catalog value: type \(row[7]!) of column \(row[1]!)")
+                }
+                // format_type prints an array as its element followed by `[]`.
+                var formatted = row[8]!
+                if parts.isArray, formatted.hasSuffix("[]") { formatted.removeLast(2) }
+                let type = columnType(isArray: parts.isArray || row[6] == "t", typtype: parts.typtype, schema: parts.schema,
+                                      name: parts.name, formatted: formatted)
                 types[typeKey] = type
                 return type
             }()
             var column = Column(name: row[1]!, type: type, nullable: row[2] != "t")
-            switch row[4] {
+            switch row[3] {
             case "a": column.identity = .always
             case "d": column.identity = .byDefault
             default: break
             }
-            if row[5] == "s" { column.generated = row[3] } else if column.identity == nil { column.defaultSQL = row[3] }
-            column.comment = row[6]
+            let expression = current!.defaults[attnum]
+            if row[4] == "s" { column.generated = expression } else if column.identity == nil { column.defaultSQL = expression }
+            column.comment = row[5]
             current!.columns.append(column)
         }
         store()
@@ -209,7 +230,14 @@ public enum PostgresInspector {
         defer { r.tables = tables }
         // Constraints.
         // Key columns are named from the columns read above; only a foreign
-        // key to a table outside them has its referenced columns named here.
+        // key to a table outside them has its table and columns named by the query.
+        func referenced(_ row: [String?]) throws -> QualifiedName {
+            if let schema = row[4], let name = row[5] { return QualifiedName(schema: schema, name: name) }
+            guard let oid = row[6], let table = tables[oid] else {
+                throw Failure(description: "unexpected catalog value: relation \(row[6] ?? "") referenced by \(row[1] ?? "")")
+            }
+            return table.name
+        }
         for row in try rows(.constraints) {
             guard let oid = row[0], tables[oid] != nil else { continue }
             let name = row[1]!, columns = try attributeNames(row[3], of: oid, columnNames)
@@ -219,7 +247,7 @@ public enum PostgresInspector {
             case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row[11] ?? "")))
             case "f":
                 tables[oid]!.foreignKeys.append(ForeignKey(
-                    name: name, columns: columns, referencedTable: QualifiedName(schema: row[4]!, name: row[5]!),
+                    name: name, columns: columns, referencedTable: try referenced(row),
                     referencedColumns: try row[13].map(strings) ?? attributeNames(row[7], of: row[6]!, columnNames),
                     onDelete: action(row[8]), onUpdate: action(row[9]), deferrable: row[10] == "t"))
             default: break
@@ -389,8 +417,8 @@ public enum PostgresInspector {
 /// The inspector's catalog queries. Each is independent of the others, so they
 /// run side by side when the inspector has more than one connection.
 public enum CatalogQuery: Int, CaseIterable, Sendable {
-    case schemas, extensions, roles, enums, functions, extensionRelations, tables, columns, constraints, opclasses, indexes, policies
-    case triggers, partitions, views, grants
+    case schemas, extensions, roles, enums, functions, extensionRelations, tables, columns, columnTypes, defaults
+    case constraints, opclasses, indexes, policies, triggers, partitions, views, grants
 
     /// The queries that print expressions in a table's context: they open
     /// every table they read.
@@ -399,7 +427,8 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
     /// Whether `$1` is the schemas inspected (a text[] literal).
     var takesSchemas: Bool {
         switch self {
-        case .schemas, .enums, .functions, .tables, .columns, .constraints, .indexes, .policies, .triggers, .partitions, .views, .grants: true
+        case .schemas, .enums, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
+             .grants: true
         default: false
         }
     }
@@ -450,33 +479,56 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
              ORDER BY 2, 3
             """
         case .columns:
+            // Types and defaults are read by queries of their own: joined here,
+            // they are joined to every attribute of the catalogs before the
+            // table filter applies, which costs more than the two queries.
             """
-            SELECT a.attrelid, a.attname, a.attnotnull, pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END),
-                   a.attidentity, a.attgenerated, ds.description, a.attndims > 0 OR et.oid IS NOT NULL,
-                   coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname),
-                   format_type(coalesce(et.oid, t.oid), a.atttypmod), a.attnum
+            SELECT a.attrelid, a.attname, a.attnotnull, a.attidentity, a.attgenerated, ds.description, a.attndims > 0,
+                   a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnum
               FROM pg_attribute a
-              JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
-              LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
-              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
               LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
              WHERE a.attrelid \(inTables) AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attrelid, a.attnum
             """
-        case .constraints:
+        case .columnTypes:
+            // Every type, a few thousand short rows: cheaper than finding the
+            // ones the columns use. An array is described by its element.
             """
-            SELECT con.conrelid, con.conname, con.contype, con.conkey, fn.nspname, fc.relname, con.confrelid, con.confkey,
+            SELECT t.oid, et.oid IS NOT NULL, coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname)
+              FROM pg_type t JOIN pg_namespace tn ON tn.oid = t.typnamespace
+              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+              LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+            """
+        case .defaults:
+            // A default cannot name a column, so it is printed without its
+            // table: opening every table's descriptor would cost more than the
+            // rest of the inspection. A generation expression is printed in it.
+            """
+            SELECT d.adrelid, d.adnum,
+                   pg_get_expr(d.adbin, CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.adrelid AND a.attnum = d.adnum
+                                                                                        AND a.attgenerated <> '') THEN d.adrelid ELSE 0 END)
+              FROM pg_attrdef d
+             WHERE d.adrelid \(inTables)
+             ORDER BY d.adrelid, d.adnum
+            """
+        case .constraints:
+            // A foreign key to a table read here is named from that table; one to
+            // any other table (another schema's, an extension's) has its table
+            // and referenced columns named by the query.
+            """
+            SELECT con.conrelid, con.conname, con.contype, con.conkey, ext.nspname, ext.relname, con.confrelid, con.confkey,
                    con.confdeltype, con.confupdtype, con.condeferrable,
                    CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
-                   CASE WHEN con.contype = 'u' THEN i.indnullsnotdistinct END,
-                   CASE WHEN con.contype = 'f' AND (con.confrelid NOT IN (\(tableFilter))
-                                                    OR \(I.extensionMember("pg_class", "con.confrelid"))) THEN
-                     (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text END
+                   CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END,
+                   ext.columns
               FROM pg_constraint con
-              LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-              LEFT JOIN pg_index i ON i.indexrelid = con.conindid
+              LEFT JOIN LATERAL (
+                SELECT fn.nspname, fc.relname,
+                       (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text AS columns
+                  FROM pg_class fc JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+                 WHERE con.contype = 'f' AND fc.oid = con.confrelid
+                   AND (fc.oid NOT IN (\(tableFilter)) OR \(I.extensionMember("pg_class", "fc.oid")))) ext ON true
              WHERE con.conrelid \(inTables) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
              ORDER BY con.conrelid, con.conname
             """

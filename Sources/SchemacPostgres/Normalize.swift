@@ -66,7 +66,7 @@ public enum PostgresNormalizer {
         }
         try db.execute("SET LOCAL search_path = pg_catalog")
         // Read back only what holds text the definitions have.
-        var readBack: Set<CatalogQuery> = [.tables, .columns]
+        var readBack: Set<CatalogQuery> = [.tables, .columns, .columnTypes, .defaults]
         if !desired.functions.isEmpty { readBack.insert(.functions) }
         if !desired.views.isEmpty { readBack.insert(.views) }
         for t in desired.tables {
