@@ -131,7 +131,7 @@ def diff_vs_pg_dump(schema_sql, definitions_project, runs):
 
 def main():
     if not os.path.exists(BIN):
-        sys.exit("build first: swift build -c release")
+        sys.exit("build first: make release")
     import yaml
     assert hasattr(yaml, "CSafeLoader"), "PyYAML without libyaml: no CSafeLoader"
     project = os.path.join(OUT, "synthetic1000")

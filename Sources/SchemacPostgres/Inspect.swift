@@ -212,9 +212,9 @@ public enum PostgresInspector {
 
         // Grants on tables and views, other than the owner's own.
         for row in try rows(.grants) {
-            let privileges = try strings(row[2]).compactMap(Privilege.init(rawValue:)).sorted()
-            let grant = Grant(role: row[1]!, privileges: privileges)
-            if tables[row[0]!] != nil { tables[row[0]!]!.grants.append(grant) } else if views[row[0]!] != nil { views[row[0]!]!.grants.append(grant) }
+            guard let oid = row[0], tables[oid] != nil || views[oid] != nil else { continue }
+            let granted = try grants(textArray(row[2]), owner: row[1].flatMap { roleNames[$0] })
+            if tables[oid] != nil { tables[oid]!.grants = granted } else { views[oid]!.grants = granted }
         }
 
         var nonDefaultOpclasses: [String: String] = [:]
@@ -238,8 +238,10 @@ public enum PostgresInspector {
             }
             return table.name
         }
+        var constraintIndexes: Set<String> = []  // the indexes of keys and exclusions, read as constraints
         for row in try rows(.constraints) {
             guard let oid = row[0], tables[oid] != nil else { continue }
+            if let index = row[14], index != "0", row[2] != "f" { constraintIndexes.insert(index) }
             let name = row[1]!, columns = try attributeNames(row[3], of: oid, columnNames)
             switch row[2] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
@@ -259,7 +261,7 @@ public enum PostgresInspector {
         // only an index with expression keys has its keys printed, because
         // printing opens the index.
         for row in try rows(.indexes) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
+            guard let oid = row[0], tables[oid] != nil, let indexOid = row[11], !constraintIndexes.contains(indexOid) else { continue }
             let keyCount = Int(row[5] ?? "0") ?? 0
             var index = Index(name: row[1]!, keys: [], unique: row[3] == "t",
                               method: Index.Method(rawValue: row[2] ?? "") ?? .btree, predicate: row[4], comment: row[10])
@@ -319,6 +321,61 @@ public enum PostgresInspector {
             }
             return name
         }
+    }
+
+    /// The privileges an access list (`{"app=arwd/owner",…}`) grants to roles
+    /// other than the owner and PUBLIC, a grant per role, by role name.
+    static func grants(_ items: [String], owner: String?) throws -> [Grant] {
+        let letters: [Character: Privilege] = ["r": .select, "a": .insert, "w": .update, "d": .delete, "D": .truncate,
+                                               "x": .references, "t": .trigger]
+        var byRole: [String: Set<Privilege>] = [:]
+        for item in items {
+            // grantee=privileges/grantor; the grantee is empty for PUBLIC and
+            // double-quoted (quotes doubled) when it is not a plain name.
+            var grantee = "", i = item.startIndex
+            if item.first == "\"" {
+                i = item.index(after: i)
+                while i < item.endIndex {
+                    if item[i] == "\"" {
+                        let next = item.index(after: i)
+                        if next < item.endIndex, item[next] == "\"" { grantee.append("\""); i = item.index(after: next); continue }
+                        i = next
+                        break
+                    }
+                    grantee.append(item[i])
+                    i = item.index(after: i)
+                }
+            } else {
+                while i < item.endIndex, item[i] != "=" { grantee.append(item[i]); i = item.index(after: i) }
+            }
+            guard i < item.endIndex, item[i] == "=", let slash = item[i...].firstIndex(of: "/") else {
+                throw Failure(description: "unexpected catalog value: access list item \(item)")
+            }
+            guard !grantee.isEmpty, grantee != owner else { continue }
+            for letter in item[item.index(after: i)..<slash] {
+                if let privilege = letters[letter] { byRole[grantee, default: []].insert(privilege) }
+            }
+        }
+        return byRole.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { Grant(role: $0.key, privileges: $0.value.sorted()) }
+    }
+
+    /// A one-dimensional text[] as printed: `{a,"b c","d\"e"}`.
+    static func textArray(_ text: String?) throws -> [String] {
+        guard let text else { return [] }
+        guard text.first == "{", text.last == "}" else { throw Failure(description: "unexpected catalog value: \(text)") }
+        var items: [String] = [], current = "", quoted = false, escaped = false, wasQuoted = false
+        for ch in text.dropFirst().dropLast() {
+            if escaped { current.append(ch); escaped = false; continue }
+            switch ch {
+            case "\\" where quoted: escaped = true
+            case "\"": quoted.toggle(); wasQuoted = true
+            case "," where !quoted:
+                items.append(current); current = ""; wasQuoted = false
+            default: current.append(ch)
+            }
+        }
+        if !current.isEmpty || wasQuoted || !items.isEmpty { items.append(current) }
+        return items
     }
 
     static func extensionMember(_ catalog: String, _ oid: String) -> String {
@@ -520,7 +577,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    con.confdeltype, con.confupdtype, con.condeferrable,
                    CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
                    CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END,
-                   ext.columns
+                   ext.columns, con.conindid
               FROM pg_constraint con
               LEFT JOIN LATERAL (
                 SELECT fn.nspname, fc.relname,
@@ -529,7 +586,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                   FROM pg_class fc JOIN pg_namespace fn ON fn.oid = fc.relnamespace
                  WHERE con.contype = 'f' AND fc.oid = con.confrelid
                    AND (fc.oid NOT IN (\(tableFilter)) OR \(I.extensionMember("pg_class", "fc.oid")))) ext ON true
-             WHERE con.conrelid \(inTables) AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal
+             WHERE con.conrelid \(inTables) AND con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.conislocal
              ORDER BY con.conrelid, con.conname
             """
         case .opclasses:
@@ -540,10 +597,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    i.indkey, i.indclass, i.indoption,
                    CASE WHEN i.indexprs IS NOT NULL THEN
                      (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END,
-                   ds.description
+                   ds.description, i.indexrelid
               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(I.description("i.indexrelid"))
              WHERE i.indrelid \(inTables)
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
              ORDER BY i.indrelid, ic.relname
             """
         case .policies:
@@ -577,14 +633,12 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
              ORDER BY 2, 3
             """
         case .grants:
+            // The access lists as stored; read by `grants(_:)`, which is cheaper
+            // than exploding and aggregating them here.
             """
-            SELECT c.oid, r.rolname, json_agg(lower(x.privilege_type) ORDER BY x.privilege_type)::text
+            SELECT c.oid, c.relowner, c.relacl::text[]
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              CROSS JOIN LATERAL aclexplode(c.relacl) x
-              JOIN pg_roles r ON r.oid = x.grantee
-             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND x.grantee <> c.relowner
-             GROUP BY c.oid, r.rolname
-             ORDER BY c.oid, r.rolname
+             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND c.relacl IS NOT NULL
             """
         }
     }

@@ -76,6 +76,8 @@ public enum PostgresNormalizer {
             if t.triggers.contains(where: { $0.when != nil }) { readBack.insert(.triggers) }
             if !t.partitions.isEmpty { readBack.insert(.partitions) }
         }
+        // Indexes that back a constraint are told apart by reading the constraints.
+        if readBack.contains(.indexes) { readBack.insert(.constraints) }
         let printed = try PostgresInspector.inspect(db, schemas: (Array(toShadow.values) + [contextSchema]).sorted(), scratch: true,
                                                     only: readBack)
         // Printed text repeats (one context serves many tables): unmap each once.

@@ -71,6 +71,45 @@ final class InspectTests: XCTestCase {
         }
     }
 
+    /// Grants are read from the access lists as stored, so role names that need
+    /// quoting, PUBLIC, the owner and a role granted by two grantors are the
+    /// parser's to get right; indexes that back a key or an exclusion are not
+    /// indexes of their own; a foreign key to a schema not inspected keeps its
+    /// target's name.
+    func testAccessListsConstraintIndexesAndOutsideReferences() throws {
+        let cluster = try PostgresCluster.get()
+        let db = try cluster.createDatabase("inspect_acl")
+        try cluster.psql(database: db, sql: #"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'acl "odd", role') THEN CREATE ROLE "acl ""odd"", role"; END IF;
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'acl_plain') THEN CREATE ROLE acl_plain; END IF;
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'acl_grantor') THEN CREATE ROLE acl_grantor; END IF;
+            END $$;
+            CREATE EXTENSION btree_gist;
+            CREATE SCHEMA elsewhere;
+            CREATE TABLE elsewhere.target (a integer, b integer, UNIQUE (b, a));
+            CREATE TABLE t (id integer PRIMARY KEY, code text UNIQUE, r int4range, x integer, y integer,
+                            EXCLUDE USING gist (r WITH &&), FOREIGN KEY (x, y) REFERENCES elsewhere.target (b, a));
+            CREATE INDEX t_x ON t (x);
+            GRANT SELECT, INSERT ON t TO "acl ""odd"", role";
+            GRANT SELECT ON t TO PUBLIC;
+            GRANT SELECT ON t TO acl_grantor WITH GRANT OPTION;
+            GRANT UPDATE ON t TO acl_plain;
+            SET ROLE acl_grantor; GRANT SELECT ON t TO acl_plain; RESET ROLE;
+            """#)
+        let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
+        let live = try PostgresInspector.inspect(connection, schemas: ["public"])
+        let t = try XCTUnwrap(live.tables.first { $0.name.name == "t" })
+        XCTAssertEqual(t.grants, [Grant(role: #"acl "odd", role"#, privileges: [.select, .insert]),
+                                  Grant(role: "acl_grantor", privileges: [.select]),
+                                  Grant(role: "acl_plain", privileges: [.select, .update])])
+        XCTAssertEqual(t.indexes.map(\.name), ["t_x"])
+        XCTAssertEqual(t.foreignKeys.map(\.referencedTable), [QualifiedName(schema: "elsewhere", name: "target")])
+        XCTAssertEqual(t.foreignKeys.map(\.referencedColumns), [["b", "a"]])
+        XCTAssertEqual(t.primaryKey?.columns, ["id"])
+        XCTAssertEqual(t.uniques.map(\.columns), [["code"]])
+    }
+
     func testConnectionErrorsNeverShowThePassword() throws {
         let cluster = try PostgresCluster.get()
         let secret = "s3cr%40t-pa55"
