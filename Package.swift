@@ -4,6 +4,7 @@ import PackageDescription
 // Dependencies run one way:
 //   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
 //                              ↘ SchemacPostgres → SchemacModel
+//                              ↘ SchemacClickHouse → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 // Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq; only
 // the executable imports ArgumentParser.
@@ -25,10 +26,11 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacClickHouse", dependencies: ["SchemacModel"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
         .target(name: "SchemacCore", dependencies: [
-            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver",
+            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver",
@@ -36,6 +38,7 @@ let package = Package(
         ]),
         .testTarget(name: "SchemacTests", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
+            "SchemacClickHouse",
         ]),
     ]
 )

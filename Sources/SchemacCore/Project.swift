@@ -3,6 +3,7 @@ import SchemacDiagnostics
 import SchemacLoader
 import SchemacModel
 import SchemacPostgres
+import SchemacClickHouse
 
 /// Where a run reads and writes, after `schemac.yaml` and command-line options.
 public struct ProjectPaths: Sendable {
@@ -54,6 +55,10 @@ public enum Pipeline {
         if let pg = definitions.postgres {
             files.append(GeneratedFile(path: "postgres/schema.sql",
                                        contents: PostgresRenderer.schemaFile(for: pg, sourceFiles: definitions.sourceFiles)))
+        }
+        if let ch = definitions.clickhouse {
+            files.append(GeneratedFile(path: "clickhouse/schema.sql",
+                                       contents: ClickHouseRenderer.schemaFile(for: ch, sourceFiles: definitions.sourceFiles)))
         }
         return files
     }

@@ -30,6 +30,10 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case partitionMismatch = "partition-mismatch"
     case partitionKeyNotInUnique = "partition-key-not-in-unique"
     case sectionNotImplemented = "section-not-implemented"
+    case invalidType = "invalid-type"
+    case primaryKeyNotPrefix = "primary-key-not-prefix"
+    case shardByWithoutCluster = "shard-by-without-cluster"
+    case conflictingSettings = "conflicting-settings"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -129,6 +133,14 @@ extension Diagnostic {
         Diagnostic(.error, .unknownType, "unknown PostgreSQL type '\(type)'\(hint(suggestion))", at: location)
     }
 
+    public static func unknownClickHouseType(_ type: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownType, "unknown ClickHouse type '\(type)'\(hint(suggestion))", at: location)
+    }
+
+    public static func invalidClickHouseType(_ type: String, reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .invalidType, "invalid ClickHouse type '\(type)': \(reason)", at: location)
+    }
+
     public static func unsupportedType(_ type: String, advice: String, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .unknownType, "type '\(type)' is not supported: \(advice)", at: location)
     }
@@ -214,6 +226,24 @@ extension Diagnostic {
     public static func partitionKeyNotInUnique(table: String, constraint: String, missing: [String], at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .partitionKeyNotInUnique,
             "\(constraint) of partitioned table '\(table)' must include the partition column(s) \(oneOf(missing))",
+            at: location)
+    }
+
+    public static func primaryKeyNotPrefix(table: String, primaryKey: [String], orderBy: [String], at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .primaryKeyNotPrefix,
+            "primary_key (\(primaryKey.joined(separator: ", "))) of table '\(table)' must be a prefix of order_by (\(orderBy.joined(separator: ", ")))",
+            at: location)
+    }
+
+    public static func shardByWithoutCluster(table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .shardByWithoutCluster,
+            "shard_by of table '\(table)' has no effect without a cluster: set 'cluster' in the clickhouse section",
+            at: location)
+    }
+
+    public static func conflictingSettings(_ key: String, _ value: String, other: String, firstAt first: SourceLocation, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .conflictingSettings,
+            "'\(key)' is '\(value)' here but '\(other)' at \(first.file):\(first.line):\(first.column); every file must agree",
             at: location)
     }
 

@@ -115,6 +115,7 @@ public enum DefinitionsLoader {
         var declarations = PostgresDeclarations()
         var sawPostgres = false
         var readers: [NodeReader] = []
+        var clickhouse = ClickHouseResolver()
         let timer = PhaseTimer()
         let parsedFiles = parseAll(sources)
         timer.lap("compose YAML (\(sources.count) files)")
@@ -126,10 +127,9 @@ public enum DefinitionsLoader {
                 sawPostgres = true
                 declarations.collect(pg, reader)
             }
-            for section in ["clickhouse", "redis"] {
-                if let key = top.keyNode(section) {
-                    reader.report(.sectionNotImplemented(section, at: reader.location(key)))
-                }
+            if let ch = top["clickhouse"] { clickhouse.collect(ch, reader) }
+            if let key = top.keyNode("redis") {
+                reader.report(.sectionNotImplemented("redis", at: reader.location(key)))
             }
         }
         timer.lap("collect declarations")
@@ -139,12 +139,13 @@ public enum DefinitionsLoader {
             var resolver = PostgresResolver(declarations)
             postgres = resolver.resolve()
         }
+        let clickhouseSchema = clickhouse.resolve(postgres: postgres)
         timer.lap("resolve model")
         if keepSyntaxTreesUntilExit { keptAlive.append((parsedFiles, declarations)) }
         for reader in readers { diagnostics += reader.diagnostics }
         diagnostics = sortedDiagnostics(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
-        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres)
+        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema)
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)
     }
 

@@ -1,5 +1,5 @@
 /// A schema-qualified PostgreSQL name, kept exactly as written (case, spaces, reserved words).
-public struct QualifiedName: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct QualifiedName: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public var schema: String
     public var name: String
 

@@ -382,9 +382,11 @@ public struct DefinitionSet: Sendable {
     /// Paths of the files the definitions came from, as shown in headers.
     public var sourceFiles: [String]
     public var postgres: PostgresSchema?
+    public var clickhouse: ClickHouseSchema?
 
-    public init(sourceFiles: [String], postgres: PostgresSchema?) {
+    public init(sourceFiles: [String], postgres: PostgresSchema?, clickhouse: ClickHouseSchema? = nil) {
         self.sourceFiles = sourceFiles
         self.postgres = postgres
+        self.clickhouse = clickhouse
     }
 }
