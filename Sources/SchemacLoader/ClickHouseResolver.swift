@@ -134,6 +134,21 @@ struct ClickHouseResolver {
             return nil
         }
         table.orderBy = reader.stringList(orderNode, "order_by of \(what)", allowSingle: true) ?? []
+        if case .aggregatingMergeTree = table.engine {
+            // Merges keep one row per key: any other column must be an aggregate
+            // state, or it keeps an arbitrary value (ClickHouse refuses it too).
+            let keyWords = Set(table.orderBy.flatMap(Self.identifiers))
+            let loose = table.columns.filter { c in
+                if case .aggregateFunction = c.type { return false }
+                return c.defaultKind != .alias && !keyWords.contains(c.name)
+            }
+            if !loose.isEmpty {
+                reader.report(.invalidValue("columns \(loose.map { "'\($0.name)'" }.joined(separator: ", ")) of AggregatingMergeTree table '\(name)' are "
+                                            + "neither in order_by nor aggregate states: make them AggregateFunction(…) or "
+                                            + "SimpleAggregateFunction(…)", at: reader.location(orderNode)))
+                ok = false
+            }
+        }
         if let p = f["primary_key"], let keyList = reader.stringList(p, "primary_key of \(what)", allowSingle: true) {
             if keyList.count > table.orderBy.count || Array(table.orderBy.prefix(keyList.count)) != keyList {
                 reader.report(.primaryKeyNotPrefix(table: name, primaryKey: keyList, orderBy: table.orderBy, at: reader.location(p)))
@@ -508,6 +523,24 @@ struct ClickHouseResolver {
                                               lifetimeMin: lifetime.min, lifetimeMax: lifetime.max)
         if let c = f["comment"] { dictionary.comment = reader.string(c, "comment of \(what)") }
         return dictionary
+    }
+
+    /// The identifiers an expression names (words not followed by a parenthesis).
+    static func identifiers(_ expression: String) -> [String] {
+        var out: [String] = [], word = ""
+        var chars = Array(expression.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = chars.next()
+        while let c = pending {
+            pending = chars.next()
+            if c.properties.isAlphabetic || c == "_" || (!word.isEmpty && ("0"..."9").contains(c)) {
+                word.unicodeScalars.append(c)
+                continue
+            }
+            if !word.isEmpty, c != "(" { out.append(word) }
+            word = ""
+        }
+        if !word.isEmpty { out.append(word) }
+        return out
     }
 
     /// A column's type as a dictionary attribute: dictionaries hold no
