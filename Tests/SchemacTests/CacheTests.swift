@@ -26,7 +26,9 @@ final class CacheTests: XCTestCase {
             let back = try CompactCoding.decode(DefinitionSet.self, from: CompactCoding.encode(set))
             XCTAssertEqual(back.sourceFiles, set.sourceFiles, name)
             XCTAssertEqual(back.postgres, set.postgres, name)
+            XCTAssertEqual(back.clickhouse, set.clickhouse, name)
         }
+        XCTAssertGreaterThanOrEqual(sets.filter { $0.1.clickhouse != nil }.count, 15)
     }
 
     /// Truncated or altered bytes are an error, never a crash or a runaway allocation.

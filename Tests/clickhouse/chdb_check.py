@@ -4,6 +4,11 @@ process) and checks that what the engine made of it agrees with what the
 definitions say, as written to an expectations file by the Swift tests.
 
     chdb_check.py SCHEMA_SQL EXPECTATIONS_JSON
+    chdb_check.py --parse-only SCHEMA_SQL
+
+With --parse-only (a schema for a cluster: chdb has no cluster and no Keeper,
+so ON CLUSTER and Replicated engines cannot run) every statement must pass
+the engine's own parser (formatQuery), and nothing runs.
 
 Every statement must run. Then, from system.tables, system.columns and
 system.data_skipping_indices: each table's engine, partition key, sorting key,
@@ -95,7 +100,23 @@ def table_ttl(create_query):
     return rest.strip()
 
 
+def parse_only(schema_path):
+    engine = Engine()
+    count = 0
+    for statement in statements(open(schema_path).read()):
+        try:
+            engine.formatted(statement)
+        except Exception as error:
+            print(f"statement does not parse: {statement[:200]}\n  {str(error).strip()[:600]}")
+            return 1
+        count += 1
+    print(f"ok: {count} statements parse")
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--parse-only":
+        return parse_only(sys.argv[2])
     schema_path, expectations_path = sys.argv[1], sys.argv[2]
     expected = json.load(open(expectations_path))
     engine = Engine()
