@@ -317,8 +317,10 @@ struct ClickHouseResolver {
         let items: [Node]
         if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
         var rules: [ClickHouseTTLRule] = []
+        var failed = false
         let keys = ["expression", "delete_where", "to_disk", "to_volume", "group_by", "set", "where"]
-        for item in items {
+        // Each rule is read on its own, so that every bad rule is reported.
+        func rule(_ item: Node) -> ClickHouseTTLRule? {
             if case .mapping = item {
                 guard let f = reader.fields(item, "a TTL rule of \(what)", allowed: keys) else { return nil }
                 guard let e = f["expression"], let expression = reader.string(e, "expression of a TTL rule") else {
@@ -358,13 +360,16 @@ struct ClickHouseResolver {
                     reader.report(.invalidValue("'\(key)' of a TTL rule of \(what) goes with group_by", at: reader.location(f.keyNode(key)!)))
                     return nil
                 }
-                rules.append(rule)
+                return rule
             } else {
                 guard let expression = reader.string(item, "TTL of \(what)") else { return nil }
-                rules.append(ClickHouseTTLRule(expression: expression))
+                return ClickHouseTTLRule(expression: expression)
             }
         }
-        return rules
+        for item in items {
+            if let r = rule(item) { rules.append(r) } else { failed = true }
+        }
+        return failed ? nil : rules
     }
 
     private func resolveSkipIndex(_ name: String, _ node: Node, _ reader: NodeReader, what: String) -> ClickHouseSkipIndex? {
