@@ -124,6 +124,18 @@ struct ClickHouseResolver {
             if let engine = resolveEngine(e, reader, what: what) {
                 table.engine = engine
                 for c in engine.columns where !known(c, e) { ok = false }
+                // The engines read these columns as numbers of one exact type.
+                var exact: [(String, String)] = []
+                if case .collapsingMergeTree(let sign) = engine { exact.append((sign, "Int8")) }
+                if case .versionedCollapsingMergeTree(let sign, _) = engine { exact.append((sign, "Int8")) }
+                if case .replacingMergeTree(_, let isDeleted?) = engine { exact.append((isDeleted, "UInt8")) }
+                for (name, type) in exact {
+                    if let c = table.columns.first(where: { $0.name == name }), c.type != .plain(type) {
+                        reader.report(.invalidValue("column '\(name)' of \(what) must be \(type) for engine \(engine.name), not \(c.type.sql)",
+                                                    at: reader.location(e)))
+                        ok = false
+                    }
+                }
             } else {
                 ok = false
             }
@@ -134,6 +146,12 @@ struct ClickHouseResolver {
             return nil
         }
         table.orderBy = reader.stringList(orderNode, "order_by of \(what)", allowSingle: true) ?? []
+        let sortingWords = Set(table.orderBy.flatMap(Self.identifiers))
+        for c in table.columns where c.ttl != nil && sortingWords.contains(c.name) {
+            reader.report(.invalidValue("column '\(c.name)' of \(what) is in order_by, so it cannot have a TTL of its own",
+                                        at: reader.location(orderNode)))
+            ok = false
+        }
         if case .aggregatingMergeTree = table.engine {
             // Merges keep one row per key: any other column must be an aggregate
             // state, or it keeps an arbitrary value (ClickHouse refuses it too).
@@ -156,7 +174,16 @@ struct ClickHouseResolver {
             }
             table.primaryKey = keyList
         }
-        if let s = f["sample_by"] { table.sampleBy = reader.string(s, "sample_by of \(what)") }
+        if let s = f["sample_by"], let sample = reader.string(s, "sample_by of \(what)") {
+            // ClickHouse samples by a key expression: it must be one of the primary key's.
+            let key = table.primaryKey ?? table.orderBy
+            if !key.map(Self.compact).contains(Self.compact(sample)) {
+                reader.report(.invalidValue("sample_by '\(sample)' of \(what) must be one of its primary key's expressions (\(key.joined(separator: ", ")))",
+                                            at: reader.location(s)))
+                ok = false
+            }
+            table.sampleBy = sample
+        }
         if let t = f["ttl"] {
             if let rules = resolveTTL(t, reader, what: what) { table.ttl = rules } else { ok = false }
         }
@@ -528,6 +555,11 @@ struct ClickHouseResolver {
                                               lifetimeMin: lifetime.min, lifetimeMax: lifetime.max)
         if let c = f["comment"] { dictionary.comment = reader.string(c, "comment of \(what)") }
         return dictionary
+    }
+
+    /// An expression without its spaces, for comparing two spellings of one.
+    static func compact(_ expression: String) -> String {
+        String(expression.unicodeScalars.filter { !$0.properties.isWhitespace })
     }
 
     /// The identifiers an expression names (words not followed by a parenthesis).

@@ -68,7 +68,7 @@ CREATE TABLE analytics.campaign_metrics_daily
 ENGINE = SummingMergeTree((impressions, clicks, conversions, spend, revenue))
 PARTITION BY toYYYYMM(date)
 ORDER BY (org_id, campaign_id, dsp_type, date)
-TTL date + INTERVAL 2 YEAR
+TTL date + INTERVAL 90 DAY
 COMMENT 'Daily totals per campaign and DSP';
 
 CREATE TABLE analytics.user_events
