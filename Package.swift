@@ -5,6 +5,7 @@ import PackageDescription
 //   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
 //                              ↘ SchemacPostgres → SchemacModel
 //                              ↘ SchemacClickHouse → SchemacModel
+//                              ↘ SchemacSwift → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 // Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq; only
 // the executable imports ArgumentParser.
@@ -27,18 +28,23 @@ let package = Package(
         ]),
         .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
         .target(name: "SchemacClickHouse", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacSwift", dependencies: ["SchemacModel"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
         .target(name: "SchemacCore", dependencies: [
             "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
+            "SchemacSwift",
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The Swift types of the bundled definitions, as `schemac generate`
+        // writes them: `swift build` compiles what application code would.
+        .target(name: "PlatformSchema", path: "generated/swift/PlatformSchema"),
         .testTarget(name: "SchemacTests", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
-            "SchemacClickHouse",
+            "SchemacClickHouse", "SchemacSwift", "PlatformSchema",
         ]),
     ]
 )

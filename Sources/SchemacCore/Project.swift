@@ -4,6 +4,7 @@ import SchemacLoader
 import SchemacModel
 import SchemacPostgres
 import SchemacClickHouse
+import SchemacSwift
 
 /// Where a run reads and writes, after `schemac.yaml` and command-line options.
 public struct ProjectPaths: Sendable {
@@ -50,15 +51,22 @@ public enum Pipeline {
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
     }
 
-    public static func render(_ definitions: DefinitionSet) -> [GeneratedFile] {
+    public static func render(_ definitions: DefinitionSet, config: ProjectConfig = ProjectConfig()) -> [GeneratedFile] {
         var files: [GeneratedFile] = []
-        if let pg = definitions.postgres {
+        if let pg = definitions.postgres, config.wants("postgres", sectionPresent: true) {
             files.append(GeneratedFile(path: "postgres/schema.sql",
                                        contents: PostgresRenderer.schemaFile(for: pg, sourceFiles: definitions.sourceFiles)))
         }
-        if let ch = definitions.clickhouse {
+        if let ch = definitions.clickhouse, config.wants("clickhouse", sectionPresent: true) {
             files.append(GeneratedFile(path: "clickhouse/schema.sql",
                                        contents: ClickHouseRenderer.schemaFile(for: ch, sourceFiles: definitions.sourceFiles)))
+        }
+        let hasTables = !(definitions.postgres?.tables.isEmpty ?? true) || !(definitions.postgres?.enums.isEmpty ?? true)
+            || !(definitions.clickhouse?.tables.isEmpty ?? true)
+        if config.wants("swift", sectionPresent: hasTables) {
+            for file in SwiftRenderer.files(SwiftPlan(definitions), sourceFiles: definitions.sourceFiles) {
+                files.append(GeneratedFile(path: "swift/\(config.swiftModule)/\(file.name)", contents: file.contents))
+            }
         }
         return files
     }
@@ -69,13 +77,13 @@ public enum Pipeline {
                            cache: DefinitionsCache? = nil, onDeclared: (([String]) -> Void)? = nil) -> Outcome {
         let timer = PhaseTimer()
         let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions, cache: cache,
-                                            onDeclared: onDeclared)
+                                            checkSwift: paths.config.checksSwift, onDeclared: onDeclared)
         timer.lap("load definitions (total)")
         defer { if shouldRender { timer.lap("render output") } }
         let diagnostics = configDiagnostics + result.diagnostics
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
             return Outcome(files: [], diagnostics: diagnostics, definitions: nil)
         }
-        return Outcome(files: shouldRender ? render(definitions) : [], diagnostics: diagnostics, definitions: definitions)
+        return Outcome(files: shouldRender ? render(definitions, config: paths.config) : [], diagnostics: diagnostics, definitions: definitions)
     }
 }

@@ -34,6 +34,8 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case primaryKeyNotPrefix = "primary-key-not-prefix"
     case shardByWithoutCluster = "shard-by-without-cluster"
     case conflictingSettings = "conflicting-settings"
+    case swiftNameCollision = "swift-name-collision"
+    case swiftUnsupportedType = "swift-unsupported-type"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -245,6 +247,14 @@ extension Diagnostic {
         Diagnostic(.error, .conflictingSettings,
             "'\(key)' is '\(value)' here but '\(other)' at \(first.file):\(first.line):\(first.column); every file must agree",
             at: location)
+    }
+
+    public static func swiftNameCollision(_ message: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .swiftNameCollision, "\(message); rename it, or leave swift out of 'targets' in schemac.yaml", at: location)
+    }
+
+    public static func swiftUnsupportedType(_ message: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .swiftUnsupportedType, "\(message); leave swift out of 'targets' in schemac.yaml to generate SQL only", at: location)
     }
 
     public static func sectionNotImplemented(_ section: String, at location: SourceLocation) -> Diagnostic {

@@ -27,7 +27,7 @@ struct ClickHouseResolver {
     private var database: Setting?
     private var cluster: Setting?
     private var collection: Setting?
-    private var tableNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
+    private(set) var tableNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var viewNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var dictionaryNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var firstSection: (NodeReader, SourceLocation)?

@@ -89,14 +89,18 @@ public enum DefinitionsLoader {
     }
 
     /// Loads a definitions folder from disk, through `cache` when there is one.
-    public static func load(directory: URL, displayPrefix: String, cache: DefinitionsCache? = nil,
+    /// `checkSwift` also checks that every table and enum makes Swift (names
+    /// that do not collide, types with a mapping), as the Swift target needs.
+    public static func load(directory: URL, displayPrefix: String, cache: DefinitionsCache? = nil, checkSwift: Bool = false,
                             onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
-        let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: found.sources) : nil
+        // What is checked is part of what an entry says: a Swift-checked load is another entry.
+        let keyed = checkSwift ? found.sources + [DefinitionSource(displayPath: "\u{0}swift", text: "")] : found.sources
+        let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: keyed) : nil
         if let key, let cache, let cached = cache.load(key, onDeclared: onDeclared) {
             return LoadResult(definitions: cached, diagnostics: [])
         }
-        var result = load(found.sources, onDeclared: onDeclared)
+        var result = load(found.sources, checkSwift: checkSwift, onDeclared: onDeclared)
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
@@ -110,7 +114,7 @@ public enum DefinitionsLoader {
     /// `onDeclared` hears the PostgreSQL schemas the definitions declare objects
     /// in as soon as they are known, before the model is resolved: enough for a
     /// caller to start inspecting a database meanwhile.
-    public static func load(_ sources: [DefinitionSource], onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+    public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
@@ -140,6 +144,10 @@ public enum DefinitionsLoader {
             postgres = resolver.resolve()
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
+        if checkSwift {
+            SwiftChecks.report(SwiftPlan(DefinitionSet(sourceFiles: [], postgres: postgres, clickhouse: clickhouseSchema)),
+                               postgres: declarations, clickhouse: clickhouse, fallback: readers.first)
+        }
         timer.lap("resolve model")
         if keepSyntaxTreesUntilExit { keptAlive.append((parsedFiles, declarations)) }
         for reader in readers { diagnostics += reader.diagnostics }

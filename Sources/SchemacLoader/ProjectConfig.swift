@@ -12,6 +12,17 @@ public struct ProjectConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// Whether `target` is generated: as `targets` says, else every section
+    /// the definitions have, and Swift whenever there is SQL to go with.
+    public func wants(_ target: String, sectionPresent: Bool) -> Bool {
+        if let targets { return targets.contains(target) }
+        return sectionPresent
+    }
+
+    /// Whether the Swift target is on before the definitions are read (for
+    /// the loader's checks): unless `targets` leaves it out.
+    public var checksSwift: Bool { targets?.contains("swift") ?? true }
+
     public static let fileName = "schemac.yaml"
     static let keys = ["definitions", "output", "targets", "swift", "postgres"]
     static let targetNames = ["postgres", "clickhouse", "redis", "swift"]
