@@ -102,4 +102,56 @@ final class SwiftOutputTests: XCTestCase {
         XCTAssertEqual(Array(token.tokenHash), [0x00, 0xFF, 0x10, 0xAB])
         XCTAssertEqual(token.scopes, ["read", "wri,te"])
     }
+
+    /// ClickHouse rows as chdb prints them (`FORMAT JSONEachRow`, 64-bit
+    /// integers and decimals as numbers, times in ISO 8601) decode into the
+    /// generated structs, and what those encode ClickHouse reads back into
+    /// the same rows.
+    func testRowsRoundTripThroughClickHouse() throws {
+        let python = try ClickHouseTests.python()
+        let script = Repo.root.appendingPathComponent("Tests/clickhouse/chdb_rows.py").path
+        let dir = try Repo.temporaryDirectory("chdb-rows")
+        let inserts = dir.appendingPathComponent("inserts.sql")
+        try #"""
+            INSERT INTO analytics.campaign_metrics_raw VALUES
+              (now() - INTERVAL 1 DAY, 'org-1', 'c-1', 'dv360', 18446744073709551615, 3, 0, 1234567890123.45, 0.01),
+              (now() - INTERVAL 89 DAY, 'org-2', 'ü "q" \\ ', 'ttd', 0, 0, 0, 0, -0.99);
+            INSERT INTO analytics.user_events (timestamp, org_id, user_id, session_id, event_type, page, properties, ip, user_agent) VALUES
+              (now64(3) - INTERVAL 2 HOUR, 'org-1', 'u-1', 's-1', 'click', '/a', '{"x": 1}', '10.0.0.1', 'curl'),
+              (toDateTime64(toStartOfDay(now()), 3) + 0.001, 'org-1', 'u-2', 's-2', 'view', '', '{}', NULL, '');
+            INSERT INTO analytics.api_logs VALUES
+              (now(), 'org-1', '00000000-0000-0000-0000-0000000000a1', 'GET', '/v1/x', 200, 12, NULL, NULL, 'body'),
+              (now(), 'org-1', '00000000-0000-0000-0000-0000000000a2', 'POST', '/v1/y', 500, 4294967295, 'u-1', 'boom', '');
+            """#.write(to: inserts, atomically: true, encoding: .utf8)
+        let tables = ["analytics.campaign_metrics_raw", "analytics.user_events", "analytics.api_logs", "analytics.campaign_metrics_daily"]
+        let dump = try Shell.run(python, [script, "dump", dir.appendingPathComponent("db").path,
+                                          Repo.root.appendingPathComponent("generated/clickhouse/schema.sql").path, inserts.path] + tables)
+        XCTAssertEqual(dump.status, 0, dump.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: [Any]], dump.stdout)
+        var checked = 0
+        func roundTrip<Row: Codable & Hashable>(_ type: Row.Type, _ table: String) throws {
+            let printed = try XCTUnwrap(object[table], table)
+            XCTAssertGreaterThanOrEqual(printed.count, 2, table)
+            var lines: [String] = []
+            for value in printed {
+                let data = try JSONSerialization.data(withJSONObject: value)
+                let row = try SchemaCoding.decoder().decode(Row.self, from: data)
+                let encoded = try SchemaCoding.encoder().encode(row)
+                XCTAssertEqual(try SchemaCoding.decoder().decode(Row.self, from: encoded), row, table)
+                lines.append(String(decoding: encoded, as: UTF8.self))
+            }
+            let file = dir.appendingPathComponent("\(table).jsonl")
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let load = try Shell.run(python, [script, "load", dir.appendingPathComponent("db").path, table, file.path])
+            XCTAssertEqual(load.status, 0, load.stderr)
+            XCTAssertEqual(load.stdout.trimmingCharacters(in: .whitespacesAndNewlines), #"{"missing": 0, "extra": 0}"#, table)
+            checked += printed.count
+        }
+        try roundTrip(Analytics.CampaignMetricsRaw.self, "analytics.campaign_metrics_raw")
+        try roundTrip(Analytics.UserEvents.self, "analytics.user_events")
+        try roundTrip(Analytics.ApiLogs.self, "analytics.api_logs")
+        // Rows the materialized view made.
+        try roundTrip(Analytics.CampaignMetricsDaily.self, "analytics.campaign_metrics_daily")
+        XCTAssertEqual(checked, 8)
+    }
 }
