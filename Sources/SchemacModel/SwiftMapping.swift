@@ -143,11 +143,14 @@ public enum SwiftMapping {
             guard case .type(let t) = swiftType(inner, enumName: enumName) else { return swiftType(inner, enumName: enumName) }
             return .type("[\(t)]")
         case .map(let key, let value):
-            // JSON objects have string keys: only keys that encode as a JSON key are safe.
-            guard case .type(let k) = swiftType(key, enumName: enumName),
-                  ["Swift.String", "Swift.Int8", "Swift.Int16", "Swift.Int32", "Swift.Int64", "Swift.UInt8", "Swift.UInt16", "Swift.UInt32",
-                   "Swift.UInt64"].contains(k) else {
-                return .unsupported("Map(\(key.sql), …) has no safe Swift mapping: JSON keys are strings or integers")
+            // JSON objects have string keys, and Swift writes a dictionary as
+            // one only when its keys are String or Int: integer keys that fit
+            // an Int are read as Int.
+            let k: String
+            switch key {
+            case .plain("String"), .fixedString, .lowCardinality(.plain("String")), .lowCardinality(.fixedString): k = "Swift.String"
+            case .plain(let name) where ["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32"].contains(name): k = "Swift.Int"
+            default: return .unsupported("Map(\(key.sql), …) has no safe Swift mapping: JSON object keys are strings or integers that fit an Int")
             }
             guard case .type(let v) = swiftType(value, enumName: enumName) else { return swiftType(value, enumName: enumName) }
             return .type("[\(k): \(v)]")
