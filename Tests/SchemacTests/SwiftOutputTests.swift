@@ -19,6 +19,8 @@ final class SwiftOutputTests: XCTestCase {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: base.path) else { continue }
             for name in names { modules.append(("\(c.name)/\(name)", base.appendingPathComponent(name))) }
         }
+        let example = Repo.root.appendingPathComponent("examples/attribution/generated/swift/AttributionSchema")
+        modules.append(("examples/attribution", example))
         XCTAssertGreaterThanOrEqual(modules.count, 10)
         let results = parallelMap(modules) { label, dir -> (String, Shell.Result?) in
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()

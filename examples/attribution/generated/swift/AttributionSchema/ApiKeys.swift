@@ -15,28 +15,18 @@ public struct ApiKeys: Codable, Sendable, Hashable {
     public static let tableName = "api_keys"
 
     public var id: Foundation.UUID
-
     public var organizationId: Foundation.UUID
-
     public var appId: Foundation.UUID?
 
     /// First characters of the key, shown in the UI
     public var keyPrefix: Swift.String
-
     public var keyHash: Foundation.Data
-
     public var scopes: [Swift.String]
-
     public var rateLimitPerMinute: Swift.Int32
-
     public var expiresAt: Foundation.Date?
-
     public var revokedAt: Foundation.Date?
-
     public var lastUsedAt: Foundation.Date?
-
     public var createdBy: Foundation.UUID?
-
     public var createdAt: Foundation.Date
 
     public init(

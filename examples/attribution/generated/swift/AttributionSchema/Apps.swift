@@ -15,25 +15,15 @@ public struct Apps: Codable, Sendable, Hashable {
     public static let tableName = "apps"
 
     public var id: Foundation.UUID
-
     public var organizationId: Foundation.UUID
-
     public var name: Swift.String
-
     public var bundleId: Swift.String
-
     public var platform: AppPlatform
-
     public var timezone: Swift.String
-
     public var attributionWindowDays: Swift.Int16
-
     public var isActive: Swift.Bool
-
     public var createdBy: Foundation.UUID?
-
     public var createdAt: Foundation.Date
-
     public var updatedAt: Foundation.Date
 
     public init(

@@ -17,17 +17,11 @@ extension Attribution {
         public static let tableName = "daily_aggregations"
 
         public var date: CalendarDate
-
         public var organizationId: Swift.String
-
         public var appId: Swift.String
-
         public var source: Swift.String
-
         public var country: Swift.String
-
         public var events: Swift.UInt64
-
         public var revenue: Foundation.Decimal
 
         public init(

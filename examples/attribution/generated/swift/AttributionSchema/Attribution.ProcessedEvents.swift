@@ -16,43 +16,24 @@ extension Attribution {
         public static let tableName = "processed_events"
 
         public var eventId: Foundation.UUID
-
         public var organizationId: Swift.String
-
         public var appId: Swift.String
-
         public var timestamp: Foundation.Date
-
         public var userId: Swift.String?
-
         public var deviceId: Swift.String
-
         public var eventType: Swift.String
-
         public var revenue: Foundation.Decimal
-
         public var touchpoints: [Swift.String]
-
         public var touchpointTimes: [Foundation.Date]
-
         public var firstTouchSource: Swift.String
-
         public var firstTouchCredit: Swift.Double
-
         public var lastTouchSource: Swift.String
-
         public var lastTouchCredit: Swift.Double
-
         public var linearCredits: [Swift.String: Swift.Double]
-
         public var timeDecayCredits: [Swift.String: Swift.Double]
-
         public var positionBasedCredits: [Swift.String: Swift.Double]
-
         public var attributionWindowDays: Swift.UInt16
-
         public var processedAt: Foundation.Date
-
         public var version: Swift.UInt64
 
         public init(

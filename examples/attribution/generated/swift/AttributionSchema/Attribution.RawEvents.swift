@@ -16,37 +16,21 @@ extension Attribution {
         public static let tableName = "raw_events"
 
         public var eventId: Foundation.UUID
-
         public var organizationId: Swift.String
-
         public var appId: Swift.String
-
         public var timestamp: Foundation.Date
-
         public var receivedAt: Foundation.Date
-
         public var eventType: Swift.String
-
         public var eventName: Swift.String
-
         public var userId: Swift.String?
-
         public var deviceId: Swift.String
-
         public var platform: Swift.String
-
         public var country: Swift.String
-
         public var campaign: Swift.String?
-
         public var source: Swift.String
-
         public var medium: Swift.String
-
         public var revenue: Foundation.Decimal
-
         public var currency: Swift.String
-
         public var properties: Swift.String
 
         public init(

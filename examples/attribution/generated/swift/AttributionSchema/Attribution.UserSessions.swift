@@ -16,21 +16,13 @@ extension Attribution {
         public static let tableName = "user_sessions"
 
         public var sessionId: Swift.String
-
         public var organizationId: Swift.String
-
         public var appId: Swift.String
-
         public var userId: Swift.String
-
         public var startedAt: Foundation.Date
-
         public var endedAt: Foundation.Date
-
         public var events: Swift.UInt32
-
         public var durationS: Swift.UInt32
-
         public var sign: Swift.Int8
 
         public init(

@@ -15,21 +15,13 @@ public struct Organizations: Codable, Sendable, Hashable {
     public static let tableName = "organizations"
 
     public var id: Foundation.UUID
-
     public var name: Swift.String
-
     public var slug: Swift.String
-
     public var subscriptionTier: SubscriptionTier
-
     public var maxApps: Swift.Int32
-
     public var maxEventsPerMonth: Swift.Int64
-
     public var isActive: Swift.Bool
-
     public var createdAt: Foundation.Date
-
     public var updatedAt: Foundation.Date
 
     public init(

@@ -15,17 +15,11 @@ public struct PasswordResetTokens: Codable, Sendable, Hashable {
     public static let tableName = "password_reset_tokens"
 
     public var id: Foundation.UUID
-
     public var organizationId: Foundation.UUID
-
     public var userId: Foundation.UUID
-
     public var tokenHash: Foundation.Data
-
     public var expiresAt: Foundation.Date
-
     public var usedAt: Foundation.Date?
-
     public var createdAt: Foundation.Date
 
     public init(

@@ -15,9 +15,7 @@ public struct Permissions: Codable, Sendable, Hashable {
     public static let tableName = "permissions"
 
     public var code: Swift.String
-
     public var description: Swift.String
-
     public var defaultRoles: [UserRole]
 
     public init(code: Swift.String, description: Swift.String, defaultRoles: [UserRole]) {

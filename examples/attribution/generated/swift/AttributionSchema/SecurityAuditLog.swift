@@ -15,19 +15,12 @@ public struct SecurityAuditLog: Codable, Sendable, Hashable {
     public static let tableName = "security_audit_log"
 
     public var id: Swift.Int64
-
     public var organizationId: Foundation.UUID?
-
     public var userId: Foundation.UUID?
-
     public var eventType: Swift.String
-
     public var severity: Swift.String
-
     public var ipAddress: InetAddress?
-
     public var details: JSONValue
-
     public var occurredAt: Foundation.Date
 
     public init(

@@ -16,27 +16,16 @@ extension Success {
         public static let tableName = "customer_metrics"
 
         public var id: Swift.Int64
-
         public var organizationId: Foundation.UUID
-
         public var weekStart: CalendarDate
-
         public var mrrUsd: Foundation.Decimal
-
         public var satisfactionPct: Foundation.Decimal?
-
         public var accuracyPct: Foundation.Decimal?
-
         public var p99LatencyMs: Swift.Int32?
-
         public var uptimePct: Foundation.Decimal?
-
         public var costSavingsPct: Foundation.Decimal?
-
         public var timeSavingsPct: Foundation.Decimal?
-
         public var notes: Swift.String?
-
         public var recordedAt: Foundation.Date
 
         public init(

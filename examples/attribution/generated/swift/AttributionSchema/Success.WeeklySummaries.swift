@@ -16,19 +16,12 @@ extension Success {
         public static let tableName = "weekly_summaries"
 
         public var weekStart: CalendarDate
-
         public var customersTarget: Swift.Int32
-
         public var customersSigned: Swift.Int32
-
         public var mrrTargetUsd: Foundation.Decimal
-
         public var satisfactionTargetPct: Foundation.Decimal
-
         public var highlights: [Swift.String]
-
         public var blockers: [Swift.String]
-
         public var createdAt: Foundation.Date
 
         public init(

@@ -15,15 +15,10 @@ public struct UserAppPermissions: Codable, Sendable, Hashable {
     public static let tableName = "user_app_permissions"
 
     public var organizationId: Foundation.UUID
-
     public var userId: Foundation.UUID
-
     public var appId: Foundation.UUID
-
     public var permission: Swift.String
-
     public var grantedBy: Foundation.UUID?
-
     public var grantedAt: Foundation.Date
 
     public init(

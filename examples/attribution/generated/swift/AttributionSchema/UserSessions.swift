@@ -15,21 +15,13 @@ public struct UserSessions: Codable, Sendable, Hashable {
     public static let tableName = "user_sessions"
 
     public var id: Foundation.UUID
-
     public var organizationId: Foundation.UUID
-
     public var userId: Foundation.UUID
-
     public var jti: Foundation.UUID
-
     public var ipAddress: InetAddress?
-
     public var userAgent: Swift.String?
-
     public var expiresAt: Foundation.Date
-
     public var revokedAt: Foundation.Date?
-
     public var createdAt: Foundation.Date
 
     public init(

@@ -15,27 +15,16 @@ public struct Users: Codable, Sendable, Hashable {
     public static let tableName = "users"
 
     public var id: Foundation.UUID
-
     public var organizationId: Foundation.UUID
-
     public var email: Swift.String
-
     public var passwordHash: Swift.String
-
     public var fullName: Swift.String?
-
     public var role: UserRole
-
     public var emailVerified: Swift.Bool
-
     public var mfaEnabled: Swift.Bool
-
     public var lastLoginAt: Foundation.Date?
-
     public var failedLogins: Swift.Int16
-
     public var createdAt: Foundation.Date
-
     public var updatedAt: Foundation.Date
 
     public init(
