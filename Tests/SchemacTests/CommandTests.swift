@@ -41,6 +41,31 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try Shell.run(binary, ["check"], cwd: dir).status, 0)
     }
 
+    /// A table taken out of the definitions takes its generated files with it:
+    /// `check` names what is left over, `generate` removes it, and a file
+    /// without schemac's header is never touched.
+    func testFilesOfARemovedTableAreRemoved() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("definitions/clickhouse/analytics.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        let start = try XCTUnwrap(text.range(of: "    api_logs:\n"))
+        let end = try XCTUnwrap(text.range(of: "  materialized_views:\n"))
+        text.removeSubrange(start.lowerBound..<end.lowerBound)
+        try Data(text.utf8).write(to: file)
+        let mine = dir.appendingPathComponent("generated/swift/PlatformSchema/Extensions.swift")
+        try Data("// Hand-written helpers.\n".utf8).write(to: mine)
+
+        let stale = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("generated/swift/PlatformSchema/Analytics.ApiLogs.swift: error: stale"), stale.stderr)
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("generated/swift/PlatformSchema/Analytics.ApiLogs.swift").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mine.path))
+        XCTAssertEqual(try Shell.run(binary, ["check"], cwd: dir).status, 0)
+    }
+
     func testCheckNamesAMissingFile() throws {
         let binary = try Repo.binary
         let dir = try projectCopy()
