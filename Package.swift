@@ -6,6 +6,7 @@ import PackageDescription
 //                              ↘ SchemacPostgres → SchemacModel
 //                              ↘ SchemacClickHouse → SchemacModel
 //                              ↘ SchemacSwift → SchemacModel
+//                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 // Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq; only
 // the executable imports ArgumentParser.
@@ -29,11 +30,12 @@ let package = Package(
         .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
         .target(name: "SchemacClickHouse", dependencies: ["SchemacModel"]),
         .target(name: "SchemacSwift", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacRedis", dependencies: ["SchemacModel"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
         .target(name: "SchemacCore", dependencies: [
             "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
-            "SchemacSwift",
+            "SchemacSwift", "SchemacRedis",
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver",

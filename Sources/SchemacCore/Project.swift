@@ -5,6 +5,7 @@ import SchemacModel
 import SchemacPostgres
 import SchemacClickHouse
 import SchemacSwift
+import SchemacRedis
 
 /// Where a run reads and writes, after `schemac.yaml` and command-line options.
 public struct ProjectPaths: Sendable {
@@ -61,8 +62,13 @@ public enum Pipeline {
             files.append(GeneratedFile(path: "clickhouse/schema.sql",
                                        contents: ClickHouseRenderer.schemaFile(for: ch, sourceFiles: definitions.sourceFiles)))
         }
+        if let redis = definitions.redis, config.wants("redis", sectionPresent: true) {
+            for file in RedisRenderer.files(redis, sourceFiles: definitions.sourceFiles) {
+                files.append(GeneratedFile(path: "redis/\(file.name)", contents: file.contents))
+            }
+        }
         let hasTables = !(definitions.postgres?.tables.isEmpty ?? true) || !(definitions.postgres?.enums.isEmpty ?? true)
-            || !(definitions.clickhouse?.tables.isEmpty ?? true)
+            || !(definitions.clickhouse?.tables.isEmpty ?? true) || !(definitions.redis?.keys.isEmpty ?? true)
         if config.wants("swift", sectionPresent: hasTables) {
             for file in SwiftRenderer.files(SwiftPlan(definitions), sourceFiles: definitions.sourceFiles) {
                 files.append(GeneratedFile(path: "swift/\(config.swiftModule)/\(file.name)", contents: file.contents))

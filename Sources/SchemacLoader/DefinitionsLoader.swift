@@ -88,6 +88,19 @@ public enum DefinitionsLoader {
         return (sources, diagnostics)
     }
 
+    /// Every `.lua` file under the definitions folder, for the cache key.
+    static func luaFiles(in directory: URL) -> [DefinitionSource] {
+        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return [] }
+        var out: [DefinitionSource] = []
+        while let rel = walker.nextObject() as? String {
+            guard rel.lowercased().hasSuffix(".lua") else { continue }
+            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(rel).path) {
+                out.append(DefinitionSource(displayPath: "\u{0}lua/" + rel, text: String(decoding: data, as: UTF8.self)))
+            }
+        }
+        return out.sorted { $0.displayPath < $1.displayPath }
+    }
+
     /// Loads a definitions folder from disk, through `cache` when there is one.
     /// `checkSwift` also checks that every table and enum makes Swift (names
     /// that do not collide, types with a mapping), as the Swift target needs.
@@ -95,12 +108,14 @@ public enum DefinitionsLoader {
                             onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
         // What is checked is part of what an entry says: a Swift-checked load is another entry.
-        let keyed = checkSwift ? found.sources + [DefinitionSource(displayPath: "\u{0}swift", text: "")] : found.sources
+        // Script sources are read while resolving: their text is part of the key too.
+        var keyed = found.sources + luaFiles(in: directory)
+        if checkSwift { keyed.append(DefinitionSource(displayPath: "\u{0}swift", text: "")) }
         let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: keyed) : nil
         if let key, let cache, let cached = cache.load(key, onDeclared: onDeclared) {
             return LoadResult(definitions: cached, diagnostics: [])
         }
-        var result = load(found.sources, checkSwift: checkSwift, onDeclared: onDeclared)
+        var result = load(found.sources, checkSwift: checkSwift, baseDirectory: directory, onDeclared: onDeclared)
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
@@ -114,12 +129,15 @@ public enum DefinitionsLoader {
     /// `onDeclared` hears the PostgreSQL schemas the definitions declare objects
     /// in as soon as they are known, before the model is resolved: enough for a
     /// caller to start inspecting a database meanwhile.
-    public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+    /// `baseDirectory` is where script sources are read from (the definitions folder).
+    public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, baseDirectory: URL? = nil,
+                            onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
         var readers: [NodeReader] = []
         var clickhouse = ClickHouseResolver()
+        var redis = RedisResolver()
         let timer = PhaseTimer()
         let parsedFiles = parseAll(sources)
         timer.lap("compose YAML (\(sources.count) files)")
@@ -132,9 +150,7 @@ public enum DefinitionsLoader {
                 declarations.collect(pg, reader)
             }
             if let ch = top["clickhouse"] { clickhouse.collect(ch, reader) }
-            if let key = top.keyNode("redis") {
-                reader.report(.sectionNotImplemented("redis", at: reader.location(key)))
-            }
+            if let r = top["redis"] { redis.collect(r, reader) }
         }
         timer.lap("collect declarations")
         if let onDeclared { onDeclared(declarations.schemas) }
@@ -144,8 +160,9 @@ public enum DefinitionsLoader {
             postgres = resolver.resolve()
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
+        let redisSchema = redis.resolve(baseDirectory: baseDirectory)
         if checkSwift {
-            SwiftChecks.report(SwiftPlan(DefinitionSet(sourceFiles: [], postgres: postgres, clickhouse: clickhouseSchema)),
+            SwiftChecks.report(SwiftPlan(DefinitionSet(sourceFiles: [], postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)),
                                postgres: declarations, clickhouse: clickhouse, fallback: readers.first)
         }
         timer.lap("resolve model")
@@ -153,7 +170,7 @@ public enum DefinitionsLoader {
         for reader in readers { diagnostics += reader.diagnostics }
         diagnostics = sortedDiagnostics(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
-        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema)
+        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)
     }
 

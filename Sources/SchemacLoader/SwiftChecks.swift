@@ -37,6 +37,8 @@ enum SwiftChecks {
         case .clickhouseColumn(let table, let name):
             guard let t = ch.tableNodes.first(where: { $0.name == table }) else { return nil }
             return (t.reader, column(t.node, name, t.reader) ?? t.reader.location(t.key))
+        case .redisKey:
+            return nil
         }
     }
 }

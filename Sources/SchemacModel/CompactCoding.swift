@@ -5,7 +5,7 @@ import Foundation
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -380,12 +380,16 @@ extension DefinitionSet: CompactCodable {
         e.write(sourceFiles); e.write(postgres)
         // The ClickHouse section is a few dozen objects at most: JSON is quick enough.
         e.write(clickhouse.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) })
+        e.write(redis.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) })
     }
 
     public init(from d: inout CompactDecoder) throws {
         self.init(sourceFiles: try d.read(), postgres: try d.read())
         if let json = try d.read(String?.self) {
             clickhouse = try JSONDecoder().decode(ClickHouseSchema.self, from: Data(json.utf8))
+        }
+        if let json = try d.read(String?.self) {
+            redis = try JSONDecoder().decode(RedisSchema.self, from: Data(json.utf8))
         }
     }
 }

@@ -383,10 +383,12 @@ public struct DefinitionSet: Sendable {
     public var sourceFiles: [String]
     public var postgres: PostgresSchema?
     public var clickhouse: ClickHouseSchema?
+    public var redis: RedisSchema?
 
-    public init(sourceFiles: [String], postgres: PostgresSchema?, clickhouse: ClickHouseSchema? = nil) {
+    public init(sourceFiles: [String], postgres: PostgresSchema?, clickhouse: ClickHouseSchema? = nil, redis: RedisSchema? = nil) {
         self.sourceFiles = sourceFiles
         self.postgres = postgres
         self.clickhouse = clickhouse
+        self.redis = redis
     }
 }

@@ -175,6 +175,7 @@ public struct SwiftPlan: Sendable {
         case postgresEnum(QualifiedName)
         case clickhouseTable(String)
         case clickhouseColumn(String, String)
+        case redisKey(String)
     }
 
     public struct Problem: Sendable {
@@ -214,6 +215,23 @@ public struct SwiftPlan: Sendable {
         public var cases: [(String, String)]
     }
 
+    /// A Redis key (or channel) builder: `RedisKeys.session(userId:)`.
+    public struct KeyBuilder: Sendable {
+        public var functionName: String
+        public var pattern: String
+        public var parts: [RedisPattern.Part]
+        public var hashTag: String?
+        /// (SQL-side placeholder, Swift parameter name, Swift type)
+        public var params: [(String, String, String)]
+        public var ttlSeconds: Int?
+        public var typeDescription: String
+        public var comment: String?
+        /// The hash's fields as a struct, for a hash with fields.
+        public var fields: Record?
+    }
+
+    public var keyBuilders: [KeyBuilder] = []
+    public var channelBuilders: [KeyBuilder] = []
     public var records: [Record] = []
     public var enums: [EnumDecl] = []
     public var namespaces: [String] = []
@@ -280,6 +298,52 @@ public struct SwiftPlan: Sendable {
                 records.append(record)
             }
             namespaces += Set(pg.tables.map(\.name.schema) + pg.enums.map(\.name.schema)).compactMap(namespace).sorted()
+        }
+
+        if let redis = set.redis {
+            func swiftType(_ t: RedisValueType) -> String {
+                switch t {
+                case .string, .json: "Swift.String"
+                case .uuid: "Foundation.UUID"
+                case .int: "Swift.Int"
+                case .float: "Swift.Double"
+                case .bool: "Swift.Bool"
+                case .timestamp: "Foundation.Date"
+                case .date: "CalendarDate"
+                }
+            }
+            func fieldType(_ t: RedisValueType) -> String { t == .json ? "JSONValue" : swiftType(t) }
+            var functions: [String: String] = [:]
+            func builder(_ name: String, _ pattern: RedisPattern, _ params: [RedisParam], hashTag: String?, ttl: Int?, type: String,
+                         comment: String?, what: String) -> KeyBuilder {
+                let function = SwiftMapping.memberName(name)
+                if let other = functions[function] {
+                    problems.append(Problem(subject: .redisKey(name), message: "\(what) '\(name)' would be the Swift builder \(function), as '\(other)' is",
+                                            isCollision: true))
+                }
+                functions[function] = name
+                let paramNames = members(params.map { ($0.name, .redisKey(name)) }, in: "\(what) '\(name)'")
+                return KeyBuilder(functionName: function, pattern: pattern.text, parts: pattern.parts, hashTag: hashTag,
+                                  params: zip(params, paramNames).map { ($0.name, $1, swiftType($0.type)) }, ttlSeconds: ttl,
+                                  typeDescription: type, comment: comment, fields: nil)
+            }
+            for k in redis.keys {
+                var b = builder(k.name, k.pattern, k.params, hashTag: k.hashTag, ttl: k.ttlSeconds, type: k.type.rawValue, comment: k.comment,
+                                what: "Redis key")
+                if !k.fields.isEmpty {
+                    let typeName = SwiftMapping.typeName(k.name) + "Fields"
+                    claim("RedisKeys", typeName, .redisKey(k.name), "the fields of Redis key \(k.name)")
+                    let names = members(k.fields.map { ($0.name, .redisKey(k.name)) }, in: "the fields of Redis key '\(k.name)'")
+                    b.fields = Record(namespace: "RedisKeys", typeName: typeName, schemaName: "redis", tableName: k.pattern.text, comment: nil,
+                                      members: zip(k.fields, names).map { Member(sqlName: $0.name, swiftName: $1, swiftType: fieldType($0.type), comment: nil) })
+                }
+                keyBuilders.append(b)
+            }
+            functions = [:]
+            for c in redis.channels {
+                channelBuilders.append(builder(c.name, c.pattern, c.params, hashTag: nil, ttl: nil, type: "channel", comment: c.comment,
+                                               what: "Redis channel"))
+            }
         }
 
         if let ch = set.clickhouse {

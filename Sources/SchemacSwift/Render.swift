@@ -24,6 +24,9 @@ public enum SwiftRenderer {
             let body = plan.namespaces.map { "\n/// Declarations of the `\($0)` namespace.\npublic enum \($0) {}\n" }.joined()
             out.append(("Namespaces.swift", top + body))
         }
+        if !plan.keyBuilders.isEmpty || !plan.channelBuilders.isEmpty {
+            out.append(("RedisKeys.swift", top + "\n" + redisKeys(plan)))
+        }
         out.append(("Support.swift", header + "\n" + support))
         return out.sorted { $0.0 < $1.0 }
     }
@@ -79,6 +82,52 @@ public enum SwiftRenderer {
         return s
     }
 
+    /// `RedisKeys`: a builder per key spec (hash tags applied), its TTL, and
+    /// a struct of the fields of each hash; `RedisChannels` likewise.
+    static func redisKeys(_ plan: SwiftPlan) -> String {
+        func builder(_ b: SwiftPlan.KeyBuilder) -> String {
+            var s = docComment(b.comment, indent: "    ")
+            if b.comment != nil { s += "    ///\n" }
+            let expiry = b.ttlSeconds.map { ", expires after \($0) s" } ?? ""
+            s += "    /// `\(b.pattern)` (\(b.typeDescription)\(expiry)).\n"
+            let parameters = b.params.map { "\(SwiftMapping.declared($0.1)): \($0.2)" }.joined(separator: ", ")
+            s += "    public static func \(SwiftMapping.declared(b.functionName))(\(parameters)) -> Swift.String {\n"
+            var pieces: [String] = []
+            for part in b.parts {
+                switch part {
+                case .literal(let text): pieces.append(literal(text))
+                case .placeholder(let name):
+                    guard let p = b.params.first(where: { $0.0 == name }) else { continue }
+                    let value: String = switch p.2 {
+                    case "Foundation.UUID": "\(p.1).uuidString.lowercased()"
+                    case "Foundation.Date": "SchemaCoding.formatTimestamp(\(p.1))"
+                    case "Swift.String": p.1
+                    default: "\(p.1).description"
+                    }
+                    // A hash tag puts every key with this value in one Redis Cluster slot.
+                    pieces.append(name == b.hashTag ? "\"{\" + \(value) + \"}\"" : value)
+                }
+            }
+            s += "        " + (pieces.isEmpty ? "\"\"" : pieces.joined(separator: " + ")) + "\n    }\n"
+            if let ttl = b.ttlSeconds { s += "\n    public static let \(b.functionName)TTLSeconds = \(ttl)\n" }
+            return s
+        }
+        var out = "/// Builders of the Redis keys the definitions declare.\npublic enum RedisKeys {\n"
+        out += plan.keyBuilders.map(builder).joined(separator: "\n")
+        for record in plan.keyBuilders.compactMap(\.fields) {
+            let declaration = structDeclaration(record).replacingFirst("/// A row of `redis.\(record.tableName)`.", with: "/// The fields of the hash `\(record.tableName)`.")
+            out += "\n" + declaration.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+            if out.hasSuffix("\n\n") { out.removeLast() }
+        }
+        out += "}\n"
+        if !plan.channelBuilders.isEmpty {
+            out += "\n/// Builders of the Redis pub/sub channels the definitions declare.\npublic enum RedisChannels {\n"
+            out += plan.channelBuilders.map(builder).joined(separator: "\n")
+            out += "}\n"
+        }
+        return out
+    }
+
     static func enumDeclaration(_ e: SwiftPlan.EnumDecl) -> String {
         var s = docComment(e.comment)
         if e.comment != nil { s += "///\n" }
@@ -110,6 +159,11 @@ public enum SwiftRenderer {
 }
 
 extension String {
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+
     fileprivate func trimmingTrailingSpaces() -> String {
         var s = Substring(self)
         while s.last == " " { s.removeLast() }

@@ -6,6 +6,7 @@
 //   definitions/postgres/organizations.yaml
 //   definitions/postgres/platform.yaml
 //   definitions/postgres/rbac.yaml
+//   definitions/redis/keys.yaml
 
 import Foundation
 

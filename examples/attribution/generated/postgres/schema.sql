@@ -4,6 +4,7 @@
 --   definitions/core.yaml
 --   definitions/customer_success.yaml
 --   definitions/rbac.yaml
+--   definitions/redis.yaml
 
 SET check_function_bodies = false;
 SET standard_conforming_strings = on;

@@ -4,6 +4,7 @@
 //   definitions/core.yaml
 //   definitions/customer_success.yaml
 //   definitions/rbac.yaml
+//   definitions/redis.yaml
 
 import Foundation
 
