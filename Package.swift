@@ -8,7 +8,9 @@ import PackageDescription
 //                              ↘ SchemacSwift → SchemacModel
 //                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
-// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq; only
+//                              ↘ SchemacRedisDriver → CLibHiredis (libhiredis-dev)
+// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq, only
+// SchemacRedisDriver hiredis; only
 // the executable imports ArgumentParser.
 let package = Package(
     name: "schemac",
@@ -33,12 +35,14 @@ let package = Package(
         .target(name: "SchemacRedis", dependencies: ["SchemacModel"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
+        .systemLibrary(name: "CLibHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "SchemacRedisDriver", dependencies: ["CLibHiredis"]),
         .target(name: "SchemacCore", dependencies: [
             "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
-            "SchemacSwift", "SchemacRedis",
+            "SchemacSwift", "SchemacRedis", "SchemacRedisDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
-            "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver",
+            "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver", "SchemacRedis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The Swift types of the bundled definitions, as `schemac generate`
@@ -46,7 +50,7 @@ let package = Package(
         .target(name: "PlatformSchema", path: "generated/swift/PlatformSchema"),
         .testTarget(name: "SchemacTests", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
-            "SchemacClickHouse", "SchemacSwift", "PlatformSchema",
+            "SchemacClickHouse", "SchemacSwift", "PlatformSchema", "SchemacRedis", "SchemacRedisDriver",
         ]),
     ]
 )

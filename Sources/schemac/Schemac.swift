@@ -6,6 +6,7 @@ import SchemacLoader
 import SchemacModel
 import SchemacPostgres
 import SchemacPostgresDriver
+import SchemacRedis
 
 @main
 struct Schemac: ParsableCommand {
@@ -127,7 +128,14 @@ struct Diff: ParsableCommand {
     @Option(help: "The description part of the file --write saves (default: migration).")
     var name: String = "migration"
 
+    @Option(help: "Against redis://: stop the SCAN after this many keys.")
+    var scanKeys: Int = 1_000_000
+
+    @Option(help: "Against redis://: stop the SCAN after this many seconds.")
+    var scanSeconds: Double = 10
+
     func run() throws {
+        if against.hasPrefix("redis://") { return try redisDrift() }
         // A database is connected to and inspected while the definitions load.
         let live = targetIsDatabase() ? LiveInspection(target: against) : nil
         let (paths, outcome) = try project.runPipeline(render: false) { live?.start(schemas: $0) }
@@ -224,6 +232,22 @@ struct Diff: ParsableCommand {
     }
 
     /// Whether `--against` is a database rather than `git:REV` or a folder.
+    /// A drift report of a live Redis server: read only (SCAN, TYPE, PTTL,
+    /// SCRIPT EXISTS), bounded by --scan-keys and --scan-seconds.
+    func redisDrift() throws {
+        let (_, outcome) = try project.runPipeline(render: false)
+        guard let definitions = outcome.definitions?.redis else { fail("the definitions have no redis section") }
+        let report: RedisDriftReport
+        do {
+            report = try RedisLive.drift(url: against, schema: definitions,
+                                         budget: RedisLive.Budget(maxKeys: scanKeys, seconds: scanSeconds))
+        } catch {
+            fail("\(error)")
+        }
+        FileHandle.standardOutput.write(Data(report.text.utf8))
+        Foundation.exit(detailedExitcode && report.hasDrift ? 2 : 0)
+    }
+
     func targetIsDatabase() -> Bool {
         !against.hasPrefix("git:") && targetFolder() == nil
     }

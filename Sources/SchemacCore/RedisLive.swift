@@ -1,0 +1,61 @@
+import Foundation
+import SchemacModel
+import SchemacRedis
+import SchemacRedisDriver
+
+/// Reads a live Redis server for the drift report, never writing to it: a
+/// SCAN bounded by a key count and a time budget, then TYPE and PTTL of up
+/// to `samplesPerSpec` keys of each spec, pipelined, and SCRIPT EXISTS.
+public enum RedisLive {
+    public struct Budget: Sendable {
+        public var maxKeys: Int
+        public var seconds: Double
+        public var samplesPerSpec: Int
+
+        public init(maxKeys: Int = 1_000_000, seconds: Double = 10, samplesPerSpec: Int = 1000) {
+            self.maxKeys = maxKeys
+            self.seconds = seconds
+            self.samplesPerSpec = samplesPerSpec
+        }
+    }
+
+    public static func drift(url: String, schema: RedisSchema, budget: Budget = Budget()) throws -> RedisDriftReport {
+        let redis = try RedisConnection(url: url)
+        let deadline = Date().addingTimeInterval(budget.seconds)
+        var keys: [String] = []
+        var cursor = "0", complete = false
+        repeat {
+            let reply = try redis.command(["SCAN", cursor, "COUNT", "1000"])
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let batch = parts[1].array else {
+                throw RedisError(description: "unexpected SCAN reply: \(reply)")
+            }
+            keys += batch.compactMap(\.string)
+            cursor = next
+            if cursor == "0" { complete = true }
+        } while !complete && keys.count < budget.maxKeys && Date() < deadline
+        if keys.count > budget.maxKeys { keys.removeLast(keys.count - budget.maxKeys); complete = false }
+
+        // A sample per spec: the first keys SCAN gave of each.
+        var perSpec: [String: Int] = [:]
+        var sampled: [String] = []
+        for key in keys {
+            guard let spec = RedisDrift.spec(of: key, in: schema), perSpec[spec.name, default: 0] < budget.samplesPerSpec else { continue }
+            perSpec[spec.name, default: 0] += 1
+            sampled.append(key)
+        }
+        var samples: [String: (type: String, pttl: Int)] = [:]
+        for chunk in stride(from: 0, to: sampled.count, by: 500) {
+            let part = Array(sampled[chunk..<min(chunk + 500, sampled.count)])
+            let replies = try redis.pipeline(part.flatMap { [["TYPE", $0], ["PTTL", $0]] })
+            for (i, key) in part.enumerated() {
+                samples[key] = (replies[2 * i].string ?? "none", replies[2 * i + 1].integer ?? -2)
+            }
+        }
+        var loaded: [String: Bool] = [:]
+        if !schema.scripts.isEmpty {
+            let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
+            for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
+        }
+        return RedisDrift.report(schema: schema, keys: keys, samples: samples, scriptLoaded: loaded, complete: complete)
+    }
+}

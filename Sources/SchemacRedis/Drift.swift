@@ -1,0 +1,115 @@
+import SchemacModel
+
+/// How a live Redis server departs from the key specs: read from a bounded
+/// SCAN and, per spec, TYPE and PTTL of a sample of its keys.
+public struct RedisDriftReport: Sendable, Equatable {
+    public struct Unknown: Sendable, Equatable {
+        public var prefix: String
+        public var count: Int
+        public var example: String
+
+        public init(prefix: String, count: Int, example: String) {
+            self.prefix = prefix
+            self.count = count
+            self.example = example
+        }
+    }
+
+    public struct Fault: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            case wrongType = "wrong type"
+            case missingTTL = "no expiry"
+            case ttlTooLong = "expiry too long"
+        }
+        public var kind: Kind
+        public var key: String
+        public var spec: String
+        public var detail: String
+    }
+
+    /// Keys that match no spec, by prefix (up to the first `:`).
+    public var unknown: [Unknown] = []
+    public var faults: [Fault] = []
+    public var scriptsNotLoaded: [String] = []
+    public var scanned = 0
+    /// False when a budget ended the SCAN before the cursor came back to 0.
+    public var complete = true
+
+    public var hasDrift: Bool { !unknown.isEmpty || !faults.isEmpty || !scriptsNotLoaded.isEmpty }
+
+    public var text: String {
+        var out = ""
+        for u in unknown {
+            out += "unknown keys: \(u.count) under '\(u.prefix)' (e.g. \(u.example)) match no key spec\n"
+        }
+        for f in faults { out += "\(f.kind.rawValue): \(f.key) (\(f.spec)): \(f.detail)\n" }
+        for s in scriptsNotLoaded { out += "script not loaded: \(s)\n" }
+        out += "scanned \(scanned) keys\(complete ? "" : " (stopped by the budget: the report covers those)")\n"
+        return out
+    }
+}
+
+public enum RedisDrift {
+    /// Which spec a key belongs to, if any.
+    public static func spec(of key: String, in schema: RedisSchema) -> RedisKeySpec? {
+        let scalars = Array(key.unicodeScalars)
+        return schema.keys.first { matches(scalars, $0.pattern.tokens(hashTag: $0.hashTag), $0.params) }
+    }
+
+    /// A key against a pattern's tokens: each value one character or more of its type's.
+    public static func matches(_ key: [Unicode.Scalar], _ tokens: [RedisPattern.Token], _ params: [RedisParam]) -> Bool {
+        var memo: [Int: Bool] = [:]
+        func go(_ i: Int, _ t: Int) -> Bool {
+            if t == tokens.count { return i == key.count }
+            let k = i * (tokens.count + 1) + t
+            if let known = memo[k] { return known }
+            var result = false
+            switch tokens[t] {
+            case .char(let c): result = i < key.count && key[i] == c && go(i + 1, t + 1)
+            case .value(let name):
+                let allows = RedisPattern.valueClass(params.first { $0.name == name }?.type ?? .string).allows
+                var j = i
+                while j < key.count, allows(key[j]) {
+                    j += 1
+                    if go(j, t + 1) { result = true; break }
+                }
+            }
+            memo[k] = result
+            return result
+        }
+        return go(0, 0)
+    }
+
+    /// The report from keys (as SCAN found them), the TYPE and PTTL of a
+    /// sample, and which scripts the server has.
+    public static func report(schema: RedisSchema, keys: [String], samples: [String: (type: String, pttl: Int)],
+                              scriptLoaded: [String: Bool], complete: Bool) -> RedisDriftReport {
+        var report = RedisDriftReport(scanned: keys.count, complete: complete)
+        var unknown: [String: (count: Int, example: String)] = [:]
+        for key in keys {
+            guard let spec = spec(of: key, in: schema) else {
+                let prefix = key.firstIndex(of: ":").map { String(key[...$0]) } ?? key
+                let seen = unknown[prefix]
+                unknown[prefix] = ((seen?.count ?? 0) + 1, min(seen?.example ?? key, key))
+                continue
+            }
+            guard let sample = samples[key] else { continue }
+            if sample.type != "none", sample.type != spec.type.rawValue {
+                report.faults.append(.init(kind: .wrongType, key: key, spec: spec.name, detail: "a \(sample.type), the spec says \(spec.type.rawValue)"))
+            }
+            if let ttl = spec.ttlSeconds {
+                if sample.pttl == -1 {
+                    report.faults.append(.init(kind: .missingTTL, key: key, spec: spec.name, detail: "the spec says it expires after \(ttl) s"))
+                } else if sample.pttl > ttl * 1000 {
+                    report.faults.append(.init(kind: .ttlTooLong, key: key, spec: spec.name,
+                                               detail: "expires in \(sample.pttl / 1000) s, the spec allows \(ttl) s"))
+                }
+            }
+        }
+        report.unknown = unknown.map { RedisDriftReport.Unknown(prefix: $0.key, count: $0.value.count, example: $0.value.example) }
+            .sorted { $0.prefix < $1.prefix }
+        report.faults.sort { ($0.key, $0.kind.rawValue) < ($1.key, $1.kind.rawValue) }
+        report.scriptsNotLoaded = schema.scripts.filter { scriptLoaded[$0.sha1] != true }.map { "\($0.name) (\($0.sha1))" }
+        return report
+    }
+}
