@@ -12,7 +12,7 @@ public enum SwiftMapping {
 
     // MARK: Names
 
-    /// `created_at` → `createdAt`, `Display Name` → `displayName`, `ID` → `id`.
+    /// `created_at` → `createdAt`, `Display Name` → `displayName`, `user_id` → `userID`, `ID` → `id`.
     public static func memberName(_ sqlName: String) -> String {
         let words = self.words(sqlName)
         guard let first = words.first else { return "_" }
@@ -66,10 +66,15 @@ public enum SwiftMapping {
     }
 
     private static func capitalized(_ word: String) -> String {
-        word.allSatisfy { $0.isUppercase || $0.isNumber } && word.count > 1
+        // Initialisms keep one case, as Swift's API guidelines have it: `userID`, `imageURL`.
+        if initialisms.contains(word.lowercased()) { return word.uppercased() }
+        return word.allSatisfy { $0.isUppercase || $0.isNumber } && word.count > 1
             ? word.prefix(1) + word.dropFirst().lowercased()
             : word.prefix(1).uppercased() + word.dropFirst()
     }
+
+    /// Words written all in capitals after the first word of a name.
+    public static let initialisms: Set<String> = ["id", "ids", "url", "urls", "uuid", "json", "api", "ip", "http", "https", "sql", "ttl", "utc", "sha"]
 
     /// Words Swift reserves in declarations (escaped with backquotes).
     public static let keywords: Set<String> = [

@@ -59,9 +59,9 @@ final class CommandTests: XCTestCase {
 
         let stale = try Shell.run(binary, ["check"], cwd: dir)
         XCTAssertEqual(stale.status, 1)
-        XCTAssertTrue(stale.stderr.contains("generated/swift/PlatformSchema/Analytics.ApiLogs.swift: error: stale"), stale.stderr)
+        XCTAssertTrue(stale.stderr.contains("generated/swift/PlatformSchema/Analytics.APILogs.swift: error: stale"), stale.stderr)
         XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("generated/swift/PlatformSchema/Analytics.ApiLogs.swift").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("generated/swift/PlatformSchema/Analytics.APILogs.swift").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: mine.path))
         XCTAssertEqual(try Shell.run(binary, ["check"], cwd: dir).status, 0)
     }

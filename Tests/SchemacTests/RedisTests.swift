@@ -80,7 +80,7 @@ final class RedisTests: XCTestCase {
 
         // The platform's limiter, through RedisKeys: a hash-tagged key.
         let org = UUID()
-        let key = RedisKeys.ratelimit(orgId: org, dsp: "dv360")
+        let key = RedisKeys.ratelimit(orgID: org, dsp: "dv360")
         XCTAssertEqual(key, "ratelimit:{\(org.uuidString.lowercased())}:dv360")
         let sha = try XCTUnwrap(schemas[0].scripts.first { $0.name == "sliding_window_limit" }).sha1
         let now = Int(Date().timeIntervalSince1970 * 1000)
@@ -103,9 +103,9 @@ final class RedisTests: XCTestCase {
         for script in schema.scripts { _ = try redis.command(["SCRIPT", "LOAD", script.source]) }
         let user = UUID(), org = UUID()
         var setup: [[String]] = [
-            ["HSET", RedisKeys.session(userId: user), "user_id", user.uuidString.lowercased()], ["EXPIRE", RedisKeys.session(userId: user), "3600"],
+            ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased()], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
             ["SET", RedisKeys.cache(key: "campaigns:list"), "[]", "EX", "900"],
-            ["ZADD", RedisKeys.ratelimit(orgId: org, dsp: "ttd"), "1", "a"], ["EXPIRE", RedisKeys.ratelimit(orgId: org, dsp: "ttd"), "60"],
+            ["ZADD", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "1", "a"], ["EXPIRE", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "60"],
             ["RPUSH", RedisKeys.queue(jobType: "etl"), "job-1"],
         ]
         _ = try redis.pipeline(setup)
@@ -114,7 +114,7 @@ final class RedisTests: XCTestCase {
         XCTAssertEqual(clean.scanned, 4)
 
         setup = [
-            ["SET", RedisKeys.ratelimit(orgId: org, dsp: "dv360"), "oops", "EX", "60"],  // a string where a zset belongs
+            ["SET", RedisKeys.ratelimit(orgID: org, dsp: "dv360"), "oops", "EX", "60"],  // a string where a zset belongs
             ["SET", RedisKeys.cache(key: "forever"), "x"],  // no expiry
             ["SET", RedisKeys.cache(key: "too-long"), "x", "EX", "86400"],  // above 15 minutes
             ["SET", "legacy:user:42", "x"], ["SET", "legacy:user:43", "x"],  // no spec
@@ -124,7 +124,7 @@ final class RedisTests: XCTestCase {
         XCTAssertEqual(report.unknown, [.init(prefix: "legacy:", count: 2, example: "legacy:user:42")])
         XCTAssertEqual(report.faults.map(\.kind), [.missingTTL, .ttlTooLong, .wrongType], report.text)
         XCTAssertEqual(report.faults.map(\.key), [RedisKeys.cache(key: "forever"), RedisKeys.cache(key: "too-long"),
-                                                  RedisKeys.ratelimit(orgId: org, dsp: "dv360")])
+                                                  RedisKeys.ratelimit(orgID: org, dsp: "dv360")])
         XCTAssertEqual(report.scriptsNotLoaded, [])
         XCTAssertTrue(report.complete)
 
@@ -132,7 +132,7 @@ final class RedisTests: XCTestCase {
         let before = try redis.command(["DBSIZE"]).integer
         let run = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--detailed-exitcode"], cwd: Repo.root)
         XCTAssertEqual(run.status, 2, run.stderr)
-        XCTAssertTrue(run.stdout.contains("wrong type: \(RedisKeys.ratelimit(orgId: org, dsp: "dv360"))"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("wrong type: \(RedisKeys.ratelimit(orgID: org, dsp: "dv360"))"), run.stdout)
         XCTAssertTrue(run.stdout.contains("unknown keys: 2 under 'legacy:'"), run.stdout)
         XCTAssertEqual(try redis.command(["DBSIZE"]).integer, before)
         _ = try redis.command(["SCRIPT", "FLUSH"])

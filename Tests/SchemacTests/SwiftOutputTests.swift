@@ -151,7 +151,7 @@ final class SwiftOutputTests: XCTestCase {
         }
         try roundTrip(Analytics.CampaignMetricsRaw.self, "analytics.campaign_metrics_raw")
         try roundTrip(Analytics.UserEvents.self, "analytics.user_events")
-        try roundTrip(Analytics.ApiLogs.self, "analytics.api_logs")
+        try roundTrip(Analytics.APILogs.self, "analytics.api_logs")
         // Rows the materialized view made.
         try roundTrip(Analytics.CampaignMetricsDaily.self, "analytics.campaign_metrics_daily")
         XCTAssertEqual(checked, 8)

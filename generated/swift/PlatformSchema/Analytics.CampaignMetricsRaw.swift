@@ -19,8 +19,8 @@ extension Analytics {
         public static let tableName = "campaign_metrics_raw"
 
         public var timestamp: Foundation.Date
-        public var orgId: Swift.String
-        public var campaignId: Swift.String
+        public var orgID: Swift.String
+        public var campaignID: Swift.String
         public var dspType: Swift.String
         public var impressions: Swift.UInt64
         public var clicks: Swift.UInt64
@@ -30,8 +30,8 @@ extension Analytics {
 
         public init(
             timestamp: Foundation.Date,
-            orgId: Swift.String,
-            campaignId: Swift.String,
+            orgID: Swift.String,
+            campaignID: Swift.String,
             dspType: Swift.String,
             impressions: Swift.UInt64,
             clicks: Swift.UInt64,
@@ -40,8 +40,8 @@ extension Analytics {
             revenue: Foundation.Decimal
         ) {
             self.timestamp = timestamp
-            self.orgId = orgId
-            self.campaignId = campaignId
+            self.orgID = orgID
+            self.campaignID = campaignID
             self.dspType = dspType
             self.impressions = impressions
             self.clicks = clicks
@@ -52,8 +52,8 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case timestamp
-            case orgId = "org_id"
-            case campaignId = "campaign_id"
+            case orgID = "org_id"
+            case campaignID = "campaign_id"
             case dspType = "dsp_type"
             case impressions
             case clicks

@@ -19,9 +19,9 @@ extension Analytics {
         public static let tableName = "user_events"
 
         public var timestamp: Foundation.Date
-        public var orgId: Swift.String
-        public var userId: Swift.String
-        public var sessionId: Swift.String
+        public var orgID: Swift.String
+        public var userID: Swift.String
+        public var sessionID: Swift.String
         public var eventType: Swift.String
         public var page: Swift.String
         public var properties: Swift.String
@@ -31,9 +31,9 @@ extension Analytics {
 
         public init(
             timestamp: Foundation.Date,
-            orgId: Swift.String,
-            userId: Swift.String,
-            sessionId: Swift.String,
+            orgID: Swift.String,
+            userID: Swift.String,
+            sessionID: Swift.String,
             eventType: Swift.String,
             page: Swift.String,
             properties: Swift.String,
@@ -42,9 +42,9 @@ extension Analytics {
             date: CalendarDate
         ) {
             self.timestamp = timestamp
-            self.orgId = orgId
-            self.userId = userId
-            self.sessionId = sessionId
+            self.orgID = orgID
+            self.userID = userID
+            self.sessionID = sessionID
             self.eventType = eventType
             self.page = page
             self.properties = properties
@@ -55,9 +55,9 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case timestamp
-            case orgId = "org_id"
-            case userId = "user_id"
-            case sessionId = "session_id"
+            case orgID = "org_id"
+            case userID = "user_id"
+            case sessionID = "session_id"
             case eventType = "event_type"
             case page
             case properties

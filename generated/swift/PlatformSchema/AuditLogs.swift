@@ -18,32 +18,32 @@ public struct AuditLogs: Codable, Sendable, Hashable {
     public static let tableName = "audit_logs"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var userId: Foundation.UUID?
+    public var orgID: Foundation.UUID
+    public var userID: Foundation.UUID?
     public var action: Swift.String
     public var resourceType: Swift.String
-    public var resourceId: Swift.String
+    public var resourceID: Swift.String
     public var changes: JSONValue?
     public var ipAddress: InetAddress?
     public var createdAt: Foundation.Date
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        userId: Foundation.UUID? = nil,
+        orgID: Foundation.UUID,
+        userID: Foundation.UUID? = nil,
         action: Swift.String,
         resourceType: Swift.String,
-        resourceId: Swift.String,
+        resourceID: Swift.String,
         changes: JSONValue? = nil,
         ipAddress: InetAddress? = nil,
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.userId = userId
+        self.orgID = orgID
+        self.userID = userID
         self.action = action
         self.resourceType = resourceType
-        self.resourceId = resourceId
+        self.resourceID = resourceID
         self.changes = changes
         self.ipAddress = ipAddress
         self.createdAt = createdAt
@@ -51,11 +51,11 @@ public struct AuditLogs: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case userId = "user_id"
+        case orgID = "org_id"
+        case userID = "user_id"
         case action
         case resourceType = "resource_type"
-        case resourceId = "resource_id"
+        case resourceID = "resource_id"
         case changes
         case ipAddress = "ip_address"
         case createdAt = "created_at"

@@ -18,8 +18,8 @@ public struct AuthTokens: Codable, Sendable, Hashable {
     public static let tableName = "auth_tokens"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var userId: Foundation.UUID
+    public var orgID: Foundation.UUID
+    public var userID: Foundation.UUID
     public var kind: TokenKind
     public var tokenHash: Foundation.Data
     public var scopes: [Swift.String]
@@ -30,8 +30,8 @@ public struct AuthTokens: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        userId: Foundation.UUID,
+        orgID: Foundation.UUID,
+        userID: Foundation.UUID,
         kind: TokenKind,
         tokenHash: Foundation.Data,
         scopes: [Swift.String],
@@ -41,8 +41,8 @@ public struct AuthTokens: Codable, Sendable, Hashable {
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.userId = userId
+        self.orgID = orgID
+        self.userID = userID
         self.kind = kind
         self.tokenHash = tokenHash
         self.scopes = scopes
@@ -54,8 +54,8 @@ public struct AuthTokens: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case userId = "user_id"
+        case orgID = "org_id"
+        case userID = "user_id"
         case kind
         case tokenHash = "token_hash"
         case scopes

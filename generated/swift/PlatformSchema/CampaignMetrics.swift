@@ -18,8 +18,8 @@ public struct CampaignMetrics: Codable, Sendable, Hashable {
     public static let tableName = "campaign_metrics"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var campaignId: Foundation.UUID
+    public var orgID: Foundation.UUID
+    public var campaignID: Foundation.UUID
     public var date: CalendarDate
     public var impressions: Swift.Int64
     public var clicks: Swift.Int64
@@ -31,8 +31,8 @@ public struct CampaignMetrics: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        campaignId: Foundation.UUID,
+        orgID: Foundation.UUID,
+        campaignID: Foundation.UUID,
         date: CalendarDate,
         impressions: Swift.Int64,
         clicks: Swift.Int64,
@@ -43,8 +43,8 @@ public struct CampaignMetrics: Codable, Sendable, Hashable {
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.campaignId = campaignId
+        self.orgID = orgID
+        self.campaignID = campaignID
         self.date = date
         self.impressions = impressions
         self.clicks = clicks
@@ -57,8 +57,8 @@ public struct CampaignMetrics: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case campaignId = "campaign_id"
+        case orgID = "org_id"
+        case campaignID = "campaign_id"
         case date
         case impressions
         case clicks

@@ -18,9 +18,9 @@ public struct Campaigns: Codable, Sendable, Hashable {
     public static let tableName = "campaigns"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var dspConnectorId: Foundation.UUID?
-    public var externalId: Swift.String?
+    public var orgID: Foundation.UUID
+    public var dspConnectorID: Foundation.UUID?
+    public var externalID: Swift.String?
     public var name: Swift.String
     public var status: CampaignStatus
     public var budget: Foundation.Decimal?
@@ -35,9 +35,9 @@ public struct Campaigns: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        dspConnectorId: Foundation.UUID? = nil,
-        externalId: Swift.String? = nil,
+        orgID: Foundation.UUID,
+        dspConnectorID: Foundation.UUID? = nil,
+        externalID: Swift.String? = nil,
         name: Swift.String,
         status: CampaignStatus,
         budget: Foundation.Decimal? = nil,
@@ -51,9 +51,9 @@ public struct Campaigns: Codable, Sendable, Hashable {
         deletedAt: Foundation.Date? = nil
     ) {
         self.id = id
-        self.orgId = orgId
-        self.dspConnectorId = dspConnectorId
-        self.externalId = externalId
+        self.orgID = orgID
+        self.dspConnectorID = dspConnectorID
+        self.externalID = externalID
         self.name = name
         self.status = status
         self.budget = budget
@@ -69,9 +69,9 @@ public struct Campaigns: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case dspConnectorId = "dsp_connector_id"
-        case externalId = "external_id"
+        case orgID = "org_id"
+        case dspConnectorID = "dsp_connector_id"
+        case externalID = "external_id"
         case name
         case status
         case budget

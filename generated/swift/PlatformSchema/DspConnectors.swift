@@ -18,7 +18,7 @@ public struct DspConnectors: Codable, Sendable, Hashable {
     public static let tableName = "dsp_connectors"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
+    public var orgID: Foundation.UUID
     public var dsp: DspType
     public var name: Swift.String
 
@@ -32,7 +32,7 @@ public struct DspConnectors: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
+        orgID: Foundation.UUID,
         dsp: DspType,
         name: Swift.String,
         credentialsRef: Swift.String,
@@ -43,7 +43,7 @@ public struct DspConnectors: Codable, Sendable, Hashable {
         updatedAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
+        self.orgID = orgID
         self.dsp = dsp
         self.name = name
         self.credentialsRef = credentialsRef
@@ -56,7 +56,7 @@ public struct DspConnectors: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
+        case orgID = "org_id"
         case dsp
         case name
         case credentialsRef = "credentials_ref"

@@ -18,8 +18,8 @@ public struct EtlJobs: Codable, Sendable, Hashable {
     public static let tableName = "etl_jobs"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var dspConnectorId: Foundation.UUID?
+    public var orgID: Foundation.UUID
+    public var dspConnectorID: Foundation.UUID?
     public var jobType: Swift.String
     public var status: EtlStatus
     public var attempts: Swift.Int32
@@ -34,8 +34,8 @@ public struct EtlJobs: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        dspConnectorId: Foundation.UUID? = nil,
+        orgID: Foundation.UUID,
+        dspConnectorID: Foundation.UUID? = nil,
         jobType: Swift.String,
         status: EtlStatus,
         attempts: Swift.Int32,
@@ -49,8 +49,8 @@ public struct EtlJobs: Codable, Sendable, Hashable {
         updatedAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.dspConnectorId = dspConnectorId
+        self.orgID = orgID
+        self.dspConnectorID = dspConnectorID
         self.jobType = jobType
         self.status = status
         self.attempts = attempts
@@ -66,8 +66,8 @@ public struct EtlJobs: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case dspConnectorId = "dsp_connector_id"
+        case orgID = "org_id"
+        case dspConnectorID = "dsp_connector_id"
         case jobType = "job_type"
         case status
         case attempts

@@ -18,8 +18,8 @@ public struct Notifications: Codable, Sendable, Hashable {
     public static let tableName = "notifications"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var userId: Foundation.UUID?
+    public var orgID: Foundation.UUID
+    public var userID: Foundation.UUID?
     public var channel: NotificationChannel
     public var subject: Swift.String
     public var body: Swift.String
@@ -30,8 +30,8 @@ public struct Notifications: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        userId: Foundation.UUID? = nil,
+        orgID: Foundation.UUID,
+        userID: Foundation.UUID? = nil,
         channel: NotificationChannel,
         subject: Swift.String,
         body: Swift.String,
@@ -41,8 +41,8 @@ public struct Notifications: Codable, Sendable, Hashable {
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.userId = userId
+        self.orgID = orgID
+        self.userID = userID
         self.channel = channel
         self.subject = subject
         self.body = body
@@ -54,8 +54,8 @@ public struct Notifications: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case userId = "user_id"
+        case orgID = "org_id"
+        case userID = "user_id"
         case channel
         case subject
         case body

@@ -15,8 +15,8 @@ public enum RedisKeys {
     /// A signed-in user's session
     ///
     /// `session:{user_id}` (hash, expires after 3600 s).
-    public static func session(userId: Foundation.UUID) -> Swift.String {
-        "session:" + userId.uuidString.lowercased()
+    public static func session(userID: Foundation.UUID) -> Swift.String {
+        "session:" + userID.uuidString.lowercased()
     }
 
     public static let sessionTTLSeconds = 3600
@@ -33,8 +33,8 @@ public enum RedisKeys {
     /// Requests to one DSP in the sliding window, scored by time
     ///
     /// `ratelimit:{org_id}:{dsp}` (zset, expires after 3600 s).
-    public static func ratelimit(orgId: Foundation.UUID, dsp: Swift.String) -> Swift.String {
-        "ratelimit:" + "{" + orgId.uuidString.lowercased() + "}" + ":" + dsp
+    public static func ratelimit(orgID: Foundation.UUID, dsp: Swift.String) -> Swift.String {
+        "ratelimit:" + "{" + orgID.uuidString.lowercased() + "}" + ":" + dsp
     }
 
     public static let ratelimitTTLSeconds = 3600
@@ -51,26 +51,26 @@ public enum RedisKeys {
         public static let schemaName = "redis"
         public static let tableName = "session:{user_id}"
 
-        public var userId: Foundation.UUID
-        public var orgId: Foundation.UUID
+        public var userID: Foundation.UUID
+        public var orgID: Foundation.UUID
         public var createdAt: Foundation.Date
         public var role: Swift.String
 
         public init(
-            userId: Foundation.UUID,
-            orgId: Foundation.UUID,
+            userID: Foundation.UUID,
+            orgID: Foundation.UUID,
             createdAt: Foundation.Date,
             role: Swift.String
         ) {
-            self.userId = userId
-            self.orgId = orgId
+            self.userID = userID
+            self.orgID = orgID
             self.createdAt = createdAt
             self.role = role
         }
 
         public enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
-            case orgId = "org_id"
+            case userID = "user_id"
+            case orgID = "org_id"
             case createdAt = "created_at"
             case role
         }
@@ -82,7 +82,7 @@ public enum RedisChannels {
     /// Campaign changes of one organization, as JSON
     ///
     /// `events:{org_id}` (channel).
-    public static func campaignEvents(orgId: Foundation.UUID) -> Swift.String {
-        "events:" + orgId.uuidString.lowercased()
+    public static func campaignEvents(orgID: Foundation.UUID) -> Swift.String {
+        "events:" + orgID.uuidString.lowercased()
     }
 }

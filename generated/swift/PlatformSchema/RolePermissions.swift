@@ -18,18 +18,18 @@ public struct RolePermissions: Codable, Sendable, Hashable {
     public static let tableName = "role_permissions"
 
     public var role: PlatformRole
-    public var permissionId: Swift.Int32
+    public var permissionID: Swift.Int32
     public var createdAt: Foundation.Date
 
-    public init(role: PlatformRole, permissionId: Swift.Int32, createdAt: Foundation.Date) {
+    public init(role: PlatformRole, permissionID: Swift.Int32, createdAt: Foundation.Date) {
         self.role = role
-        self.permissionId = permissionId
+        self.permissionID = permissionID
         self.createdAt = createdAt
     }
 
     public enum CodingKeys: String, CodingKey {
         case role
-        case permissionId = "permission_id"
+        case permissionID = "permission_id"
         case createdAt = "created_at"
     }
 }

@@ -18,23 +18,23 @@ public struct UserRoles: Codable, Sendable, Hashable {
     public static let tableName = "user_roles"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
-    public var userId: Foundation.UUID
+    public var orgID: Foundation.UUID
+    public var userID: Foundation.UUID
     public var role: PlatformRole
     public var grantedBy: Foundation.UUID?
     public var createdAt: Foundation.Date
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
-        userId: Foundation.UUID,
+        orgID: Foundation.UUID,
+        userID: Foundation.UUID,
         role: PlatformRole,
         grantedBy: Foundation.UUID? = nil,
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
-        self.userId = userId
+        self.orgID = orgID
+        self.userID = userID
         self.role = role
         self.grantedBy = grantedBy
         self.createdAt = createdAt
@@ -42,8 +42,8 @@ public struct UserRoles: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
-        case userId = "user_id"
+        case orgID = "org_id"
+        case userID = "user_id"
         case role
         case grantedBy = "granted_by"
         case createdAt = "created_at"

@@ -18,7 +18,7 @@ public struct Users: Codable, Sendable, Hashable {
     public static let tableName = "users"
 
     public var id: Foundation.UUID
-    public var orgId: Foundation.UUID
+    public var orgID: Foundation.UUID
     public var email: Swift.String
     public var passwordHash: Swift.String
     public var name: Swift.String
@@ -29,7 +29,7 @@ public struct Users: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        orgId: Foundation.UUID,
+        orgID: Foundation.UUID,
         email: Swift.String,
         passwordHash: Swift.String,
         name: Swift.String,
@@ -39,7 +39,7 @@ public struct Users: Codable, Sendable, Hashable {
         updatedAt: Foundation.Date
     ) {
         self.id = id
-        self.orgId = orgId
+        self.orgID = orgID
         self.email = email
         self.passwordHash = passwordHash
         self.name = name
@@ -51,7 +51,7 @@ public struct Users: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case orgId = "org_id"
+        case orgID = "org_id"
         case email
         case passwordHash = "password_hash"
         case name

@@ -16,9 +16,9 @@ public struct Apps: Codable, Sendable, Hashable {
     public static let tableName = "apps"
 
     public var id: Foundation.UUID
-    public var organizationId: Foundation.UUID
+    public var organizationID: Foundation.UUID
     public var name: Swift.String
-    public var bundleId: Swift.String
+    public var bundleID: Swift.String
     public var platform: AppPlatform
     public var timezone: Swift.String
     public var attributionWindowDays: Swift.Int16
@@ -29,9 +29,9 @@ public struct Apps: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        organizationId: Foundation.UUID,
+        organizationID: Foundation.UUID,
         name: Swift.String,
-        bundleId: Swift.String,
+        bundleID: Swift.String,
         platform: AppPlatform,
         timezone: Swift.String,
         attributionWindowDays: Swift.Int16,
@@ -41,9 +41,9 @@ public struct Apps: Codable, Sendable, Hashable {
         updatedAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.name = name
-        self.bundleId = bundleId
+        self.bundleID = bundleID
         self.platform = platform
         self.timezone = timezone
         self.attributionWindowDays = attributionWindowDays
@@ -55,9 +55,9 @@ public struct Apps: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case name
-        case bundleId = "bundle_id"
+        case bundleID = "bundle_id"
         case platform
         case timezone
         case attributionWindowDays = "attribution_window_days"

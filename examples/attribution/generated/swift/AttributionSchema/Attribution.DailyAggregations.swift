@@ -18,8 +18,8 @@ extension Attribution {
         public static let tableName = "daily_aggregations"
 
         public var date: CalendarDate
-        public var organizationId: Swift.String
-        public var appId: Swift.String
+        public var organizationID: Swift.String
+        public var appID: Swift.String
         public var source: Swift.String
         public var country: Swift.String
         public var events: Swift.UInt64
@@ -27,16 +27,16 @@ extension Attribution {
 
         public init(
             date: CalendarDate,
-            organizationId: Swift.String,
-            appId: Swift.String,
+            organizationID: Swift.String,
+            appID: Swift.String,
             source: Swift.String,
             country: Swift.String,
             events: Swift.UInt64,
             revenue: Foundation.Decimal
         ) {
             self.date = date
-            self.organizationId = organizationId
-            self.appId = appId
+            self.organizationID = organizationID
+            self.appID = appID
             self.source = source
             self.country = country
             self.events = events
@@ -45,8 +45,8 @@ extension Attribution {
 
         public enum CodingKeys: String, CodingKey {
             case date
-            case organizationId = "organization_id"
-            case appId = "app_id"
+            case organizationID = "organization_id"
+            case appID = "app_id"
             case source
             case country
             case events

@@ -16,12 +16,12 @@ extension Attribution {
         public static let schemaName = "attribution"
         public static let tableName = "processed_events"
 
-        public var eventId: Foundation.UUID
-        public var organizationId: Swift.String
-        public var appId: Swift.String
+        public var eventID: Foundation.UUID
+        public var organizationID: Swift.String
+        public var appID: Swift.String
         public var timestamp: Foundation.Date
-        public var userId: Swift.String?
-        public var deviceId: Swift.String
+        public var userID: Swift.String?
+        public var deviceID: Swift.String
         public var eventType: Swift.String
         public var revenue: Foundation.Decimal
         public var touchpoints: [Swift.String]
@@ -38,12 +38,12 @@ extension Attribution {
         public var version: Swift.UInt64
 
         public init(
-            eventId: Foundation.UUID,
-            organizationId: Swift.String,
-            appId: Swift.String,
+            eventID: Foundation.UUID,
+            organizationID: Swift.String,
+            appID: Swift.String,
             timestamp: Foundation.Date,
-            userId: Swift.String? = nil,
-            deviceId: Swift.String,
+            userID: Swift.String? = nil,
+            deviceID: Swift.String,
             eventType: Swift.String,
             revenue: Foundation.Decimal,
             touchpoints: [Swift.String],
@@ -59,12 +59,12 @@ extension Attribution {
             processedAt: Foundation.Date,
             version: Swift.UInt64
         ) {
-            self.eventId = eventId
-            self.organizationId = organizationId
-            self.appId = appId
+            self.eventID = eventID
+            self.organizationID = organizationID
+            self.appID = appID
             self.timestamp = timestamp
-            self.userId = userId
-            self.deviceId = deviceId
+            self.userID = userID
+            self.deviceID = deviceID
             self.eventType = eventType
             self.revenue = revenue
             self.touchpoints = touchpoints
@@ -82,12 +82,12 @@ extension Attribution {
         }
 
         public enum CodingKeys: String, CodingKey {
-            case eventId = "event_id"
-            case organizationId = "organization_id"
-            case appId = "app_id"
+            case eventID = "event_id"
+            case organizationID = "organization_id"
+            case appID = "app_id"
             case timestamp
-            case userId = "user_id"
-            case deviceId = "device_id"
+            case userID = "user_id"
+            case deviceID = "device_id"
             case eventType = "event_type"
             case revenue
             case touchpoints

@@ -16,15 +16,15 @@ extension Attribution {
         public static let schemaName = "attribution"
         public static let tableName = "raw_events"
 
-        public var eventId: Foundation.UUID
-        public var organizationId: Swift.String
-        public var appId: Swift.String
+        public var eventID: Foundation.UUID
+        public var organizationID: Swift.String
+        public var appID: Swift.String
         public var timestamp: Foundation.Date
         public var receivedAt: Foundation.Date
         public var eventType: Swift.String
         public var eventName: Swift.String
-        public var userId: Swift.String?
-        public var deviceId: Swift.String
+        public var userID: Swift.String?
+        public var deviceID: Swift.String
         public var platform: Swift.String
         public var country: Swift.String
         public var campaign: Swift.String?
@@ -35,15 +35,15 @@ extension Attribution {
         public var properties: Swift.String
 
         public init(
-            eventId: Foundation.UUID,
-            organizationId: Swift.String,
-            appId: Swift.String,
+            eventID: Foundation.UUID,
+            organizationID: Swift.String,
+            appID: Swift.String,
             timestamp: Foundation.Date,
             receivedAt: Foundation.Date,
             eventType: Swift.String,
             eventName: Swift.String,
-            userId: Swift.String? = nil,
-            deviceId: Swift.String,
+            userID: Swift.String? = nil,
+            deviceID: Swift.String,
             platform: Swift.String,
             country: Swift.String,
             campaign: Swift.String? = nil,
@@ -53,15 +53,15 @@ extension Attribution {
             currency: Swift.String,
             properties: Swift.String
         ) {
-            self.eventId = eventId
-            self.organizationId = organizationId
-            self.appId = appId
+            self.eventID = eventID
+            self.organizationID = organizationID
+            self.appID = appID
             self.timestamp = timestamp
             self.receivedAt = receivedAt
             self.eventType = eventType
             self.eventName = eventName
-            self.userId = userId
-            self.deviceId = deviceId
+            self.userID = userID
+            self.deviceID = deviceID
             self.platform = platform
             self.country = country
             self.campaign = campaign
@@ -73,15 +73,15 @@ extension Attribution {
         }
 
         public enum CodingKeys: String, CodingKey {
-            case eventId = "event_id"
-            case organizationId = "organization_id"
-            case appId = "app_id"
+            case eventID = "event_id"
+            case organizationID = "organization_id"
+            case appID = "app_id"
             case timestamp
             case receivedAt = "received_at"
             case eventType = "event_type"
             case eventName = "event_name"
-            case userId = "user_id"
-            case deviceId = "device_id"
+            case userID = "user_id"
+            case deviceID = "device_id"
             case platform
             case country
             case campaign

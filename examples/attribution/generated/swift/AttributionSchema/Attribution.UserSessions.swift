@@ -16,10 +16,10 @@ extension Attribution {
         public static let schemaName = "attribution"
         public static let tableName = "user_sessions"
 
-        public var sessionId: Swift.String
-        public var organizationId: Swift.String
-        public var appId: Swift.String
-        public var userId: Swift.String
+        public var sessionID: Swift.String
+        public var organizationID: Swift.String
+        public var appID: Swift.String
+        public var userID: Swift.String
         public var startedAt: Foundation.Date
         public var endedAt: Foundation.Date
         public var events: Swift.UInt32
@@ -27,20 +27,20 @@ extension Attribution {
         public var sign: Swift.Int8
 
         public init(
-            sessionId: Swift.String,
-            organizationId: Swift.String,
-            appId: Swift.String,
-            userId: Swift.String,
+            sessionID: Swift.String,
+            organizationID: Swift.String,
+            appID: Swift.String,
+            userID: Swift.String,
             startedAt: Foundation.Date,
             endedAt: Foundation.Date,
             events: Swift.UInt32,
             durationS: Swift.UInt32,
             sign: Swift.Int8
         ) {
-            self.sessionId = sessionId
-            self.organizationId = organizationId
-            self.appId = appId
-            self.userId = userId
+            self.sessionID = sessionID
+            self.organizationID = organizationID
+            self.appID = appID
+            self.userID = userID
             self.startedAt = startedAt
             self.endedAt = endedAt
             self.events = events
@@ -49,10 +49,10 @@ extension Attribution {
         }
 
         public enum CodingKeys: String, CodingKey {
-            case sessionId = "session_id"
-            case organizationId = "organization_id"
-            case appId = "app_id"
-            case userId = "user_id"
+            case sessionID = "session_id"
+            case organizationID = "organization_id"
+            case appID = "app_id"
+            case userID = "user_id"
             case startedAt = "started_at"
             case endedAt = "ended_at"
             case events

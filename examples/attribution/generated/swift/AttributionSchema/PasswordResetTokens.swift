@@ -16,8 +16,8 @@ public struct PasswordResetTokens: Codable, Sendable, Hashable {
     public static let tableName = "password_reset_tokens"
 
     public var id: Foundation.UUID
-    public var organizationId: Foundation.UUID
-    public var userId: Foundation.UUID
+    public var organizationID: Foundation.UUID
+    public var userID: Foundation.UUID
     public var tokenHash: Foundation.Data
     public var expiresAt: Foundation.Date
     public var usedAt: Foundation.Date?
@@ -25,16 +25,16 @@ public struct PasswordResetTokens: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        organizationId: Foundation.UUID,
-        userId: Foundation.UUID,
+        organizationID: Foundation.UUID,
+        userID: Foundation.UUID,
         tokenHash: Foundation.Data,
         expiresAt: Foundation.Date,
         usedAt: Foundation.Date? = nil,
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
-        self.userId = userId
+        self.organizationID = organizationID
+        self.userID = userID
         self.tokenHash = tokenHash
         self.expiresAt = expiresAt
         self.usedAt = usedAt
@@ -43,8 +43,8 @@ public struct PasswordResetTokens: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
-        case userId = "user_id"
+        case organizationID = "organization_id"
+        case userID = "user_id"
         case tokenHash = "token_hash"
         case expiresAt = "expires_at"
         case usedAt = "used_at"

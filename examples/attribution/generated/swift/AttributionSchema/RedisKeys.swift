@@ -13,8 +13,8 @@ public enum RedisKeys {
     /// A dashboard session
     ///
     /// `attr:session:{session_id}` (hash, expires after 86400 s).
-    public static func session(sessionId: Swift.String) -> Swift.String {
-        "attr:session:" + sessionId
+    public static func session(sessionID: Swift.String) -> Swift.String {
+        "attr:session:" + sessionID
     }
 
     public static let sessionTTLSeconds = 86400
@@ -22,8 +22,8 @@ public enum RedisKeys {
     /// Cached analytics query results, one JSON document per query hash
     ///
     /// `attr:cache:{organization_id}:{query_hash}` (string, expires after 600 s).
-    public static func queryCache(organizationId: Foundation.UUID, queryHash: Swift.String) -> Swift.String {
-        "attr:cache:" + "{" + organizationId.uuidString.lowercased() + "}" + ":" + queryHash
+    public static func queryCache(organizationID: Foundation.UUID, queryHash: Swift.String) -> Swift.String {
+        "attr:cache:" + "{" + organizationID.uuidString.lowercased() + "}" + ":" + queryHash
     }
 
     public static let queryCacheTTLSeconds = 600
@@ -31,8 +31,8 @@ public enum RedisKeys {
     /// Events accepted from one app in the current window
     ///
     /// `attr:ratelimit:{organization_id}:{app_id}` (zset, expires after 120 s).
-    public static func ingestLimit(organizationId: Foundation.UUID, appId: Foundation.UUID) -> Swift.String {
-        "attr:ratelimit:" + "{" + organizationId.uuidString.lowercased() + "}" + ":" + appId.uuidString.lowercased()
+    public static func ingestLimit(organizationID: Foundation.UUID, appID: Foundation.UUID) -> Swift.String {
+        "attr:ratelimit:" + "{" + organizationID.uuidString.lowercased() + "}" + ":" + appID.uuidString.lowercased()
     }
 
     public static let ingestLimitTTLSeconds = 120
@@ -42,26 +42,26 @@ public enum RedisKeys {
         public static let schemaName = "redis"
         public static let tableName = "attr:session:{session_id}"
 
-        public var userId: Foundation.UUID
-        public var organizationId: Foundation.UUID
+        public var userID: Foundation.UUID
+        public var organizationID: Foundation.UUID
         public var role: Swift.String
         public var createdAt: Foundation.Date
 
         public init(
-            userId: Foundation.UUID,
-            organizationId: Foundation.UUID,
+            userID: Foundation.UUID,
+            organizationID: Foundation.UUID,
             role: Swift.String,
             createdAt: Foundation.Date
         ) {
-            self.userId = userId
-            self.organizationId = organizationId
+            self.userID = userID
+            self.organizationID = organizationID
             self.role = role
             self.createdAt = createdAt
         }
 
         public enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
-            case organizationId = "organization_id"
+            case userID = "user_id"
+            case organizationID = "organization_id"
             case role
             case createdAt = "created_at"
         }

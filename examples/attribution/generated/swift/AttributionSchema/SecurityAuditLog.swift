@@ -16,8 +16,8 @@ public struct SecurityAuditLog: Codable, Sendable, Hashable {
     public static let tableName = "security_audit_log"
 
     public var id: Swift.Int64
-    public var organizationId: Foundation.UUID?
-    public var userId: Foundation.UUID?
+    public var organizationID: Foundation.UUID?
+    public var userID: Foundation.UUID?
     public var eventType: Swift.String
     public var severity: Swift.String
     public var ipAddress: InetAddress?
@@ -26,8 +26,8 @@ public struct SecurityAuditLog: Codable, Sendable, Hashable {
 
     public init(
         id: Swift.Int64,
-        organizationId: Foundation.UUID? = nil,
-        userId: Foundation.UUID? = nil,
+        organizationID: Foundation.UUID? = nil,
+        userID: Foundation.UUID? = nil,
         eventType: Swift.String,
         severity: Swift.String,
         ipAddress: InetAddress? = nil,
@@ -35,8 +35,8 @@ public struct SecurityAuditLog: Codable, Sendable, Hashable {
         occurredAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
-        self.userId = userId
+        self.organizationID = organizationID
+        self.userID = userID
         self.eventType = eventType
         self.severity = severity
         self.ipAddress = ipAddress
@@ -46,8 +46,8 @@ public struct SecurityAuditLog: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
-        case userId = "user_id"
+        case organizationID = "organization_id"
+        case userID = "user_id"
         case eventType = "event_type"
         case severity
         case ipAddress = "ip_address"

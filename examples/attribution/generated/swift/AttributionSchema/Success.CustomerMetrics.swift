@@ -17,7 +17,7 @@ extension Success {
         public static let tableName = "customer_metrics"
 
         public var id: Swift.Int64
-        public var organizationId: Foundation.UUID
+        public var organizationID: Foundation.UUID
         public var weekStart: CalendarDate
         public var mrrUsd: Foundation.Decimal
         public var satisfactionPct: Foundation.Decimal?
@@ -31,7 +31,7 @@ extension Success {
 
         public init(
             id: Swift.Int64,
-            organizationId: Foundation.UUID,
+            organizationID: Foundation.UUID,
             weekStart: CalendarDate,
             mrrUsd: Foundation.Decimal,
             satisfactionPct: Foundation.Decimal? = nil,
@@ -44,7 +44,7 @@ extension Success {
             recordedAt: Foundation.Date
         ) {
             self.id = id
-            self.organizationId = organizationId
+            self.organizationID = organizationID
             self.weekStart = weekStart
             self.mrrUsd = mrrUsd
             self.satisfactionPct = satisfactionPct
@@ -59,7 +59,7 @@ extension Success {
 
         public enum CodingKeys: String, CodingKey {
             case id
-            case organizationId = "organization_id"
+            case organizationID = "organization_id"
             case weekStart = "week_start"
             case mrrUsd = "mrr_usd"
             case satisfactionPct = "satisfaction_pct"

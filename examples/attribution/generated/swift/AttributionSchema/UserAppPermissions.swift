@@ -15,33 +15,33 @@ public struct UserAppPermissions: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "user_app_permissions"
 
-    public var organizationId: Foundation.UUID
-    public var userId: Foundation.UUID
-    public var appId: Foundation.UUID
+    public var organizationID: Foundation.UUID
+    public var userID: Foundation.UUID
+    public var appID: Foundation.UUID
     public var permission: Swift.String
     public var grantedBy: Foundation.UUID?
     public var grantedAt: Foundation.Date
 
     public init(
-        organizationId: Foundation.UUID,
-        userId: Foundation.UUID,
-        appId: Foundation.UUID,
+        organizationID: Foundation.UUID,
+        userID: Foundation.UUID,
+        appID: Foundation.UUID,
         permission: Swift.String,
         grantedBy: Foundation.UUID? = nil,
         grantedAt: Foundation.Date
     ) {
-        self.organizationId = organizationId
-        self.userId = userId
-        self.appId = appId
+        self.organizationID = organizationID
+        self.userID = userID
+        self.appID = appID
         self.permission = permission
         self.grantedBy = grantedBy
         self.grantedAt = grantedAt
     }
 
     public enum CodingKeys: String, CodingKey {
-        case organizationId = "organization_id"
-        case userId = "user_id"
-        case appId = "app_id"
+        case organizationID = "organization_id"
+        case userID = "user_id"
+        case appID = "app_id"
         case permission
         case grantedBy = "granted_by"
         case grantedAt = "granted_at"

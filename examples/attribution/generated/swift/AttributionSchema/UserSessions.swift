@@ -16,8 +16,8 @@ public struct UserSessions: Codable, Sendable, Hashable {
     public static let tableName = "user_sessions"
 
     public var id: Foundation.UUID
-    public var organizationId: Foundation.UUID
-    public var userId: Foundation.UUID
+    public var organizationID: Foundation.UUID
+    public var userID: Foundation.UUID
     public var jti: Foundation.UUID
     public var ipAddress: InetAddress?
     public var userAgent: Swift.String?
@@ -27,8 +27,8 @@ public struct UserSessions: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        organizationId: Foundation.UUID,
-        userId: Foundation.UUID,
+        organizationID: Foundation.UUID,
+        userID: Foundation.UUID,
         jti: Foundation.UUID,
         ipAddress: InetAddress? = nil,
         userAgent: Swift.String? = nil,
@@ -37,8 +37,8 @@ public struct UserSessions: Codable, Sendable, Hashable {
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
-        self.userId = userId
+        self.organizationID = organizationID
+        self.userID = userID
         self.jti = jti
         self.ipAddress = ipAddress
         self.userAgent = userAgent
@@ -49,8 +49,8 @@ public struct UserSessions: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
-        case userId = "user_id"
+        case organizationID = "organization_id"
+        case userID = "user_id"
         case jti
         case ipAddress = "ip_address"
         case userAgent = "user_agent"

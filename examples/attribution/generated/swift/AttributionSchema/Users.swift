@@ -16,7 +16,7 @@ public struct Users: Codable, Sendable, Hashable {
     public static let tableName = "users"
 
     public var id: Foundation.UUID
-    public var organizationId: Foundation.UUID
+    public var organizationID: Foundation.UUID
     public var email: Swift.String
     public var passwordHash: Swift.String
     public var fullName: Swift.String?
@@ -30,7 +30,7 @@ public struct Users: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        organizationId: Foundation.UUID,
+        organizationID: Foundation.UUID,
         email: Swift.String,
         passwordHash: Swift.String,
         fullName: Swift.String? = nil,
@@ -43,7 +43,7 @@ public struct Users: Codable, Sendable, Hashable {
         updatedAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.email = email
         self.passwordHash = passwordHash
         self.fullName = fullName
@@ -58,7 +58,7 @@ public struct Users: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case email
         case passwordHash = "password_hash"
         case fullName = "full_name"

@@ -20,7 +20,7 @@ public struct Organizations: Codable, Sendable, Hashable {
     public var ratio: Foundation.Decimal
     public var enabled: Swift.Bool
     public var startedOn: CalendarDate
-    public var ownerId: Foundation.UUID?
+    public var ownerID: Foundation.UUID?
     public var createdAt: Foundation.Date
     public var maybe: Swift.String?
 
@@ -34,7 +34,7 @@ public struct Organizations: Codable, Sendable, Hashable {
         ratio: Foundation.Decimal,
         enabled: Swift.Bool,
         startedOn: CalendarDate,
-        ownerId: Foundation.UUID? = nil,
+        ownerID: Foundation.UUID? = nil,
         createdAt: Foundation.Date,
         maybe: Swift.String? = nil
     ) {
@@ -47,7 +47,7 @@ public struct Organizations: Codable, Sendable, Hashable {
         self.ratio = ratio
         self.enabled = enabled
         self.startedOn = startedOn
-        self.ownerId = ownerId
+        self.ownerID = ownerID
         self.createdAt = createdAt
         self.maybe = maybe
     }
@@ -62,7 +62,7 @@ public struct Organizations: Codable, Sendable, Hashable {
         case ratio
         case enabled
         case startedOn = "started_on"
-        case ownerId = "owner_id"
+        case ownerID = "owner_id"
         case createdAt = "created_at"
         case maybe
     }

@@ -11,26 +11,26 @@ extension Analytics {
         public static let tableName = "events"
 
         public var at: Foundation.Date
-        public var orgId: Swift.String
-        public var userId: Swift.String
+        public var orgID: Swift.String
+        public var userID: Swift.String
         public var latencyMs: Swift.UInt32
 
         public init(
             at: Foundation.Date,
-            orgId: Swift.String,
-            userId: Swift.String,
+            orgID: Swift.String,
+            userID: Swift.String,
             latencyMs: Swift.UInt32
         ) {
             self.at = at
-            self.orgId = orgId
-            self.userId = userId
+            self.orgID = orgID
+            self.userID = userID
             self.latencyMs = latencyMs
         }
 
         public enum CodingKeys: String, CodingKey {
             case at
-            case orgId = "org_id"
-            case userId = "user_id"
+            case orgID = "org_id"
+            case userID = "user_id"
             case latencyMs = "latency_ms"
         }
     }

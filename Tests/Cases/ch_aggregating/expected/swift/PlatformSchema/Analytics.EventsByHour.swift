@@ -13,18 +13,18 @@ extension Analytics {
         public static let tableName = "events_by_hour"
 
         public var hour: Foundation.Date
-        public var orgId: Swift.String
+        public var orgID: Swift.String
         public var requests: Swift.UInt64
 
-        public init(hour: Foundation.Date, orgId: Swift.String, requests: Swift.UInt64) {
+        public init(hour: Foundation.Date, orgID: Swift.String, requests: Swift.UInt64) {
             self.hour = hour
-            self.orgId = orgId
+            self.orgID = orgID
             self.requests = requests
         }
 
         public enum CodingKeys: String, CodingKey {
             case hour
-            case orgId = "org_id"
+            case orgID = "org_id"
             case requests
         }
     }

@@ -13,29 +13,29 @@ extension Analytics {
         public static let tableName = "campaign_metrics_raw"
 
         public var timestamp: Foundation.Date
-        public var orgId: Swift.String
-        public var campaignId: Swift.String
+        public var orgID: Swift.String
+        public var campaignID: Swift.String
         public var spend: Foundation.Decimal
         public var note: Swift.String?
 
         public init(
             timestamp: Foundation.Date,
-            orgId: Swift.String,
-            campaignId: Swift.String,
+            orgID: Swift.String,
+            campaignID: Swift.String,
             spend: Foundation.Decimal,
             note: Swift.String? = nil
         ) {
             self.timestamp = timestamp
-            self.orgId = orgId
-            self.campaignId = campaignId
+            self.orgID = orgID
+            self.campaignID = campaignID
             self.spend = spend
             self.note = note
         }
 
         public enum CodingKeys: String, CodingKey {
             case timestamp
-            case orgId = "org_id"
-            case campaignId = "campaign_id"
+            case orgID = "org_id"
+            case campaignID = "campaign_id"
             case spend
             case note
         }

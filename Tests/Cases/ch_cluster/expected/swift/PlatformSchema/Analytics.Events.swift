@@ -11,19 +11,19 @@ extension Analytics {
         public static let tableName = "events"
 
         public var at: Foundation.Date
-        public var orgId: Swift.String
-        public var userId: Swift.String
+        public var orgID: Swift.String
+        public var userID: Swift.String
 
-        public init(at: Foundation.Date, orgId: Swift.String, userId: Swift.String) {
+        public init(at: Foundation.Date, orgID: Swift.String, userID: Swift.String) {
             self.at = at
-            self.orgId = orgId
-            self.userId = userId
+            self.orgID = orgID
+            self.userID = userID
         }
 
         public enum CodingKeys: String, CodingKey {
             case at
-            case orgId = "org_id"
-            case userId = "user_id"
+            case orgID = "org_id"
+            case userID = "user_id"
         }
     }
 }

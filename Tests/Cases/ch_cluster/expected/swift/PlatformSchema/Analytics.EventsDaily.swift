@@ -11,18 +11,18 @@ extension Analytics {
         public static let tableName = "events_daily"
 
         public var day: CalendarDate
-        public var orgId: Swift.String
+        public var orgID: Swift.String
         public var events: Swift.UInt64
 
-        public init(day: CalendarDate, orgId: Swift.String, events: Swift.UInt64) {
+        public init(day: CalendarDate, orgID: Swift.String, events: Swift.UInt64) {
             self.day = day
-            self.orgId = orgId
+            self.orgID = orgID
             self.events = events
         }
 
         public enum CodingKeys: String, CodingKey {
             case day
-            case orgId = "org_id"
+            case orgID = "org_id"
             case events
         }
     }

@@ -10,18 +10,18 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "sessions_state"
 
-        public var sessionId: Swift.String
+        public var sessionID: Swift.String
         public var pageViews: Swift.UInt32
         public var sign: Swift.Int8
 
-        public init(sessionId: Swift.String, pageViews: Swift.UInt32, sign: Swift.Int8) {
-            self.sessionId = sessionId
+        public init(sessionID: Swift.String, pageViews: Swift.UInt32, sign: Swift.Int8) {
+            self.sessionID = sessionID
             self.pageViews = pageViews
             self.sign = sign
         }
 
         public enum CodingKeys: String, CodingKey {
-            case sessionId = "session_id"
+            case sessionID = "session_id"
             case pageViews = "page_views"
             case sign
         }

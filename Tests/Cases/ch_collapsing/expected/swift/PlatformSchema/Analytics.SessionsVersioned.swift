@@ -10,25 +10,25 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "sessions_versioned"
 
-        public var sessionId: Swift.String
+        public var sessionID: Swift.String
         public var pageViews: Swift.UInt32
         public var sign: Swift.Int8
         public var version: Swift.UInt32
 
         public init(
-            sessionId: Swift.String,
+            sessionID: Swift.String,
             pageViews: Swift.UInt32,
             sign: Swift.Int8,
             version: Swift.UInt32
         ) {
-            self.sessionId = sessionId
+            self.sessionID = sessionID
             self.pageViews = pageViews
             self.sign = sign
             self.version = version
         }
 
         public enum CodingKeys: String, CodingKey {
-            case sessionId = "session_id"
+            case sessionID = "session_id"
             case pageViews = "page_views"
             case sign
             case version

@@ -12,7 +12,7 @@ extension Analytics {
 
         /// When the event happened
         public var at: Foundation.Date
-        public var userId: Swift.String
+        public var userID: Swift.String
         public var event: Swift.String
         public var properties: Swift.String
         public var day: CalendarDate
@@ -24,7 +24,7 @@ extension Analytics {
 
         public init(
             at: Foundation.Date,
-            userId: Swift.String,
+            userID: Swift.String,
             event: Swift.String,
             properties: Swift.String,
             day: CalendarDate,
@@ -33,7 +33,7 @@ extension Analytics {
             oddName: Swift.String
         ) {
             self.at = at
-            self.userId = userId
+            self.userID = userID
             self.event = event
             self.properties = properties
             self.day = day
@@ -44,7 +44,7 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case at
-            case userId = "user_id"
+            case userID = "user_id"
             case event
             case properties
             case day

@@ -10,29 +10,29 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "visits"
 
-        public var orgId: Swift.String
-        public var userId: Swift.UInt64
+        public var orgID: Swift.String
+        public var userID: Swift.UInt64
         public var at: Foundation.Date
         public var url: Swift.String
         public var duration: Swift.UInt32
 
         public init(
-            orgId: Swift.String,
-            userId: Swift.UInt64,
+            orgID: Swift.String,
+            userID: Swift.UInt64,
             at: Foundation.Date,
             url: Swift.String,
             duration: Swift.UInt32
         ) {
-            self.orgId = orgId
-            self.userId = userId
+            self.orgID = orgID
+            self.userID = userID
             self.at = at
             self.url = url
             self.duration = duration
         }
 
         public enum CodingKeys: String, CodingKey {
-            case orgId = "org_id"
-            case userId = "user_id"
+            case orgID = "org_id"
+            case userID = "user_id"
             case at
             case url
             case duration

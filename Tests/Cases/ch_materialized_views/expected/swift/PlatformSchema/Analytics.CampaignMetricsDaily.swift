@@ -11,23 +11,23 @@ extension Analytics {
         public static let tableName = "campaign_metrics_daily"
 
         public var date: CalendarDate
-        public var orgId: Swift.String
-        public var campaignId: Swift.String
+        public var orgID: Swift.String
+        public var campaignID: Swift.String
         public var impressions: Swift.UInt64
         public var clicks: Swift.UInt64
         public var spend: Foundation.Decimal
 
         public init(
             date: CalendarDate,
-            orgId: Swift.String,
-            campaignId: Swift.String,
+            orgID: Swift.String,
+            campaignID: Swift.String,
             impressions: Swift.UInt64,
             clicks: Swift.UInt64,
             spend: Foundation.Decimal
         ) {
             self.date = date
-            self.orgId = orgId
-            self.campaignId = campaignId
+            self.orgID = orgID
+            self.campaignID = campaignID
             self.impressions = impressions
             self.clicks = clicks
             self.spend = spend
@@ -35,8 +35,8 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case date
-            case orgId = "org_id"
-            case campaignId = "campaign_id"
+            case orgID = "org_id"
+            case campaignID = "campaign_id"
             case impressions
             case clicks
             case spend

@@ -10,29 +10,29 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "campaigns_latest"
 
-        public var orgId: Swift.String
-        public var campaignId: Swift.String
+        public var orgID: Swift.String
+        public var campaignID: Swift.String
         public var status: Swift.String
         public var updatedAt: Foundation.Date
         public var isDeleted: Swift.UInt8
 
         public init(
-            orgId: Swift.String,
-            campaignId: Swift.String,
+            orgID: Swift.String,
+            campaignID: Swift.String,
             status: Swift.String,
             updatedAt: Foundation.Date,
             isDeleted: Swift.UInt8
         ) {
-            self.orgId = orgId
-            self.campaignId = campaignId
+            self.orgID = orgID
+            self.campaignID = campaignID
             self.status = status
             self.updatedAt = updatedAt
             self.isDeleted = isDeleted
         }
 
         public enum CodingKeys: String, CodingKey {
-            case orgId = "org_id"
-            case campaignId = "campaign_id"
+            case orgID = "org_id"
+            case campaignID = "campaign_id"
             case status
             case updatedAt = "updated_at"
             case isDeleted = "is_deleted"

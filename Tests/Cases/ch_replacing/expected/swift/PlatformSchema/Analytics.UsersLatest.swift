@@ -10,18 +10,18 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "users_latest"
 
-        public var userId: Foundation.UUID
+        public var userID: Foundation.UUID
         public var email: Swift.String
         public var version: Swift.UInt64
 
-        public init(userId: Foundation.UUID, email: Swift.String, version: Swift.UInt64) {
-            self.userId = userId
+        public init(userID: Foundation.UUID, email: Swift.String, version: Swift.UInt64) {
+            self.userID = userID
             self.email = email
             self.version = version
         }
 
         public enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
+            case userID = "user_id"
             case email
             case version
         }

@@ -13,20 +13,20 @@ extension Analytics {
         public var at: Foundation.Date
         public var level: Swift.String
         public var message: Swift.String
-        public var traceId: Swift.String
+        public var traceID: Swift.String
         public var durationMs: Swift.UInt32
 
         public init(
             at: Foundation.Date,
             level: Swift.String,
             message: Swift.String,
-            traceId: Swift.String,
+            traceID: Swift.String,
             durationMs: Swift.UInt32
         ) {
             self.at = at
             self.level = level
             self.message = message
-            self.traceId = traceId
+            self.traceID = traceID
             self.durationMs = durationMs
         }
 
@@ -34,7 +34,7 @@ extension Analytics {
             case at
             case level
             case message
-            case traceId = "trace_id"
+            case traceID = "trace_id"
             case durationMs = "duration_ms"
         }
     }

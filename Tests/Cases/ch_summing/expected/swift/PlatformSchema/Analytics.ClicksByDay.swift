@@ -11,20 +11,20 @@ extension Analytics {
         public static let tableName = "clicks_by_day"
 
         public var day: CalendarDate
-        public var orgId: Swift.String
+        public var orgID: Swift.String
         public var clicks: Swift.UInt64
         public var impressions: Swift.UInt64
         public var spend: Foundation.Decimal
 
         public init(
             day: CalendarDate,
-            orgId: Swift.String,
+            orgID: Swift.String,
             clicks: Swift.UInt64,
             impressions: Swift.UInt64,
             spend: Foundation.Decimal
         ) {
             self.day = day
-            self.orgId = orgId
+            self.orgID = orgID
             self.clicks = clicks
             self.impressions = impressions
             self.spend = spend
@@ -32,7 +32,7 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case day
-            case orgId = "org_id"
+            case orgID = "org_id"
             case clicks
             case impressions
             case spend

@@ -10,16 +10,16 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "totals"
 
-        public var orgId: Swift.String
+        public var orgID: Swift.String
         public var n: Swift.UInt64
 
-        public init(orgId: Swift.String, n: Swift.UInt64) {
-            self.orgId = orgId
+        public init(orgID: Swift.String, n: Swift.UInt64) {
+            self.orgID = orgID
             self.n = n
         }
 
         public enum CodingKeys: String, CodingKey {
-            case orgId = "org_id"
+            case orgID = "org_id"
             case n
         }
     }

@@ -10,15 +10,15 @@ public struct Chickens: Codable, Sendable, Hashable {
     public static let tableName = "chickens"
 
     public var id: Swift.Int32
-    public var eggId: Swift.Int32?
+    public var eggID: Swift.Int32?
 
-    public init(id: Swift.Int32, eggId: Swift.Int32? = nil) {
+    public init(id: Swift.Int32, eggID: Swift.Int32? = nil) {
         self.id = id
-        self.eggId = eggId
+        self.eggID = eggID
     }
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case eggId = "egg_id"
+        case eggID = "egg_id"
     }
 }

@@ -9,13 +9,13 @@ public struct Early: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "early"
 
-    public var lateId: Swift.Int64
+    public var lateID: Swift.Int64
 
-    public init(lateId: Swift.Int64) {
-        self.lateId = lateId
+    public init(lateID: Swift.Int64) {
+        self.lateID = lateID
     }
 
     public enum CodingKeys: String, CodingKey {
-        case lateId = "late_id"
+        case lateID = "late_id"
     }
 }

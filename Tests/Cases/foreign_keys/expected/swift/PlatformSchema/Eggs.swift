@@ -10,15 +10,15 @@ public struct Eggs: Codable, Sendable, Hashable {
     public static let tableName = "eggs"
 
     public var id: Swift.Int32
-    public var chickenId: Swift.Int32?
+    public var chickenID: Swift.Int32?
 
-    public init(id: Swift.Int32, chickenId: Swift.Int32? = nil) {
+    public init(id: Swift.Int32, chickenID: Swift.Int32? = nil) {
         self.id = id
-        self.chickenId = chickenId
+        self.chickenID = chickenID
     }
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case chickenId = "chicken_id"
+        case chickenID = "chicken_id"
     }
 }

@@ -10,30 +10,30 @@ public struct Members: Codable, Sendable, Hashable {
     public static let tableName = "members"
 
     public var id: Swift.Int32
-    public var teamId: Swift.Int32
+    public var teamID: Swift.Int32
     public var org: Swift.Int32
     public var teamCode: Swift.String
-    public var buddyId: Swift.Int32?
+    public var buddyID: Swift.Int32?
 
     public init(
         id: Swift.Int32,
-        teamId: Swift.Int32,
+        teamID: Swift.Int32,
         org: Swift.Int32,
         teamCode: Swift.String,
-        buddyId: Swift.Int32? = nil
+        buddyID: Swift.Int32? = nil
     ) {
         self.id = id
-        self.teamId = teamId
+        self.teamID = teamID
         self.org = org
         self.teamCode = teamCode
-        self.buddyId = buddyId
+        self.buddyID = buddyID
     }
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case teamId = "team_id"
+        case teamID = "team_id"
         case org
         case teamCode = "team_code"
-        case buddyId = "buddy_id"
+        case buddyID = "buddy_id"
     }
 }

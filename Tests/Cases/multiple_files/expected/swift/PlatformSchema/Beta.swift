@@ -11,13 +11,13 @@ public struct Beta: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "beta"
 
-    public var alphaId: Swift.Int32
+    public var alphaID: Swift.Int32
 
-    public init(alphaId: Swift.Int32) {
-        self.alphaId = alphaId
+    public init(alphaID: Swift.Int32) {
+        self.alphaID = alphaID
     }
 
     public enum CodingKeys: String, CodingKey {
-        case alphaId = "alpha_id"
+        case alphaID = "alpha_id"
     }
 }

@@ -14,7 +14,7 @@ public struct Documents: Codable, Sendable, Hashable {
     public var title: Swift.String
     public var status: Swift.String
     public var titleKey: Swift.String
-    public var parentId: Swift.Int32?
+    public var parentID: Swift.Int32?
 
     public init(
         id: Swift.Int32,
@@ -22,14 +22,14 @@ public struct Documents: Codable, Sendable, Hashable {
         title: Swift.String,
         status: Swift.String,
         titleKey: Swift.String,
-        parentId: Swift.Int32? = nil
+        parentID: Swift.Int32? = nil
     ) {
         self.id = id
         self.team = team
         self.title = title
         self.status = status
         self.titleKey = titleKey
-        self.parentId = parentId
+        self.parentID = parentID
     }
 
     public enum CodingKeys: String, CodingKey {
@@ -38,6 +38,6 @@ public struct Documents: Codable, Sendable, Hashable {
         case title
         case status
         case titleKey = "title_key"
-        case parentId = "parent_id"
+        case parentID = "parent_id"
     }
 }

@@ -9,16 +9,16 @@ public struct Sessions: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "sessions"
 
-    public var orgId: Foundation.UUID
+    public var orgID: Foundation.UUID
     public var id: Foundation.UUID
 
-    public init(orgId: Foundation.UUID, id: Foundation.UUID) {
-        self.orgId = orgId
+    public init(orgID: Foundation.UUID, id: Foundation.UUID) {
+        self.orgID = orgID
         self.id = id
     }
 
     public enum CodingKeys: String, CodingKey {
-        case orgId = "org_id"
+        case orgID = "org_id"
         case id
     }
 }

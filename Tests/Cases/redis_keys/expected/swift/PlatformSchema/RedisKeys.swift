@@ -7,15 +7,15 @@ import Foundation
 /// Builders of the Redis keys the definitions declare.
 public enum RedisKeys {
     /// `session:{user_id}` (hash, expires after 3600 s).
-    public static func session(userId: Foundation.UUID) -> Swift.String {
-        "session:" + userId.uuidString.lowercased()
+    public static func session(userID: Foundation.UUID) -> Swift.String {
+        "session:" + userID.uuidString.lowercased()
     }
 
     public static let sessionTTLSeconds = 3600
 
     /// `ratelimit:{org_id}:{dsp}` (zset, expires after 3600 s).
-    public static func ratelimit(orgId: Swift.String, dsp: Swift.String) -> Swift.String {
-        "ratelimit:" + "{" + orgId + "}" + ":" + dsp
+    public static func ratelimit(orgID: Swift.String, dsp: Swift.String) -> Swift.String {
+        "ratelimit:" + "{" + orgID + "}" + ":" + dsp
     }
 
     public static let ratelimitTTLSeconds = 3600
@@ -28,8 +28,8 @@ public enum RedisKeys {
     public static let countersTTLSeconds = 604800
 
     /// `feed:{user_id}` (stream).
-    public static func feed(userId: Foundation.UUID) -> Swift.String {
-        "feed:" + userId.uuidString.lowercased()
+    public static func feed(userID: Foundation.UUID) -> Swift.String {
+        "feed:" + userID.uuidString.lowercased()
     }
 
     /// `members:{team}` (set, expires after 30 s).
@@ -51,19 +51,19 @@ public enum RedisKeys {
         public static let schemaName = "redis"
         public static let tableName = "session:{user_id}"
 
-        public var userId: Foundation.UUID
-        public var orgId: Foundation.UUID
+        public var userID: Foundation.UUID
+        public var orgID: Foundation.UUID
         public var createdAt: Foundation.Date
 
-        public init(userId: Foundation.UUID, orgId: Foundation.UUID, createdAt: Foundation.Date) {
-            self.userId = userId
-            self.orgId = orgId
+        public init(userID: Foundation.UUID, orgID: Foundation.UUID, createdAt: Foundation.Date) {
+            self.userID = userID
+            self.orgID = orgID
             self.createdAt = createdAt
         }
 
         public enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
-            case orgId = "org_id"
+            case userID = "user_id"
+            case orgID = "org_id"
             case createdAt = "created_at"
         }
     }
@@ -72,7 +72,7 @@ public enum RedisKeys {
 /// Builders of the Redis pub/sub channels the definitions declare.
 public enum RedisChannels {
     /// `events:{org_id}` (channel).
-    public static func campaignEvents(orgId: Swift.String) -> Swift.String {
-        "events:" + orgId
+    public static func campaignEvents(orgID: Swift.String) -> Swift.String {
+        "events:" + orgID
     }
 }

@@ -7,15 +7,15 @@ import Foundation
 /// Builders of the Redis keys the definitions declare.
 public enum RedisKeys {
     /// `ratelimit:{org_id}:{dsp}` (zset, expires after 3600 s).
-    public static func ratelimit(orgId: Foundation.UUID, dsp: Swift.String) -> Swift.String {
-        "ratelimit:" + "{" + orgId.uuidString.lowercased() + "}" + ":" + dsp
+    public static func ratelimit(orgID: Foundation.UUID, dsp: Swift.String) -> Swift.String {
+        "ratelimit:" + "{" + orgID.uuidString.lowercased() + "}" + ":" + dsp
     }
 
     public static let ratelimitTTLSeconds = 3600
 
     /// `ratelimit_seq:{org_id}` (string, expires after 3600 s).
-    public static func ratelimitSeq(orgId: Foundation.UUID) -> Swift.String {
-        "ratelimit_seq:" + "{" + orgId.uuidString.lowercased() + "}"
+    public static func ratelimitSeq(orgID: Foundation.UUID) -> Swift.String {
+        "ratelimit_seq:" + "{" + orgID.uuidString.lowercased() + "}"
     }
 
     public static let ratelimitSeqTTLSeconds = 3600

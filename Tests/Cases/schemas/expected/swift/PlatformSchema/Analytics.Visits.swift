@@ -11,17 +11,17 @@ extension Analytics {
         public static let schemaName = "analytics"
         public static let tableName = "visits"
 
-        public var userId: Foundation.UUID
-        public var identityId: Foundation.UUID?
+        public var userID: Foundation.UUID
+        public var identityID: Foundation.UUID?
 
-        public init(userId: Foundation.UUID, identityId: Foundation.UUID? = nil) {
-            self.userId = userId
-            self.identityId = identityId
+        public init(userID: Foundation.UUID, identityID: Foundation.UUID? = nil) {
+            self.userID = userID
+            self.identityID = identityID
         }
 
         public enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
-            case identityId = "identity_id"
+            case userID = "user_id"
+            case identityID = "identity_id"
         }
     }
 }

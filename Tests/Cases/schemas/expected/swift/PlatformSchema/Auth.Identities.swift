@@ -13,18 +13,18 @@ extension Auth {
 
         public var id: Foundation.UUID
         public var provider: Auth.Provider
-        public var userId: Foundation.UUID
+        public var userID: Foundation.UUID
 
-        public init(id: Foundation.UUID, provider: Auth.Provider, userId: Foundation.UUID) {
+        public init(id: Foundation.UUID, provider: Auth.Provider, userID: Foundation.UUID) {
             self.id = id
             self.provider = provider
-            self.userId = userId
+            self.userID = userID
         }
 
         public enum CodingKeys: String, CodingKey {
             case id
             case provider
-            case userId = "user_id"
+            case userID = "user_id"
         }
     }
 }

@@ -20,7 +20,7 @@ public struct SupportTickets: Codable, Sendable, Hashable {
     public var `class`: Swift.String
     public var `default`: Swift.Bool
     public var _3dModel: Swift.String?
-    public var userId: Foundation.UUID?
+    public var userID: Foundation.UUID?
     public var state: TicketState
     public var self_: Swift.Int32?
 
@@ -30,7 +30,7 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         `class`: Swift.String,
         `default`: Swift.Bool,
         _3dModel: Swift.String? = nil,
-        userId: Foundation.UUID? = nil,
+        userID: Foundation.UUID? = nil,
         state: TicketState,
         self_: Swift.Int32? = nil
     ) {
@@ -39,7 +39,7 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         self.`class` = `class`
         self.`default` = `default`
         self._3dModel = _3dModel
-        self.userId = userId
+        self.userID = userID
         self.state = state
         self.self_ = self_
     }
@@ -50,7 +50,7 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         case `class`
         case `default`
         case _3dModel = "3d_model"
-        case userId = "userID"
+        case userID
         case state
         case self_ = "self"
     }

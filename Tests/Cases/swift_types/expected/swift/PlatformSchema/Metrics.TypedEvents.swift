@@ -27,7 +27,7 @@ extension Metrics {
         public var label: Swift.String?
         public var tags: [Swift.String]
         public var counts: [Swift.String: Swift.UInt64]
-        public var byId: [Swift.Int: [Swift.String?]]
+        public var byID: [Swift.Int: [Swift.String?]]
         public var state: TypedEventsState
         public var ip: InetAddress
         public var doc: JSONValue
@@ -48,7 +48,7 @@ extension Metrics {
             label: Swift.String? = nil,
             tags: [Swift.String],
             counts: [Swift.String: Swift.UInt64],
-            byId: [Swift.Int: [Swift.String?]],
+            byID: [Swift.Int: [Swift.String?]],
             state: TypedEventsState,
             ip: InetAddress,
             doc: JSONValue,
@@ -68,7 +68,7 @@ extension Metrics {
             self.label = label
             self.tags = tags
             self.counts = counts
-            self.byId = byId
+            self.byID = byID
             self.state = state
             self.ip = ip
             self.doc = doc
@@ -90,7 +90,7 @@ extension Metrics {
             case label
             case tags
             case counts
-            case byId = "by_id"
+            case byID = "by_id"
             case state
             case ip
             case doc

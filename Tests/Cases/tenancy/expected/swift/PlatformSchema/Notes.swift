@@ -9,16 +9,16 @@ public struct Notes: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "notes"
 
-    public var tenantId: Swift.Int64
+    public var tenantID: Swift.Int64
     public var body: Swift.String
 
-    public init(tenantId: Swift.Int64, body: Swift.String) {
-        self.tenantId = tenantId
+    public init(tenantID: Swift.Int64, body: Swift.String) {
+        self.tenantID = tenantID
         self.body = body
     }
 
     public enum CodingKeys: String, CodingKey {
-        case tenantId = "tenant_id"
+        case tenantID = "tenant_id"
         case body
     }
 }

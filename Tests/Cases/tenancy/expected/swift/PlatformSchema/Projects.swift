@@ -10,18 +10,18 @@ public struct Projects: Codable, Sendable, Hashable {
     public static let tableName = "projects"
 
     public var id: Foundation.UUID
-    public var tenantId: Swift.Int64
+    public var tenantID: Swift.Int64
     public var name: Swift.String
 
-    public init(id: Foundation.UUID, tenantId: Swift.Int64, name: Swift.String) {
+    public init(id: Foundation.UUID, tenantID: Swift.Int64, name: Swift.String) {
         self.id = id
-        self.tenantId = tenantId
+        self.tenantID = tenantID
         self.name = name
     }
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case tenantId = "tenant_id"
+        case tenantID = "tenant_id"
         case name
     }
 }

@@ -11,13 +11,13 @@ import Foundation
 /// API authentication tokens; only a hash and a prefix are kept
 ///
 /// A row of `public.api_keys`.
-public struct ApiKeys: Codable, Sendable, Hashable {
+public struct APIKeys: Codable, Sendable, Hashable {
     public static let schemaName = "public"
     public static let tableName = "api_keys"
 
     public var id: Foundation.UUID
-    public var organizationId: Foundation.UUID
-    public var appId: Foundation.UUID?
+    public var organizationID: Foundation.UUID
+    public var appID: Foundation.UUID?
 
     /// First characters of the key, shown in the UI
     public var keyPrefix: Swift.String
@@ -32,8 +32,8 @@ public struct ApiKeys: Codable, Sendable, Hashable {
 
     public init(
         id: Foundation.UUID,
-        organizationId: Foundation.UUID,
-        appId: Foundation.UUID? = nil,
+        organizationID: Foundation.UUID,
+        appID: Foundation.UUID? = nil,
         keyPrefix: Swift.String,
         keyHash: Foundation.Data,
         scopes: [Swift.String],
@@ -45,8 +45,8 @@ public struct ApiKeys: Codable, Sendable, Hashable {
         createdAt: Foundation.Date
     ) {
         self.id = id
-        self.organizationId = organizationId
-        self.appId = appId
+        self.organizationID = organizationID
+        self.appID = appID
         self.keyPrefix = keyPrefix
         self.keyHash = keyHash
         self.scopes = scopes
@@ -60,8 +60,8 @@ public struct ApiKeys: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey {
         case id
-        case organizationId = "organization_id"
-        case appId = "app_id"
+        case organizationID = "organization_id"
+        case appID = "app_id"
         case keyPrefix = "key_prefix"
         case keyHash = "key_hash"
         case scopes

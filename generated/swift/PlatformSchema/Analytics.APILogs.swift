@@ -14,54 +14,54 @@ extension Analytics {
     /// API requests, kept 90 days; bodies of successful ones dropped after 7
     ///
     /// A row of `analytics.api_logs`.
-    public struct ApiLogs: Codable, Sendable, Hashable {
+    public struct APILogs: Codable, Sendable, Hashable {
         public static let schemaName = "analytics"
         public static let tableName = "api_logs"
 
         public var timestamp: Foundation.Date
-        public var orgId: Swift.String
-        public var requestId: Foundation.UUID
+        public var orgID: Swift.String
+        public var requestID: Foundation.UUID
         public var method: Swift.String
         public var path: Swift.String
         public var status: Swift.UInt16
         public var durationMs: Swift.UInt32
-        public var userId: Swift.String?
+        public var userID: Swift.String?
         public var error: Swift.String?
         public var body: Swift.String
 
         public init(
             timestamp: Foundation.Date,
-            orgId: Swift.String,
-            requestId: Foundation.UUID,
+            orgID: Swift.String,
+            requestID: Foundation.UUID,
             method: Swift.String,
             path: Swift.String,
             status: Swift.UInt16,
             durationMs: Swift.UInt32,
-            userId: Swift.String? = nil,
+            userID: Swift.String? = nil,
             error: Swift.String? = nil,
             body: Swift.String
         ) {
             self.timestamp = timestamp
-            self.orgId = orgId
-            self.requestId = requestId
+            self.orgID = orgID
+            self.requestID = requestID
             self.method = method
             self.path = path
             self.status = status
             self.durationMs = durationMs
-            self.userId = userId
+            self.userID = userID
             self.error = error
             self.body = body
         }
 
         public enum CodingKeys: String, CodingKey {
             case timestamp
-            case orgId = "org_id"
-            case requestId = "request_id"
+            case orgID = "org_id"
+            case requestID = "request_id"
             case method
             case path
             case status
             case durationMs = "duration_ms"
-            case userId = "user_id"
+            case userID = "user_id"
             case error
             case body
         }

@@ -6,12 +6,12 @@ import Foundation
 
 extension Analytics {
     /// A row of `analytics.api_logs`.
-    public struct ApiLogs: Codable, Sendable, Hashable {
+    public struct APILogs: Codable, Sendable, Hashable {
         public static let schemaName = "analytics"
         public static let tableName = "api_logs"
 
         public var at: Foundation.Date
-        public var orgId: Swift.String
+        public var orgID: Swift.String
         public var status: Swift.UInt16
         public var path: Swift.String
         public var bytes: Swift.UInt64
@@ -19,14 +19,14 @@ extension Analytics {
 
         public init(
             at: Foundation.Date,
-            orgId: Swift.String,
+            orgID: Swift.String,
             status: Swift.UInt16,
             path: Swift.String,
             bytes: Swift.UInt64,
             body: Swift.String
         ) {
             self.at = at
-            self.orgId = orgId
+            self.orgID = orgID
             self.status = status
             self.path = path
             self.bytes = bytes
@@ -35,7 +35,7 @@ extension Analytics {
 
         public enum CodingKeys: String, CodingKey {
             case at
-            case orgId = "org_id"
+            case orgID = "org_id"
             case status
             case path
             case bytes
