@@ -98,11 +98,12 @@ public enum SwiftRenderer {
                 case .literal(let text): pieces.append(literal(text))
                 case .placeholder(let name):
                     guard let p = b.params.first(where: { $0.0 == name }) else { continue }
+                    let parameter = SwiftMapping.declared(p.1)
                     let value: String = switch p.2 {
-                    case "Foundation.UUID": "\(p.1).uuidString.lowercased()"
-                    case "Foundation.Date": "SchemaCoding.formatTimestamp(\(p.1))"
-                    case "Swift.String": p.1
-                    default: "\(p.1).description"
+                    case "Foundation.UUID": "\(parameter).uuidString.lowercased()"
+                    case "Foundation.Date": "SchemaCoding.formatTimestamp(\(parameter))"
+                    case "Swift.String": parameter
+                    default: "\(parameter).description"
                     }
                     // A hash tag puts every key with this value in one Redis Cluster slot.
                     pieces.append(name == b.hashTag ? "\"{\" + \(value) + \"}\"" : value)
