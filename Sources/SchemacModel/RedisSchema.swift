@@ -184,7 +184,10 @@ extension RedisPattern {
         case .int: ValueClass(regex: "-?[0-9]+", allows: { ("0"..."9").contains($0) || $0 == "-" })
         case .bool: ValueClass(regex: "true|false|0|1", allows: { "truefals01".unicodeScalars.contains($0) })
         case .date: ValueClass(regex: "[0-9]{4}-[0-9]{2}-[0-9]{2}", allows: { ("0"..."9").contains($0) || $0 == "-" })
-        default: ValueClass(regex: ".+", allows: { _ in true })
+        // A value is one segment: no `:` (what separates segments) and no
+        // braces (what marks a hash tag), so `user:{id}` and
+        // `user:{id}:profile` name different keys.
+        default: ValueClass(regex: "[^:{}]+", allows: { $0 != ":" && $0 != "{" && $0 != "}" })
         }
     }
 

@@ -104,7 +104,7 @@ final class RedisTests: XCTestCase {
         let user = UUID(), org = UUID()
         var setup: [[String]] = [
             ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased()], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
-            ["SET", RedisKeys.cache(key: "campaigns:list"), "[]", "EX", "900"],
+            ["SET", RedisKeys.cache(key: "campaigns-list"), "[]", "EX", "900"],
             ["ZADD", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "1", "a"], ["EXPIRE", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "60"],
             ["RPUSH", RedisKeys.queue(jobType: "etl"), "job-1"],
         ]
@@ -161,5 +161,20 @@ final class RedisTests: XCTestCase {
         let cut = try RedisLive.drift(url: server.url, schema: schema, budget: RedisLive.Budget(maxKeys: 10_000, seconds: 20))
         XCTAssertFalse(cut.complete)
         XCTAssertEqual(cut.scanned, 10_000)
+    }
+
+    /// Every keys.json is valid under the JSON Schema beside it (checked by
+    /// Python's jsonschema), and its regexes and globs match sample keys.
+    func testKeysJSONIsValidUnderItsSchema() throws {
+        var files = [Repo.root.appendingPathComponent("generated/redis/keys.json").path,
+                     Repo.root.appendingPathComponent("examples/attribution/generated/redis/keys.json").path]
+        for c in try ReferenceCase.all() {
+            let file = c.expectedDirectory.appendingPathComponent("redis/keys.json").path
+            if FileManager.default.fileExists(atPath: file) { files.append(file) }
+        }
+        XCTAssertGreaterThanOrEqual(files.count, 10)
+        let run = try Shell.run(try ClickHouseTests.python(), [Repo.root.appendingPathComponent("Tests/redis/keys_check.py").path] + files)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertEqual(run.stdout, "ok: \(files.count) files\n")
     }
 }
