@@ -13,7 +13,7 @@ struct Schemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schemac",
         abstract: "Compile declarative schema definitions into PostgreSQL DDL (and more).",
-        subcommands: [Generate.self, Check.self, Diff.self]
+        subcommands: [Generate.self, Check.self, Diff.self, Hook.self]
     )
 }
 
@@ -36,21 +36,39 @@ struct ProjectOptions: ParsableArguments {
 
 extension ProjectOptions {
     /// Loads and renders the project, printing its diagnostics; exits 1 on errors.
-    func runPipeline(render: Bool = true, onDeclared: (([String]) -> Void)? = nil) throws -> (ProjectPaths, Pipeline.Outcome) {
+    func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text,
+                     onDeclared: (([String]) -> Void)? = nil) throws -> (ProjectPaths, Pipeline.Outcome) {
         let (paths, configDiagnostics) = paths()
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render,
                                    cache: DefinitionsCache.fromEnvironment(), onDeclared: onDeclared)
-        printDiagnostics(outcome.diagnostics)
+        printDiagnostics(outcome.diagnostics, format: format)
         if outcome.failed { throw ExitCode(1) }
         return (paths, outcome)
     }
 }
 
-func printDiagnostics(_ diagnostics: [Diagnostic]) {
+/// How diagnostics are printed on stderr: `file:line:col: severity: message [id]`
+/// lines, or one JSON object a line (for CI annotations).
+enum DiagnosticsFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+func printDiagnostics(_ diagnostics: [Diagnostic], format: DiagnosticsFormat = .text) {
     var text = ""
-    for d in diagnostics { text += d.description + "\n" }
+    for d in diagnostics {
+        text += format == .json
+            ? diagnosticJSON(file: d.location.file, line: d.location.line, column: d.location.column, severity: d.severity.rawValue,
+                             id: d.id.rawValue, message: d.message)
+            : d.description + "\n"
+    }
     if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+/// One diagnostic as a line of JSON: file, line, column, severity, id, message.
+func diagnosticJSON(file: String, line: Int, column: Int, severity: String, id: String, message: String) -> String {
+    "{\"file\": \(jsonString(file)), \"line\": \(line), \"column\": \(column), \"severity\": \(jsonString(severity)), "
+        + "\"id\": \(jsonString(id)), \"message\": \(jsonString(message))}\n"
 }
 
 func fail(_ message: String) -> Never {
@@ -63,8 +81,11 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
+    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
+    var format: DiagnosticsFormat = .text
+
     func run() throws {
-        let (paths, outcome) = try project.runPipeline()
+        let (paths, outcome) = try project.runPipeline(format: format)
         do {
             try OutputWriter.write(outcome.files, to: paths.outputURL)
         } catch {
@@ -78,15 +99,21 @@ struct Check: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
+    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
+    var format: DiagnosticsFormat = .text
+
     func run() throws {
-        let (paths, outcome) = try project.runPipeline()
+        let (paths, outcome) = try project.runPipeline(format: format)
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)
         guard stale.isEmpty else {
             var text = ""
             for path in stale {
                 let shown = paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path
                 let exists = FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path)
-                text += "\(shown): error: \(exists ? "stale" : "missing"); run `schemac generate` [stale-output]\n"
+                let message = "\(exists ? "stale" : "missing"); run `schemac generate`"
+                text += format == .json
+                    ? diagnosticJSON(file: shown, line: 1, column: 1, severity: "error", id: "stale-output", message: message)
+                    : "\(shown): error: \(message) [stale-output]\n"
             }
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
@@ -138,7 +165,7 @@ struct Diff: ParsableCommand {
         if against.hasPrefix("redis://") { return try redisDrift() }
         // A database is connected to and inspected while the definitions load.
         let live = targetIsDatabase() ? LiveInspection(target: against) : nil
-        let (paths, outcome) = try project.runPipeline(render: false) { live?.start(schemas: $0) }
+        let (paths, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text) { live?.start(schemas: $0) }
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
         let (current, desired) = try states(desired: definitions, paths: paths, live: live)
         // Compared in the server's spelling, written as the definitions say.
@@ -235,7 +262,7 @@ struct Diff: ParsableCommand {
     /// A drift report of a live Redis server: read only (SCAN, TYPE, PTTL,
     /// SCRIPT EXISTS), bounded by --scan-keys and --scan-seconds.
     func redisDrift() throws {
-        let (_, outcome) = try project.runPipeline(render: false)
+        let (_, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text)
         guard let definitions = outcome.definitions?.redis else { fail("the definitions have no redis section") }
         let report: RedisDriftReport
         do {

@@ -66,6 +66,70 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try Shell.run(binary, ["check"], cwd: dir).status, 0)
     }
 
+    /// `schemac hook install`: commits go through while generated/ is current,
+    /// stop after a definition edit, go through again after `generate`; a
+    /// hook that was there before still runs.
+    func testHookInstallGuardsCommitsAndKeepsAnExistingHook() throws {
+        let binary = try Repo.binary
+        let git = try XCTUnwrap(Shell.which("git"))
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ args: [String]) throws -> Shell.Result {
+            try Shell.run(git, ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"] + args, cwd: dir)
+        }
+        XCTAssertEqual(try run(["init", "-q"]).status, 0)
+        let earlier = dir.appendingPathComponent(".git/hooks/pre-commit")
+        try FileManager.default.createDirectory(at: earlier.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/earlier-hook-ran\"\n".utf8).write(to: earlier)
+        chmod(earlier.path, 0o755)
+
+        let install = try Shell.run(binary, ["hook", "install"], cwd: dir)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        XCTAssertTrue(install.stderr.contains("pre-commit.local"), install.stderr)
+        XCTAssertEqual(try Shell.run(binary, ["hook", "install"], cwd: dir).status, 0, "installing again replaces only schemac's hook")
+
+        XCTAssertEqual(try run(["add", "definitions", "generated"]).status, 0)
+        let first = try run(["commit", "-q", "-m", "current"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("earlier-hook-ran").path))
+
+        let file = dir.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "        error:            text?\n", with: "        error:            text?\n        error_code:       varchar(32)?\n")
+        try Data(text.utf8).write(to: file)
+        XCTAssertEqual(try run(["add", "definitions"]).status, 0)
+        let stale = try run(["commit", "-q", "-m", "stale"])
+        XCTAssertNotEqual(stale.status, 0)
+        XCTAssertTrue(stale.stderr.contains("generated/postgres/schema.sql: error: stale"), stale.stderr)
+
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
+        XCTAssertEqual(try run(["add", "generated"]).status, 0)
+        let fixed = try run(["commit", "-q", "-m", "regenerated"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+    }
+
+    /// `--format json`: one object a line, with file, line, column, severity, id and message.
+    func testDiagnosticsAsJSON() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "        error:            text?\n", with: "        error:            txet?\n")
+        try Data(text.utf8).write(to: file)
+        let run = try Shell.run(binary, ["check", "--format", "json"], cwd: dir)
+        XCTAssertEqual(run.status, 1)
+        let lines = run.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(object["file"] as? String, "definitions/postgres/operations.yaml")
+        XCTAssertEqual(object["severity"] as? String, "error")
+        XCTAssertEqual(object["id"] as? String, "unknown-type")
+        XCTAssertNotNil(object["line"] as? Int)
+        XCTAssertNotNil(object["column"] as? Int)
+        XCTAssertTrue((object["message"] as? String)?.contains("txet") ?? false)
+    }
+
     func testCheckNamesAMissingFile() throws {
         let binary = try Repo.binary
         let dir = try projectCopy()
