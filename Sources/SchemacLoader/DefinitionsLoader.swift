@@ -125,6 +125,13 @@ public enum DefinitionsLoader {
 
     static let topLevelKeys = ["postgres", "clickhouse", "redis"]
 
+    /// A definitions file as JSON (merge keys applied), or nil when its YAML
+    /// does not parse: for checking files against the language's JSON Schema.
+    public static func jsonDocument(_ source: DefinitionSource) -> String? {
+        let reader = NodeReader(file: source.displayPath)
+        return parse(source, reader).map { JSONText.document($0, reader) }
+    }
+
     /// Parses and resolves definitions given as text: the whole front end, no disk.
     /// `onDeclared` hears the PostgreSQL schemas the definitions declare objects
     /// in as soon as they are known, before the model is resolved: enough for a

@@ -26,4 +26,17 @@ enum JSONText {
     }
 
     static func string(_ s: String) -> String { jsonString(s) }
+
+    /// A whole document as JSON, merge keys (`<<`) applied as the loader
+    /// applies them: what a JSON Schema of the language is checked against.
+    static func document(_ node: Node, _ reader: NodeReader) -> String {
+        switch node {
+        case .mapping(let m):
+            return "{" + reader.mergedPairs(m).map { "\(string($0.0.scalar?.string ?? "")):\(document($0.1, reader))" }.joined(separator: ",") + "}"
+        case .sequence(let s):
+            return "[" + s.map { document($0, reader) }.joined(separator: ",") + "]"
+        default:
+            return render(node)
+        }
+    }
 }

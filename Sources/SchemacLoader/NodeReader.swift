@@ -228,7 +228,7 @@ final class NodeReader {
     }
 
     /// Pairs with YAML merge keys (`<<: *defaults`) applied: explicit keys win.
-    private func mergedPairs(_ mapping: Node.Mapping) -> [(Node, Node)] {
+    func mergedPairs(_ mapping: Node.Mapping) -> [(Node, Node)] {
         var explicit: [(Node, Node)] = []
         var merged: [(Node, Node)] = []
         for (k, v) in mapping {

@@ -13,7 +13,7 @@ struct Schemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schemac",
         abstract: "Compile declarative schema definitions into PostgreSQL DDL (and more).",
-        subcommands: [Generate.self, Check.self, Diff.self, Hook.self]
+        subcommands: [Generate.self, Check.self, Diff.self, Hook.self, Schema.self]
     )
 }
 

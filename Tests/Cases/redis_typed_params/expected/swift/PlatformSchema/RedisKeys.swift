@@ -27,9 +27,9 @@ public enum RedisKeys {
 
     public static let byNumberTTLSeconds = 86400
 
-    /// `flag:{on}` (string, expires after 86400 s).
-    public static func byFlag(on: Swift.Bool) -> Swift.String {
-        "flag:" + on.description
+    /// `flag:{enabled}` (string, expires after 86400 s).
+    public static func byFlag(enabled: Swift.Bool) -> Swift.String {
+        "flag:" + enabled.description
     }
 
     public static let byFlagTTLSeconds = 86400
