@@ -79,14 +79,17 @@ public enum Pipeline {
 
     /// Loads and renders; files are empty when there is any error.
     /// `render: false` only loads (for `diff`); `onDeclared` is the loader's.
+    /// `lint` adds a reviewer's warnings (`check`, `lint`); warnings whose id
+    /// `schemac.yaml` lists under `lint.ignore` are left out.
     public static func run(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], render shouldRender: Bool = true,
-                           cache: DefinitionsCache? = nil, onDeclared: (([String]) -> Void)? = nil) -> Outcome {
+                           cache: DefinitionsCache? = nil, lint: Bool = false, onDeclared: (([String]) -> Void)? = nil) -> Outcome {
         let timer = PhaseTimer()
         let result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions, cache: cache,
-                                            checkSwift: paths.config.checksSwift, onDeclared: onDeclared)
+                                            checkSwift: paths.config.checksSwift, lint: lint, onDeclared: onDeclared)
         timer.lap("load definitions (total)")
         defer { if shouldRender { timer.lap("render output") } }
-        let diagnostics = configDiagnostics + result.diagnostics
+        let ignored = Set(paths.config.lintIgnore)
+        let diagnostics = configDiagnostics + result.diagnostics.filter { $0.severity != .warning || !ignored.contains($0.id.rawValue) }
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
             return Outcome(files: [], diagnostics: diagnostics, definitions: nil)
         }

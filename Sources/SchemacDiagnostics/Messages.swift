@@ -41,6 +41,11 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case unknownPlaceholder = "unknown-placeholder"
     case unknownRedisKey = "unknown-redis-key"
     case missingScriptFile = "missing-script-file"
+    case tenantColumnWithoutTenant = "tenant-column-without-tenant"
+    case foreignKeyWithoutIndex = "foreign-key-without-index"
+    case clickhouseTableWithoutTTL = "clickhouse-table-without-ttl"
+    case nullableUniqueColumn = "nullable-unique-column"
+    case missingPrimaryKey = "missing-primary-key"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -286,6 +291,34 @@ extension Diagnostic {
 
     public static func unknownRedisKey(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .unknownRedisKey, "no Redis key '\(name)' is defined\(hint(suggestion))", at: location)
+    }
+
+    // MARK: Lint (warnings a reviewer would give; silenced by id in schemac.yaml)
+
+    public static func tenantColumnWithoutTenant(table: String, column: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .tenantColumnWithoutTenant,
+            "table '\(table)' has the tenancy column '\(column)' but not 'tenant: true', so no row-level security keeps tenants apart", at: location)
+    }
+
+    public static func foreignKeyWithoutIndex(table: String, columns: [String], at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .foreignKeyWithoutIndex,
+            "foreign key (\(columns.joined(separator: ", "))) of table '\(table)' has no index that starts with its columns: deletes in the referenced table scan this one",
+            at: location)
+    }
+
+    public static func clickhouseTableWithoutTTL(table: String, siblings: Int, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .clickhouseTableWithoutTTL,
+            "ClickHouse table '\(table)' keeps rows forever while \(siblings) other table(s) of its database have a TTL", at: location)
+    }
+
+    public static func nullableUniqueColumn(table: String, column: String, constraint: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .nullableUniqueColumn,
+            "column '\(column)' of \(constraint) on table '\(table)' is nullable: rows with NULL there are never duplicates (use nulls_not_distinct, or NOT NULL)",
+            at: location)
+    }
+
+    public static func missingPrimaryKey(table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .missingPrimaryKey, "table '\(table)' has no primary key", at: location)
     }
 
     public static func missingScriptFile(_ path: String, at location: SourceLocation) -> Diagnostic {

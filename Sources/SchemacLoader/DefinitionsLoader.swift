@@ -105,17 +105,18 @@ public enum DefinitionsLoader {
     /// `checkSwift` also checks that every table and enum makes Swift (names
     /// that do not collide, types with a mapping), as the Swift target needs.
     public static func load(directory: URL, displayPrefix: String, cache: DefinitionsCache? = nil, checkSwift: Bool = false,
-                            onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+                            lint: Bool = false, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
         // What is checked is part of what an entry says: a Swift-checked load is another entry.
         // Script sources are read while resolving: their text is part of the key too.
         var keyed = found.sources + luaFiles(in: directory)
         if checkSwift { keyed.append(DefinitionSource(displayPath: "\u{0}swift", text: "")) }
+        if lint { keyed.append(DefinitionSource(displayPath: "\u{0}lint", text: "")) }
         let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: keyed) : nil
         if let key, let cache, let cached = cache.load(key, onDeclared: onDeclared) {
             return LoadResult(definitions: cached, diagnostics: [])
         }
-        var result = load(found.sources, checkSwift: checkSwift, baseDirectory: directory, onDeclared: onDeclared)
+        var result = load(found.sources, checkSwift: checkSwift, lint: lint, baseDirectory: directory, onDeclared: onDeclared)
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
@@ -137,7 +138,7 @@ public enum DefinitionsLoader {
     /// in as soon as they are known, before the model is resolved: enough for a
     /// caller to start inspecting a database meanwhile.
     /// `baseDirectory` is where script sources are read from (the definitions folder).
-    public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, baseDirectory: URL? = nil,
+    public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, lint: Bool = false, baseDirectory: URL? = nil,
                             onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
@@ -168,6 +169,9 @@ public enum DefinitionsLoader {
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
         let redisSchema = redis.resolve(baseDirectory: baseDirectory)
+        if lint {
+            LintChecks.report(postgres: postgres, clickhouse: clickhouseSchema, declarations: declarations, clickhouseTables: clickhouse.tableNodes)
+        }
         if checkSwift {
             SwiftChecks.report(SwiftPlan(DefinitionSet(sourceFiles: [], postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)),
                                postgres: declarations, clickhouse: clickhouse, fallback: readers.first)

@@ -9,6 +9,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var targets: [String]?
     public var swiftModule = "PlatformSchema"
     public var migrations = "postgresql/migrations"
+    /// Warning ids `check` and `lint` leave unsaid (`lint: { ignore: [...] }`).
+    public var lintIgnore: [String] = []
 
     public init() {}
 
@@ -24,7 +26,7 @@ public struct ProjectConfig: Sendable, Equatable {
     public var checksSwift: Bool { targets?.contains("swift") ?? true }
 
     public static let fileName = "schemac.yaml"
-    static let keys = ["definitions", "output", "targets", "swift", "postgres"]
+    static let keys = ["definitions", "output", "targets", "swift", "postgres", "lint"]
     static let targetNames = ["postgres", "clickhouse", "redis", "swift"]
 
     /// Reads `schemac.yaml` in `root` if there is one; defaults otherwise.
@@ -58,6 +60,14 @@ public struct ProjectConfig: Sendable, Equatable {
         }
         if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations"]), let m = p["migrations"] {
             if let dir = reader.name(m, "postgres.migrations") { config.migrations = dir }
+        }
+        if let n = f["lint"], let l = reader.fields(n, "lint", allowed: ["ignore"]), let ignore = l["ignore"],
+           let ids = reader.stringList(ignore, "lint.ignore", allowSingle: true) {
+            let warnings = DiagnosticID.allCases.map(\.rawValue)
+            for id in ids where !warnings.contains(id) {
+                reader.report(.invalidValue(id, for: "lint.ignore", allowed: warnings, at: reader.location(ignore)))
+            }
+            config.lintIgnore = ids
         }
         return (config, reader.diagnostics)
     }

@@ -13,7 +13,7 @@ struct Schemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schemac",
         abstract: "Compile declarative schema definitions into PostgreSQL DDL (and more).",
-        subcommands: [Generate.self, Check.self, Diff.self, Hook.self, Schema.self]
+        subcommands: [Generate.self, Check.self, Lint.self, Diff.self, Hook.self, Schema.self]
     )
 }
 
@@ -36,14 +36,14 @@ struct ProjectOptions: ParsableArguments {
 
 extension ProjectOptions {
     /// Loads and renders the project, printing its diagnostics; exits 1 on errors.
-    func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text,
+    func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text, lint: Bool = false, strict: Bool = false,
                      onDeclared: (([String]) -> Void)? = nil) throws -> (ProjectPaths, Pipeline.Outcome) {
         let (paths, configDiagnostics) = paths()
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render,
-                                   cache: DefinitionsCache.fromEnvironment(), onDeclared: onDeclared)
+                                   cache: DefinitionsCache.fromEnvironment(), lint: lint, onDeclared: onDeclared)
         printDiagnostics(outcome.diagnostics, format: format)
-        if outcome.failed { throw ExitCode(1) }
+        if outcome.failed || strict && !outcome.diagnostics.isEmpty { throw ExitCode(1) }
         return (paths, outcome)
     }
 }
@@ -94,6 +94,25 @@ struct Generate: ParsableCommand {
     }
 }
 
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Warn about what a reviewer would: a missing primary key, an unindexed foreign key, a nullable column in a unique key, "
+            + "a tenancy column without tenant: true, a Redis key without expiry, a ClickHouse table without the TTL its siblings have.",
+        discussion: "Silence an id in schemac.yaml: lint: { ignore: [missing-primary-key] }. check runs the same checks.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
+    var format: DiagnosticsFormat = .text
+
+    @Flag(help: "Exit 1 when there is any warning.")
+    var strict = false
+
+    func run() throws {
+        _ = try project.runPipeline(render: false, format: format, lint: true, strict: strict)
+    }
+}
+
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Exit 1 if generated/ is stale or the definitions are invalid.")
 
@@ -102,8 +121,11 @@ struct Check: ParsableCommand {
     @Option(help: "How diagnostics are printed: text, or json (one object a line).")
     var format: DiagnosticsFormat = .text
 
+    @Flag(help: "Fail on warnings too (lint's among them).")
+    var strict = false
+
     func run() throws {
-        let (paths, outcome) = try project.runPipeline(format: format)
+        let (paths, outcome) = try project.runPipeline(format: format, lint: true, strict: strict)
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)
         guard stale.isEmpty else {
             var text = ""

@@ -130,6 +130,26 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue((object["message"] as? String)?.contains("txet") ?? false)
     }
 
+    /// `check` runs lint: its warnings print, and fail the run only with --strict.
+    func testCheckWarnsAndStrictFails() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "references: dsp_connectors.id, on_delete: set null, index: true }",
+                                         with: "references: dsp_connectors.id, on_delete: set null }")
+        try Data(text.utf8).write(to: file)
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: dir).status, 0)
+        let check = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(check.stderr.contains("[foreign-key-without-index]"), check.stderr)
+        XCTAssertEqual(try Shell.run(binary, ["check", "--strict"], cwd: dir).status, 1)
+        XCTAssertEqual(try Shell.run(binary, ["lint"], cwd: dir).status, 0)
+        XCTAssertEqual(try Shell.run(binary, ["lint", "--strict"], cwd: dir).status, 1)
+        XCTAssertEqual(try Shell.run(binary, ["lint", "--strict"], cwd: Repo.root).status, 0, "the bundled definitions lint clean")
+    }
+
     func testCheckNamesAMissingFile() throws {
         let binary = try Repo.binary
         let dir = try projectCopy()

@@ -146,6 +146,7 @@ CREATE TABLE "public"."etl_jobs" (
     CONSTRAINT "etl_jobs_dsp_connector_id_fkey" FOREIGN KEY ("dsp_connector_id") REFERENCES "public"."dsp_connectors" ("id") ON DELETE SET NULL
 );
 COMMENT ON TABLE "public"."etl_jobs" IS 'ETL job tracking';
+CREATE INDEX "etl_jobs_dsp_connector_id_idx" ON "public"."etl_jobs" ("dsp_connector_id");
 CREATE INDEX "etl_jobs_org_id_idx" ON "public"."etl_jobs" ("org_id");
 CREATE INDEX "etl_jobs_pending" ON "public"."etl_jobs" ("status", "scheduled_at") WHERE (status IN ('queued', 'running'));
 CREATE TRIGGER "set_updated_at" BEFORE UPDATE ON "public"."etl_jobs" FOR EACH ROW EXECUTE FUNCTION "public"."schemac_set_updated_at"('updated_at');
@@ -235,6 +236,7 @@ CREATE TABLE "public"."campaigns" (
     CONSTRAINT "campaigns_created_by_fkey" FOREIGN KEY ("created_by") REFERENCES "public"."users" ("id") ON DELETE SET NULL
 );
 COMMENT ON TABLE "public"."campaigns" IS 'Campaign configurations';
+CREATE INDEX "campaigns_created_by_idx" ON "public"."campaigns" ("created_by");
 CREATE INDEX "campaigns_org_id_idx" ON "public"."campaigns" ("org_id");
 CREATE INDEX "campaigns_org_id_status_idx" ON "public"."campaigns" ("org_id", "status");
 CREATE INDEX "campaigns_dsp_connector_id_idx" ON "public"."campaigns" ("dsp_connector_id") WHERE (dsp_connector_id IS NOT NULL);
@@ -329,6 +331,7 @@ CREATE TABLE "public"."role_permissions" (
     CONSTRAINT "role_permissions_permission_id_fkey" FOREIGN KEY ("permission_id") REFERENCES "public"."permissions" ("id") ON DELETE CASCADE
 );
 COMMENT ON TABLE "public"."role_permissions" IS 'Which permissions each platform role grants';
+CREATE INDEX "role_permissions_permission_id_idx" ON "public"."role_permissions" ("permission_id");
 GRANT SELECT ON TABLE "public"."role_permissions" TO "app_user";
 GRANT SELECT ON TABLE "public"."role_permissions" TO "app_readonly";
 
@@ -347,6 +350,7 @@ CREATE TABLE "public"."user_roles" (
     CONSTRAINT "user_roles_granted_by_fkey" FOREIGN KEY ("granted_by") REFERENCES "public"."users" ("id") ON DELETE SET NULL
 );
 COMMENT ON TABLE "public"."user_roles" IS 'RBAC role assignments';
+CREATE INDEX "user_roles_granted_by_idx" ON "public"."user_roles" ("granted_by");
 CREATE INDEX "user_roles_org_id_idx" ON "public"."user_roles" ("org_id");
 CREATE INDEX "user_roles_user_id_idx" ON "public"."user_roles" ("user_id");
 ALTER TABLE "public"."user_roles" ENABLE ROW LEVEL SECURITY;

@@ -23,7 +23,8 @@ struct ReferenceCase {
     /// What the pipeline produces for this case: file path → contents.
     func actualOutput() -> [String: String] {
         let (paths, configDiagnostics) = ProjectPaths.load(root: directory, definitions: "definitions", output: "expected")
-        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics)
+        // Cases named lint_* are run as `schemac lint` runs them.
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, lint: name.hasPrefix("lint_"))
         var out: [String: String] = [:]
         for file in outcome.files { out[file.path] = file.contents }
         if !outcome.diagnostics.isEmpty {

@@ -128,6 +128,7 @@ CREATE TABLE "public"."apps" (
     CONSTRAINT "apps_created_by_fkey" FOREIGN KEY ("created_by") REFERENCES "public"."users" ("id") ON DELETE SET NULL
 );
 COMMENT ON TABLE "public"."apps" IS 'Mobile and web applications whose installs are attributed';
+CREATE INDEX "apps_created_by_idx" ON "public"."apps" ("created_by");
 CREATE INDEX "apps_organization_id_idx" ON "public"."apps" ("organization_id");
 CREATE TRIGGER "set_updated_at" BEFORE UPDATE ON "public"."apps" FOR EACH ROW EXECUTE FUNCTION "public"."schemac_set_updated_at"('updated_at');
 ALTER TABLE "public"."apps" ENABLE ROW LEVEL SECURITY;
@@ -158,6 +159,8 @@ CREATE TABLE "public"."api_keys" (
 );
 COMMENT ON TABLE "public"."api_keys" IS 'API authentication tokens; only a hash and a prefix are kept';
 COMMENT ON COLUMN "public"."api_keys"."key_prefix" IS 'First characters of the key, shown in the UI';
+CREATE INDEX "api_keys_app_id_idx" ON "public"."api_keys" ("app_id");
+CREATE INDEX "api_keys_created_by_idx" ON "public"."api_keys" ("created_by");
 CREATE INDEX "api_keys_organization_id_idx" ON "public"."api_keys" ("organization_id");
 CREATE INDEX "api_keys_active_prefix" ON "public"."api_keys" ("key_prefix") WHERE (revoked_at IS NULL);
 ALTER TABLE "public"."api_keys" ENABLE ROW LEVEL SECURITY;
@@ -182,6 +185,7 @@ CREATE TABLE "public"."user_sessions" (
     CONSTRAINT "user_sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id") ON DELETE CASCADE
 );
 COMMENT ON TABLE "public"."user_sessions" IS 'JWT session management';
+CREATE INDEX "user_sessions_organization_id_idx" ON "public"."user_sessions" ("organization_id");
 CREATE INDEX "user_sessions_user_id_idx" ON "public"."user_sessions" ("user_id");
 CREATE INDEX "user_sessions_live" ON "public"."user_sessions" ("expires_at") WHERE (revoked_at IS NULL);
 ALTER TABLE "public"."user_sessions" ENABLE ROW LEVEL SECURITY;
@@ -203,6 +207,7 @@ CREATE TABLE "public"."password_reset_tokens" (
     CONSTRAINT "password_reset_tokens_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id") ON DELETE CASCADE
 );
 COMMENT ON TABLE "public"."password_reset_tokens" IS 'Password reset workflow';
+CREATE INDEX "password_reset_tokens_organization_id_idx" ON "public"."password_reset_tokens" ("organization_id");
 CREATE INDEX "password_reset_tokens_user_id_idx" ON "public"."password_reset_tokens" ("user_id");
 ALTER TABLE "public"."password_reset_tokens" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "public"."password_reset_tokens" FORCE ROW LEVEL SECURITY;
@@ -273,6 +278,8 @@ CREATE TABLE "public"."user_app_permissions" (
     CONSTRAINT "user_app_permissions_granted_by_fkey" FOREIGN KEY ("granted_by") REFERENCES "public"."users" ("id") ON DELETE SET NULL
 );
 COMMENT ON TABLE "public"."user_app_permissions" IS 'Granular app access control';
+CREATE INDEX "user_app_permissions_permission_idx" ON "public"."user_app_permissions" ("permission");
+CREATE INDEX "user_app_permissions_granted_by_idx" ON "public"."user_app_permissions" ("granted_by");
 CREATE INDEX "user_app_permissions_organization_id_idx" ON "public"."user_app_permissions" ("organization_id");
 CREATE INDEX "user_app_permissions_app_id_idx" ON "public"."user_app_permissions" ("app_id");
 ALTER TABLE "public"."user_app_permissions" ENABLE ROW LEVEL SECURITY;
