@@ -11,11 +11,16 @@ public enum OutputWriter {
     /// Files that differ from what is on disk (missing ones included), and
     /// files schemac wrote before that it no longer writes.
     public static func staleFiles(_ files: [GeneratedFile], in output: URL) -> [String] {
+        changedFiles(files, in: output) + orphans(files, in: output)
+    }
+
+    /// Files whose contents differ from what is on disk (missing ones included).
+    static func changedFiles(_ files: [GeneratedFile], in output: URL) -> [String] {
         files.filter { file in
             let url = output.appendingPathComponent(file.path)
             guard let data = FileManager.default.contents(atPath: url.path) else { return true }
             return data != Data(file.contents.utf8)
-        }.map(\.path) + orphans(files, in: output)
+        }.map(\.path)
     }
 
     /// Files under `output` that carry schemac's header but are not among
@@ -41,7 +46,7 @@ public enum OutputWriter {
     public static func write(_ files: [GeneratedFile], to output: URL) throws -> [String] {
         let fm = FileManager.default
         let orphaned = orphans(files, in: output)
-        let changed = Set(staleFiles(files, in: output))
+        let changed = Set(changedFiles(files, in: output))
         var staged: [(temp: URL, final: URL)] = []
         do {
             for file in files where changed.contains(file.path) {

@@ -35,11 +35,13 @@ public enum RedisLive {
         } while !complete && keys.count < budget.maxKeys && Date() < deadline
         if keys.count > budget.maxKeys { keys.removeLast(keys.count - budget.maxKeys); complete = false }
 
-        // A sample per spec: the first keys SCAN gave of each.
+        // Each key's spec, found once; a sample per spec: the first keys SCAN gave of each.
+        let classifier = RedisDrift.Classifier(schema)
+        let classified = keys.map { (key: $0, spec: classifier.spec(of: $0)) }
         var perSpec: [String: Int] = [:]
         var sampled: [String] = []
-        for key in keys {
-            guard let spec = RedisDrift.spec(of: key, in: schema), perSpec[spec.name, default: 0] < budget.samplesPerSpec else { continue }
+        for (key, spec) in classified {
+            guard let spec, perSpec[spec.name, default: 0] < budget.samplesPerSpec else { continue }
             perSpec[spec.name, default: 0] += 1
             sampled.append(key)
         }
@@ -56,6 +58,6 @@ public enum RedisLive {
             let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
             for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
         }
-        return RedisDrift.report(schema: schema, keys: keys, samples: samples, scriptLoaded: loaded, complete: complete)
+        return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete)
     }
 }

@@ -47,18 +47,24 @@ public enum DefinitionsLoader {
     nonisolated(unsafe) private static var keptAlive: [Any] = []
 
     /// Every `*.yaml` / `*.yml` below `directory`, sorted by relative path, each
-    /// shown as `displayPrefix/relative/path`.
-    public static func sources(in directory: URL, displayPrefix: String) -> (sources: [DefinitionSource], diagnostics: [Diagnostic]) {
+    /// shown as `displayPrefix/relative/path`; and, from the same walk, every
+    /// `*.lua` (script sources, for the cache key: they are read while resolving).
+    public static func sources(in directory: URL, displayPrefix: String)
+        -> (sources: [DefinitionSource], diagnostics: [Diagnostic], scripts: [DefinitionSource]) {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return ([], [.noDefinitions(directory: displayPrefix, at: .file(displayPrefix))])
+            return ([], [.noDefinitions(directory: displayPrefix, at: .file(displayPrefix))], [])
         }
         var relativePaths: [String] = []
+        var scripts: [DefinitionSource] = []
         let base = directory.standardizedFileURL.path
         if let walker = fm.enumerator(atPath: base) {
             while let rel = walker.nextObject() as? String {
                 let lower = rel.lowercased()
+                if lower.hasSuffix(".lua"), let data = fm.contents(atPath: base + "/" + rel) {
+                    scripts.append(DefinitionSource(displayPath: "\u{0}lua/" + rel, text: String(decoding: data, as: UTF8.self)))
+                }
                 guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") else { continue }
                 var isDir: ObjCBool = false
                 if fm.fileExists(atPath: base + "/" + rel, isDirectory: &isDir), !isDir.boolValue {
@@ -85,20 +91,7 @@ public enum DefinitionsLoader {
         if sources.isEmpty && diagnostics.isEmpty {
             diagnostics.append(.noDefinitions(directory: displayPrefix, at: .file(displayPrefix)))
         }
-        return (sources, diagnostics)
-    }
-
-    /// Every `.lua` file under the definitions folder, for the cache key.
-    static func luaFiles(in directory: URL) -> [DefinitionSource] {
-        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return [] }
-        var out: [DefinitionSource] = []
-        while let rel = walker.nextObject() as? String {
-            guard rel.lowercased().hasSuffix(".lua") else { continue }
-            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(rel).path) {
-                out.append(DefinitionSource(displayPath: "\u{0}lua/" + rel, text: String(decoding: data, as: UTF8.self)))
-            }
-        }
-        return out.sorted { $0.displayPath < $1.displayPath }
+        return (sources, diagnostics, scripts.sorted { $0.displayPath < $1.displayPath })
     }
 
     /// Loads a definitions folder from disk, through `cache` when there is one.
@@ -108,8 +101,7 @@ public enum DefinitionsLoader {
                             lint: Bool = false, onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         let found = sources(in: directory, displayPrefix: displayPrefix)
         // What is checked is part of what an entry says: a Swift-checked load is another entry.
-        // Script sources are read while resolving: their text is part of the key too.
-        var keyed = found.sources + luaFiles(in: directory)
+        var keyed = found.sources + found.scripts
         if checkSwift { keyed.append(DefinitionSource(displayPath: "\u{0}swift", text: "")) }
         if lint { keyed.append(DefinitionSource(displayPath: "\u{0}lint", text: "")) }
         let key = cache != nil && found.diagnostics.isEmpty ? DefinitionsCache.key(for: keyed) : nil

@@ -209,6 +209,10 @@ public struct SwiftPlan: Sendable {
         public var members: [Member]
         /// Columns that are no member, and why.
         public var omitted: [(String, String)] = []
+        /// What a value of it is, for its documentation.
+        public var summary: String { fieldsOfHash ? "The fields of the hash `\(tableName)`." : "A row of `\(schemaName).\(tableName)`." }
+        /// The fields of a Redis hash (its `tableName` the key pattern), not a table's row.
+        public var fieldsOfHash = false
     }
 
     public struct EnumDecl: Sendable {
@@ -340,7 +344,8 @@ public struct SwiftPlan: Sendable {
                     claim("RedisKeys", typeName, .redisKey(k.name), "the fields of Redis key \(k.name)")
                     let names = members(k.fields.map { ($0.name, .redisKey(k.name)) }, in: "the fields of Redis key '\(k.name)'")
                     b.fields = Record(namespace: "RedisKeys", typeName: typeName, schemaName: "redis", tableName: k.pattern.text, comment: nil,
-                                      members: zip(k.fields, names).map { Member(sqlName: $0.name, swiftName: $1, swiftType: fieldType($0.type), comment: nil) })
+                                      members: zip(k.fields, names).map { Member(sqlName: $0.name, swiftName: $1, swiftType: fieldType($0.type), comment: nil) },
+                                      fieldsOfHash: true)
                 }
                 keyBuilders.append(b)
             }

@@ -50,10 +50,19 @@ public struct RedisDriftReport: Sendable, Equatable {
 }
 
 public enum RedisDrift {
-    /// Which spec a key belongs to, if any.
-    public static func spec(of key: String, in schema: RedisSchema) -> RedisKeySpec? {
-        let scalars = Array(key.unicodeScalars)
-        return schema.keys.first { matches(scalars, $0.pattern.tokens(hashTag: $0.hashTag), $0.params) }
+    /// Tells which spec a key belongs to; each pattern's tokens are made once,
+    /// not once a key.
+    public struct Classifier: Sendable {
+        private let specs: [(spec: RedisKeySpec, tokens: [RedisPattern.Token])]
+
+        public init(_ schema: RedisSchema) {
+            specs = schema.keys.map { ($0, $0.pattern.tokens(hashTag: $0.hashTag)) }
+        }
+
+        public func spec(of key: String) -> RedisKeySpec? {
+            let scalars = Array(key.unicodeScalars)
+            return specs.first { matches(scalars, $0.tokens, $0.spec.params) }?.spec
+        }
     }
 
     /// A key against a pattern's tokens: each value one character or more of its type's.
@@ -80,14 +89,14 @@ public enum RedisDrift {
         return go(0, 0)
     }
 
-    /// The report from keys (as SCAN found them), the TYPE and PTTL of a
-    /// sample, and which scripts the server has.
-    public static func report(schema: RedisSchema, keys: [String], samples: [String: (type: String, pttl: Int)],
+    /// The report from keys (as SCAN found them, with the spec each belongs
+    /// to), the TYPE and PTTL of a sample, and which scripts the server has.
+    public static func report(schema: RedisSchema, keys: [(key: String, spec: RedisKeySpec?)], samples: [String: (type: String, pttl: Int)],
                               scriptLoaded: [String: Bool], complete: Bool) -> RedisDriftReport {
         var report = RedisDriftReport(scanned: keys.count, complete: complete)
         var unknown: [String: (count: Int, example: String)] = [:]
-        for key in keys {
-            guard let spec = spec(of: key, in: schema) else {
+        for (key, spec) in keys {
+            guard let spec else {
                 let prefix = key.firstIndex(of: ":").map { String(key[...$0]) } ?? key
                 let seen = unknown[prefix]
                 unknown[prefix] = ((seen?.count ?? 0) + 1, min(seen?.example ?? key, key))

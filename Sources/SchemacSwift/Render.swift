@@ -48,7 +48,7 @@ public enum SwiftRenderer {
     static func structDeclaration(_ r: SwiftPlan.Record) -> String {
         var s = docComment(r.comment)
         if r.comment != nil { s += "///\n" }
-        s += "/// A row of `\(r.schemaName).\(r.tableName)`.\n"
+        s += "/// \(r.summary)\n"
         for (column, why) in r.omitted { s += "/// `\(column)` is no member: \(why).\n" }
         s += "public struct \(r.typeName): Codable, Sendable, Hashable {\n"
         s += "    public static let schemaName = \(literal(r.schemaName))\n"
@@ -116,7 +116,7 @@ public enum SwiftRenderer {
         var out = "/// Builders of the Redis keys the definitions declare.\npublic enum RedisKeys {\n"
         out += plan.keyBuilders.map(builder).joined(separator: "\n")
         for record in plan.keyBuilders.compactMap(\.fields) {
-            let declaration = structDeclaration(record).replacingFirst("/// A row of `redis.\(record.tableName)`.", with: "/// The fields of the hash `\(record.tableName)`.")
+            let declaration = structDeclaration(record)
             out += "\n" + declaration.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
             if out.hasSuffix("\n\n") { out.removeLast() }
         }
@@ -160,11 +160,6 @@ public enum SwiftRenderer {
 }
 
 extension String {
-    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let range = range(of: target) else { return self }
-        return replacingCharacters(in: range, with: replacement)
-    }
-
     fileprivate func trimmingTrailingSpaces() -> String {
         var s = Substring(self)
         while s.last == " " { s.removeLast() }

@@ -65,6 +65,12 @@ func printDiagnostics(_ diagnostics: [Diagnostic], format: DiagnosticsFormat = .
     if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
 }
 
+/// `--format`, for the commands whose only output is diagnostics.
+struct DiagnosticsOptions: ParsableArguments {
+    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
+    var format: DiagnosticsFormat = .text
+}
+
 /// One diagnostic as a line of JSON: file, line, column, severity, id, message.
 func diagnosticJSON(file: String, line: Int, column: Int, severity: String, id: String, message: String) -> String {
     "{\"file\": \(jsonString(file)), \"line\": \(line), \"column\": \(column), \"severity\": \(jsonString(severity)), "
@@ -81,11 +87,10 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
-    var format: DiagnosticsFormat = .text
+    @OptionGroup var diagnostics: DiagnosticsOptions
 
     func run() throws {
-        let (paths, outcome) = try project.runPipeline(format: format)
+        let (paths, outcome) = try project.runPipeline(format: diagnostics.format)
         do {
             try OutputWriter.write(outcome.files, to: paths.outputURL)
         } catch {
@@ -102,14 +107,13 @@ struct Lint: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
-    var format: DiagnosticsFormat = .text
+    @OptionGroup var diagnostics: DiagnosticsOptions
 
     @Flag(help: "Exit 1 when there is any warning.")
     var strict = false
 
     func run() throws {
-        _ = try project.runPipeline(render: false, format: format, lint: true, strict: strict)
+        _ = try project.runPipeline(render: false, format: diagnostics.format, lint: true, strict: strict)
     }
 }
 
@@ -118,14 +122,13 @@ struct Check: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "How diagnostics are printed: text, or json (one object a line).")
-    var format: DiagnosticsFormat = .text
+    @OptionGroup var diagnostics: DiagnosticsOptions
 
     @Flag(help: "Fail on warnings too (lint's among them).")
     var strict = false
 
     func run() throws {
-        let (paths, outcome) = try project.runPipeline(format: format, lint: true, strict: strict)
+        let (paths, outcome) = try project.runPipeline(format: diagnostics.format, lint: true, strict: strict)
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)
         guard stale.isEmpty else {
             var text = ""
@@ -133,7 +136,7 @@ struct Check: ParsableCommand {
                 let shown = paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path
                 let exists = FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path)
                 let message = "\(exists ? "stale" : "missing"); run `schemac generate`"
-                text += format == .json
+                text += diagnostics.format == .json
                     ? diagnosticJSON(file: shown, line: 1, column: 1, severity: "error", id: "stale-output", message: message)
                     : "\(shown): error: \(message) [stale-output]\n"
             }
