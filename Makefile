@@ -2,11 +2,19 @@
 SWIFT ?= swift
 BIN := .build/debug/schemac
 
-.PHONY: all build generate check test record bench release clean
+.PHONY: all setup build generate check test record bench release clean
 
 all: build generate
 
-build:
+# What the build needs, and for `make test` (or `record`) what the tests need too,
+# installed when missing (scripts/setup.sh; silent, and a few milliseconds, when
+# nothing is). Once per run, before the first build.
+SETUP := $(if $(filter test record,$(MAKECMDGOALS)),test,build)
+
+setup:
+	@scripts/setup.sh $(SETUP)
+
+build: setup
 	$(SWIFT) build
 
 # Regenerate the committed output of the bundled definitions.
@@ -19,7 +27,8 @@ check: build
 	$(BIN) check -C examples/attribution
 
 # Unit, reference, fuzz and real-PostgreSQL tests. The tests start their own
-# throwaway PostgreSQL cluster; PostgreSQL must be installed (see .ci/run).
+# throwaway PostgreSQL cluster (and Redis server); scripts/setup.sh test, run
+# first, installs them when missing.
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
@@ -30,7 +39,7 @@ record: build
 
 # The Swift runtime linked in: `schemac --version` takes 13 ms rather than 22 (no
 # dynamic linking of Foundation and ICU), which every short command pays.
-release:
+release: setup
 	$(SWIFT) build -c release --static-swift-stdlib
 
 bench: release
