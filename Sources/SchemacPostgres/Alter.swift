@@ -26,6 +26,42 @@ enum Alter {
         return out
     }
 
+    /// A partition added beside a default partition that may already hold
+    /// some of its rows (next month's partition after the month began):
+    /// PostgreSQL refuses the partition while the default holds a row of it. In
+    /// one statement, so that it happens whole or not at all: the default is
+    /// detached, the partition created, the rows it takes moved into it, and
+    /// the default attached again (which scans it).
+    static func addPartition(_ p: Partition, of parent: QualifiedName, besideDefault defaultPartition: QualifiedName) -> PlannedStatement {
+        let create = DDL.createPartition(p, of: parent)
+        var tag = "$partition$"
+        while create.contains(tag) { tag = "$partition_\(tag.count)$" }
+        let parentLiteral = SQL.literal(SQL.qualified(parent))
+        let sql = """
+            DO \(tag)
+            DECLARE
+                columns text;
+                moved bigint;
+            BEGIN
+                ALTER TABLE \(SQL.qualified(parent)) DETACH PARTITION \(SQL.qualified(defaultPartition));
+                \(create)
+                SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
+                  FROM pg_catalog.pg_attribute
+                 WHERE attrelid = \(parentLiteral)::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+                EXECUTE format('WITH moved AS (DELETE FROM %s WHERE %s RETURNING *) INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM moved',
+                               \(SQL.literal(SQL.qualified(defaultPartition))),
+                               pg_catalog.pg_get_partition_constraintdef(\(SQL.literal(SQL.qualified(p.name)))::regclass),
+                               \(SQL.literal(SQL.qualified(p.name))), columns, columns);
+                GET DIAGNOSTICS moved = ROW_COUNT;
+                RAISE NOTICE 'moved % rows from % into %', moved, \(SQL.literal(defaultPartition.description)), \(SQL.literal(p.name.description));
+                ALTER TABLE \(SQL.qualified(parent)) ATTACH PARTITION \(SQL.qualified(defaultPartition)) DEFAULT;
+            END
+            \(tag);
+            """
+        return PlannedStatement(kind: .createPartition, target: p.name.description, sql: sql,
+                                hazards: [.longLock, .movesRows, .validation])
+    }
+
     /// `ALTER … TYPE … USING`: widening within a family keeps the data; anything
     /// else may not, and is treated as destructive.
     static func columnType(_ t: QualifiedName, _ c: Column, from old: PostgresType) -> PlannedStatement {

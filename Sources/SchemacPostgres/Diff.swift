@@ -68,7 +68,10 @@ public enum SchemaChange: Hashable, Sendable {
     case revoke(QualifiedName, Grant)
     /// COMMENT ON `object` (already SQL, e.g. `TABLE "s"."t"`); nil removes it.
     case comment(object: String, target: String, text: String?)
-    case addPartition(QualifiedName, Partition)
+    /// A new partition. When the table already has a default partition,
+    /// `default` names it: the rows the new partition takes must move out of
+    /// it, or PostgreSQL refuses the partition.
+    case addPartition(QualifiedName, Partition, default: QualifiedName? = nil)
     /// A partition whose bounds change: detached and attached again, rows kept.
     case rebound(QualifiedName, Partition)
     case dropPartition(QualifiedName)
@@ -375,11 +378,12 @@ public enum PostgresDiff {
         } else {
             let oldParts = Dictionary(old.partitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let newParts = Dictionary(new.partitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let oldDefault = old.partitions.first { $0.bound == .default && newParts[$0.name]?.bound == .default }?.name
             for p in new.partitions {
                 if let o = oldParts[p.name] {
                     if o != p { changes.append(.rebound(name, p)) }
                 } else {
-                    changes.append(.addPartition(name, p))
+                    changes.append(.addPartition(name, p, default: p.bound == .default ? nil : oldDefault))
                 }
             }
             for p in old.partitions where newParts[p.name] == nil { changes.append(.dropPartition(p.name)) }
@@ -424,7 +428,8 @@ extension PostgresDiff {
                 return .addConstraint(t, original ?? c, partitioned: partitioned)
             case .createPolicy(let t, let p): return .createPolicy(t, tables[t]?.policies.first { $0.name == p.name } ?? p)
             case .createTrigger(let t, let tr): return .createTrigger(t, tables[t]?.triggers.first { $0.name == tr.name } ?? tr)
-            case .addPartition(let t, let p): return .addPartition(t, tables[t]?.partitions.first { $0.name == p.name } ?? p)
+            case .addPartition(let t, let p, let d):
+                return .addPartition(t, tables[t]?.partitions.first { $0.name == p.name } ?? p, default: d)
             default: return change
             }
         }

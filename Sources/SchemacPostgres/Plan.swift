@@ -60,6 +60,8 @@ public struct PlannedStatement: Hashable, Sendable {
         case validation
         /// Fails when the table already has rows (a NOT NULL column without a default).
         case failsIfRows = "fails_if_rows"
+        /// Moves rows between partitions (out of a default partition into a new one).
+        case movesRows = "moves_rows"
     }
 
     public var kind: Kind

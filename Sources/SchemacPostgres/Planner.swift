@@ -118,9 +118,13 @@ public enum PostgresPlanner {
                                                    sql: "REVOKE \(list) ON TABLE \(SQL.qualified(object)) FROM \(SQL.identifier(g.role));"))
             case .comment(let object, let target, let text):
                 comments.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: object, text)))
-            case .addPartition(let parent, let p):
-                partitionAdds.append(PlannedStatement(kind: .createPartition, target: p.name.description,
-                                                      sql: DDL.createPartition(p, of: parent), hazards: [.longLock]))
+            case .addPartition(let parent, let p, let defaultPartition):
+                if let defaultPartition {
+                    partitionAdds.append(Alter.addPartition(p, of: parent, besideDefault: defaultPartition))
+                } else {
+                    partitionAdds.append(PlannedStatement(kind: .createPartition, target: p.name.description,
+                                                          sql: DDL.createPartition(p, of: parent), hazards: [.longLock]))
+                }
             case .dropPartition(let p):
                 partitionDrops.append(PlannedStatement(kind: .dropTable, target: p.description,
                                                        sql: "DROP TABLE \(SQL.qualified(p));", hazards: [.dataLoss]))

@@ -12,11 +12,26 @@ public enum PostgresRenderer {
         out += "SET check_function_bodies = false;\n"
         out += "SET standard_conforming_strings = on;\n"
         out += "SET client_min_messages = warning;\n"
+        out += sessionSettings
         out += "\nBEGIN;\n"
         out += sections(plan, hazards: false)
         out += "\nCOMMIT;\n"
         return out
     }
+
+    /// The settings under which the written SQL means what the definitions
+    /// say, whatever the session's defaults (the database's, the role's, PGTZ):
+    /// a timestamptz partition bound or default is read in the session's time
+    /// zone, and unqualified names in expressions resolve through search_path
+    /// as they did when the diff normalized them.
+    static let sessionSettings = """
+        SET TimeZone = 'UTC';
+        SET DateStyle = 'ISO, YMD';
+        SET IntervalStyle = 'postgres';
+        SET extra_float_digits = 3;
+        SET search_path = "public";
+
+        """
 
     /// Each section under its title, its statements in order; `hazards` puts
     /// each statement's hazards in a comment above it.
@@ -51,6 +66,7 @@ extension PostgresRenderer {
         out += "SET lock_timeout = \(SQL.literal(lockTimeout));\n"
         out += "SET statement_timeout = \(SQL.literal(statementTimeout));\n"
         out += "SET standard_conforming_strings = on;\n"
+        out += sessionSettings
         out += sections(plan, hazards: true)
         return out
     }

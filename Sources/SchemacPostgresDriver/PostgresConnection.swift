@@ -32,9 +32,24 @@ public final class PostgresConnection {
             throw PostgresError(message: "cannot connect to \(ConnectionTarget.redacted(target)): \(message)", sqlState: nil)
         }
         connection = conn
-        // Catalog text must not depend on the server's or the user's settings.
-        _ = try? execute("SET client_encoding = 'UTF8'; SET search_path = pg_catalog; SET DateStyle = 'ISO';")
+        // Catalog text must not depend on the server's, the database's, the
+        // role's or the client's settings (PGTZ, PGOPTIONS, ALTER DATABASE …
+        // SET): a partition bound on timestamptz prints in the session's time
+        // zone, and two sessions in different zones would see different bounds.
+        try execute(Self.pinnedSettings.map { "SET \($0.name) = \($0.value);" }.joined(separator: " "))
     }
+
+    /// The settings every connection runs under, whatever it was given.
+    public static let pinnedSettings: [(name: String, value: String)] = [
+        ("client_encoding", "'UTF8'"),
+        ("search_path", "pg_catalog"),
+        ("TimeZone", "'UTC'"),
+        ("DateStyle", "'ISO, YMD'"),
+        ("IntervalStyle", "'postgres'"),
+        ("extra_float_digits", "3"),
+        ("bytea_output", "'hex'"),
+        ("standard_conforming_strings", "on"),
+    ]
 
     deinit { PQfinish(connection) }
 

@@ -2,6 +2,11 @@
 SET lock_timeout = '5s';
 SET statement_timeout = '1h';
 SET standard_conforming_strings = on;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET extra_float_digits = 3;
+SET search_path = "public";
 
 -- Partitions detached to change their bounds
 ALTER TABLE "public"."events" DETACH PARTITION "public"."events_2026_02";
@@ -18,5 +23,23 @@ ALTER TABLE "public"."events" ATTACH PARTITION "public"."events_2026_02" FOR VAL
 ALTER TABLE "public"."regions" ATTACH PARTITION "public"."regions_eu" FOR VALUES IN ('de', 'fr', 'it');
 
 -- New partitions
--- hazards: long_lock
-CREATE TABLE "public"."events_2025_q4_2026_01" PARTITION OF "public"."events" FOR VALUES FROM ('2025-10-01') TO ('2026-02-01');
+-- hazards: long_lock, moves_rows, validation
+DO $partition$
+DECLARE
+    columns text;
+    moved bigint;
+BEGIN
+    ALTER TABLE "public"."events" DETACH PARTITION "public"."events_default";
+    CREATE TABLE "public"."events_2025_q4_2026_01" PARTITION OF "public"."events" FOR VALUES FROM ('2025-10-01') TO ('2026-02-01');
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
+      FROM pg_catalog.pg_attribute
+     WHERE attrelid = '"public"."events"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+    EXECUTE format('WITH moved AS (DELETE FROM %s WHERE %s RETURNING *) INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM moved',
+                   '"public"."events_default"',
+                   pg_catalog.pg_get_partition_constraintdef('"public"."events_2025_q4_2026_01"'::regclass),
+                   '"public"."events_2025_q4_2026_01"', columns, columns);
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    RAISE NOTICE 'moved % rows from % into %', moved, 'public.events_default', 'public.events_2025_q4_2026_01';
+    ALTER TABLE "public"."events" ATTACH PARTITION "public"."events_default" DEFAULT;
+END
+$partition$;

@@ -2,6 +2,11 @@
 SET lock_timeout = '5s';
 SET statement_timeout = '1h';
 SET standard_conforming_strings = on;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET extra_float_digits = 3;
+SET search_path = "public";
 
 -- Changed functions
 CREATE OR REPLACE FUNCTION "public"."touch"() RETURNS trigger

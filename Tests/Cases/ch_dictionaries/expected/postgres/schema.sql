@@ -6,6 +6,11 @@
 SET check_function_bodies = false;
 SET standard_conforming_strings = on;
 SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET extra_float_digits = 3;
+SET search_path = "public";
 
 BEGIN;
 

@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+
+/// `schemac diff` on databases that hold rows and were touched by people:
+/// whatever the session's settings, the plan is the same; what the data would
+/// refuse is refused before anything runs; nothing is left half done.
+final class LiveSafetyTests: XCTestCase {
+    /// A project folder in a temporary directory, one YAML file per entry.
+    struct Project {
+        let directory: URL
+        let cluster: PostgresCluster
+        let database: String
+
+        var url: String { "host=\(cluster.socketDirectory) dbname=\(database) user=postgres" }
+
+        init(_ label: String, files: [String: String], config: String = "targets: [postgres]\n") throws {
+            directory = try Repo.temporaryDirectory(label)
+            cluster = try PostgresCluster.get()
+            database = try cluster.createDatabase(label)
+            try Data(config.utf8).write(to: directory.appendingPathComponent("schemac.yaml"))
+            try write(files)
+        }
+
+        /// Replaces the definitions with `files`.
+        func write(_ files: [String: String]) throws {
+            let definitions = directory.appendingPathComponent("definitions")
+            try? FileManager.default.removeItem(at: definitions)
+            try FileManager.default.createDirectory(at: definitions, withIntermediateDirectories: true)
+            for (name, text) in files {
+                let file = definitions.appendingPathComponent(name)
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: file)
+            }
+        }
+
+        /// `schemac diff --against` this database, run in the project.
+        func diff(_ extra: [String] = ["--detailed-exitcode"], environment: [String: String] = [:]) throws -> Shell.Result {
+            var env = ProcessInfo.processInfo.environment
+            env["SCHEMAC_CACHE"] = "off"
+            for (k, v) in environment { env[k] = v }
+            return try Shell.run(try Repo.binary, ["diff", "--against", url] + extra, cwd: directory, environment: env)
+        }
+
+        /// The migration `diff` prints, applied with psql; fails the test when either fails.
+        @discardableResult
+        func migrate(allowDestructive: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+            let run = try diff(allowDestructive ? ["--allow-destructive"] : [])
+            XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+            let sql = directory.appendingPathComponent("migration.sql")
+            try Data(run.stdout.utf8).write(to: sql)
+            let applied = try cluster.psqlResult(database: database, file: sql.path)
+            XCTAssertEqual(applied.status, 0, "\(applied.stderr)\n\(run.stdout)", file: file, line: line)
+            return run.stdout
+        }
+
+        func psql(_ sql: String) throws -> String {
+            try cluster.psql(database: database, sql: sql).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Asserts that a diff now finds nothing to do.
+        func assertInSync(_ message: String = "", environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
+            let again = try diff(environment: environment)
+            XCTAssertEqual(again.status, 0, "\(message)\n\(again.stderr)\n\(again.stdout)", file: file, line: line)
+            XCTAssertEqual(again.stdout, "", message, file: file, line: line)
+        }
+    }
+
+    static let auditLog = """
+        postgres:
+          tables:
+            audit_log:
+              columns:
+                id:         bigint
+                created_at: timestamptz
+                happened:   { type: date, default: "2026-01-01" }
+                took:       { type: interval, default: "1 day 02:00:00" }
+                ratio:      { type: double precision, default: 0.1 }
+              primary_key: [id, created_at]
+              partition_by: { range: [created_at] }
+              partitions:
+                audit_log_2026_01: { from: "2026-01-01", to: "2026-02-01" }
+                audit_log_2026_02: { from: "2026-02-01", to: "2026-03-01" }
+                audit_log_default: default
+
+        """
+
+    /// Item 1 of issue 12: a timestamptz bound prints in the session's time
+    /// zone; neither the database's settings nor the client's may make a difference.
+    func testNoSessionSettingCreatesADifference() throws {
+        let project = try Project("session_pinning", files: ["audit.yaml": Self.auditLog])
+        try project.migrate()
+        try project.psql("""
+            INSERT INTO audit_log (id, created_at)
+            SELECT g, timestamptz '2026-01-01 00:00:00+00' + g * interval '11 hours' FROM generate_series(0, 81) g;
+            """)
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM audit_log_2026_01"), "68", "bounds were written in UTC")
+        try project.assertInSync("built under UTC")
+        try project.psql("""
+            ALTER DATABASE "\(project.database)" SET TimeZone = 'Pacific/Chatham';
+            ALTER DATABASE "\(project.database)" SET DateStyle = 'SQL, DMY';
+            ALTER DATABASE "\(project.database)" SET IntervalStyle = 'sql_standard';
+            ALTER DATABASE "\(project.database)" SET extra_float_digits = -3;
+            ALTER DATABASE "\(project.database)" SET search_path = 'nowhere';
+            """)
+        try project.assertInSync("the database's settings")
+        try project.assertInSync("the client's settings", environment: [
+            "PGTZ": "America/St_Johns", "PGDATESTYLE": "German",
+            "PGOPTIONS": "-c IntervalStyle=iso_8601 -c extra_float_digits=0 -c search_path=elsewhere",
+        ])
+        // A new partition is written in UTC whatever the session: it holds
+        // exactly the rows of March in UTC.
+        try project.write(["audit.yaml": Self.auditLog.replacingOccurrences(
+            of: "        audit_log_default: default",
+            with: "        audit_log_2026_03: { from: \"2026-03-01\", to: \"2026-04-01\" }\n        audit_log_default: default")])
+        try project.psql("INSERT INTO public.audit_log (id, created_at) VALUES (1000, '2026-03-01 00:00:00+00'), (1001, '2026-02-28 23:59:59+00')")
+        try project.migrate()
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM public.audit_log"), "84", "no row lost")
+        XCTAssertEqual(try project.psql("SELECT id FROM public.audit_log_2026_03"), "1000")
+        try project.assertInSync("after adding a partition", environment: ["PGTZ": "Asia/Kolkata"])
+    }
+}
