@@ -36,6 +36,11 @@ public final class LiveInspection: @unchecked Sendable {
         }
     }
 
+    /// `server_version_num` of the target (150004 for 15.4).
+    public var serverVersion: Int {
+        get throws { try inspection.sync { try connections!.get()[0].serverVersion } }
+    }
+
     public func start(schemas: [String]) {
         inspection.async {
             guard case .success(let connections) = self.connections else { return }

@@ -58,7 +58,7 @@ public enum DefinitionsSchema {
           "additionalProperties": {
             "type": "object", "additionalProperties": false, "required": ["sql"],
             "properties": {
-              "sql": { "type": "string" }, "materialized": { "type": "boolean" }, "comment": { "$ref": "#/$defs/comment" },
+              "sql": { "type": "string" }, "materialized": { "type": "boolean" }, "security_invoker": { "type": "boolean" }, "comment": { "$ref": "#/$defs/comment" },
               "grants": { "$ref": "#/$defs/grants" }
             }
           }

@@ -46,6 +46,9 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case clickhouseTableWithoutTTL = "clickhouse-table-without-ttl"
     case nullableUniqueColumn = "nullable-unique-column"
     case missingPrimaryKey = "missing-primary-key"
+    case viewCycle = "view-cycle"
+    case viewBypassesRowSecurity = "view-bypasses-row-security"
+    case materializedViewOverRowSecurity = "materialized-view-over-row-security"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -175,6 +178,27 @@ extension Diagnostic {
 
     public static func unknownTable(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .unknownTable, "no table '\(name)' is defined\(hint(suggestion))", at: location)
+    }
+
+    public static func unknownTable(_ name: String, suggestion: String?, in context: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownTable, "\(context) reads '\(name)', which is no table or view of the definitions\(hint(suggestion))",
+                   at: location)
+    }
+
+    public static func viewCycle(_ views: [String], at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .viewCycle, "views read each other (\(views.joined(separator: " → "))); no database can create them", at: location)
+    }
+
+    public static func viewBypassesRowSecurity(view: String, table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .viewBypassesRowSecurity,
+                   "view '\(view)' reads '\(table)', which has row level security, with security_invoker: false: "
+                       + "it shows every tenant's rows to whoever may read the view", at: location)
+    }
+
+    public static func materializedViewOverRowSecurity(view: String, table: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .materializedViewOverRowSecurity,
+                   "materialized view '\(view)' reads '\(table)', which has row level security: its rows are stored as its owner "
+                       + "saw them and cannot be isolated by tenant; grant it only to roles that may see every tenant", at: location)
     }
 
     public static func unknownColumn(_ column: String, table: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {

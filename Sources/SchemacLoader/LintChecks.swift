@@ -35,11 +35,30 @@ enum LintChecks {
                 }
             }
         }
+        if let pg = postgres { reportViews(pg, declarations: declarations) }
         if let ch = clickhouse {
             let withTTL = ch.tables.filter { !$0.ttl.isEmpty }.count
             for t in ch.tables where t.ttl.isEmpty && withTTL > 0 {
                 guard let n = clickhouseTables.first(where: { $0.name == t.name }) else { continue }
                 n.reader.report(.clickhouseTableWithoutTTL(table: t.name, siblings: withTTL, at: n.reader.location(n.key)))
+            }
+        }
+    }
+
+    /// Views over tables with row level security that do not read as their
+    /// invoker: materialized ones cannot, others were told not to.
+    static func reportViews(_ pg: PostgresSchema, declarations: PostgresDeclarations) {
+        let rowSecure = Set(pg.tables.filter(\.rowLevelSecurity).map(\.name))
+        guard !rowSecure.isEmpty else { return }
+        for v in pg.views where !v.securityInvoker {
+            guard let d = declarations.views.first(where: { $0.name == v.name }) else { continue }
+            let read = ViewRelations.references(in: v.query).map { QualifiedName(schema: $0.schema ?? "public", name: $0.name) }
+            guard let table = read.first(where: rowSecure.contains) else { continue }
+            let view = v.name.display(defaultSchema: "public"), tableName = table.display(defaultSchema: "public")
+            if v.materialized {
+                d.reader.report(.materializedViewOverRowSecurity(view: view, table: tableName, at: d.location))
+            } else {
+                d.reader.report(.viewBypassesRowSecurity(view: view, table: tableName, at: d.location))
             }
         }
     }

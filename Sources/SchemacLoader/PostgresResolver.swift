@@ -48,12 +48,22 @@ struct PostgresResolver {
 
     /// Every table name declared, resolved or not, for reference lookups.
     let declaredTables: Set<QualifiedName>
+    let declaredViews: Set<QualifiedName>
+    /// Tables, partitions and views a view's query may name.
+    var knownRelations: Set<QualifiedName> = []
+    /// Tables under row level security, which a view must read as its invoker.
+    var rowSecureTables: Set<QualifiedName> = []
+    /// The views each view reads, and where its query is.
+    var viewDependencies: [QualifiedName: (reads: [QualifiedName], location: SourceLocation)] = [:]
+    /// Views whose security_invoker the definitions set themselves.
+    var explicitSecurityInvoker: Set<QualifiedName> = []
     /// Types already parsed, by default schema and spelling: most columns repeat a few types.
     var typeCache: [String: PostgresType] = [:]
 
     init(_ decls: PostgresDeclarations) {
         self.decls = decls
         self.declaredTables = Set(decls.tables.map(\.name))
+        self.declaredViews = Set(decls.views.map(\.name))
     }
 
     mutating func resolve() -> PostgresSchema {
@@ -72,7 +82,11 @@ struct PostgresResolver {
             schema.functions.append(Self.updatedAtFunction(schema: fnSchema))
         }
         checkForeignKeys()
+        knownRelations = declaredTables.union(declaredViews).union(schema.tables.flatMap { $0.partitions.map(\.name) })
+        rowSecureTables = Set(schema.tables.filter(\.rowLevelSecurity).map(\.name))
         for d in decls.views { resolveView(d) }
+        checkViewCycles()
+        inheritSecurityInvoker()
         schema.schemas = Set(schema.namespacesInUse).subtracting(PostgresSchema.builtinSchemas).sorted()
         return schema
     }
@@ -1027,16 +1041,92 @@ struct PostgresResolver {
     mutating func resolveView(_ d: Declaration) {
         let r = d.reader
         let what = "view '\(d.name.display(defaultSchema: d.defaultSchema))'"
-        guard let f = r.fields(d.node, what, allowed: ["sql", "materialized", "comment", "grants"]) else { return }
+        guard let f = r.fields(d.node, what, allowed: ["sql", "materialized", "comment", "grants", "security_invoker"]) else { return }
         guard let sqlNode = f["sql"] else { r.report(.missingKey("sql", in: what, at: f.location)); return }
         guard let sql = r.string(sqlNode, "sql") else { return }
         if sql.trimmingTrailingSQLNoise().allSatisfy(\.isWhitespace) {
             r.report(.invalidValue("\(what) has an empty query", at: r.location(sqlNode)))
             return
         }
-        schema.views.append(View(name: d.name, query: sql,
-                                 materialized: f["materialized"].flatMap { r.bool($0, "materialized") } ?? false,
+        let materialized = f["materialized"].flatMap { r.bool($0, "materialized") } ?? false
+        let reads = viewReads(sql, of: d, at: r.location(sqlNode))
+        viewDependencies[d.name] = (reads.filter { declaredViews.contains($0) }, r.location(sqlNode))
+        // A view reads as its owner unless told otherwise, row level security
+        // included: over a tenant table it would show every tenant's rows.
+        let readsRowSecure = reads.contains { rowSecureTables.contains($0) }
+        let explicit = f["security_invoker"].flatMap { r.bool($0, "security_invoker") }
+        if explicit != nil { explicitSecurityInvoker.insert(d.name) }
+        if materialized, explicit == true {
+            r.report(.invalidValue("\(what): a materialized view has no security_invoker; its rows are stored as its owner read them",
+                                   at: r.location(f["security_invoker"]!)))
+        }
+        schema.views.append(View(name: d.name, query: sql, materialized: materialized,
                                  comment: f["comment"].flatMap { r.string($0, "comment") },
-                                 grants: f["grants"].map { resolveGrants($0, r) } ?? []))
+                                 grants: f["grants"].map { resolveGrants($0, r) } ?? [],
+                                 securityInvoker: !materialized && (explicit ?? readsRowSecure)))
+    }
+
+    /// The tables and views a view's query names, each checked to exist. The
+    /// query runs with search_path public (see the migration header), so an
+    /// unqualified name is a relation in public, or a system one.
+    mutating func viewReads(_ sql: String, of d: Declaration, at location: SourceLocation) -> [QualifiedName] {
+        var reads: [QualifiedName] = []
+        for ref in ViewRelations.references(in: sql) {
+            let schemaName = ref.schema ?? "public"
+            if ["pg_catalog", "information_schema"].contains(schemaName) || ref.schema == nil && ref.name.hasPrefix("pg_") { continue }
+            let name = QualifiedName(schema: schemaName, name: ref.name)
+            if knownRelations.contains(name) {
+                if !reads.contains(name) { reads.append(name) }
+                continue
+            }
+            // Outside the definitions: an extension's or another schema's relation
+            // the definitions do not manage would not be known here either.
+            let inSchema = knownRelations.filter { $0.schema == schemaName }.map(\.name)
+            var suggestion = Spelling.closest(to: ref.name, among: inSchema).map { QualifiedName(schema: schemaName, name: $0).display(defaultSchema: "public") }
+            if ref.schema == nil, let elsewhere = knownRelations.first(where: { $0.name == ref.name }) {
+                suggestion = elsewhere.description
+            }
+            d.reader.report(.unknownTable(name.display(defaultSchema: "public"), suggestion: suggestion, in: "the query of view '\(d.name.display(defaultSchema: "public"))'",
+                                          at: location))
+        }
+        return reads
+    }
+
+    /// A view over a view that reads as its invoker must read as its invoker
+    /// too: as its owner, it would run the inner view as the owner.
+    mutating func inheritSecurityInvoker() {
+        var changed = true
+        while changed {
+            changed = false
+            let invokers = Set(schema.views.filter(\.securityInvoker).map(\.name))
+            for i in schema.views.indices where !schema.views[i].securityInvoker && !schema.views[i].materialized
+                && !explicitSecurityInvoker.contains(schema.views[i].name) {
+                if viewDependencies[schema.views[i].name]?.reads.contains(where: invokers.contains) == true {
+                    schema.views[i].securityInvoker = true
+                    changed = true
+                }
+            }
+        }
+    }
+
+    /// Views that read each other, which no database can create.
+    mutating func checkViewCycles() {
+        var state: [QualifiedName: Int] = [:]  // 1 visiting, 2 done
+        var reported = Set<QualifiedName>()
+        func visit(_ v: QualifiedName, _ path: [QualifiedName]) {
+            if state[v] == 2 { return }
+            if state[v] == 1 {
+                let cycle = Array(path.drop { $0 != v }) + [v]
+                guard let (_, location) = viewDependencies[v], !cycle.contains(where: reported.contains) else { return }
+                reported.formUnion(cycle)
+                let r = decls.views.first { $0.name == v }!.reader
+                r.report(.viewCycle(cycle.map { $0.display(defaultSchema: "public") }, at: location))
+                return
+            }
+            state[v] = 1
+            for next in viewDependencies[v]?.reads ?? [] { visit(next, path + [v]) }
+            state[v] = 2
+        }
+        for d in decls.views { visit(d.name, []) }
     }
 }

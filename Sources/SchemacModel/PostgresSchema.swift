@@ -367,13 +367,20 @@ public struct View: Hashable, Sendable {
     public var materialized: Bool
     public var comment: String?
     public var grants: [Grant]
+    /// `WITH (security_invoker = true)` (PostgreSQL 15+): the view reads its
+    /// tables with the privileges, and under the row level security, of the
+    /// role that queries it rather than of its owner. On by default for a view
+    /// that reads a tenant table, which would otherwise show every tenant's rows.
+    public var securityInvoker: Bool
 
-    public init(name: QualifiedName, query: String, materialized: Bool = false, comment: String? = nil, grants: [Grant] = []) {
+    public init(name: QualifiedName, query: String, materialized: Bool = false, comment: String? = nil, grants: [Grant] = [],
+                securityInvoker: Bool = false) {
         self.name = name
         self.query = query
         self.materialized = materialized
         self.comment = comment
         self.grants = grants
+        self.securityInvoker = securityInvoker
     }
 }
 

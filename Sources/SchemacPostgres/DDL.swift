@@ -184,7 +184,8 @@ enum DDL {
         // A trailing line comment would swallow the semicolon.
         if let lastLine = query.split(separator: "\n").last, lastLine.contains("--") { query += "\n" }
         let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
-        return "CREATE \(kind) \(SQL.qualified(v.name)) AS\(query);"
+        let options = v.securityInvoker && !v.materialized ? " WITH (security_invoker = true)" : ""
+        return "CREATE \(kind) \(SQL.qualified(v.name))\(options) AS\(query);"
     }
 
     static func comment(on object: String, _ text: String?) -> String {

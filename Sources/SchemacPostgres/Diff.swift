@@ -56,6 +56,8 @@ public enum SchemaChange: Hashable, Sendable {
     case dropIndex(QualifiedName)
     case createView(View)
     case dropView(View)
+    /// `security_invoker` of a view turned on or off in place.
+    case setViewSecurityInvoker(QualifiedName, Bool)
     case replaceFunction(Function)
     case addConstraint(QualifiedName, TableConstraint, partitioned: Bool)
     case dropConstraint(QualifiedName, String, TableConstraint)
@@ -176,6 +178,9 @@ public enum PostgresDiff {
                 changes.append(.dropView(old))
                 changes.append(.createView(v))
             } else {
+                if old.securityInvoker != v.securityInvoker && !v.materialized {
+                    changes.append(.setViewSecurityInvoker(v.name, v.securityInvoker))
+                }
                 if old.comment != v.comment {
                     let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
                     changes.append(.comment(object: "\(kind) \(SQL.qualified(v.name))", target: v.name.description, text: v.comment))

@@ -206,7 +206,8 @@ public enum PostgresInspector {
 
         // Views and materialized views.
         for row in try rows(.views) where !extensionRelations.contains(row[0]!) {
-            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5])
+            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5],
+                                  securityInvoker: row[6] == "t")
             viewOrder.append(row[0]!)
         }
 
@@ -627,7 +628,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             """
         case .views:
             """
-            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description
+            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description,
+                   coalesce((SELECT lower(split_part(o, '=', 2)) IN ('true', 'on', 'yes', '1')
+                               FROM unnest(c.reloptions) o WHERE o LIKE 'security\\_invoker=%'), false)
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
              WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
              ORDER BY 2, 3

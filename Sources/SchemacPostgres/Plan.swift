@@ -18,6 +18,7 @@ public struct PlannedStatement: Hashable, Sendable {
         case grant
         case comment
         case createView = "create_view"
+        case setViewOption = "set_view_option"
         case addEnumValue = "add_enum_value"
         case dropEnum = "drop_enum"
         case renameTable = "rename_table"

@@ -77,6 +77,9 @@ public enum PostgresPlanner {
             case .dropView(let v):
                 viewDrops.append(PlannedStatement(kind: .dropView, target: v.name.description,
                                                   sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));"))
+            case .setViewSecurityInvoker(let v, let on):
+                let option = on ? "SET (security_invoker = true)" : "RESET (security_invoker)"
+                privileges.append(PlannedStatement(kind: .setViewOption, target: v.description, sql: "ALTER VIEW \(SQL.qualified(v)) \(option);"))
             case .replaceFunction(let f):
                 functionReplaces.append(PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
                 if let c = f.comment {

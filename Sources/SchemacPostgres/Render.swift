@@ -85,6 +85,21 @@ extension PostgresRenderer {
 }
 
 extension PostgresDiff {
+    /// What the definitions need that a server of this version
+    /// (`server_version_num`) lacks, in words: a plan it would refuse, or
+    /// worse, accept with another meaning.
+    public static func unsupported(by serverVersion: Int, _ desired: PostgresSchema) -> [String] {
+        var missing: [String] = []
+        if serverVersion < 150000 {
+            for v in desired.views where v.securityInvoker {
+                missing.append("view \(v.name) must read as its invoker (it reads tables under row level security), and PostgreSQL "
+                               + "\(serverVersion / 10000) has no security_invoker (15 and later); as its owner it would show every "
+                               + "tenant's rows. Upgrade, or set security_invoker: false on it to accept that")
+            }
+        }
+        return missing
+    }
+
     /// The differences the planner cannot migrate yet, in words.
     public static func unsupported(_ changes: [SchemaChange]) -> [String] {
         changes.compactMap { if case .unsupported(let what) = $0 { what } else { nil } }

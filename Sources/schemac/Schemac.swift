@@ -239,6 +239,11 @@ struct Diff: ParsableCommand {
             let schemas = Set(["public"] + desired.namespacesInUse)
             let timer = PhaseTimer()
             let (current, normalized) = try live.finish(schemas: schemas.sorted(), desired: desired)
+            let missing = PostgresDiff.unsupported(by: try live.serverVersion, desired)
+            if !missing.isEmpty {
+                FileHandle.standardError.write(Data(missing.map { "schemac: error: \($0) [server-unsupported]\n" }.joined().utf8))
+                throw ExitCode(1)
+            }
             timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
                       + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
             // Such text is compared as written: a difference may be one of spelling only.
