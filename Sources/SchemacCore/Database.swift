@@ -20,14 +20,18 @@ public final class LiveInspection: @unchecked Sendable {
     // What follows is touched only on its queue, or after a `sync` on it.
     private let inspection = DispatchQueue(label: "schemac.inspection")
     private var connections: Result<[PostgresConnection], Error>?
-    private var inspected: (schemas: [String], result: Result<PostgresSchema, Error>)?
+    private var inspected: (declared: [String], result: Result<PostgresSchema, Error>)?
+    private let excludedSchemas: [String]
+    /// The schemas the inspection read, once it has.
+    public private(set) var inspectedSchemas: [String] = []
     private let normalization = DispatchQueue(label: "schemac.normalization")
     private var normalizerConnection: Result<PostgresConnection, Error>?
     private var normalized: Result<PostgresNormalizer.Result, Error>?
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes.
-    public init(target: String) {
+    public init(target: String, excludingSchemas: [String] = []) {
+        excludedSchemas = excludingSchemas
         inspection.async {
             self.connections = Result { [try PostgresConnection(target), try PostgresConnection(target)] }
         }
@@ -41,11 +45,18 @@ public final class LiveInspection: @unchecked Sendable {
         get throws { try inspection.sync { try connections!.get()[0].serverVersion } }
     }
 
-    public func start(schemas: [String]) {
+    /// Begins the inspection of `declared` (the schemas the definitions use)
+    /// and of the target's other schemas (see `PostgresInspector.schemasToInspect`).
+    public func start(schemas declared: [String]) {
         inspection.async {
             guard case .success(let connections) = self.connections else { return }
-            self.inspected = (schemas, Result { try PostgresInspector.inspect(connections, schemas: schemas) })
+            self.inspected = (declared, Result { try self.inspect(connections, declared: declared) })
         }
+    }
+
+    private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
+        inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas)
+        return try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
     }
 
     /// The live schema and the desired one normalized on the server. Throws
@@ -58,10 +69,10 @@ public final class LiveInspection: @unchecked Sendable {
         inspection.sync {}
         let connections = try connections!.get()
         let live: PostgresSchema
-        if let inspected, inspected.schemas == schemas {
+        if let inspected, Set(inspected.declared + ["public"]) == Set(schemas + ["public"]) {
             live = try inspected.result.get()
         } else {
-            live = try PostgresInspector.inspect(connections, schemas: schemas)
+            live = try inspection.sync { try inspect(connections, declared: schemas) }
         }
         normalization.sync {}
         _ = try normalizerConnection!.get()

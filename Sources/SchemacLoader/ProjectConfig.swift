@@ -9,6 +9,9 @@ public struct ProjectConfig: Sendable, Equatable {
     public var targets: [String]?
     public var swiftModule = "PlatformSchema"
     public var migrations = "postgresql/migrations"
+    /// Schemas of a live database that `diff` leaves alone (`postgres: {
+    /// exclude_schemas: [auth, "tmp_*"] }`): managed by something else.
+    public var excludeSchemas: [String] = []
     /// Warning ids `check` and `lint` leave unsaid (`lint: { ignore: [...] }`).
     public var lintIgnore: [String] = []
 
@@ -58,8 +61,11 @@ public struct ProjectConfig: Sendable, Equatable {
         if let n = f["swift"], let s = reader.fields(n, "swift", allowed: ["module"]), let m = s["module"] {
             if let name = reader.name(m, "swift.module") { config.swiftModule = name }
         }
-        if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations"]), let m = p["migrations"] {
-            if let dir = reader.name(m, "postgres.migrations") { config.migrations = dir }
+        if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations", "exclude_schemas"]) {
+            if let m = p["migrations"], let dir = reader.name(m, "postgres.migrations") { config.migrations = dir }
+            if let e = p["exclude_schemas"], let list = reader.stringList(e, "postgres.exclude_schemas", allowSingle: true) {
+                config.excludeSchemas = list
+            }
         }
         if let n = f["lint"], let l = reader.fields(n, "lint", allowed: ["ignore"]), let ignore = l["ignore"],
            let ids = reader.stringList(ignore, "lint.ignore", allowSingle: true) {

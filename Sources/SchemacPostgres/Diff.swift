@@ -22,6 +22,10 @@ public enum TableConstraint: Hashable, Sendable {
 /// partitions, policies, triggers, grants, comments).
 public enum SchemaChange: Hashable, Sendable {
     case createSchema(String)
+    /// A schema the definitions no longer name, once what it held is dropped.
+    case dropSchema(String)
+    /// A function of a dropped schema.
+    case dropFunction(Function)
     case createExtension(String)
     case createRole(String)
     case createEnum(EnumType)
@@ -193,6 +197,15 @@ public enum PostgresDiff {
         }
         let desiredEnums = Set(desired.enums.map(\.name))
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
+        // Schemas the definitions stopped naming go, with the functions they
+        // hold; functions elsewhere are the target's own business.
+        let desiredSchemas = Set(desired.schemas).union(PostgresSchema.builtinSchemas).union(desired.namespacesInUse)
+        let droppedSchemas = current.schemas.filter { !desiredSchemas.contains($0) }
+        for f in current.functions where droppedSchemas.contains(f.name.schema) && currentFunctions[f.name] != nil
+            && !desired.functions.contains(where: { $0.name == f.name }) {
+            changes.append(.dropFunction(f))
+        }
+        changes += droppedSchemas.map(SchemaChange.dropSchema)
         return changes
     }
 

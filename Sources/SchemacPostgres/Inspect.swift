@@ -70,6 +70,24 @@ public enum PostgresInspector {
         return schema
     }
 
+    /// The schemas a diff inspects: those the definitions use, and every other
+    /// schema of the target that people made, so that a schema the definitions
+    /// no longer name is seen (and dropped) rather than silently left behind.
+    /// Left out: the system's schemas, those an extension made or lives in, and
+    /// those `excluding` names (`*` matches any run of characters).
+    public static func schemasToInspect(_ db: CatalogReader, declared: [String], excluding: [String]) throws -> [String] {
+        let present = try db.query("""
+            SELECT n.nspname FROM pg_namespace n
+             WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+               AND NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extnamespace = n.oid AND n.nspname <> 'public')
+             ORDER BY 1
+            """, []).compactMap { $0[0] }
+        let excluded = present.filter { name in excluding.contains { SchemaPattern.matches($0, name) } }
+        return Array(Set(["public"] + declared + present).subtracting(excluded.filter { !declared.contains($0) })).sorted()
+    }
+
     /// What the first lane reads, keyed by table oid until the end.
     struct Relations {
         var schema = PostgresSchema()
@@ -644,5 +662,21 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
              WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND c.relacl IS NOT NULL
             """
         }
+    }
+}
+
+/// `exclude_schemas` entries: a name, or a pattern where `*` matches any run of characters.
+public enum SchemaPattern {
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1 else { return pattern == name }
+        guard name.hasPrefix(parts[0]), name.dropFirst(parts[0].count).hasSuffix(parts[parts.count - 1]),
+              name.count >= parts[0].count + parts[parts.count - 1].count else { return false }
+        var rest = Substring(name.dropFirst(parts[0].count).dropLast(parts[parts.count - 1].count))
+        for middle in parts.dropFirst().dropLast() where !middle.isEmpty {
+            guard let range = rest.range(of: middle) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return true
     }
 }

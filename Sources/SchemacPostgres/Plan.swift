@@ -4,6 +4,7 @@ import SchemacModel
 public struct PlannedStatement: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable {
         case createSchema = "create_schema"
+        case dropSchema = "drop_schema"
         case createExtension = "create_extension"
         case createRole = "create_role"
         case createEnum = "create_enum"

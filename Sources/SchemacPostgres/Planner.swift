@@ -18,9 +18,15 @@ public enum PostgresPlanner {
         var privileges: [PlannedStatement] = [], comments: [PlannedStatement] = [], partitionAdds: [PlannedStatement] = []
         var partitionDrops: [PlannedStatement] = [], partitionDetaches: [PlannedStatement] = [], partitionAttaches: [PlannedStatement] = []
         var identities: [PlannedStatement] = [], columnReplaces: [PlannedStatement] = [], functionDrops: [PlannedStatement] = []
+        var schemaDrops: [PlannedStatement] = [], schemaFunctionDrops: [PlannedStatement] = []
         for change in changes {
             switch change {
             case .createSchema(let s): schemas.append(s)
+            case .dropSchema(let s):
+                schemaDrops.append(PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
+            case .dropFunction(let f):
+                schemaFunctionDrops.append(PlannedStatement(kind: .dropFunction, target: f.name.description,
+                                                    sql: "DROP FUNCTION \(DDL.functionSignature(f));", hazards: [.dataLoss]))
             case .createExtension(let e): extensions.append(e)
             case .createRole(let r): roles.append(r)
             case .createEnum(let e): enums.append(e)
@@ -242,6 +248,8 @@ public enum PostgresPlanner {
         plan.append("Dropped tables", tableDrops)
         plan.append("Dropped enums", enumDrops)
         plan.append("Functions replaced by a new signature", functionDrops)
+        // Functions first: a schema is dropped only once it is empty.
+        plan.append("Dropped schemas", schemaFunctionDrops + schemaDrops)
         return plan
     }
 

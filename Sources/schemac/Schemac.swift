@@ -189,7 +189,7 @@ struct Diff: ParsableCommand {
     func run() throws {
         if against.hasPrefix("redis://") { return try redisDrift() }
         // A database is connected to and inspected while the definitions load.
-        let live = targetIsDatabase() ? LiveInspection(target: against) : nil
+        let live = targetIsDatabase() ? LiveInspection(target: against, excludingSchemas: project.paths().0.config.excludeSchemas) : nil
         let (paths, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text) { live?.start(schemas: $0) }
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
         let (current, desired) = try states(desired: definitions, paths: paths, live: live)

@@ -22,8 +22,8 @@ final class InspectTests: XCTestCase {
             guard let desired = loaded.definitions?.postgres else { continue }
             let db = try cluster.databaseFromSchema(file, label: "inspect_\(c.name)")
             let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(db) user=postgres")
-            let schemas = Array(Set(["public"] + desired.namespacesInUse))
-            let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+            let schemas = try PostgresInspector.schemasToInspect(connection, declared: desired.namespacesInUse, excluding: [])
+            let live = try PostgresInspector.inspect(connection, schemas: schemas)
             let expected = Self.dump(desired), actual = Self.dump(live)
             if expected != actual {
                 XCTFail("\(c.name): inspection differs at \(firstDifference(expected, actual))")

@@ -10,8 +10,8 @@ import XCTest
 final class LiveDiffTests: XCTestCase {
     /// The migration from a live database to `desired`, as `schemac diff` computes it.
     static func liveChanges(_ connection: PostgresConnection, to desired: PostgresSchema) throws -> [SchemaChange] {
-        let schemas = Set(["public"] + desired.namespacesInUse)
-        let live = try PostgresInspector.inspect(connection, schemas: schemas.sorted())
+        let schemas = try PostgresInspector.schemasToInspect(connection, declared: desired.namespacesInUse, excluding: [])
+        let live = try PostgresInspector.inspect(connection, schemas: schemas)
         let normalized = try PostgresNormalizer.normalize(desired, on: connection)
         return PostgresDiff.asWritten(PostgresDiff.changes(from: live, to: normalized.schema), in: desired)
     }

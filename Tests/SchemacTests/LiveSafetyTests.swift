@@ -119,3 +119,67 @@ final class LiveSafetyTests: XCTestCase {
         try project.assertInSync("after adding a partition", environment: ["PGTZ": "Asia/Kolkata"])
     }
 }
+
+extension LiveSafetyTests {
+    static let publicTable = """
+        postgres:
+          tables:
+            customers:
+              columns:
+                id: { type: bigint, primary_key: true }
+
+        """
+    static let billing = """
+        postgres:
+          schema: billing
+          enums:
+            invoice_state: [open, paid]
+          functions:
+            invoice_total:
+              args: "a numeric, b numeric"
+              returns: numeric
+              language: sql
+              volatility: immutable
+              body: SELECT a + b
+          tables:
+            invoices:
+              columns:
+                id:    { type: bigint, primary_key: true }
+                state: { type: invoice_state, default: open }
+            webhooks:
+              columns:
+                id: { type: bigint, primary_key: true }
+
+        """
+
+    /// Item 4 of issue 12: a schema the definitions stop naming is a
+    /// (destructive) change, not "in sync"; `exclude_schemas` leaves a schema alone.
+    func testASchemaTheDefinitionsNoLongerNameIsDropped() throws {
+        let project = try Project("dropped_schema", files: ["public.yaml": Self.publicTable, "billing.yaml": Self.billing])
+        try project.migrate()
+        try project.psql("INSERT INTO billing.invoices (id) VALUES (1)")
+        try project.write(["public.yaml": Self.publicTable])
+        let refused = try project.diff()
+        XCTAssertEqual(refused.status, 1, refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("[destructive-change]"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("drop_table billing.invoices"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("drop_schema billing"), refused.stderr)
+        let migration = try project.migrate(allowDestructive: true)
+        XCTAssertTrue(migration.contains("DROP SCHEMA \"billing\";"), migration)
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'billing'"), "0")
+        try project.assertInSync("after dropping the schema")
+
+        // A schema made by hand beside the definitions is seen, unless excluded.
+        try project.psql("CREATE SCHEMA legacy_reports; CREATE TABLE legacy_reports.daily (d date);")
+        let seen = try project.diff(["--allow-destructive"])
+        XCTAssertEqual(seen.status, 0, seen.stderr)
+        XCTAssertTrue(seen.stdout.contains("DROP TABLE \"legacy_reports\".\"daily\";"), seen.stdout)
+        try Data("targets: [postgres]\npostgres: { exclude_schemas: [\"legacy_*\"] }\n".utf8)
+            .write(to: project.directory.appendingPathComponent("schemac.yaml"))
+        try project.assertInSync("legacy_reports is excluded")
+        // A schema an extension lives in is not the definitions' to drop.
+        try project.psql("CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;")
+        let ext = try project.diff(["--allow-destructive"])
+        XCTAssertFalse(ext.stdout.contains("DROP SCHEMA \"ext\""), ext.stdout)
+    }
+}
