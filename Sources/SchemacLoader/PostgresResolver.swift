@@ -474,7 +474,9 @@ struct PostgresResolver {
         resolvePartitioning(f, &table, d, r, checkColumns)
 
         table.comment = f["comment"].flatMap { r.string($0, "comment") }
-        table.renamedFrom = f["renamed_from"].flatMap { r.name($0, "renamed_from") }
+        table.renamedFrom = f["renamed_from"].flatMap { r.name($0, "renamed_from") }.map {
+            QualifiedName(parsing: $0, defaultSchema: table.name.schema)
+        }
         return table
     }
 

@@ -331,13 +331,14 @@ public struct Table: Hashable, Sendable {
     public var comment: String?
     public var partitioning: Partitioning?
     public var partitions: [Partition]
-    public var renamedFrom: String?
+    /// The table's name before, in its own schema or another (`SET SCHEMA`).
+    public var renamedFrom: QualifiedName?
 
     public init(name: QualifiedName, columns: [Column] = [], primaryKey: PrimaryKey? = nil,
                 uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [], foreignKeys: [ForeignKey] = [],
                 indexes: [Index] = [], rowLevelSecurity: Bool = false, forceRowLevelSecurity: Bool = false,
                 policies: [Policy] = [], grants: [Grant] = [], triggers: [Trigger] = [], comment: String? = nil,
-                partitioning: Partitioning? = nil, partitions: [Partition] = [], renamedFrom: String? = nil) {
+                partitioning: Partitioning? = nil, partitions: [Partition] = [], renamedFrom: QualifiedName? = nil) {
         self.name = name
         self.columns = columns
         self.primaryKey = primaryKey

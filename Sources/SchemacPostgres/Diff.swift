@@ -134,12 +134,21 @@ public enum PostgresDiff {
         let desiredNames = Set(desired.tables.map(\.name))
         var renamedTables: [QualifiedName: QualifiedName] = [:]
         for t in desired.tables {
-            if currentTables[t.name] == nil, let old = t.renamedFrom {
-                let oldName = QualifiedName(schema: t.name.schema, name: old)
+            if currentTables[t.name] == nil, let oldName = t.renamedFrom {
                 if var existing = currentTables[oldName], !desiredNames.contains(oldName) {
                     changes.append(.renameTable(from: oldName, to: t.name))
                     currentTables[oldName] = nil
                     existing.name = t.name
+                    // SET SCHEMA leaves partitions where they are: they move too,
+                    // when the definitions keep them under the same name.
+                    if oldName.schema != t.name.schema {
+                        existing.partitions = existing.partitions.map { p in
+                            let moved = QualifiedName(schema: t.name.schema, name: p.name.name)
+                            guard p.name.schema == oldName.schema, t.partitions.contains(where: { $0.name == moved }) else { return p }
+                            changes.append(.renameTable(from: p.name, to: moved))
+                            return Partition(name: moved, bound: p.bound)
+                        }
+                    }
                     currentTables[t.name] = existing
                     renamedTables[oldName] = t.name
                 }

@@ -142,8 +142,17 @@ public enum PostgresPlanner {
             case .dropEnum(let e):
                 enumDrops.append(PlannedStatement(kind: .dropEnum, target: e.description, sql: "DROP TYPE \(SQL.qualified(e));", hazards: [.dataLoss]))
             case .renameTable(let from, let to):
-                renames.append(PlannedStatement(kind: .renameTable, target: to.description,
-                                                sql: "ALTER TABLE \(SQL.qualified(from)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
+                var at = from
+                if from.schema != to.schema {
+                    renames.append(PlannedStatement(kind: .renameTable, target: to.description,
+                                                    sql: "ALTER TABLE \(SQL.qualified(from)) SET SCHEMA \(SQL.identifier(to.schema));",
+                                                    hazards: [.longLock]))
+                    at = QualifiedName(schema: to.schema, name: from.name)
+                }
+                if from.name != to.name {
+                    renames.append(PlannedStatement(kind: .renameTable, target: to.description,
+                                                    sql: "ALTER TABLE \(SQL.qualified(at)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
+                }
             case .renameColumn(let t, let from, let to):
                 renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
                                                 sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));"))

@@ -183,3 +183,60 @@ extension LiveSafetyTests {
         XCTAssertFalse(ext.stdout.contains("DROP SCHEMA \"ext\""), ext.stdout)
     }
 }
+
+extension LiveSafetyTests {
+    /// Item 5 of issue 12: `renamed_from` names a table of another schema:
+    /// the table moves (SET SCHEMA, and RENAME when the name changes too), its
+    /// partitions with it, and no row is lost.
+    func testRenamedFromAnotherSchemaMovesTheTable() throws {
+        let before = """
+            postgres:
+              tables:
+                webhooks:
+                  columns:
+                    id:  { type: bigint, primary_key: true, identity: by_default }
+                    url: text
+                hook_log:
+                  columns:
+                    id:  bigint
+                    day: date
+                  partition_by: { range: [day] }
+                  partitions:
+                    hook_log_2026: { from: "2026-01-01", to: "2027-01-01" }
+
+            """
+        let after = """
+            postgres:
+              schema: billing
+              tables:
+                webhooks:
+                  renamed_from: public.webhooks
+                  columns:
+                    id:  { type: bigint, primary_key: true, identity: by_default }
+                    url: text
+                delivery_log:
+                  renamed_from: public.hook_log
+                  columns:
+                    id:  bigint
+                    day: date
+                  partition_by: { range: [day] }
+                  partitions:
+                    hook_log_2026: { from: "2026-01-01", to: "2027-01-01" }
+
+            """
+        let project = try Project("cross_schema_rename", files: ["hooks.yaml": before])
+        try project.migrate()
+        try project.psql("INSERT INTO webhooks (url) VALUES ('https://a.test'), ('https://b.test'); INSERT INTO hook_log VALUES (1, '2026-05-01');")
+        try project.write(["hooks.yaml": after])
+        let plan = try project.diff([])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.contains("ALTER TABLE \"public\".\"webhooks\" SET SCHEMA \"billing\";"), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("ALTER TABLE \"billing\".\"hook_log\" RENAME TO \"delivery_log\";"), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("DROP TABLE"), plan.stdout)
+        try project.migrate()
+        XCTAssertEqual(try project.psql("SELECT string_agg(url, ',' ORDER BY id) FROM billing.webhooks"), "https://a.test,https://b.test")
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM billing.delivery_log"), "1")
+        XCTAssertEqual(try project.psql("INSERT INTO billing.webhooks (url) VALUES ('c') RETURNING id"), "3", "the identity goes on")
+        try project.assertInSync("after the move")
+    }
+}

@@ -294,7 +294,7 @@ final class RandomEditTests: XCTestCase {
 
         // Every table that survived (renamed or not) still has its 3 rows.
         for table in after.tables {
-            let existed = before.tables.contains { $0.name == table.name || $0.name.name == table.renamedFrom }
+            let existed = before.tables.contains { $0.name == table.name || $0.name == table.renamedFrom }
             guard existed else { continue }
             let count = try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified(table.name));")
             guard count.trimmingCharacters(in: .whitespacesAndNewlines) == "3" else {
