@@ -83,8 +83,17 @@ extension Diagnostic {
         Diagnostic(.error, .fileUnreadable, "cannot read file: \(reason)", at: location)
     }
 
+    public static func folderUnreadable(_ reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .fileUnreadable, reason, at: location)
+    }
+
     public static func noDefinitions(directory: String, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .noDefinitions, "no definitions found: '\(directory)' holds no .yaml or .yml file", at: location)
+    }
+
+    public static func noDefinitionsFolder(directory: String, isFile: Bool, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .noDefinitions, isFile ? "the definitions folder '\(directory)' is a file, not a folder"
+                       : "the definitions folder '\(directory)' does not exist (no such directory)", at: location)
     }
 
     // MARK: Shape of the document

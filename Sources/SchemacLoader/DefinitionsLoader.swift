@@ -49,43 +49,85 @@ public enum DefinitionsLoader {
     /// Every `*.yaml` / `*.yml` below `directory`, sorted by relative path, each
     /// shown as `displayPrefix/relative/path`; and, from the same walk, every
     /// `*.lua` (script sources, for the cache key: they are read while resolving).
+    /// The definition files (`.yaml`, `.yml`) and scripts (`.lua`) under
+    /// `base`, relative to it and sorted. A folder that cannot be listed, or
+    /// a symbolic link to nothing, is an error rather than a folder with no
+    /// definitions: `generate` would otherwise drop the outputs it used to give.
+    static func walk(_ base: String, display: (String) -> String, into diagnostics: inout [Diagnostic]) -> [(String, isScript: Bool)] {
+        let fm = FileManager.default
+        var found: [(String, isScript: Bool)] = []
+        var visited = Set<String>()
+        func visit(_ rel: String) {
+            let path = rel.isEmpty ? base : base + "/" + rel
+            guard visited.insert(URL(fileURLWithPath: path).resolvingSymlinksInPath().path).inserted else { return }
+            let entries: [String]
+            do {
+                entries = try fm.contentsOfDirectory(atPath: path)
+            } catch {
+                diagnostics.append(.folderUnreadable("cannot list this folder: \(reason(error))", at: .file(display(rel))))
+                return
+            }
+            for name in entries.sorted() {
+                let child = rel.isEmpty ? name : rel + "/" + name
+                var isDirectory: ObjCBool = false
+                guard fm.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) else {
+                    diagnostics.append(.folderUnreadable("a symbolic link to nothing", at: .file(display(child))))
+                    continue
+                }
+                if isDirectory.boolValue { visit(child); continue }
+                let lower = name.lowercased()
+                if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { found.append((child, false)) }
+                if lower.hasSuffix(".lua") { found.append((child, true)) }
+            }
+        }
+        visit("")
+        return found.sorted { $0.0 < $1.0 }
+    }
+
+    /// Why a file could not be read, in words (errno's, where there is one).
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code))).lowercased()
+        }
+        if ns.domain == NSCocoaErrorDomain {
+            switch ns.code {
+            case NSFileReadNoPermissionError: return "permission denied"
+            case NSFileReadNoSuchFileError, NSFileNoSuchFileError: return "no such file or directory"
+            default: break
+            }
+        }
+        return ns.localizedDescription
+    }
+
     public static func sources(in directory: URL, displayPrefix: String)
         -> (sources: [DefinitionSource], diagnostics: [Diagnostic], scripts: [DefinitionSource]) {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return ([], [.noDefinitions(directory: displayPrefix, at: .file(displayPrefix))], [])
+            let exists = fm.fileExists(atPath: directory.path)
+            return ([], [.noDefinitionsFolder(directory: displayPrefix, isFile: exists, at: .file(displayPrefix))], [])
         }
-        var relativePaths: [String] = []
-        var scripts: [DefinitionSource] = []
         let base = directory.standardizedFileURL.path
-        if let walker = fm.enumerator(atPath: base) {
-            while let rel = walker.nextObject() as? String {
-                let lower = rel.lowercased()
-                if lower.hasSuffix(".lua"), let data = fm.contents(atPath: base + "/" + rel) {
-                    scripts.append(DefinitionSource(displayPath: "\u{0}lua/" + rel, text: String(decoding: data, as: UTF8.self)))
-                }
-                guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") else { continue }
-                var isDir: ObjCBool = false
-                if fm.fileExists(atPath: base + "/" + rel, isDirectory: &isDir), !isDir.boolValue {
-                    relativePaths.append(rel)
-                }
-            }
-        }
-        relativePaths.sort()
-        var sources: [DefinitionSource] = []
         var diagnostics: [Diagnostic] = []
-        for rel in relativePaths {
-            let display = displayPrefix.isEmpty ? rel : displayPrefix + "/" + rel
+        func display(_ rel: String) -> String { displayPrefix.isEmpty ? rel : rel.isEmpty ? displayPrefix : displayPrefix + "/" + rel }
+        let found = walk(base, display: display, into: &diagnostics)
+        var sources: [DefinitionSource] = []
+        var scripts: [DefinitionSource] = []
+        for (rel, isScript) in found {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: base + "/" + rel))
-                guard let text = String(data: data, encoding: .utf8) else {
-                    diagnostics.append(.fileUnreadable("not valid UTF-8", at: .file(display)))
+                if isScript {
+                    scripts.append(DefinitionSource(displayPath: "\u{0}lua/" + rel, text: String(decoding: data, as: UTF8.self)))
                     continue
                 }
-                sources.append(DefinitionSource(displayPath: display, text: text))
+                guard let text = String(data: data, encoding: .utf8) else {
+                    diagnostics.append(.fileUnreadable("not valid UTF-8", at: .file(display(rel))))
+                    continue
+                }
+                sources.append(DefinitionSource(displayPath: display(rel), text: text))
             } catch {
-                diagnostics.append(.fileUnreadable(error.localizedDescription, at: .file(display)))
+                diagnostics.append(.fileUnreadable(reason(error), at: .file(display(rel))))
             }
         }
         if sources.isEmpty && diagnostics.isEmpty {

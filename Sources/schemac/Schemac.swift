@@ -30,6 +30,10 @@ struct ProjectOptions: ParsableArguments {
     func paths() -> (ProjectPaths, [Diagnostic]) {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let root = directory.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) } ?? cwd
+        var isFolder: ObjCBool = false
+        if let directory, !FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder) || !isFolder.boolValue {
+            fail("-C \(directory): \(FileManager.default.fileExists(atPath: root.path) ? "not a directory" : "no such directory")")
+        }
         return ProjectPaths.load(root: root, definitions: definitions, output: output)
     }
 }

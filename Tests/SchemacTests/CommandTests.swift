@@ -225,6 +225,43 @@ final class CommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = try Shell.run(binary, ["check"], cwd: dir)
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "definitions:1:1: error: no definitions found: 'definitions' holds no .yaml or .yml file [no-definitions]\n")
+        XCTAssertEqual(run.stderr, "definitions:1:1: error: the definitions folder 'definitions' does not exist (no such directory) [no-definitions]\n")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        let empty = try Shell.run(binary, ["check"], cwd: dir)
+        XCTAssertEqual(empty.stderr, "definitions:1:1: error: no definitions found: 'definitions' holds no .yaml or .yml file [no-definitions]\n")
+    }
+}
+
+extension CommandTests {
+    /// Item 6 of issue 12: a folder of definitions that cannot be read is a
+    /// located error, and generate writes nothing (the outputs that came from
+    /// it stay). Root reads every folder, so the run is as another user then.
+    func testAnUnreadableFolderIsAnErrorAndNothingIsWritten() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { _ = try? Shell.run("/bin/chmod", ["-R", "u+rwx", dir.path]); try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("generated/redis/keys.json")
+        let before = try Data(contentsOf: keys)
+        var command = [binary, "generate"]
+        if getuid() == 0 {
+            _ = try Shell.run("/bin/chown", ["-R", "postgres", dir.path])
+            command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command
+        }
+        XCTAssertEqual(try Shell.run("/bin/chmod", ["000", dir.appendingPathComponent("definitions/redis").path]).status, 0)
+        let run = try Shell.run(command[0], Array(command.dropFirst()), cwd: dir)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("definitions/redis:1:1: error: cannot list this folder: permission denied [file-unreadable]"), run.stderr)
+        XCTAssertEqual(try Data(contentsOf: keys), before, "keys.json must stay as it was")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("generated/redis/KEYS.md").path))
+
+        // A symbolic link to nothing is named too.
+        _ = try Shell.run("/bin/chmod", ["755", dir.appendingPathComponent("definitions/redis").path])
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("definitions/billing").path, withDestinationPath: "/nonexistent/billing")
+        let dangling = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(dangling.status, 1)
+        XCTAssertTrue(dangling.stderr.contains("definitions/billing:1:1: error: a symbolic link to nothing [file-unreadable]"), dangling.stderr)
+        // And a missing folder says so.
+        let missing = try Shell.run(binary, ["generate", "-C", dir.appendingPathComponent("nope").path])
+        XCTAssertEqual(missing.stderr, "schemac: error: -C \(dir.appendingPathComponent("nope").path): no such directory\n")
     }
 }
