@@ -47,6 +47,24 @@ public final class LiveInspection: @unchecked Sendable {
 
     /// Begins the inspection of `declared` (the schemas the definitions use)
     /// and of the target's other schemas (see `PostgresInspector.schemasToInspect`).
+    /// The statements of `plan` whose rows in the target refuse them, each with
+    /// why and what to do: checked before anything runs, so that a migration
+    /// the data would stop half way is never started.
+    public func refusals(_ plan: MigrationPlan, changes: [SchemaChange]) throws -> [String] {
+        let renames = PostgresDiff.renames(changes)
+        var refused: [String] = []
+        try inspection.sync {
+            let connection = try connections!.get()[0]
+            for statement in plan.statements {
+                guard let p = statement.precondition else { continue }
+                let rows = try connection.query(p.query(renamedTables: renames.tables, renamedColumns: renames.columns))
+                if rows.first?.first == "f" { continue }
+                refused.append("\(p.problem): \(p.advice)\n    \(statement.sql)")
+            }
+        }
+        return refused
+    }
+
     public func start(schemas declared: [String]) {
         inspection.async {
             guard case .success(let connections) = self.connections else { return }

@@ -17,8 +17,13 @@ enum Alter {
             hazards = [.tableRewrite, .longLock]
         }
         if !c.nullable && c.defaultSQL == nil && c.identity == nil && c.generated == nil { hazards.append(.failsIfRows) }
+        let precondition = hazards.contains(.failsIfRows)
+            ? DataPrecondition(table: t, kind: .noRows,
+                               advice: "give '\(c.name)' a default, or add it nullable, fill it, and make it NOT NULL in a later migration")
+            : nil
         var out = [PlannedStatement(kind: .addColumn, target: "\(t).\(c.name)",
-                                    sql: "ALTER TABLE \(SQL.qualified(t)) ADD COLUMN \(DDL.columnDefinition(c));", hazards: hazards)]
+                                    sql: "ALTER TABLE \(SQL.qualified(t)) ADD COLUMN \(DDL.columnDefinition(c));", hazards: hazards,
+                                    precondition: precondition)]
         if let comment = c.comment {
             out.append(PlannedStatement(kind: .comment, target: "\(t).\(c.name)",
                                         sql: DDL.comment(on: "COLUMN \(SQL.qualified(t)).\(SQL.identifier(c.name))", comment)))
@@ -103,7 +108,10 @@ enum Alter {
         let table = SQL.qualified(t), c = SQL.identifier(column)
         let target = "\(t).\(column)"
         return [
-            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) ADD CONSTRAINT \(check) CHECK (\(c) IS NOT NULL) NOT VALID;"),
+            PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) ADD CONSTRAINT \(check) CHECK (\(c) IS NOT NULL) NOT VALID;",
+                             precondition: DataPrecondition(table: t, kind: .noNulls(column: column),
+                                                            advice: "fill the NULLs first (UPDATE \(table) SET \(c) = … WHERE \(c) IS NULL), "
+                                                                + "in a migration of its own or a backfill job, or keep '\(column)' nullable")),
             PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(check);", hazards: [.validation]),
             PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) ALTER COLUMN \(c) SET NOT NULL;"),
             PlannedStatement(kind: .setNotNull, target: target, sql: "ALTER TABLE \(table) DROP CONSTRAINT \(check);"),

@@ -462,3 +462,19 @@ extension PostgresDiff {
         }
     }
 }
+
+extension PostgresDiff {
+    /// The renames among `changes`: new table name → name in the target, and
+    /// per table (new name) new column name → name in the target.
+    public static func renames(_ changes: [SchemaChange]) -> (tables: [QualifiedName: QualifiedName], columns: [QualifiedName: [String: String]]) {
+        var tables: [QualifiedName: QualifiedName] = [:], columns: [QualifiedName: [String: String]] = [:]
+        for change in changes {
+            switch change {
+            case .renameTable(let from, let to): tables[to] = from
+            case .renameColumn(let t, let from, let to): columns[t, default: [:]][to] = from
+            default: break
+            }
+        }
+        return (tables, columns)
+    }
+}

@@ -67,6 +67,9 @@ public struct PlannedStatement: Hashable, Sendable {
     }
 
     public var kind: Kind
+    /// What the rows must satisfy for the statement to succeed, where the
+    /// data can refuse it: checked against a live target before anything runs.
+    public var precondition: DataPrecondition?
     /// The object the statement acts on, `schema.name[.part]`.
     public var target: String
     public var sql: String
@@ -75,7 +78,9 @@ public struct PlannedStatement: Hashable, Sendable {
     /// (CREATE INDEX CONCURRENTLY).
     public var transactional: Bool
 
-    public init(kind: Kind, target: String, sql: String, hazards: [Hazard] = [], transactional: Bool = true) {
+    public init(kind: Kind, target: String, sql: String, hazards: [Hazard] = [], transactional: Bool = true,
+                precondition: DataPrecondition? = nil) {
+        self.precondition = precondition
         self.kind = kind
         self.target = target
         self.sql = sql
@@ -84,6 +89,51 @@ public struct PlannedStatement: Hashable, Sendable {
     }
 
     public var isDestructive: Bool { hazards.contains(.dataLoss) }
+}
+
+/// A condition on the rows of a table that a statement needs, with what to
+/// do when it does not hold. Names are those before the migration's renames
+/// are applied by `query(renamedTables:renamedColumns:)`.
+public struct DataPrecondition: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// The table has no row (a NOT NULL column without a default).
+        case noRows
+        /// The column holds no NULL (SET NOT NULL).
+        case noNulls(column: String)
+    }
+
+    public var table: QualifiedName
+    public var kind: Kind
+    /// What to do instead, for the refusal.
+    public var advice: String
+
+    public init(table: QualifiedName, kind: Kind, advice: String) {
+        self.table = table
+        self.kind = kind
+        self.advice = advice
+    }
+
+    /// A query that returns `true` when the statement would fail: bounded,
+    /// since EXISTS stops at the first offending row. Table and column are
+    /// named as the target has them now, before the migration renames them.
+    public func query(renamedTables: [QualifiedName: QualifiedName], renamedColumns: [QualifiedName: [String: String]]) -> String {
+        let current = renamedTables[table] ?? table
+        switch kind {
+        case .noRows:
+            return "SELECT EXISTS (SELECT FROM \(SQL.qualified(current)))"
+        case .noNulls(let column):
+            let name = renamedColumns[table]?[column] ?? column
+            return "SELECT EXISTS (SELECT FROM \(SQL.qualified(current)) WHERE \(SQL.identifier(name)) IS NULL)"
+        }
+    }
+
+    /// The refusal, in words.
+    public var problem: String {
+        switch kind {
+        case .noRows: "table \(table) has rows, and the new column cannot be NOT NULL without a value for them"
+        case .noNulls(let column): "column \(column) of table \(table) holds NULLs, so it cannot be made NOT NULL"
+        }
+    }
 }
 
 /// Statements in the order they must run, grouped in titled sections for people.

@@ -207,6 +207,15 @@ struct Diff: ParsableCommand {
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }
+        if let live {
+            let refused: [String]
+            do { refused = try live.refusals(plan, changes: changes) } catch { fail(String(describing: error)) }
+            if !refused.isEmpty {
+                let text = refused.map { "schemac: error: the data refuses this migration: \($0) [data-refuses-migration]\n" }.joined()
+                FileHandle.standardError.write(Data(text.utf8))
+                throw ExitCode(1)
+            }
+        }
         let destructive = plan.statements.filter(\.isDestructive)
         if !destructive.isEmpty && !allowDestructive {
             var text = "schemac: error: the migration loses data; rerun with --allow-destructive to accept [destructive-change]\n"

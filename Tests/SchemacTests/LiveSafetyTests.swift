@@ -240,3 +240,52 @@ extension LiveSafetyTests {
         try project.assertInSync("after the move")
     }
 }
+
+extension LiveSafetyTests {
+    /// Item 7 of issue 12: what the rows would refuse is refused by diff,
+    /// before anything runs, with the table and what to do; the same change
+    /// on an empty table, or on a column without NULLs, goes through.
+    func testMigrationsTheDataWouldRefuseAreRefusedBeforeAnythingRuns() throws {
+        func accounts(_ extra: String, renamed: Bool = false) -> String {
+            """
+            postgres:
+              tables:
+                \(renamed ? "members:\n      renamed_from: accounts" : "accounts:")
+                  columns:
+                    id:    { type: bigint, primary_key: true }
+                    email: text?
+            \(extra)
+            """
+        }
+        let project = try Project("data_refuses", files: ["a.yaml": accounts("")])
+        try project.migrate()
+        try project.psql("INSERT INTO accounts VALUES (1, NULL), (2, 'b@b.test')")
+
+        // A NOT NULL column without a default, on a table with rows (renamed in the same migration).
+        try project.write(["a.yaml": accounts("        plan:  text", renamed: true)])
+        let noDefault = try project.diff()
+        XCTAssertEqual(noDefault.status, 1, noDefault.stdout)
+        XCTAssertEqual(noDefault.stdout, "", "nothing to apply")
+        XCTAssertTrue(noDefault.stderr.contains("table public.members has rows, and the new column cannot be NOT NULL without a value for them: give 'plan' a default"),
+                      noDefault.stderr)
+        XCTAssertTrue(noDefault.stderr.contains("[data-refuses-migration]"), noDefault.stderr)
+
+        // SET NOT NULL on a column holding NULLs.
+        try project.write(["a.yaml": accounts("").replacingOccurrences(of: "email: text?", with: "email: text")])
+        let nulls = try project.diff()
+        XCTAssertEqual(nulls.status, 1, nulls.stdout)
+        XCTAssertTrue(nulls.stderr.contains("column email of table public.accounts holds NULLs, so it cannot be made NOT NULL: fill the NULLs first"),
+                      nulls.stderr)
+        // Once the NULLs are filled, it goes through.
+        try project.psql("UPDATE accounts SET email = 'a@a.test' WHERE email IS NULL")
+        try project.migrate()
+        try project.assertInSync()
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM accounts"), "2")
+
+        // A NOT NULL column without a default on an empty table is fine.
+        try project.psql("DELETE FROM accounts")
+        try project.write(["a.yaml": accounts("        plan:  text").replacingOccurrences(of: "email: text?", with: "email: text")])
+        try project.migrate()
+        try project.assertInSync()
+    }
+}
