@@ -11,6 +11,10 @@ public struct PostgresSchema: Hashable, Sendable {
     public var functions: [Function] = []
     public var tables: [Table] = []
     public var views: [View] = []
+    /// What each view reads, as the database records it (`pg_depend`): only
+    /// an inspected database has it. It tells which views a column's type
+    /// change must drop and create again, and which views read other views.
+    public var viewReads: [QualifiedName: Set<ColumnName>] = [:]
 
     public init() {}
 
@@ -30,6 +34,17 @@ public struct PostgresSchema: Hashable, Sendable {
 
     /// Schemas a fresh database already has, never created or dropped.
     public static let builtinSchemas: Set<String> = ["public", "pg_catalog", "information_schema"]
+}
+
+/// A column of a table or view; `column` nil for the relation as a whole.
+public struct ColumnName: Hashable, Sendable {
+    public var relation: QualifiedName
+    public var column: String?
+
+    public init(_ relation: QualifiedName, _ column: String?) {
+        self.relation = relation
+        self.column = column
+    }
 }
 
 public struct EnumType: Hashable, Sendable {

@@ -60,6 +60,12 @@ public enum SchemaChange: Hashable, Sendable {
     case dropIndex(QualifiedName)
     case createView(View)
     case dropView(View)
+    /// Views that read columns whose type changes (and the views that read
+    /// those views): dropped, the columns retyped, and the views created again,
+    /// in one transaction, so that a type change that gives up (a lock timeout)
+    /// leaves every view in place. `old` in the order they are dropped,
+    /// `new` in the order they are created.
+    case viewsAroundTypeChanges(old: [View], new: [View], columns: Set<ColumnName>)
     /// `security_invoker` of a view turned on or off in place.
     case setViewSecurityInvoker(QualifiedName, Bool)
     case replaceFunction(Function)
@@ -175,35 +181,7 @@ public enum PostgresDiff {
             changes.append(.dropTable(t.name))
         }
 
-        // Views are dropped and created again when they change, and around type
-        // changes of the tables they read (PostgreSQL refuses those otherwise).
-        let currentViews = Dictionary(current.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let retyped = Set(changes.compactMap { change -> String? in
-            switch change {
-            case .alterColumnType(let t, _, _), .replaceGeneratedColumn(let t, _, _): return t.name
-            default: return nil
-            }
-        })
-        for v in desired.views {
-            guard let old = currentViews[v.name] else { changes.append(.createView(v)); continue }
-            let readsRetyped = retyped.contains { SQLText.mentions(old.query, identifier: $0) }
-            if old.query != v.query || old.materialized != v.materialized || readsRetyped {
-                changes.append(.dropView(old))
-                changes.append(.createView(v))
-            } else {
-                if old.securityInvoker != v.securityInvoker && !v.materialized {
-                    changes.append(.setViewSecurityInvoker(v.name, v.securityInvoker))
-                }
-                if old.comment != v.comment {
-                    let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
-                    changes.append(.comment(object: "\(kind) \(SQL.qualified(v.name))", target: v.name.description, text: v.comment))
-                }
-                changes += grantChanges(v.name, old.grants, v.grants)
-            }
-        }
-        for v in current.views where !desired.views.contains(where: { $0.name == v.name }) {
-            changes.append(.dropView(v))
-        }
+        changes += viewChanges(current, desired, changes: changes, renamedTables: renamedTables)
         let desiredEnums = Set(desired.enums.map(\.name))
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
         // Schemas the definitions stopped naming go, with the functions they
@@ -433,6 +411,8 @@ extension PostgresDiff {
             switch change {
             case .createTable(let t): return .createTable(tables[t.name] ?? t)
             case .createView(let v): return .createView(views[v.name] ?? v)
+            case .viewsAroundTypeChanges(let old, let new, let columns):
+                return .viewsAroundTypeChanges(old: old, new: new.map { views[$0.name] ?? $0 }, columns: columns)
             case .createFunction(let f): return .createFunction(functions[f.name] ?? f)
             case .replaceFunction(let f): return .replaceFunction(functions[f.name] ?? f)
             case .replaceFunctionSignature(let old, let f): return .replaceFunctionSignature(old: old, new: functions[f.name] ?? f)
@@ -476,5 +456,90 @@ extension PostgresDiff {
             }
         }
         return (tables, columns)
+    }
+}
+
+extension PostgresDiff {
+    /// Views created, dropped, changed in place, and dropped and created again:
+    /// when their query changes, when they read a column whose type changes
+    /// (PostgreSQL refuses to retype it under them), and when they read a view
+    /// that is dropped and created again. What a view reads comes from the
+    /// database's own record where there is one, else from its text.
+    static func viewChanges(_ current: PostgresSchema, _ desired: PostgresSchema, changes: [SchemaChange],
+                            renamedTables: [QualifiedName: QualifiedName]) -> [SchemaChange] {
+        var out: [SchemaChange] = []
+        let currentViews = Dictionary(current.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let desiredViews = Dictionary(desired.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Columns retyped, and columns replaced, by their names in the target.
+        let toCurrentTable = Dictionary(renamedTables.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let renamedColumns = renames(changes).columns
+        var retyped = Set<ColumnName>(), replaced = Set<ColumnName>()
+        for change in changes {
+            switch change {
+            case .alterColumnType(let t, let c, _):
+                retyped.insert(ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name))
+            case .replaceGeneratedColumn(let t, let c, _):
+                replaced.insert(ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name))
+            default: break
+            }
+        }
+        func reads(_ v: View, _ column: ColumnName) -> Bool {
+            if let recorded = current.viewReads[v.name] {
+                return recorded.contains(column) || column.column == nil && recorded.contains { $0.relation == column.relation }
+            }
+            guard SQLText.mentions(v.query, identifier: column.relation.name) else { return false }
+            return column.column.map { SQLText.mentions(v.query, identifier: $0) } ?? true
+        }
+        /// `seed` and every view that reads one of them, however indirectly.
+        func withReaders(_ seed: Set<QualifiedName>) -> Set<QualifiedName> {
+            var all = seed, grew = true
+            while grew {
+                grew = false
+                for v in current.views where !all.contains(v.name) && all.contains(where: { reads(v, ColumnName($0, nil)) }) {
+                    all.insert(v.name)
+                    grew = true
+                }
+            }
+            return all
+        }
+        let changed = Set(desired.views.compactMap { v in
+            currentViews[v.name].flatMap { old in old.query != v.query || old.materialized != v.materialized ? v.name : nil }
+        })
+        let readsReplaced = Set(current.views.filter { v in replaced.contains { reads(v, $0) } }.map(\.name))
+        let gone = Set(current.views.map(\.name)).subtracting(desiredViews.keys)
+        var recreated = withReaders(changed.union(readsReplaced).union(gone))
+        var aroundRetype = withReaders(Set(current.views.filter { v in retyped.contains { reads(v, $0) } }.map(\.name)))
+        // One group when they touch: a view cannot be both out and in.
+        if !aroundRetype.isDisjoint(with: recreated) {
+            aroundRetype.formUnion(recreated)
+            recreated = []
+        }
+        let dropOrder = PostgresPlanner.viewOrder(current.views).reversed()
+        let createOrder = PostgresPlanner.viewOrder(desired.views)
+        if !aroundRetype.isEmpty {
+            let columns = retyped.filter { c in current.views.contains { aroundRetype.contains($0.name) && reads($0, c) } }
+            out.append(.viewsAroundTypeChanges(old: dropOrder.filter { aroundRetype.contains($0.name) },
+                                               new: createOrder.filter { aroundRetype.contains($0.name) },
+                                               columns: Set(columns.map { c in ColumnName(renamedTables[c.relation] ?? c.relation,
+                                                                                      renamedColumnsForward(renamedColumns, renamedTables[c.relation] ?? c.relation, c.column)) })))
+        }
+        for v in dropOrder where recreated.contains(v.name) { out.append(.dropView(v)) }
+        for v in createOrder {
+            guard !aroundRetype.contains(v.name) else { continue }
+            guard let old = currentViews[v.name], !recreated.contains(v.name) else { out.append(.createView(v)); continue }
+            if old.securityInvoker != v.securityInvoker && !v.materialized { out.append(.setViewSecurityInvoker(v.name, v.securityInvoker)) }
+            if old.comment != v.comment {
+                let kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW"
+                out.append(.comment(object: "\(kind) \(SQL.qualified(v.name))", target: v.name.description, text: v.comment))
+            }
+            out += grantChanges(v.name, old.grants, v.grants)
+        }
+        return out
+    }
+
+    /// A column's name after the migration, from its name in the target.
+    static func renamedColumnsForward(_ renamed: [QualifiedName: [String: String]], _ table: QualifiedName, _ column: String?) -> String? {
+        guard let column else { return nil }
+        return renamed[table]?.first { $0.value == column }?.key ?? column
     }
 }

@@ -229,6 +229,11 @@ public enum PostgresInspector {
             viewOrder.append(row[0]!)
         }
 
+        for row in try rows(.viewReads) {
+            guard let oid = row[0], let view = views[oid]?.name else { continue }
+            schema.viewReads[view, default: []].insert(ColumnName(QualifiedName(schema: row[1]!, name: row[2]!), row[3]))
+        }
+
         // Grants on tables and views, other than the owner's own.
         for row in try rows(.grants) {
             guard let oid = row[0], tables[oid] != nil || views[oid] != nil else { continue }
@@ -494,7 +499,7 @@ public enum PostgresInspector {
 /// run side by side when the inspector has more than one connection.
 public enum CatalogQuery: Int, CaseIterable, Sendable {
     case schemas, extensions, roles, enums, functions, extensionRelations, tables, columns, columnTypes, defaults
-    case constraints, opclasses, indexes, policies, triggers, partitions, views, grants
+    case constraints, opclasses, indexes, policies, triggers, partitions, views, grants, viewReads
 
     /// The queries that print expressions in a table's context: they open
     /// every table they read.
@@ -504,7 +509,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
     var takesSchemas: Bool {
         switch self {
         case .schemas, .enums, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
-             .grants: true
+             .grants, .viewReads: true
         default: false
         }
     }
@@ -652,6 +657,18 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
              WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
              ORDER BY 2, 3
+            """
+        case .viewReads:
+            // A view's rewrite rule depends on each column it reads.
+            """
+            SELECT DISTINCT v.oid, rn.nspname, rc.relname, a.attname
+              FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
+              JOIN pg_rewrite r ON r.ev_class = v.oid
+              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+                              AND d.refobjid <> v.oid
+              JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+              LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+             WHERE v.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[])
             """
         case .grants:
             // The access lists as stored; read by `grants(_:)`, which is cheaper

@@ -141,6 +141,8 @@ public struct MigrationPlan: Hashable, Sendable {
     public struct Section: Hashable, Sendable {
         public var title: String
         public var statements: [PlannedStatement]
+        /// Run as one transaction: all of it or none.
+        public var atomic: Bool = false
     }
 
     public var sections: [Section] = []
@@ -150,8 +152,8 @@ public struct MigrationPlan: Hashable, Sendable {
     public var statements: [PlannedStatement] { sections.flatMap(\.statements) }
     public var isEmpty: Bool { sections.allSatisfy { $0.statements.isEmpty } }
 
-    mutating func append(_ title: String, _ statements: [PlannedStatement]) {
+    mutating func append(_ title: String, _ statements: [PlannedStatement], atomic: Bool = false) {
         guard !statements.isEmpty else { return }
-        sections.append(Section(title: title, statements: statements))
+        sections.append(Section(title: title, statements: statements, atomic: atomic))
     }
 }

@@ -19,8 +19,14 @@ public enum PostgresPlanner {
         var partitionDrops: [PlannedStatement] = [], partitionDetaches: [PlannedStatement] = [], partitionAttaches: [PlannedStatement] = []
         var identities: [PlannedStatement] = [], columnReplaces: [PlannedStatement] = [], functionDrops: [PlannedStatement] = []
         var schemaDrops: [PlannedStatement] = [], schemaFunctionDrops: [PlannedStatement] = []
+        // Type changes under views go in one transaction with the views' drop and creation.
+        var aroundRetype: (old: [View], new: [View], columns: Set<ColumnName>)?
+        var retypes: [PlannedStatement] = []
+        for case .viewsAroundTypeChanges(let old, let new, let columns) in changes { aroundRetype = (old, new, columns) }
+        func underViews(_ t: QualifiedName, _ column: String) -> Bool { aroundRetype?.columns.contains(ColumnName(t, column)) ?? false }
         for change in changes {
             switch change {
+            case .viewsAroundTypeChanges: break
             case .createSchema(let s): schemas.append(s)
             case .dropSchema(let s):
                 schemaDrops.append(PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
@@ -167,10 +173,11 @@ public enum PostgresPlanner {
                 columnDrops.append(PlannedStatement(kind: .dropColumn, target: "\(t).\(c)",
                                                     sql: "ALTER TABLE \(SQL.qualified(t)) DROP COLUMN \(SQL.identifier(c));", hazards: [.dataLoss]))
             case .alterColumnType(let t, let c, let from):
-                columnAlters.append(Alter.columnType(t, c, from: from))
+                if underViews(t, c.name) { retypes.append(Alter.columnType(t, c, from: from)) } else { columnAlters.append(Alter.columnType(t, c, from: from)) }
             case .setDefault(let t, let c, let sql):
-                columnAlters.append(PlannedStatement(kind: .setDefault, target: "\(t).\(c)",
-                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) SET DEFAULT \(sql);"))
+                let statement = PlannedStatement(kind: .setDefault, target: "\(t).\(c)",
+                                                 sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) SET DEFAULT \(sql);")
+                if underViews(t, c) { retypes.append(statement) } else { columnAlters.append(statement) }
             case .dropDefault(let t, let c):
                 columnAlters.append(PlannedStatement(kind: .dropDefault, target: "\(t).\(c)",
                                                      sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP DEFAULT;"))
@@ -232,6 +239,17 @@ public enum PostgresPlanner {
         })
         plan.append("New columns", columnAdds)
         plan.append("Column changes", columnAlters)
+        if let group = aroundRetype {
+            let drops = group.old.map { v in
+                PlannedStatement(kind: .dropView, target: v.name.description,
+                                 sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));",
+                                 hazards: v.materialized ? [.validation] : [])
+            }
+            // Set defaults come after the type change of their column.
+            let ordered = retypes.filter { $0.kind == .alterColumnType } + retypes.filter { $0.kind != .alterColumnType }
+            plan.append("Type changes under the views that read the columns, in one transaction",
+                        drops + ordered + group.new.flatMap(viewStatements), atomic: true)
+        }
         plan.append("NOT NULL, through a validated check", notNulls)
         plan.append("Identity", identities)
         plan.append("Dropped or changed indexes", indexDrops)

@@ -39,6 +39,8 @@ public enum PostgresRenderer {
         var out = ""
         for section in plan.sections {
             out += "\n-- \(section.title.replacing("\n", with: " "))\n"
+            if section.atomic && hazards { out += "BEGIN;\n" }
+            defer { if section.atomic && hazards { out += "COMMIT;\n" } }
             for statement in section.statements {
                 if hazards {
                     var notes = statement.hazards.map(\.rawValue)

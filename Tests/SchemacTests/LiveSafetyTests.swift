@@ -289,3 +289,73 @@ extension LiveSafetyTests {
         try project.assertInSync()
     }
 }
+
+extension LiveSafetyTests {
+    /// Item 8 of issue 12: a type change drops only the views that read the
+    /// column (and the views over those), and does it in one transaction
+    /// with their creation: a type change that gives up on a held lock leaves
+    /// every view in place.
+    func testATypeChangeDropsOnlyTheViewsThatReadTheColumnAndAllOrNothing() throws {
+        func definitions(_ bType: String) -> String {
+            """
+            postgres:
+              tables:
+                items:
+                  columns:
+                    id: { type: bigint, primary_key: true }
+                    a:  varchar(10)
+                    b:  \(bType)
+              views:
+                reads_a:
+                  sql: SELECT id, a FROM items
+                reads_b:
+                  sql: SELECT id, b FROM items
+                reads_reads_b:
+                  sql: SELECT count(*) AS n FROM reads_b
+                a_snapshot:
+                  materialized: true
+                  sql: SELECT id, a FROM items
+
+            """
+        }
+        let project = try Project("views_around_retype", files: ["v.yaml": definitions("varchar(10)")])
+        try project.migrate()
+        try project.psql("INSERT INTO items VALUES (1, 'x', 'y'); REFRESH MATERIALIZED VIEW a_snapshot;")
+        try project.write(["v.yaml": definitions("varchar(20)")])
+        let plan = try project.diff([])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.contains("BEGIN;\nDROP VIEW \"public\".\"reads_reads_b\";\nDROP VIEW \"public\".\"reads_b\";\n"), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("DROP VIEW \"public\".\"reads_a\""), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("a_snapshot"), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("BEGIN;") && plan.stdout.contains("COMMIT;"), plan.stdout)
+
+        // Another session reads the table for a while: the type change gives up.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: project.cluster.psqlPath)
+        holder.arguments = ["-X", "-q", "-h", project.cluster.socketDirectory, "-U", "postgres", "-d", project.database,
+                            "-c", "BEGIN; SELECT count(*) FROM items; SELECT pg_sleep(20); COMMIT;"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        var held = false
+        for _ in 0..<100 where !held {
+            held = (try? project.psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'items' AND l.granted AND l.pid <> pg_backend_pid()")) == "1"
+            if !held { usleep(100_000) }
+        }
+        XCTAssertTrue(held, "the lock holder did not start")
+        let file = project.directory.appendingPathComponent("retype.sql")
+        try Data(plan.stdout.replacingOccurrences(of: "SET lock_timeout = '5s';", with: "SET lock_timeout = '500ms';").utf8).write(to: file)
+        let blocked = try project.cluster.psqlResult(database: project.database, file: file.path)
+        XCTAssertNotEqual(blocked.status, 0)
+        XCTAssertTrue(blocked.stderr.contains("lock timeout"), blocked.stderr)
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM pg_views WHERE viewname IN ('reads_b', 'reads_reads_b')"), "2", "views stayed")
+        holder.terminate()
+        holder.waitUntilExit()
+        try project.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+        try project.migrate()
+        try project.assertInSync("after the type change")
+        XCTAssertEqual(try project.psql("SELECT n FROM reads_reads_b"), "1")
+        XCTAssertEqual(try project.psql("SELECT count(*) FROM a_snapshot"), "1", "the materialized view kept its rows")
+    }
+}

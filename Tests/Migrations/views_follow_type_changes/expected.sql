@@ -9,17 +9,17 @@ SET extra_float_digits = 3;
 SET search_path = "public";
 
 -- Views that change or read changed columns
-DROP VIEW "public"."totals";
-DROP VIEW "public"."regions";
 DROP VIEW "public"."gone";
+DROP VIEW "public"."regions";
 
--- Column changes
+-- Type changes under the views that read the columns, in one transaction
+BEGIN;
+DROP VIEW "public"."totals";
 -- hazards: long_lock, table_rewrite
 ALTER TABLE "public"."sales" ALTER COLUMN "amount" TYPE bigint USING "amount"::bigint;
-
--- View public.totals
 CREATE VIEW "public"."totals" AS
 SELECT region, sum(amount) AS total FROM sales GROUP BY region;
+COMMIT;
 
 -- View public.regions
 CREATE VIEW "public"."regions" AS
