@@ -172,8 +172,10 @@ public enum DefinitionsLoader {
     /// in as soon as they are known, before the model is resolved: enough for a
     /// caller to start inspecting a database meanwhile.
     /// `baseDirectory` is where script sources are read from (the definitions folder).
+    /// `scripts` are script texts by path relative to the definitions, when
+    /// they are not on disk.
     public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, lint: Bool = false, baseDirectory: URL? = nil,
-                            onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+                            scripts: [String: String] = [:], onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
@@ -202,7 +204,7 @@ public enum DefinitionsLoader {
             postgres = resolver.resolve()
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
-        let redisSchema = redis.resolve(baseDirectory: baseDirectory)
+        let redisSchema = redis.resolve(baseDirectory: baseDirectory, scripts: scripts)
         if lint {
             LintChecks.report(postgres: postgres, clickhouse: clickhouseSchema, declarations: declarations, clickhouseTables: clickhouse.tableNodes)
         }

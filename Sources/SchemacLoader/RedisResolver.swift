@@ -27,7 +27,10 @@ struct RedisResolver {
         entries("channels", into: &channelNodes)
     }
 
-    func resolve(baseDirectory: URL?) -> RedisSchema? {
+    /// `scripts` holds script texts by path relative to the definitions, for
+    /// definitions that are not on disk (a git revision); else they are read
+    /// from `baseDirectory`.
+    func resolve(baseDirectory: URL?, scripts: [String: String] = [:]) -> RedisSchema? {
         guard seen else { return nil }
         var schema = RedisSchema()
         func unique(_ list: [(name: String, node: Node, key: Node, reader: NodeReader)], _ kind: String)
@@ -62,7 +65,7 @@ struct RedisResolver {
         }
         let specs = Dictionary(schema.keys.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for s in unique(scriptNodes, "Redis script") {
-            if let script = resolveScript(s.name, s.node, s.key, s.reader, specs: specs, baseDirectory: baseDirectory) {
+            if let script = resolveScript(s.name, s.node, s.key, s.reader, specs: specs, baseDirectory: baseDirectory, scripts: scripts) {
                 schema.scripts.append(script)
             }
         }
@@ -212,7 +215,7 @@ struct RedisResolver {
     // MARK: Scripts
 
     private func resolveScript(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader, specs: [String: RedisKeySpec],
-                               baseDirectory: URL?) -> RedisScript? {
+                               baseDirectory: URL?, scripts: [String: String]) -> RedisScript? {
         let what = "Redis script '\(name)'"
         guard let f = reader.fields(node, what, allowed: ["keys", "args", "source", "comment"]) else { return nil }
         guard let sourceNode = f["source"] else {
@@ -239,8 +242,11 @@ struct RedisResolver {
         }
         let args = f["args"].flatMap { reader.stringList($0, "args of \(what)") } ?? []
         guard let path = reader.name(sourceNode, "source of \(what)") else { return nil }
-        guard let base = baseDirectory, let data = FileManager.default.contents(atPath: base.appendingPathComponent(path).path),
-              let source = String(data: data, encoding: .utf8) else {
+        let relative = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: "/")).standardizedFileURL.path.dropFirst()
+        let text = scripts[String(relative)] ?? baseDirectory.flatMap { base in
+            FileManager.default.contents(atPath: base.appendingPathComponent(path).path).flatMap { String(data: $0, encoding: .utf8) }
+        }
+        guard let source = text else {
             reader.report(.missingScriptFile(path, at: reader.location(sourceNode)))
             return nil
         }

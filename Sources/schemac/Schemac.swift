@@ -288,14 +288,24 @@ struct Diff: ParsableCommand {
         let listing = git(["ls-tree", "-r", "--name-only", "--full-name", revision, "--", prefix])
         guard listing.status == 0 else { fail("git cannot read revision '\(revision)'") }
         let files = String(decoding: listing.output, as: UTF8.self).split(separator: "\n").map(String.init)
-            .filter { $0.lowercased().hasSuffix(".yaml") || $0.lowercased().hasSuffix(".yml") }.sorted()
-        var sources: [DefinitionSource] = []
+            .filter { file in [".yaml", ".yml", ".lua"].contains { file.lowercased().hasSuffix($0) } }.sorted()
+        // Paths come from the top of the repository; the project may be a folder in it.
+        let inRepository = String(decoding: git(["rev-parse", "--show-prefix"]).output, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let definitionsPath = inRepository + prefix + "/"
+        var sources: [DefinitionSource] = [], scripts: [String: String] = [:]
         for file in files {
             let shown = git(["show", "\(revision):\(file)"])
             guard shown.status == 0 else { fail("git cannot read \(file) at '\(revision)'") }
-            sources.append(DefinitionSource(displayPath: "\(revision):\(file)", text: String(decoding: shown.output, as: UTF8.self)))
+            let text = String(decoding: shown.output, as: UTF8.self)
+            if file.lowercased().hasSuffix(".lua") {
+                // Scripts are named relative to the definitions folder.
+                scripts[file.hasPrefix(definitionsPath) ? String(file.dropFirst(definitionsPath.count)) : file] = text
+            } else {
+                sources.append(DefinitionSource(displayPath: "\(revision):\(file)", text: text))
+            }
         }
-        let result = DefinitionsLoader.load(sources)
+        let result = DefinitionsLoader.load(sources, scripts: scripts)
         printDiagnostics(result.diagnostics)
         guard let set = result.definitions else { throw ExitCode(1) }
         return set.postgres ?? .empty

@@ -173,3 +173,28 @@ extension MigrationTests {
         XCTAssertEqual(bad.stderr, "schemac: error: git cannot read revision 'no-such-rev'\n")
     }
 }
+
+extension MigrationTests {
+    /// Item 9 of issue 12: a git revision's definitions read their Redis
+    /// scripts from that revision too, also when the project is a folder of
+    /// a larger repository.
+    func testDiffAgainstAGitRevisionReadsItsScripts() throws {
+        let binary = try Repo.binary
+        guard let git = Shell.which("git") else { throw XCTSkip("git is not installed") }
+        let repo = try Repo.temporaryDirectory("git_scripts")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let project = repo.appendingPathComponent("services/api")
+        try Repo.copy(Repo.casesRoot.appendingPathComponent("redis_scripts/definitions"), to: project.appendingPathComponent("definitions"))
+        try Data("postgres:\n  tables:\n    t:\n      columns:\n        id: { type: bigint, primary_key: true }\n".utf8)
+            .write(to: project.appendingPathComponent("definitions/t.yaml"))
+        for args in [["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "scripts"]] {
+            XCTAssertEqual(try Shell.run(git, args, cwd: repo).status, 0)
+        }
+        // The script is gone from the working tree: only the revision has it.
+        try FileManager.default.removeItem(at: project.appendingPathComponent("definitions/redis/limit.lua"))
+        try FileManager.default.removeItem(at: project.appendingPathComponent("definitions/r.yaml"))
+        let run = try Shell.run(binary, ["diff", "--against", "git:HEAD", "--detailed-exitcode"], cwd: project)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stderr, "")
+    }
+}
