@@ -583,8 +583,17 @@ struct PostgresResolver {
         switch node {
         case .sequence(let seq) where column.type.isArray:
             var items: [String] = []
-            for item in seq { if let s = r.scalar(item, "an array item") { items.append(s) } else { return nil } }
-            return Literals.arrayLiteral(items)
+            var valid = true
+            for item in seq {
+                guard let s = r.scalar(item, "an array item") else { return nil }
+                switch Literals.render(s, as: column.type.element, enumValues: enumValues(column.type)) {
+                case .success: items.append(s)
+                case .failure(let failure):
+                    r.report(.invalidDefault(s, column: column.name, type: column.type.element.sql, reason: failure.reason, at: r.location(item)))
+                    valid = false
+                }
+            }
+            return valid ? Literals.arrayLiteral(items) : nil
         case .mapping, .sequence:
             if let b = column.type.builtin, b == .json || b == .jsonb, !column.type.isArray {
                 return SQL.literal(JSONText.render(node))
