@@ -194,6 +194,11 @@ extension Diagnostic {
                    at: location)
     }
 
+    public static func tableWithErrors(_ name: String, readBy reader: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .unknownTable, "table '\(name)', which \(reader) reads, has errors of its own (reported above); mend those first",
+                   at: location)
+    }
+
     public static func viewCycle(_ views: [String], at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .viewCycle, "views read each other (\(views.joined(separator: " → "))); no database can create them", at: location)
     }

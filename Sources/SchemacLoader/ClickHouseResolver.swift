@@ -140,12 +140,26 @@ struct ClickHouseResolver {
                 ok = false
             }
         }
-        if let p = f["partition_by"] { table.partitionBy = reader.string(p, "partition_by of \(what)") }
+        // Every key and TTL expression names columns of the table.
+        func namesColumns(_ expressions: [String], _ node: Node) {
+            for expression in expressions {
+                // Columns declared, resolved or not: a bad type is reported once.
+                for c in ClickHouseExpressionColumns.unknown(in: expression, columns: Set(columnAt.keys)) {
+                    reader.report(.unknownColumn(c, table: name, suggestion: Spelling.closest(to: c, among: columns), at: reader.location(node)))
+                    ok = false
+                }
+            }
+        }
+        if let p = f["partition_by"] {
+            table.partitionBy = reader.string(p, "partition_by of \(what)")
+            namesColumns(table.partitionBy.map { [$0] } ?? [], p)
+        }
         guard let orderNode = f["order_by"] else {
             reader.report(.missingKey("order_by", in: what, at: reader.location(key)))
             return nil
         }
         table.orderBy = reader.stringList(orderNode, "order_by of \(what)", allowSingle: true) ?? []
+        namesColumns(table.orderBy, orderNode)
         let sortingWords = Set(table.orderBy.flatMap(Self.identifiers))
         for c in table.columns where c.ttl != nil && sortingWords.contains(c.name) {
             reader.report(.invalidValue("column '\(c.name)' of \(what) is in order_by, so it cannot have a TTL of its own",
@@ -173,6 +187,7 @@ struct ClickHouseResolver {
                 ok = false
             }
             table.primaryKey = keyList
+            namesColumns(keyList, p)
         }
         if let s = f["sample_by"], let sample = reader.string(s, "sample_by of \(what)") {
             // ClickHouse samples by a key expression: it must be one of the primary key's.
@@ -183,13 +198,28 @@ struct ClickHouseResolver {
                 ok = false
             }
             table.sampleBy = sample
+            namesColumns([sample], s)
         }
         if let t = f["ttl"] {
-            if let rules = resolveTTL(t, reader, what: what) { table.ttl = rules } else { ok = false }
+            if let rules = resolveTTL(t, reader, what: what) {
+                table.ttl = rules
+                for rule in rules {
+                    var texts = [rule.expression] + (rule.condition.map { [$0] } ?? [])
+                    if case .groupBy(let keys, let set) = rule.action { texts += keys + set.map(\.expression) + set.map { "`\($0.column)`" } }
+                    namesColumns(texts, t)
+                }
+            } else {
+                ok = false
+            }
         }
         if let i = f["indexes"] {
             for entry in reader.namedEntries(i, "indexes of \(what)") ?? [] {
-                if let index = resolveSkipIndex(entry.key, entry.value, reader, what: what) { table.indexes.append(index) } else { ok = false }
+                if let index = resolveSkipIndex(entry.key, entry.value, reader, what: what) {
+                    table.indexes.append(index)
+                    namesColumns([index.expression], entry.value)
+                } else {
+                    ok = false
+                }
             }
         }
         if let p = f["projections"] {
@@ -450,6 +480,10 @@ struct ClickHouseResolver {
         }
         guard let to = reader.name(f["to"]!, "to of \(what)"), let select = reader.string(f["select"]!, "select of \(what)") else { return nil }
         guard tables[to] != nil else {
+            if tableNodes.contains(where: { $0.name == to }) {
+                reader.report(.tableWithErrors(to, readBy: what, at: reader.location(f["to"]!)))
+                return nil
+            }
             reader.report(.unknownTable(to, suggestion: Spelling.closest(to: to, among: tables.keys.sorted()), at: reader.location(f["to"]!)))
             return nil
         }
@@ -501,6 +535,10 @@ struct ClickHouseResolver {
             }
         } else {
             guard let table = tables[sourceName] else {
+                if tableNodes.contains(where: { $0.name == sourceName }) {
+                    reader.report(.tableWithErrors(sourceName, readBy: what, at: reader.location(sourceNode)))
+                    return nil
+                }
                 reader.report(.unknownTable(sourceName, suggestion: Spelling.closest(to: sourceName, among: tables.keys.sorted()),
                                             at: reader.location(sourceNode)))
                 return nil
