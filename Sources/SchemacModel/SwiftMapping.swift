@@ -195,6 +195,11 @@ public struct SwiftPlan: Sendable {
         public var swiftName: String
         public var swiftType: String
         public var comment: String?
+        /// What the engine computes (ClickHouse MATERIALIZED and ALIAS): an
+        /// optional member, there when a query selects it (`SELECT *` leaves it
+        /// out), never an initializer argument and never encoded, since an
+        /// INSERT may not name it.
+        public var computed = false
     }
 
     public struct Record: Sendable {
@@ -375,7 +380,10 @@ public struct SwiftPlan: Sendable {
                     var enumType: ClickHouseType?
                     switch SwiftMapping.swiftType(c.type, enumName: { type in enumType = type; return enumName }) {
                     case .type(let type):
-                        record.members.append(Member(sqlName: c.name, swiftName: swiftName, swiftType: type, comment: c.comment))
+                        let computed = c.defaultKind == .materialized || c.defaultKind == .alias
+                        record.members.append(Member(sqlName: c.name, swiftName: swiftName,
+                                                     swiftType: computed && !type.hasSuffix("?") ? type + "?" : type,
+                                                     comment: c.comment, computed: computed))
                         if case .enumeration(_, let values)? = enumType {
                             claim(space, enumName, .clickhouseColumn(t.name, c.name), "the Enum of column \(t.name).\(c.name)")
                             let caseNames = members(values.map { ($0.name, .clickhouseColumn(t.name, c.name)) }, in: "the Enum of \(t.name).\(c.name)")

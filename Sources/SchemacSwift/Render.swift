@@ -62,7 +62,8 @@ public enum SwiftRenderer {
         }
         // The memberwise initializer, public; optional members default to nil.
         s += "\n    public init("
-        let parameters = r.members.map { m in
+        let written = r.members.filter { !$0.computed }
+        let parameters = written.map { m in
             "\(SwiftMapping.declared(m.swiftName)): \(m.swiftType)\(m.swiftType.hasSuffix("?") ? " = nil" : "")"
         }
         if parameters.count > 3 || parameters.joined(separator: ", ").count > 80 {
@@ -71,14 +72,31 @@ public enum SwiftRenderer {
             s += parameters.joined(separator: ", ") + ") {\n"
         }
         // `self.self` would be the instance, not the member: keywords stay quoted.
-        for m in r.members { s += "        self.\(SwiftMapping.declared(m.swiftName)) = \(SwiftMapping.declared(m.swiftName))\n" }
+        for m in written { s += "        self.\(SwiftMapping.declared(m.swiftName)) = \(SwiftMapping.declared(m.swiftName))\n" }
+        for m in r.members where m.computed { s += "        self.\(SwiftMapping.declared(m.swiftName)) = nil\n" }
         s += "    }\n"
+        if written.count < r.members.count { s += computedEncoding(r, written: written) }
         s += "\n    public enum CodingKeys: String, CodingKey {\n"
         for m in r.members {
             let name = SwiftMapping.declared(m.swiftName)
             s += m.swiftName == m.sqlName ? "        case \(name)\n" : "        case \(name) = \(literal(m.sqlName))\n"
         }
         s += "    }\n}\n"
+        return s
+    }
+
+    /// `encode(to:)` for a row with computed members: they are left out, so
+    /// that an encoded row is what an INSERT may carry.
+    static func computedEncoding(_ r: SwiftPlan.Record, written: [SwiftPlan.Member]) -> String {
+        let computed = r.members.filter(\.computed).map { "`\($0.sqlName)`" }.joined(separator: ", ")
+        var s = "\n    /// Leaves out \(computed), which the engine computes and an INSERT may not name.\n"
+        s += "    public func encode(to encoder: any Encoder) throws {\n"
+        s += "        var container = encoder.container(keyedBy: CodingKeys.self)\n"
+        for m in written {
+            let name = SwiftMapping.declared(m.swiftName)
+            s += "        try container.\(m.swiftType.hasSuffix("?") ? "encodeIfPresent" : "encode")(self.\(name), forKey: .\(name))\n"
+        }
+        s += "    }\n"
         return s
     }
 

@@ -139,7 +139,9 @@ final class SwiftOutputTests: XCTestCase {
                 let data = try JSONSerialization.data(withJSONObject: value)
                 let row = try SchemaCoding.decoder().decode(Row.self, from: data)
                 let encoded = try SchemaCoding.encoder().encode(row)
-                XCTAssertEqual(try SchemaCoding.decoder().decode(Row.self, from: encoded), row, table)
+                // Computed columns are read, never written: what is written reads back the same.
+                let again = try SchemaCoding.encoder().encode(try SchemaCoding.decoder().decode(Row.self, from: encoded))
+                XCTAssertEqual(try JSONSerialization.jsonObject(with: again) as? NSDictionary, try JSONSerialization.jsonObject(with: encoded) as? NSDictionary, table)
                 lines.append(String(decoding: encoded, as: UTF8.self))
             }
             let file = dir.appendingPathComponent("\(table).jsonl")
@@ -155,5 +157,14 @@ final class SwiftOutputTests: XCTestCase {
         // Rows the materialized view made.
         try roundTrip(Analytics.CampaignMetricsDaily.self, "analytics.campaign_metrics_daily")
         XCTAssertEqual(checked, 8)
+
+        // Item 13 of issue 12: `SELECT *` leaves the MATERIALIZED column out; the
+        // row decodes without it, and what it encodes (the insert shape) leaves it out too.
+        let selectStar = #"{"timestamp": "2026-01-01T00:00:00.001Z", "org_id": "o", "user_id": "u", "session_id": "s", "event_type": "view", "#
+            + #""page": "", "properties": "{}", "ip": null, "user_agent": ""}"#
+        let event = try SchemaCoding.decoder().decode(Analytics.UserEvents.self, from: Data(selectStar.utf8))
+        XCTAssertNil(event.date)
+        let written = String(decoding: try SchemaCoding.encoder().encode(event), as: UTF8.self)
+        XCTAssertFalse(written.contains(#""date""#), written)
     }
 }

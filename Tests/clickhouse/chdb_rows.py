@@ -48,7 +48,7 @@ def main():
         back = table + "_back"
         s.query(f"DROP TABLE IF EXISTS {back}")
         s.query(f"CREATE TABLE {back} AS {table}")
-        s.query(f"INSERT INTO {back} SETTINGS input_format_skip_unknown_fields = 1, date_time_input_format = 'best_effort' "
+        s.query(f"INSERT INTO {back} SETTINGS input_format_skip_unknown_fields = 0, date_time_input_format = 'best_effort' "
                 f"FORMAT JSONEachRow {data}")
         listed = ", ".join(f"`{c}`" for c in columns(s, table))
         missing = rows(s, f"SELECT count() AS n FROM (SELECT {listed} FROM {table} EXCEPT SELECT {listed} FROM {back})")[0]["n"]

@@ -27,7 +27,7 @@ extension Analytics {
         public var properties: Swift.String
         public var ip: InetAddress?
         public var userAgent: Swift.String
-        public var date: CalendarDate
+        public var date: CalendarDate?
 
         public init(
             timestamp: Foundation.Date,
@@ -38,8 +38,7 @@ extension Analytics {
             page: Swift.String,
             properties: Swift.String,
             ip: InetAddress? = nil,
-            userAgent: Swift.String,
-            date: CalendarDate
+            userAgent: Swift.String
         ) {
             self.timestamp = timestamp
             self.orgID = orgID
@@ -50,7 +49,21 @@ extension Analytics {
             self.properties = properties
             self.ip = ip
             self.userAgent = userAgent
-            self.date = date
+            self.date = nil
+        }
+
+        /// Leaves out `date`, which the engine computes and an INSERT may not name.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.timestamp, forKey: .timestamp)
+            try container.encode(self.orgID, forKey: .orgID)
+            try container.encode(self.userID, forKey: .userID)
+            try container.encode(self.sessionID, forKey: .sessionID)
+            try container.encode(self.eventType, forKey: .eventType)
+            try container.encode(self.page, forKey: .page)
+            try container.encode(self.properties, forKey: .properties)
+            try container.encodeIfPresent(self.ip, forKey: .ip)
+            try container.encode(self.userAgent, forKey: .userAgent)
         }
 
         public enum CodingKeys: String, CodingKey {

@@ -15,8 +15,8 @@ extension Analytics {
         public var userID: Swift.String
         public var event: Swift.String
         public var properties: Swift.String
-        public var day: CalendarDate
-        public var hour: Swift.UInt8
+        public var day: CalendarDate?
+        public var hour: Swift.UInt8?
         public var seq: Swift.UInt64
 
         /// it's quoted
@@ -27,8 +27,6 @@ extension Analytics {
             userID: Swift.String,
             event: Swift.String,
             properties: Swift.String,
-            day: CalendarDate,
-            hour: Swift.UInt8,
             seq: Swift.UInt64,
             oddName: Swift.String
         ) {
@@ -36,10 +34,21 @@ extension Analytics {
             self.userID = userID
             self.event = event
             self.properties = properties
-            self.day = day
-            self.hour = hour
             self.seq = seq
             self.oddName = oddName
+            self.day = nil
+            self.hour = nil
+        }
+
+        /// Leaves out `day`, `hour`, which the engine computes and an INSERT may not name.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.at, forKey: .at)
+            try container.encode(self.userID, forKey: .userID)
+            try container.encode(self.event, forKey: .event)
+            try container.encode(self.properties, forKey: .properties)
+            try container.encode(self.seq, forKey: .seq)
+            try container.encode(self.oddName, forKey: .oddName)
         }
 
         public enum CodingKeys: String, CodingKey {
