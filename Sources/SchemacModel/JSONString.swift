@@ -19,3 +19,31 @@ public func jsonString(_ s: String) -> String {
     }
     return out + "\""
 }
+
+/// One JSON object on one line, its keys in the order given: what
+/// `--format json` prints, one per record, on stdout and stderr alike.
+public struct JSONLine {
+    public enum Value {
+        case string(String?)
+        case int(Int?)
+        case bool(Bool)
+        case strings([String])
+    }
+
+    public var fields: [(String, Value)]
+
+    public init(_ fields: [(String, Value)]) { self.fields = fields }
+
+    public var text: String {
+        let body = fields.map { key, value -> String in
+            let rendered: String = switch value {
+            case .string(let s): s.map(jsonString) ?? "null"
+            case .int(let n): n.map(String.init) ?? "null"
+            case .bool(let b): b ? "true" : "false"
+            case .strings(let list): "[" + list.map(jsonString).joined(separator: ", ") + "]"
+            }
+            return "\(jsonString(key)): \(rendered)"
+        }
+        return "{" + body.joined(separator: ", ") + "}\n"
+    }
+}

@@ -73,15 +73,23 @@ extension PostgresRenderer {
         return out
     }
 
-    /// The same migration as JSON, one object per statement, for tools.
-    public static func migrationJSON(_ plan: MigrationPlan, unsupported: [String]) -> String {
-        let string = jsonString
-        let statements = plan.statements.map { s in
-            "    {\"kind\": \(string(s.kind.rawValue)), \"target\": \(string(s.target)), \"sql\": \(string(s.sql)), "
-                + "\"hazards\": [\(s.hazards.map { string($0.rawValue) }.joined(separator: ", "))], \"transactional\": \(s.transactional)}"
+    /// The same migration as JSON lines, one object per statement in order:
+    /// `kind`, `target`, `sql`, `hazards`, `transactional` (false for what must
+    /// run outside a transaction block), `transaction` (statements with the
+    /// same number run in one transaction, all or nothing; null otherwise),
+    /// and `section` (the title of its part of the plan).
+    public static func migrationJSON(_ plan: MigrationPlan) -> String {
+        var out = "", group = 0
+        for section in plan.sections {
+            if section.atomic { group += 1 }
+            for s in section.statements {
+                out += JSONLine([
+                    ("kind", .string(s.kind.rawValue)), ("target", .string(s.target)), ("sql", .string(s.sql)),
+                    ("hazards", .strings(s.hazards.map(\.rawValue))), ("transactional", .bool(s.transactional)),
+                    ("transaction", .int(section.atomic ? group : nil)), ("section", .string(section.title)),
+                ]).text
+            }
         }
-        var out = "{\n  \"statements\": [\n" + statements.joined(separator: ",\n") + (statements.isEmpty ? "" : "\n") + "  ],\n"
-        out += "  \"unsupported\": [" + unsupported.map(string).joined(separator: ", ") + "]\n}\n"
         return out
     }
 }

@@ -47,6 +47,25 @@ public struct RedisDriftReport: Sendable, Equatable {
         out += "scanned \(scanned) keys\(complete ? "" : " (stopped by the budget: the report covers those)")\n"
         return out
     }
+
+    /// The report as JSON lines: one object per finding (`kind`: unknown_keys,
+    /// wrong_type, no_expiry, expiry_too_long, script_not_loaded), then a
+    /// `summary` with the keys scanned and whether the scan was complete.
+    public var jsonLines: String {
+        var out = ""
+        for u in unknown {
+            out += JSONLine([("kind", .string("unknown_keys")), ("prefix", .string(u.prefix)), ("count", .int(u.count)),
+                             ("example", .string(u.example))]).text
+        }
+        for f in faults {
+            out += JSONLine([("kind", .string(f.kind.rawValue.replacingOccurrences(of: " ", with: "_"))), ("key", .string(f.key)),
+                             ("spec", .string(f.spec)), ("detail", .string(f.detail))]).text
+        }
+        for s in scriptsNotLoaded { out += JSONLine([("kind", .string("script_not_loaded")), ("script", .string(s))]).text }
+        out += JSONLine([("kind", .string("summary")), ("scanned", .int(scanned)), ("complete", .bool(complete)),
+                         ("drift", .bool(hasDrift))]).text
+        return out
+    }
 }
 
 public enum RedisDrift {

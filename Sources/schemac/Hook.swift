@@ -21,7 +21,7 @@ struct Hook: ParsableCommand {
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let root = directory.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) } ?? cwd
             guard let hooks = git(["rev-parse", "--git-path", "hooks"], in: root) else {
-                fail("not in a git repository: \(root.path)")
+                fail("not in a git repository: \(root.path)", id: "hook-failed")
             }
             let hooksDir = hooks.hasPrefix("/") ? URL(fileURLWithPath: hooks) : root.appendingPathComponent(hooks)
             let fm = FileManager.default
@@ -29,7 +29,7 @@ struct Hook: ParsableCommand {
             let hook = hooksDir.appendingPathComponent("pre-commit"), local = hooksDir.appendingPathComponent("pre-commit.local")
             if let existing = fm.contents(atPath: hook.path), !String(decoding: existing, as: UTF8.self).contains(Self.marker) {
                 guard !fm.fileExists(atPath: local.path) else {
-                    fail("\(hook.path) is not schemac's and \(local.path) exists too: merge them by hand, then run this again")
+                    fail("\(hook.path) is not schemac's and \(local.path) exists too: merge them by hand, then run this again", id: "hook-failed")
                 }
                 try fm.moveItem(at: hook, to: local)
                 FileHandle.standardError.write(Data("schemac: kept the existing hook as \(local.path); it runs first\n".utf8))
@@ -50,7 +50,7 @@ struct Hook: ParsableCommand {
             let temp = hooksDir.appendingPathComponent(".pre-commit.schemac.tmp")
             guard fm.createFile(atPath: temp.path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755]),
                   rename(temp.path, hook.path) == 0 else {
-                fail("cannot write \(hook.path)")
+                fail("cannot write \(hook.path)", id: "write-failed")
             }
             print("installed \(hook.path)")
         }

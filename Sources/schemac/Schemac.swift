@@ -32,7 +32,7 @@ struct ProjectOptions: ParsableArguments {
         let root = directory.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) } ?? cwd
         var isFolder: ObjCBool = false
         if let directory, !FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder) || !isFolder.boolValue {
-            fail("-C \(directory): \(FileManager.default.fileExists(atPath: root.path) ? "not a directory" : "no such directory")")
+            fail("-C \(directory): \(FileManager.default.fileExists(atPath: root.path) ? "not a directory" : "no such directory")", id: "usage")
         }
         return ProjectPaths.load(root: root, definitions: definitions, output: output)
     }
@@ -46,7 +46,8 @@ extension ProjectOptions {
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render,
                                    cache: DefinitionsCache.fromEnvironment(), lint: lint, onDeclared: onDeclared)
-        printDiagnostics(outcome.diagnostics, format: format)
+        Output.json = format == .json
+        Output.diagnostics(outcome.diagnostics)
         if outcome.failed || strict && !outcome.diagnostics.isEmpty { throw ExitCode(1) }
         return (paths, outcome)
     }
@@ -58,32 +59,10 @@ enum DiagnosticsFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-func printDiagnostics(_ diagnostics: [Diagnostic], format: DiagnosticsFormat = .text) {
-    var text = ""
-    for d in diagnostics {
-        text += format == .json
-            ? diagnosticJSON(file: d.location.file, line: d.location.line, column: d.location.column, severity: d.severity.rawValue,
-                             id: d.id.rawValue, message: d.message)
-            : d.description + "\n"
-    }
-    if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
-}
-
 /// `--format`, for the commands whose only output is diagnostics.
 struct DiagnosticsOptions: ParsableArguments {
     @Option(help: "How diagnostics are printed: text, or json (one object a line).")
     var format: DiagnosticsFormat = .text
-}
-
-/// One diagnostic as a line of JSON: file, line, column, severity, id, message.
-func diagnosticJSON(file: String, line: Int, column: Int, severity: String, id: String, message: String) -> String {
-    "{\"file\": \(jsonString(file)), \"line\": \(line), \"column\": \(column), \"severity\": \(jsonString(severity)), "
-        + "\"id\": \(jsonString(id)), \"message\": \(jsonString(message))}\n"
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("schemac: error: \(message)\n".utf8))
-    Foundation.exit(1)
 }
 
 struct Generate: ParsableCommand {
@@ -98,7 +77,7 @@ struct Generate: ParsableCommand {
         do {
             try OutputWriter.write(outcome.files, to: paths.outputURL)
         } catch {
-            fail(String(describing: error))
+            fail(String(describing: error), id: "write-failed")
         }
     }
 }
@@ -140,8 +119,8 @@ struct Check: ParsableCommand {
                 let shown = paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path
                 let exists = FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path)
                 let message = "\(exists ? "stale" : "missing"); run `schemac generate`"
-                text += diagnostics.format == .json
-                    ? diagnosticJSON(file: shown, line: 1, column: 1, severity: "error", id: "stale-output", message: message)
+                text += Output.json
+                    ? Output.line(file: shown, line: 1, column: 1, severity: "error", id: "stale-output", message: message)
                     : "\(shown): error: \(message) [stale-output]\n"
             }
             FileHandle.standardError.write(Data(text.utf8))
@@ -191,47 +170,53 @@ struct Diff: ParsableCommand {
     var scanSeconds: Double = 10
 
     func run() throws {
+        Output.json = format == .json
         if against.hasPrefix("redis://") { return try redisDrift() }
         // A database is connected to and inspected while the definitions load.
         let live = targetIsDatabase() ? LiveInspection(target: against, excludingSchemas: project.paths().0.config.excludeSchemas) : nil
         let (paths, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text) { live?.start(schemas: $0) }
-        guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section") }
+        guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section", id: "no-postgres-section") }
         let (current, desired) = try states(desired: definitions, paths: paths, live: live)
         // Compared in the server's spelling, written as the definitions say.
         let changes = PostgresDiff.asWritten(PostgresDiff.changes(from: current, to: desired), in: definitions)
         let unsupported = PostgresDiff.unsupported(changes)
         let plan = PostgresPlanner.plan(changes)
         if !unsupported.isEmpty {
-            var text = ""
-            for what in unsupported { text += "schemac: error: cannot migrate yet: \(what) [unsupported-change]\n" }
-            FileHandle.standardError.write(Data(text.utf8))
+            for what in unsupported { Output.say("error", "cannot migrate yet: \(what)", id: "unsupported-change") }
             throw ExitCode(1)
         }
         if let live {
             let refused: [String]
-            do { refused = try live.refusals(plan, changes: changes) } catch { fail(String(describing: error)) }
+            do { refused = try live.refusals(plan, changes: changes) } catch { fail(String(describing: error), id: "connection-failed") }
             if !refused.isEmpty {
-                let text = refused.map { "schemac: error: the data refuses this migration: \($0) [data-refuses-migration]\n" }.joined()
-                FileHandle.standardError.write(Data(text.utf8))
+                for r in refused { Output.say("error", "the data refuses this migration: \(r)", id: "data-refuses-migration") }
                 throw ExitCode(1)
             }
         }
         let destructive = plan.statements.filter(\.isDestructive)
         if !destructive.isEmpty && !allowDestructive {
-            var text = "schemac: error: the migration loses data; rerun with --allow-destructive to accept [destructive-change]\n"
-            for s in destructive { text += "  \(s.kind.rawValue) \(s.target): \(s.sql)\n" }
-            FileHandle.standardError.write(Data(text.utf8))
+            if Output.json {
+                for s in destructive {
+                    Output.say("error", "\(s.kind.rawValue) \(s.target) loses data: \(s.sql); rerun with --allow-destructive to accept",
+                               id: "destructive-change")
+                }
+            } else {
+                var text = "schemac: error: the migration loses data; rerun with --allow-destructive to accept [destructive-change]\n"
+                for s in destructive { text += "  \(s.kind.rawValue) \(s.target): \(s.sql)\n" }
+                FileHandle.standardError.write(Data(text.utf8))
+            }
             throw ExitCode(1)
         }
-        let output = format == .json ? PostgresRenderer.migrationJSON(plan, unsupported: unsupported) : PostgresRenderer.migration(plan)
+        let output = format == .json ? PostgresRenderer.migrationJSON(plan) : PostgresRenderer.migration(plan)
         if write {
             if !plan.isEmpty {
                 let folder = paths.root.appendingPathComponent(paths.config.migrations)
                 do {
                     let file = try MigrationFiles.writeNext(PostgresRenderer.migration(plan), in: folder, description: name)
-                    FileHandle.standardOutput.write(Data("\(paths.config.migrations)/\(file)\n".utf8))
+                    let path = "\(paths.config.migrations)/\(file)"
+                    Output.stdout(Output.json ? JSONLine([("kind", .string("written")), ("path", .string(path))]).text : path + "\n")
                 } catch {
-                    fail(String(describing: error))
+                    fail(String(describing: error), id: "write-failed")
                 }
             }
         } else {
@@ -254,18 +239,18 @@ struct Diff: ParsableCommand {
             let (current, normalized) = try live.finish(schemas: schemas.sorted(), desired: desired)
             let missing = PostgresDiff.unsupported(by: try live.serverVersion, desired)
             if !missing.isEmpty {
-                FileHandle.standardError.write(Data(missing.map { "schemac: error: \($0) [server-unsupported]\n" }.joined().utf8))
+                for m in missing { Output.say("error", m, id: "server-unsupported") }
                 throw ExitCode(1)
             }
             timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
                       + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
             // Such text is compared as written: a difference may be one of spelling only.
             for what in normalized.unnormalized {
-                FileHandle.standardError.write(Data("schemac: warning: the server would not build \(what); compared as written\n".utf8))
+                Output.say("warning", "the server would not build \(what); compared as written", id: "unnormalized")
             }
             return (current, normalized.schema)
         } catch {
-            fail(String(describing: error))
+            fail(String(describing: error), id: "connection-failed")
         }
     }
 
@@ -278,15 +263,15 @@ struct Diff: ParsableCommand {
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch { fail("cannot run git: \(error.localizedDescription)") }
+            do { try process.run() } catch { fail("cannot run git: \(error.localizedDescription)", id: "git-failed") }
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             return (process.terminationStatus, data)
         }
-        guard !revision.isEmpty, !revision.hasPrefix("-") else { fail("git:REV needs a revision, e.g. git:HEAD or git:main~1") }
+        guard !revision.isEmpty, !revision.hasPrefix("-") else { fail("git:REV needs a revision, e.g. git:HEAD or git:main~1", id: "usage") }
         let prefix = paths.definitions.hasSuffix("/") ? String(paths.definitions.dropLast()) : paths.definitions
         let listing = git(["ls-tree", "-r", "--name-only", "--full-name", revision, "--", prefix])
-        guard listing.status == 0 else { fail("git cannot read revision '\(revision)'") }
+        guard listing.status == 0 else { fail("git cannot read revision '\(revision)'", id: "git-failed") }
         let files = String(decoding: listing.output, as: UTF8.self).split(separator: "\n").map(String.init)
             .filter { file in [".yaml", ".yml", ".lua"].contains { file.lowercased().hasSuffix($0) } }.sorted()
         // Paths come from the top of the repository; the project may be a folder in it.
@@ -296,7 +281,7 @@ struct Diff: ParsableCommand {
         var sources: [DefinitionSource] = [], scripts: [String: String] = [:]
         for file in files {
             let shown = git(["show", "\(revision):\(file)"])
-            guard shown.status == 0 else { fail("git cannot read \(file) at '\(revision)'") }
+            guard shown.status == 0 else { fail("git cannot read \(file) at '\(revision)'", id: "git-failed") }
             let text = String(decoding: shown.output, as: UTF8.self)
             if file.lowercased().hasSuffix(".lua") {
                 // Scripts are named relative to the definitions folder.
@@ -306,7 +291,7 @@ struct Diff: ParsableCommand {
             }
         }
         let result = DefinitionsLoader.load(sources, scripts: scripts)
-        printDiagnostics(result.diagnostics)
+        Output.diagnostics(result.diagnostics)
         guard let set = result.definitions else { throw ExitCode(1) }
         return set.postgres ?? .empty
     }
@@ -316,15 +301,15 @@ struct Diff: ParsableCommand {
     /// SCRIPT EXISTS), bounded by --scan-keys and --scan-seconds.
     func redisDrift() throws {
         let (_, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text)
-        guard let definitions = outcome.definitions?.redis else { fail("the definitions have no redis section") }
+        guard let definitions = outcome.definitions?.redis else { fail("the definitions have no redis section", id: "no-redis-section") }
         let report: RedisDriftReport
         do {
             report = try RedisLive.drift(url: against, schema: definitions,
                                          budget: RedisLive.Budget(maxKeys: scanKeys, seconds: scanSeconds))
         } catch {
-            fail("\(error)")
+            fail("\(error)", id: "connection-failed")
         }
-        FileHandle.standardOutput.write(Data(report.text.utf8))
+        Output.stdout(Output.json ? report.jsonLines : report.text)
         Foundation.exit(detailedExitcode && report.hasDrift ? 2 : 0)
     }
 
@@ -348,12 +333,12 @@ struct Diff: ParsableCommand {
         var definitions = url, display = against
         if FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) {
             let (paths, diagnostics) = ProjectPaths.load(root: url)
-            printDiagnostics(diagnostics)
+            Output.diagnostics(diagnostics)
             definitions = paths.definitionsURL
             display = against + "/" + paths.definitions
         }
         let result = DefinitionsLoader.load(directory: definitions, displayPrefix: display)
-        printDiagnostics(result.diagnostics)
+        Output.diagnostics(result.diagnostics)
         guard let set = result.definitions else { throw ExitCode(1) }
         return set.postgres ?? .empty
     }

@@ -262,6 +262,6 @@ extension CommandTests {
         XCTAssertTrue(dangling.stderr.contains("definitions/billing:1:1: error: a symbolic link to nothing [file-unreadable]"), dangling.stderr)
         // And a missing folder says so.
         let missing = try Shell.run(binary, ["generate", "-C", dir.appendingPathComponent("nope").path])
-        XCTAssertEqual(missing.stderr, "schemac: error: -C \(dir.appendingPathComponent("nope").path): no such directory\n")
+        XCTAssertEqual(missing.stderr, "schemac: error: -C \(dir.appendingPathComponent("nope").path): no such directory [usage]\n")
     }
 }

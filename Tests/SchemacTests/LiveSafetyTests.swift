@@ -359,3 +359,44 @@ extension LiveSafetyTests {
         XCTAssertEqual(try project.psql("SELECT count(*) FROM a_snapshot"), "1", "the materialized view kept its rows")
     }
 }
+
+extension LiveSafetyTests {
+    /// Item 14 of issue 12: with `--format json` every line schemac prints,
+    /// on stdout and on stderr, is one JSON object: refusals, connection
+    /// errors and write errors included, and the migration one statement a line.
+    func testFormatJSONIsOneObjectALineForEverything() throws {
+        func objects(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+            try text.split(separator: "\n").map {
+                try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not one JSON object: \($0)", file: file, line: line)
+            }
+        }
+        let project = try Project("json_everywhere", files: ["a.yaml": Self.publicTable, "billing.yaml": Self.billing])
+        let plan = try project.diff(["--format", "json"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let statements = try objects(plan.stdout)
+        XCTAssertTrue(statements.contains { $0["kind"] as? String == "create_table" && $0["target"] as? String == "billing.invoices" })
+        XCTAssertTrue(statements.allSatisfy { $0["sql"] is String && $0["hazards"] is [Any] && $0.keys.contains("transaction") })
+        try project.migrate()
+
+        try project.write(["a.yaml": Self.publicTable])
+        let refused = try project.diff(["--format", "json"])
+        XCTAssertEqual(refused.status, 1)
+        let errors = try objects(refused.stderr)
+        XCTAssertFalse(errors.isEmpty)
+        XCTAssertTrue(errors.allSatisfy { $0["id"] as? String == "destructive-change" && $0["severity"] as? String == "error" && $0["file"] is NSNull })
+
+        let binary = try Repo.binary
+        let unreachable = try Shell.run(binary, ["diff", "--format", "json", "--against", "postgresql://u:sekrit@127.0.0.1:1/db"], cwd: project.directory)
+        XCTAssertEqual(unreachable.status, 1)
+        XCTAssertEqual(try objects(unreachable.stderr).first?["id"] as? String, "connection-failed")
+        XCTAssertFalse(unreachable.stderr.contains("sekrit"))
+
+        // A migrations folder that cannot be made: a file stands where it would be.
+        try Data("x".utf8).write(to: project.directory.appendingPathComponent("postgresql"))
+        try project.write(["a.yaml": Self.publicTable, "billing.yaml": Self.billing])
+        try project.psql("DROP SCHEMA billing CASCADE")
+        let write = try project.diff(["--format", "json", "--write"])
+        XCTAssertEqual(write.status, 1, write.stdout)
+        XCTAssertEqual(try objects(write.stderr).first?["id"] as? String, "write-failed", write.stderr)
+    }
+}

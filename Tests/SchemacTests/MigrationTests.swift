@@ -113,8 +113,9 @@ final class MigrationTests: XCTestCase {
 
         let json = try diff("indexes", ["--format", "json"])
         XCTAssertEqual(json.status, 0, json.stderr)
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let statements = try XCTUnwrap(object?["statements"] as? [[String: Any]])
+        let statements = try json.stdout.split(separator: "\n").map {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], String($0))
+        }
         XCTAssertTrue(statements.contains { ($0["hazards"] as? [String])?.contains("index_build") == true && $0["transactional"] as? Bool == false })
 
         let unsupported = try diff("unsupported_repartition", [])
@@ -170,7 +171,7 @@ extension MigrationTests {
         XCTAssertEqual(run.stdout, try String(contentsOf: source.appendingPathComponent("expected.sql"), encoding: .utf8))
         let bad = try Shell.run(binary, ["diff", "--against", "git:no-such-rev"], cwd: dir)
         XCTAssertEqual(bad.status, 1)
-        XCTAssertEqual(bad.stderr, "schemac: error: git cannot read revision 'no-such-rev'\n")
+        XCTAssertEqual(bad.stderr, "schemac: error: git cannot read revision 'no-such-rev' [git-failed]\n")
     }
 }
 

@@ -135,6 +135,12 @@ final class RedisTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("wrong type: \(RedisKeys.ratelimit(orgID: org, dsp: "dv360"))"), run.stdout)
         XCTAssertTrue(run.stdout.contains("unknown keys: 2 under 'legacy:'"), run.stdout)
         XCTAssertEqual(try redis.command(["DBSIZE"]).integer, before)
+        // The same report as JSON lines: a finding an object, then the summary.
+        let json = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--format", "json"], cwd: Repo.root)
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let findings = try json.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }, ["unknown_keys", "no_expiry", "expiry_too_long", "wrong_type", "summary"])
+        XCTAssertEqual(findings.last?["drift"] as? Bool, true)
         _ = try redis.command(["SCRIPT", "FLUSH"])
         let noScripts = try RedisLive.drift(url: server.url, schema: schema)
         XCTAssertEqual(noScripts.scriptsNotLoaded.count, schema.scripts.count)
