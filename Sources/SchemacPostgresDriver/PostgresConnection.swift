@@ -189,7 +189,18 @@ public enum ConnectionTarget {
                     if i < target.endIndex { i = target.index(after: i) }
                     if key == "password" && raw != value { found.append(raw) }
                 } else {
-                    while i < target.endIndex, !target[i].isWhitespace { value.append(target[i]); i = target.index(after: i) }
+                    // Unquoted, libpq still reads `\` as an escape: `ab\ cd` is "ab cd".
+                    var raw = ""
+                    while i < target.endIndex, !target[i].isWhitespace {
+                        if target[i] == "\\", target.index(after: i) < target.endIndex {
+                            raw.append(target[i])
+                            i = target.index(after: i)
+                        }
+                        raw.append(target[i])
+                        value.append(target[i])
+                        i = target.index(after: i)
+                    }
+                    if key == "password" && raw != value { found.append(raw) }
                 }
                 if key == "password" { found.append(value) }
             }

@@ -128,6 +128,15 @@ final class InspectTests: XCTestCase {
         }
         XCTAssertEqual(ConnectionTarget.redacted("postgresql://u:p%40ss@h/db"), "postgresql://u:****@h/db")
         XCTAssertEqual(ConnectionTarget.redacted("host=h password='a b\\'c' user=u"), "host=h password='****' user=u")
+        // Item 15 of issue 12: an escaped space in an unquoted value is part of it.
+        XCTAssertEqual(ConnectionTarget.redacted("host=h password=ab\\ cdSECRET user=u"), "host=h password=**** user=u")
+        XCTAssertThrowsError(try PostgresConnection("host=\(cluster.socketDirectory) port=1 user=nobody password=ab\\ cdSECRET")) { error in
+            XCTAssertFalse(String(describing: error).contains("SECRET"), String(describing: error))
+        }
+        let run = try Shell.run(try Repo.binary, ["diff", "--against", "host=127.0.0.1 port=1 dbname=x password=ab\\ cdSECRET"], cwd: Repo.root)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertFalse(run.stderr.contains("SECRET"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("password=****"), run.stderr)
     }
 
     /// The structure of a schema as lines, in a fixed order.
