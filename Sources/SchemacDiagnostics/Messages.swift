@@ -47,6 +47,7 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case nullableUniqueColumn = "nullable-unique-column"
     case missingPrimaryKey = "missing-primary-key"
     case viewCycle = "view-cycle"
+    case redisScriptUndeclaredKey = "redis-script-undeclared-key"
     case viewBypassesRowSecurity = "view-bypasses-row-security"
     case materializedViewOverRowSecurity = "materialized-view-over-row-security"
 }
@@ -197,6 +198,15 @@ extension Diagnostic {
     public static func tableWithErrors(_ name: String, readBy reader: String, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .unknownTable, "table '\(name)', which \(reader) reads, has errors of its own (reported above); mend those first",
                    at: location)
+    }
+
+    public static func redisScriptUndeclaredKey(_ script: String, path: String, line: Int?, expression: String, declared: Int? = nil,
+                                                at location: SourceLocation) -> Diagnostic {
+        let place = line.map { "\(path):\($0)" } ?? path
+        let message = declared.map { "Redis script '\(script)' reads \(expression) (\(place)) but declares \($0) key(s): list every key it touches in 'keys'" }
+            ?? "Redis script '\(script)' builds the key \(expression) (\(place)), which no key spec declares: declare it as a key "
+                + "(with its ttl and the same hash_tag), list it in the script's 'keys' and read it as KEYS[n]"
+        return Diagnostic(.error, .redisScriptUndeclaredKey, message, at: location)
     }
 
     public static func viewCycle(_ views: [String], at location: SourceLocation) -> Diagnostic {

@@ -250,6 +250,19 @@ struct RedisResolver {
             reader.report(.missingScriptFile(path, at: reader.location(sourceNode)))
             return nil
         }
+        // Only the keys it is given, each of a spec.
+        var touchesOthers = false
+        for use in LuaKeys.derivedKeys(in: source) {
+            reader.report(.redisScriptUndeclaredKey(name, path: path, line: use.line, expression: use.text, at: reader.location(sourceNode)))
+            touchesOthers = true
+        }
+        let highest = LuaKeys.highestKeyIndex(in: source)
+        if highest > keys.count {
+            reader.report(.redisScriptUndeclaredKey(name, path: path, line: nil, expression: "KEYS[\(highest)]", declared: keys.count,
+                                                    at: reader.location(f["keys"] ?? key)))
+            touchesOthers = true
+        }
+        if touchesOthers { return nil }
         var script = RedisScript(name: name, keys: keys, args: args, sourcePath: path, source: source)
         if let c = f["comment"] { script.comment = reader.string(c, "comment of \(what)") }
         return script

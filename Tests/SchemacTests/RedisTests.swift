@@ -82,16 +82,23 @@ final class RedisTests: XCTestCase {
         let org = UUID()
         let key = RedisKeys.ratelimit(orgID: org, dsp: "dv360")
         XCTAssertEqual(key, "ratelimit:{\(org.uuidString.lowercased())}:dv360")
+        let seq = RedisKeys.ratelimitSeq(orgID: org, dsp: "dv360")
         let sha = try XCTUnwrap(schemas[0].scripts.first { $0.name == "sliding_window_limit" }).sha1
         let now = Int(Date().timeIntervalSince1970 * 1000)
         var answers: [Int] = []
         for i in 0..<4 {
-            answers.append(try redis.command(["EVALSHA", sha, "1", key, String(now + i), "60", "3"]).integer ?? -1)
+            answers.append(try redis.command(["EVALSHA", sha, "2", key, seq, String(now + i), "60", "3"]).integer ?? -1)
         }
         XCTAssertEqual(answers, [1, 1, 1, 0])
-        let pttl = try redis.command(["PTTL", key]).integer ?? -2
-        XCTAssertGreaterThan(pttl, 0)
-        XCTAssertLessThanOrEqual(pttl, (schemas[0].keys.first { $0.name == "ratelimit" }?.ttlSeconds ?? 0) * 1000)
+        // Every key it touched is a declared one, with an expiry.
+        for touched in [key, seq] {
+            let pttl = try redis.command(["PTTL", touched]).integer ?? -2
+            XCTAssertGreaterThan(pttl, 0, touched)
+            XCTAssertLessThanOrEqual(pttl, (schemas[0].keys.first { $0.name == "ratelimit" }?.ttlSeconds ?? 0) * 1000)
+        }
+        let drift = try RedisLive.drift(url: server.url, schema: schemas[0])
+        XCTAssertEqual(drift.unknown, [], drift.text)
+        XCTAssertEqual(drift.faults, [], drift.text)
     }
 
     /// A server with conforming keys of every spec and four planted faults

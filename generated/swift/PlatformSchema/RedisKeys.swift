@@ -39,6 +39,15 @@ public enum RedisKeys {
 
     public static let ratelimitTTLSeconds = 3600
 
+    /// The counter that makes each member of a rate-limit window unique
+    ///
+    /// `ratelimit_seq:{org_id}:{dsp}` (string, expires after 3600 s).
+    public static func ratelimitSeq(orgID: Foundation.UUID, dsp: Swift.String) -> Swift.String {
+        "ratelimit_seq:" + "{" + orgID.uuidString.lowercased() + "}" + ":" + dsp
+    }
+
+    public static let ratelimitSeqTTLSeconds = 3600
+
     /// Pending jobs of one type, oldest first
     ///
     /// `queue:{job_type}` (list).
