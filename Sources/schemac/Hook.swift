@@ -35,16 +35,27 @@ struct Hook: ParsableCommand {
                 FileHandle.standardError.write(Data("schemac: kept the existing hook as \(local.path); it runs first\n".utf8))
             }
             let schemac = Self.executablePath()
-            let project = directory.map { " -C \(Self.shellQuoted($0))" } ?? ""
+            // The project's folder in the repository: the hook checks it there.
+            guard let project = git(["rev-parse", "--show-prefix"], in: root) else {
+                fail("not in a git repository: \(root.path)", id: "hook-failed")
+            }
             let script = """
                 #!/bin/sh
                 \(Self.marker)
-                # Keeps generated/ true to the definitions: the commit stops when it is not.
+                # Keeps generated/ true to the definitions in what is committed: the
+                # staged files of the project are checked, not the working tree.
                 hooks="$(dirname "$0")"
                 if [ -x "$hooks/pre-commit.local" ]; then "$hooks/pre-commit.local" "$@" || exit $?; fi
                 [ -n "$SCHEMAC" ] || SCHEMAC=\(Self.shellQuoted(schemac))
-                cd "$(git rev-parse --show-toplevel)" || exit 1
-                "$SCHEMAC" check\(project) || { echo "schemac: run \\`schemac generate\\` and stage generated/" >&2; exit 1; }
+                project=\(Self.shellQuoted(project))
+                top="$(git rev-parse --show-toplevel)" || exit 1
+                staged="$(mktemp -d "${TMPDIR:-/tmp}/schemac-staged.XXXXXX")" || exit 1
+                trap 'rm -rf "$staged"' EXIT
+                trap 'exit 1' HUP INT TERM
+                cd "$top" || exit 1
+                git ls-files -z -- "./$project" | xargs -0 git checkout-index --prefix="$staged/" -- || exit 1
+                mkdir -p "$staged/$project"
+                "$SCHEMAC" check -C "$staged/$project" || { echo "schemac: run \\`schemac generate\\` and stage generated/" >&2; exit 1; }
 
                 """
             let temp = hooksDir.appendingPathComponent(".pre-commit.schemac.tmp")

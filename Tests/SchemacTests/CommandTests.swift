@@ -265,3 +265,45 @@ extension CommandTests {
         XCTAssertEqual(missing.stderr, "schemac: error: -C \(dir.appendingPathComponent("nope").path): no such directory [usage]\n")
     }
 }
+
+extension CommandTests {
+    /// Item 17 of issue 12: the hook checks what is staged, not the working
+    /// tree, and works for a project in a folder of a larger repository.
+    func testTheHookChecksTheStagedFilesOfAProjectInASubfolder() throws {
+        let binary = try Repo.binary
+        let git = try XCTUnwrap(Shell.which("git"))
+        let repo = try Repo.temporaryDirectory("monorepo")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let project = repo.appendingPathComponent("services/api")
+        for folder in ["definitions", "generated"] {
+            try Repo.copy(Repo.root.appendingPathComponent(folder), to: project.appendingPathComponent(folder))
+        }
+        try Data("# another team's\n".utf8).write(to: repo.appendingPathComponent("README.md"))
+        func run(_ args: [String]) throws -> Shell.Result {
+            try Shell.run(git, ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"] + args, cwd: repo)
+        }
+        XCTAssertEqual(try run(["init", "-q"]).status, 0)
+        let install = try Shell.run(binary, ["hook", "install", "-C", "services/api"], cwd: repo)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        XCTAssertEqual(try run(["add", "-A"]).status, 0)
+        let first = try run(["commit", "-q", "-m", "all"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        // Commits elsewhere in the repository go through.
+        try Data("# changed\n".utf8).write(to: repo.appendingPathComponent("README.md"))
+        XCTAssertEqual(try run(["commit", "-qam", "readme"]).status, 0)
+
+        // Definitions staged, generated/ regenerated but not staged: refused.
+        let file = project.appendingPathComponent("definitions/postgres/operations.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "        error:            text?\n", with: "        error:            text?\n        error_code:       varchar(32)?\n")
+        try Data(text.utf8).write(to: file)
+        XCTAssertEqual(try run(["add", "services/api/definitions"]).status, 0)
+        XCTAssertEqual(try Shell.run(binary, ["generate"], cwd: project).status, 0)
+        let unstaged = try run(["commit", "-q", "-m", "definitions only"])
+        XCTAssertNotEqual(unstaged.status, 0, "generated/ is current in the working tree only")
+        XCTAssertTrue(unstaged.stderr.contains("generated/postgres/schema.sql: error: stale"), unstaged.stderr)
+        XCTAssertEqual(try run(["add", "services/api/generated"]).status, 0)
+        let staged = try run(["commit", "-q", "-m", "both"])
+        XCTAssertEqual(staged.status, 0, staged.stderr)
+    }
+}
