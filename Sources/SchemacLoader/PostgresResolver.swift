@@ -509,7 +509,16 @@ struct PostgresResolver {
             nullable = true
             written = String(written.dropLast())
         }
-        guard let type = resolveType(written, typeNode, r, defaultSchema: d.defaultSchema) else { return nil }
+        guard let type = resolveType(written, typeNode, r, defaultSchema: d.defaultSchema) else {
+            // The values that do not depend on the type are still read: one
+            // bad value does not hide the next.
+            if let f = fields {
+                if let n = f["identity"] { _ = r.choice(n, "identity", [("always", 0), ("by_default", 1), ("by default", 1)]) }
+                for key in ["on_delete", "on_update"] { if let n = f[key] { _ = referentialAction(n, r, key) } }
+                for key in ["nullable", "primary_key", "unique", "index"] { if let n = f[key], case .scalar = n { _ = r.bool(n, key) } }
+            }
+            return nil
+        }
         var column = Column(name: name, type: type, nullable: nullable)
         guard let f = fields else { return column }
 

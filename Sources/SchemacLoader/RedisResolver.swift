@@ -90,49 +90,61 @@ struct RedisResolver {
     private func resolveKey(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader) -> RedisKeySpec? {
         let what = "Redis key '\(name)'"
         guard let f = reader.fields(node, what, allowed: Self.keyKeys) else { return nil }
+        // Every value is read, so that one bad value does not hide the next.
+        var failed = false
         for required in ["pattern", "type"] where !f.has(required) {
             reader.report(.missingKey(required, in: what, at: reader.location(key)))
-            return nil
+            failed = true
         }
-        guard let pattern = parsePattern(f["pattern"]!, reader, what: what),
-              let type = reader.choice(f["type"]!, "type of \(what)", RedisDataType.allCases.map { ($0.rawValue, $0) }),
-              let params = resolveParams(f["params"], pattern, reader, what: what, at: f["pattern"]!) else { return nil }
+        let pattern = f["pattern"].flatMap { parsePattern($0, reader, what: what) }
+        let type = f["type"].flatMap { reader.choice($0, "type of \(what)", RedisDataType.allCases.map { ($0.rawValue, $0) }) }
+        let params = pattern.flatMap { resolveParams(f["params"], $0, reader, what: what, at: f["pattern"]!) }
+        if f.has("pattern") && (pattern == nil || params == nil) || f.has("type") && type == nil { failed = true }
         var ttl: Int?
         if let t = f["ttl"] {
-            guard let seconds = Self.duration(t, reader, what: "ttl of \(what)") else { return nil }
-            ttl = seconds
+            ttl = Self.duration(t, reader, what: "ttl of \(what)")
+            if ttl == nil { failed = true }
         }
         var durable = false
         if let d = f["durable"] {
-            guard let value = reader.bool(d, "durable of \(what)") else { return nil }
-            durable = value
+            if let value = reader.bool(d, "durable of \(what)") { durable = value } else { failed = true }
         }
         if ttl != nil, durable {
             reader.report(.conflictingKeys("ttl", "durable", in: what, at: reader.location(f.keyNode("durable")!)))
-            return nil
+            failed = true
         }
-        if ttl == nil, !durable { reader.report(.redisKeyWithoutTTL(name, at: reader.location(key))) }
-        var spec = RedisKeySpec(name: name, pattern: pattern, params: params, type: type, ttlSeconds: ttl, durable: durable)
+        var fields: [RedisParam] = []
         if let fieldsNode = f["fields"] {
-            guard type == .hash else {
+            if let type, type != .hash {
                 reader.report(.invalidValue("fields of \(what) are for a hash, not a \(type.rawValue)", at: reader.location(fieldsNode)))
-                return nil
+                failed = true
             }
             for entry in reader.namedEntries(fieldsNode, "fields of \(what)") ?? [] {
-                guard let t = reader.choice(entry.value, "type of field '\(entry.key)' of \(what)",
-                                            RedisValueType.allCases.map { ($0.rawValue, $0) }) else { return nil }
-                spec.fields.append(RedisParam(name: entry.key, type: t))
+                if let t = reader.choice(entry.value, "type of field '\(entry.key)' of \(what)", RedisValueType.allCases.map { ($0.rawValue, $0) }) {
+                    fields.append(RedisParam(name: entry.key, type: t))
+                } else {
+                    failed = true
+                }
             }
         }
+        var hashTag: String?
         if let h = f["hash_tag"] {
-            guard let tag = reader.name(h, "hash_tag of \(what)") else { return nil }
-            guard pattern.placeholders.contains(tag) else {
-                reader.report(.unknownPlaceholder(tag, pattern: pattern.text, suggestion: Spelling.closest(to: tag, among: pattern.placeholders),
-                                                  at: reader.location(h)))
-                return nil
+            if let tag = reader.name(h, "hash_tag of \(what)") {
+                if let pattern, !pattern.placeholders.contains(tag) {
+                    reader.report(.unknownPlaceholder(tag, pattern: pattern.text, suggestion: Spelling.closest(to: tag, among: pattern.placeholders),
+                                                      at: reader.location(h)))
+                    failed = true
+                }
+                hashTag = tag
+            } else {
+                failed = true
             }
-            spec.hashTag = tag
         }
+        guard !failed, let pattern, let type, let params else { return nil }
+        if ttl == nil, !durable { reader.report(.redisKeyWithoutTTL(name, at: reader.location(key))) }
+        var spec = RedisKeySpec(name: name, pattern: pattern, params: params, type: type, ttlSeconds: ttl, durable: durable)
+        spec.fields = fields
+        spec.hashTag = hashTag
         if let o = f["owner"] { spec.owner = reader.string(o, "owner of \(what)") }
         if let c = f["comment"] { spec.comment = reader.string(c, "comment of \(what)") }
         return spec
