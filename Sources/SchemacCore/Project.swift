@@ -25,9 +25,21 @@ public struct ProjectPaths: Sendable {
     /// Reads `schemac.yaml` in `root`; explicit options win over it.
     public static func load(root: URL, definitions: String? = nil, output: String? = nil) -> (ProjectPaths, [Diagnostic]) {
         let (config, diagnostics) = ProjectConfig.load(root: root, displayPrefix: "")
-        let paths = ProjectPaths(root: root, definitions: definitions ?? config.definitions,
-                                 output: output ?? config.output, config: config)
+        let paths = ProjectPaths(root: root, definitions: relative(definitions ?? config.definitions, to: root),
+                                 output: relative(output ?? config.output, to: root), config: config)
         return (paths, diagnostics)
+    }
+
+    /// An absolute path as seen from `root` (`../shared/defs`), so that what
+    /// files name (the source list in headers) is the same wherever schemac runs.
+    static func relative(_ path: String, to root: URL) -> String {
+        guard path.hasPrefix("/") else { return path }
+        let target = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        let base = root.standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        let common = zip(target, base).prefix { $0 == $1 }.count
+        guard common > 1 || base.count == 1 else { return path }
+        let parts = Array(repeating: "..", count: base.count - common) + target[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 }
 

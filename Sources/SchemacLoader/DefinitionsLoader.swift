@@ -85,7 +85,7 @@ public enum DefinitionsLoader {
     }
 
     /// Why a file could not be read, in words (errno's, where there is one).
-    static func reason(_ error: Error) -> String {
+    public static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code))).lowercased()

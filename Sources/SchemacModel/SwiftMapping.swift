@@ -43,7 +43,8 @@ public enum SwiftMapping {
         var current = ""
         var previous: Character?
         for ch in name {
-            guard ch.isLetter || ch.isNumber, ch.isASCII else {
+            // Swift takes letters of any script in names (`ünïcödé`, `列`), and ASCII digits.
+            guard ch.isLetter || ch.isASCII && ch.isNumber else {
                 if !current.isEmpty { words.append(current) }
                 current = ""
                 previous = nil

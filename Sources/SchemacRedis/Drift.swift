@@ -20,6 +20,7 @@ public struct RedisDriftReport: Sendable, Equatable {
             case wrongType = "wrong type"
             case missingTTL = "no expiry"
             case ttlTooLong = "expiry too long"
+            case durableExpires = "expires though durable"
         }
         public var kind: Kind
         public var key: String
@@ -132,6 +133,10 @@ public enum RedisDrift {
                     report.faults.append(.init(kind: .ttlTooLong, key: key, spec: spec.name,
                                                detail: "expires in \(sample.pttl / 1000) s, the spec allows \(ttl) s"))
                 }
+            } else if spec.durable, sample.pttl >= 0 {
+                // A durable key is meant to stay: an expiry would lose it.
+                report.faults.append(.init(kind: .durableExpires, key: key, spec: spec.name,
+                                           detail: "expires in \(sample.pttl / 1000) s, the spec says durable: true"))
             }
         }
         report.unknown = unknown.map { RedisDriftReport.Unknown(prefix: $0.key, count: $0.value.count, example: $0.value.example) }

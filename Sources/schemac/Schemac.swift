@@ -172,6 +172,10 @@ struct Diff: ParsableCommand {
     func run() throws {
         Output.json = format == .json
         if against.hasPrefix("redis://") { return try redisDrift() }
+        if against.lowercased().hasPrefix("rediss://") {
+            fail("rediss:// (Redis over TLS) is not supported yet: reach the server over redis:// (an SSH tunnel or stunnel on loopback)",
+                 id: "unsupported-target")
+        }
         // A database is connected to and inspected while the definitions load.
         let live = targetIsDatabase() ? LiveInspection(target: against, excludingSchemas: project.paths().0.config.excludeSchemas) : nil
         let (paths, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text) { live?.start(schemas: $0) }

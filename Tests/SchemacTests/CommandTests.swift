@@ -307,3 +307,21 @@ extension CommandTests {
         XCTAssertEqual(staged.status, 0, staged.stderr)
     }
 }
+
+extension CommandTests {
+    /// Rough edges of issue 12: headers name files relative to the project
+    /// whatever `--definitions` is given as, and every Redis file goes when
+    /// redis leaves `targets`.
+    func testHeadersAreRelativeAndRedisOutputGoesWithItsTarget() throws {
+        let binary = try Repo.binary
+        let dir = try projectCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let absolute = try Shell.run(binary, ["generate", "--definitions", dir.appendingPathComponent("definitions").path], cwd: dir)
+        XCTAssertEqual(absolute.status, 0, absolute.stderr)
+        XCTAssertEqual(try Shell.run(binary, ["check", "-C", dir.path]).status, 0, "no header names an absolute path")
+        try Data("targets: [postgres, clickhouse, swift]\n".utf8).write(to: dir.appendingPathComponent("schemac.yaml"))
+        let run = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("generated/redis").path), [])
+    }
+}

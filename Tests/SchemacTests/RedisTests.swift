@@ -125,13 +125,14 @@ final class RedisTests: XCTestCase {
             ["SET", RedisKeys.cache(key: "forever"), "x"],  // no expiry
             ["SET", RedisKeys.cache(key: "too-long"), "x", "EX", "86400"],  // above 15 minutes
             ["SET", "legacy:user:42", "x"], ["SET", "legacy:user:43", "x"],  // no spec
+            ["RPUSH", RedisKeys.queue(jobType: "reports"), "job-2"], ["EXPIRE", RedisKeys.queue(jobType: "reports"), "60"],  // durable, expiring
         ]
         _ = try redis.pipeline(setup)
         let report = try RedisLive.drift(url: server.url, schema: schema)
         XCTAssertEqual(report.unknown, [.init(prefix: "legacy:", count: 2, example: "legacy:user:42")])
-        XCTAssertEqual(report.faults.map(\.kind), [.missingTTL, .ttlTooLong, .wrongType], report.text)
+        XCTAssertEqual(report.faults.map(\.kind), [.missingTTL, .ttlTooLong, .durableExpires, .wrongType], report.text)
         XCTAssertEqual(report.faults.map(\.key), [RedisKeys.cache(key: "forever"), RedisKeys.cache(key: "too-long"),
-                                                  RedisKeys.ratelimit(orgID: org, dsp: "dv360")])
+                                                  RedisKeys.queue(jobType: "reports"), RedisKeys.ratelimit(orgID: org, dsp: "dv360")])
         XCTAssertEqual(report.scriptsNotLoaded, [])
         XCTAssertTrue(report.complete)
 
@@ -146,7 +147,7 @@ final class RedisTests: XCTestCase {
         let json = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--format", "json"], cwd: Repo.root)
         XCTAssertEqual(json.status, 0, json.stderr)
         let findings = try json.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }, ["unknown_keys", "no_expiry", "expiry_too_long", "wrong_type", "summary"])
+        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }, ["unknown_keys", "no_expiry", "expiry_too_long", "expires_though_durable", "wrong_type", "summary"])
         XCTAssertEqual(findings.last?["drift"] as? Bool, true)
         _ = try redis.command(["SCRIPT", "FLUSH"])
         let noScripts = try RedisLive.drift(url: server.url, schema: schema)

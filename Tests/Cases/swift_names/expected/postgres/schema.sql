@@ -37,11 +37,14 @@ CREATE TABLE "public"."support_tickets" (
     "userID" uuid,
     "state" "public"."ticket_state" NOT NULL DEFAULT 'open',
     "self" integer,
+    "ünïcödé_列" text,
+    "größe" integer,
     CONSTRAINT "support_tickets_pkey" PRIMARY KEY ("id")
 );
 COMMENT ON TABLE "public"."support_tickets" IS 'Tickets raised by customers.
 Two lines of comment.
 ';
 COMMENT ON COLUMN "public"."support_tickets"."class" IS 'A column named like a keyword';
+COMMENT ON COLUMN "public"."support_tickets"."ünïcödé_列" IS 'Letters of any script stay';
 
 COMMIT;

@@ -19,7 +19,7 @@ public struct Select: Codable, Sendable, Hashable {
     public var displayName: Swift.String?
     public var user: Swift.String
     public var mood: MoodDrop
-    public var grE: Swift.String
+    public var größe: Swift.String
 
     /// column whose name holds a newline
     public var newLine: Swift.String?
@@ -29,14 +29,14 @@ public struct Select: Codable, Sendable, Hashable {
         displayName: Swift.String? = nil,
         user: Swift.String,
         mood: MoodDrop,
-        grE: Swift.String,
+        größe: Swift.String,
         newLine: Swift.String? = nil
     ) {
         self.from = from
         self.displayName = displayName
         self.user = user
         self.mood = mood
-        self.grE = grE
+        self.größe = größe
         self.newLine = newLine
     }
 
@@ -45,7 +45,7 @@ public struct Select: Codable, Sendable, Hashable {
         case displayName = "Display Name"
         case user
         case mood
-        case grE = "größe"
+        case größe
         case newLine = "new\nline"
     }
 }

@@ -24,6 +24,10 @@ public struct SupportTickets: Codable, Sendable, Hashable {
     public var state: TicketState
     public var self_: Swift.Int32?
 
+    /// Letters of any script stay
+    public var ünïcödé列: Swift.String?
+    public var größe: Swift.Int32?
+
     public init(
         id: Swift.Int64,
         displayName: Swift.String,
@@ -32,7 +36,9 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         _3dModel: Swift.String? = nil,
         userID: Foundation.UUID? = nil,
         state: TicketState,
-        self_: Swift.Int32? = nil
+        self_: Swift.Int32? = nil,
+        ünïcödé列: Swift.String? = nil,
+        größe: Swift.Int32? = nil
     ) {
         self.id = id
         self.displayName = displayName
@@ -42,6 +48,8 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         self.userID = userID
         self.state = state
         self.self_ = self_
+        self.ünïcödé列 = ünïcödé列
+        self.größe = größe
     }
 
     public enum CodingKeys: String, CodingKey {
@@ -53,5 +61,7 @@ public struct SupportTickets: Codable, Sendable, Hashable {
         case userID
         case state
         case self_ = "self"
+        case ünïcödé列 = "ünïcödé_列"
+        case größe
     }
 }
