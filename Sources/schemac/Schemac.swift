@@ -217,8 +217,12 @@ struct Diff: ParsableCommand {
                 let folder = paths.root.appendingPathComponent(paths.config.migrations)
                 do {
                     let file = try MigrationFiles.writeNext(PostgresRenderer.migration(plan), in: folder, description: name)
-                    let path = "\(paths.config.migrations)/\(file)"
-                    Output.stdout(Output.json ? JSONLine([("kind", .string("written")), ("path", .string(path))]).text : path + "\n")
+                    let path = "\(paths.config.migrations)/\(file.name)"
+                    if file.written {
+                        Output.stdout(Output.json ? JSONLine([("kind", .string("written")), ("path", .string(path))]).text : path + "\n")
+                    } else {
+                        Output.say("note", "\(path) already holds this migration; nothing written", id: "migration-exists")
+                    }
                 } catch {
                     fail(String(describing: error), id: "write-failed")
                 }

@@ -145,6 +145,11 @@ extension MigrationTests {
         XCTAssertEqual(run.stdout, "postgresql/migrations/008_add_notes_tiers.sql\n")
         let written = try String(contentsOf: migrations.appendingPathComponent("008_add_notes_tiers.sql"), encoding: .utf8)
         XCTAssertTrue(written.contains("ADD COLUMN \"note\" text;"))
+        // The same migration again, before the first was applied: nothing new.
+        let twice = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "Add notes & tiers"], cwd: dir)
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertEqual(twice.stdout, "")
+        XCTAssertTrue(twice.stderr.contains("postgresql/migrations/008_add_notes_tiers.sql already holds this migration"), twice.stderr)
         // In sync: nothing written.
         let again = try Shell.run(binary, ["diff", "--against", "definitions", "--write"], cwd: dir)
         XCTAssertEqual(again.status, 0, again.stderr)
