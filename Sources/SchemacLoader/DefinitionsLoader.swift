@@ -305,6 +305,26 @@ public enum DefinitionsLoader {
         return Diagnostic(.error, .duplicateName, "key '\(key)' is defined more than once in this mapping", at: firstLocation)
     }
 
+    /// Our words for the YAML library's commonest messages, where we can tell
+    /// what happened: a tab where indentation goes, nesting past the limit.
+    static func plainWording(_ problem: String, line: Int, column: Int, text: String) -> String? {
+        if problem.contains("Maximum nesting level") {
+            return "values nest too deeply here (more than the YAML reader's limit of levels); definitions need a few"
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        let here = lines[line - 1]
+        let indentation = here.prefix { $0 == " " || $0 == "\t" }
+        if indentation.contains("\t"), problem.contains("cannot start any token") || problem.contains("tab") || column <= indentation.count + 1 {
+            return "a tab indents this line; YAML indents with spaces only"
+        }
+        if problem.contains("cannot start any token"), column >= 1, column <= here.count,
+           here[here.index(here.startIndex, offsetBy: column - 1)] == "\t" {
+            return "a tab here cannot start a value; YAML separates with spaces"
+        }
+        return nil
+    }
+
     static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> Diagnostic {
         func problem(_ context: YamlError.Context?, _ problem: String) -> String {
             guard let context else { return problem }
@@ -312,7 +332,9 @@ public enum DefinitionsLoader {
         }
         switch error {
         case .scanner(let context, let p, let mark, _), .parser(let context, let p, let mark, _), .composer(let context, let p, let mark, _):
-            return .yamlSyntax(problem(context, p), at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            let at = SourceLocation(file: file, line: mark.line, column: mark.column)
+            if let plain = plainWording(p, line: mark.line, column: mark.column, text: text) { return .yamlSyntax(plain, at: at) }
+            return .yamlSyntax(problem(context, p), at: at)
         case .duplicatedKeysInMapping(let keys, let context):
             return duplicateKeyDiagnostic(keys.first ?? "", first: context.mark, file: file, text: text)
         case .reader(let p, let offset, _, _):
