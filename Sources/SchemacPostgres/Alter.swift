@@ -67,6 +67,22 @@ enum Alter {
                                 hazards: [.longLock, .movesRows, .validation])
     }
 
+    /// The identity sequence of a renamed table or column, renamed after it
+    /// when it still has the name PostgreSQL gave it (a name chosen by hand stays).
+    static func renameSequence(of table: QualifiedName, column: String, from: QualifiedName, to: String) -> String {
+        let body = """
+
+            BEGIN
+                IF pg_catalog.pg_get_serial_sequence(\(SQL.literal(SQL.qualified(table))), \(SQL.literal(column)))::regclass
+                   = pg_catalog.to_regclass(\(SQL.literal(SQL.qualified(from)))) THEN
+                    ALTER SEQUENCE \(SQL.qualified(from)) RENAME TO \(SQL.identifier(to));
+                END IF;
+            END
+
+            """
+        return "DO " + SQL.dollarQuoted(body, preferredTag: "sequence") + ";"
+    }
+
     /// `ALTER … TYPE … USING`: widening within a family keeps the data; anything
     /// else may not, and is treated as destructive.
     static func columnType(_ t: QualifiedName, _ c: Column, from old: PostgresType) -> PlannedStatement {

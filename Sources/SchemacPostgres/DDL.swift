@@ -169,6 +169,16 @@ enum DDL {
         return text + ";"
     }
 
+    /// ALTER POLICY: roles, USING and WITH CHECK change in place; the command
+    /// and PERMISSIVE/RESTRICTIVE cannot.
+    static func alterPolicy(_ p: Policy, on table: QualifiedName) -> String {
+        var text = "ALTER POLICY \(SQL.identifier(p.name)) ON \(SQL.qualified(table))"
+        text += " TO \(p.roles.isEmpty ? "PUBLIC" : SQL.identifierList(p.roles))"
+        if let u = p.using { text += "\n    USING (\(u))" }
+        if let c = p.withCheck { text += "\n    WITH CHECK (\(c))" }
+        return text + ";"
+    }
+
     static func grant(_ g: Grant, on object: QualifiedName) -> String {
         let privileges = g.privileges.sorted().map { $0.rawValue.uppercased() }.joined(separator: ", ")
         return "GRANT \(privileges) ON TABLE \(SQL.qualified(object)) TO \(SQL.identifier(g.role));"

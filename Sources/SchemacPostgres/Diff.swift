@@ -37,6 +37,10 @@ public enum SchemaChange: Hashable, Sendable {
     case replaceFunctionSignature(old: Function, new: Function)
     case createTable(Table)
     case renameTable(from: QualifiedName, to: QualifiedName)
+    /// The sequence of an identity column whose table or column was renamed,
+    /// named again as PostgreSQL would name it now (when it has the name
+    /// PostgreSQL gave it then).
+    case renameSequence(table: QualifiedName, column: String, from: String, to: String)
     case dropTable(QualifiedName)
     case addColumn(QualifiedName, Column)
     case renameColumn(QualifiedName, from: String, to: String)
@@ -74,6 +78,8 @@ public enum SchemaChange: Hashable, Sendable {
     case setRowLevelSecurity(QualifiedName, enabled: Bool, forced: Bool)
     case createPolicy(QualifiedName, Policy)
     case dropPolicy(QualifiedName, String)
+    /// A policy whose roles or expressions change: ALTER POLICY in place.
+    case alterPolicy(QualifiedName, Policy)
     case createTrigger(QualifiedName, Trigger)
     case dropTrigger(QualifiedName, String)
     case grant(QualifiedName, Grant)
@@ -175,6 +181,7 @@ public enum PostgresDiff {
         for tableChanges in parallelMap(pairs, { t, old in old.map { tableChanges($0, t) } ?? [.createTable(t)] }) {
             changes += tableChanges
         }
+        changes += sequenceRenames(desired, currentTables, renamedTables: renamedTables, changes: changes)
         // Dropped tables go children first: a foreign key between two of them would refuse the drop.
         let dropped = current.tables.filter { currentTables[$0.name] != nil && !desiredNames.contains($0.name) }
         for t in PostgresPlanner.foreignKeyOrder(dropped).reversed() {
@@ -273,6 +280,10 @@ public enum PostgresDiff {
         for c in old.columns where oldColumns[c.name] != nil && !newNames.contains(c.name) {
             changes.append(.dropColumn(name, c.name))
         }
+        // PostgreSQL rewrites what reads a renamed column (indexes, checks,
+        // policies, trigger conditions): compare those as it will print them.
+        var old = old
+        for case .renameColumn(_, let from, let to) in changes { old = renamingColumn(old, from: from, to: to) }
 
         func readsReplaced(_ texts: [String?], columns: [String] = []) -> Bool {
             !replaced.isEmpty && (columns.contains(where: replaced.contains)
@@ -366,8 +377,20 @@ public enum PostgresDiff {
         let oldPolicies = Dictionary(old.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newPolicies = Dictionary(new.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func policyReadsReplaced(_ p: Policy) -> Bool { readsReplaced([p.using, p.withCheck]) }
-        for p in old.policies where newPolicies[p.name] != p || policyReadsReplaced(p) { changes.append(.dropPolicy(name, p.name)) }
-        for p in new.policies where oldPolicies[p.name] != p || policyReadsReplaced(p) { changes.append(.createPolicy(name, p)) }
+        // In place where ALTER POLICY can: same command and kind, and no
+        // expression removed (ALTER can set USING or WITH CHECK, not drop it).
+        func alterable(_ o: Policy, _ n: Policy) -> Bool {
+            o.command == n.command && o.permissive == n.permissive && (n.using != nil || o.using == nil)
+                && (n.withCheck != nil || o.withCheck == nil) && !policyReadsReplaced(o)
+        }
+        for p in old.policies where newPolicies[p.name] != p || policyReadsReplaced(p) {
+            if let n = newPolicies[p.name], alterable(p, n) { continue }
+            changes.append(.dropPolicy(name, p.name))
+        }
+        for p in new.policies where oldPolicies[p.name] != p || policyReadsReplaced(p) {
+            if let o = oldPolicies[p.name], alterable(o, p) { changes.append(.alterPolicy(name, p)); continue }
+            changes.append(.createPolicy(name, p))
+        }
         let oldTriggers = Dictionary(old.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newTriggers = Dictionary(new.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func triggerReadsReplaced(_ t: Trigger) -> Bool { readsReplaced([t.when]) }
@@ -434,6 +457,7 @@ extension PostgresDiff {
                 }
                 return .addConstraint(t, original ?? c, partitioned: partitioned)
             case .createPolicy(let t, let p): return .createPolicy(t, tables[t]?.policies.first { $0.name == p.name } ?? p)
+            case .alterPolicy(let t, let p): return .alterPolicy(t, tables[t]?.policies.first { $0.name == p.name } ?? p)
             case .createTrigger(let t, let tr): return .createTrigger(t, tables[t]?.triggers.first { $0.name == tr.name } ?? tr)
             case .addPartition(let t, let p, let d):
                 return .addPartition(t, tables[t]?.partitions.first { $0.name == p.name } ?? p, default: d)
@@ -541,5 +565,54 @@ extension PostgresDiff {
     static func renamedColumnsForward(_ renamed: [QualifiedName: [String: String]], _ table: QualifiedName, _ column: String?) -> String? {
         guard let column else { return nil }
         return renamed[table]?.first { $0.value == column }?.key ?? column
+    }
+}
+
+extension PostgresDiff {
+    /// `table` as PostgreSQL has it after `RENAME COLUMN from TO to`.
+    static func renamingColumn(_ table: Table, from: String, to: String) -> Table {
+        var t = table
+        func text(_ s: String?) -> String? { s.map { SQLText.renaming($0, from: from, to: to) } }
+        func column(_ c: String) -> String { c == from ? to : c }
+        t.indexes = t.indexes.map { i in
+            var i = i
+            i.keys = i.keys.map { k in
+                var k = k
+                switch k.target {
+                case .column(let c): k.target = .column(column(c))
+                case .expression(let e): k.target = .expression(text(e)!)
+                }
+                return k
+            }
+            i.predicate = text(i.predicate)
+            i.include = i.include.map(column)
+            return i
+        }
+        t.checks = t.checks.map { var c = $0; c.expression = text(c.expression)!; return c }
+        t.policies = t.policies.map { var p = $0; p.using = text(p.using); p.withCheck = text(p.withCheck); return p }
+        t.triggers = t.triggers.map { var tr = $0; tr.when = text(tr.when); return tr }
+        return t
+    }
+}
+
+extension PostgresDiff {
+    /// Identity sequences of renamed tables and columns: a fresh database
+    /// would name them after the new names.
+    static func sequenceRenames(_ desired: PostgresSchema, _ currentTables: [QualifiedName: Table],
+                                renamedTables: [QualifiedName: QualifiedName], changes: [SchemaChange]) -> [SchemaChange] {
+        let oldTableName = Dictionary(renamedTables.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let oldColumnName = renames(changes).columns
+        var out: [SchemaChange] = []
+        for t in desired.tables {
+            guard let current = currentTables[t.name] else { continue }
+            let table = oldTableName[t.name] ?? t.name
+            for c in t.columns where c.identity != nil {
+                let column = oldColumnName[t.name]?[c.name] ?? c.name
+                guard current.column(named: column)?.identity != nil, table.name != t.name.name || column != c.name else { continue }
+                out.append(.renameSequence(table: t.name, column: c.name, from: Identifier.derived(table.name, column, label: "seq"),
+                                           to: Identifier.derived(t.name.name, c.name, label: "seq")))
+            }
+        }
+        return out
     }
 }

@@ -16,6 +16,7 @@ public struct PlannedStatement: Hashable, Sendable {
         case createTrigger = "create_trigger"
         case enableRowLevelSecurity = "enable_row_level_security"
         case createPolicy = "create_policy"
+        case alterPolicy = "alter_policy"
         case grant
         case comment
         case createView = "create_view"
@@ -23,6 +24,7 @@ public struct PlannedStatement: Hashable, Sendable {
         case addEnumValue = "add_enum_value"
         case dropEnum = "drop_enum"
         case renameTable = "rename_table"
+        case renameSequence = "rename_sequence"
         case dropTable = "drop_table"
         case addColumn = "add_column"
         case renameColumn = "rename_column"

@@ -18,7 +18,7 @@ public enum PostgresPlanner {
         var privileges: [PlannedStatement] = [], comments: [PlannedStatement] = [], partitionAdds: [PlannedStatement] = []
         var partitionDrops: [PlannedStatement] = [], partitionDetaches: [PlannedStatement] = [], partitionAttaches: [PlannedStatement] = []
         var identities: [PlannedStatement] = [], columnReplaces: [PlannedStatement] = [], functionDrops: [PlannedStatement] = []
-        var schemaDrops: [PlannedStatement] = [], schemaFunctionDrops: [PlannedStatement] = []
+        var schemaDrops: [PlannedStatement] = [], schemaFunctionDrops: [PlannedStatement] = [], sequenceRenames: [PlannedStatement] = []
         // Type changes under views go in one transaction with the views' drop and creation.
         var aroundRetype: (old: [View], new: [View], columns: Set<ColumnName>)?
         var retypes: [PlannedStatement] = []
@@ -117,6 +117,8 @@ public enum PostgresPlanner {
                                                  sql: "ALTER TABLE \(SQL.qualified(t)) \(forced ? "FORCE" : "NO FORCE") ROW LEVEL SECURITY;"))
             case .createPolicy(let t, let p):
                 policyCreates.append(PlannedStatement(kind: .createPolicy, target: "\(t).\(p.name)", sql: DDL.createPolicy(p, on: t)))
+            case .alterPolicy(let t, let p):
+                policyCreates.append(PlannedStatement(kind: .alterPolicy, target: "\(t).\(p.name)", sql: DDL.alterPolicy(p, on: t)))
             case .dropPolicy(let t, let name):
                 objectDrops.insert(PlannedStatement(kind: .dropPolicy, target: "\(t).\(name)",
                                                     sql: "DROP POLICY \(SQL.identifier(name)) ON \(SQL.qualified(t));"), at: 0)
@@ -159,6 +161,9 @@ public enum PostgresPlanner {
                     renames.append(PlannedStatement(kind: .renameTable, target: to.description,
                                                     sql: "ALTER TABLE \(SQL.qualified(at)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
                 }
+            case .renameSequence(let t, let column, let from, let to):
+                sequenceRenames.append(PlannedStatement(kind: .renameSequence, target: "\(t).\(column)", sql: Alter.renameSequence(
+                    of: t, column: column, from: QualifiedName(schema: t.schema, name: from), to: to)))
             case .renameColumn(let t, let from, let to):
                 renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
                                                 sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
@@ -203,7 +208,7 @@ public enum PostgresPlanner {
         plan.append("Enum values", enumValues)
         plan.append("Functions", functions.flatMap(functionStatements))
         plan.append("Changed functions", functionReplaces)
-        plan.append("Renames", renames)
+        plan.append("Renames", renames + sequenceRenames)
         plan.append("Views that change or read changed columns", viewDrops)
         plan.append("Dropped or changed policies, triggers and constraints", objectDrops)
 
@@ -404,6 +409,56 @@ public enum PostgresPlanner {
 }
 
 enum SQLText {
+    /// `sql` with the column `from` named `to`, spelled as PostgreSQL prints
+    /// names: string literals and names after a `.` are left alone.
+    static func renaming(_ sql: String, from: String, to: String) -> String {
+        let chars = Array(sql.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        var previous: Unicode.Scalar = " "
+        func isWordStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
+        func isWordPart(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || ("0"..."9").contains(c) || c == "$" }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "'" {
+                var j = i + 1
+                while j < chars.count { if chars[j] == "'" { if j + 1 < chars.count, chars[j + 1] == "'" { j += 2; continue }; break }; j += 1 }
+                out.append(contentsOf: chars[i..<min(j + 1, chars.count)])
+                i = j + 1
+                previous = "'"
+                continue
+            }
+            if c == "\"" || isWordStart(c) {
+                var name = "", j = i
+                if c == "\"" {
+                    j += 1
+                    while j < chars.count {
+                        if chars[j] == "\"" { if j + 1 < chars.count, chars[j + 1] == "\"" { name.unicodeScalars.append("\""); j += 2; continue }; break }
+                        name.unicodeScalars.append(chars[j])
+                        j += 1
+                    }
+                    j += 1
+                } else {
+                    while j < chars.count, isWordPart(chars[j]) { name.unicodeScalars.append(chars[j]); j += 1 }
+                    name = name.lowercased()
+                }
+                let matches = name == from && previous != "."
+                if matches {
+                    out.append(contentsOf: SQLIdentifier.asPrinted(to).unicodeScalars)
+                } else {
+                    out.append(contentsOf: chars[i..<min(j, chars.count)])
+                }
+                i = j
+                previous = "a"
+                continue
+            }
+            out.append(c)
+            if !c.properties.isWhitespace { previous = c }
+            i += 1
+        }
+        return String(out)
+    }
+
     /// Splits at `separator` outside parentheses and quotes, trimming each part.
     static func splitTopLevel(_ text: String, separator: Character) -> [String] {
         var parts: [String] = []

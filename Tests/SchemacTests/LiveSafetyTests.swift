@@ -400,3 +400,44 @@ extension LiveSafetyTests {
         XCTAssertEqual(try objects(write.stderr).first?["id"] as? String, "write-failed", write.stderr)
     }
 }
+
+extension LiveSafetyTests {
+    /// Rough edges of issue 12, plans that did extra work: an expression index
+    /// PostgreSQL rewrote for a renamed column stays; a changed tenancy
+    /// setting alters the policies in place; a renamed table's identity
+    /// sequence follows its name.
+    func testPlansDoNoExtraWork() throws {
+        func definitions(table: String, column: String, setting: String) -> String {
+            """
+            postgres:
+              tenancy: { column: org_id, setting: \(setting) }
+              tables:
+                \(table):
+                  \(table == "people" ? "" : "renamed_from: people")
+                  tenant: true
+                  columns:
+                    id:     { type: bigint, primary_key: true, identity: by_default }
+                    org_id: uuid
+                    \(column): { type: text, \(column == "email" ? "" : "renamed_from: email, ")check: "length(\(column)) > 3" }
+                  indexes:
+                    - { name: people_lower_email, expression: "lower(\(column))", unique: true }
+
+            """
+        }
+        let project = try Project("no_extra_work", files: ["p.yaml": definitions(table: "people", column: "email", setting: "app.org")])
+        try project.migrate()
+        try project.psql("INSERT INTO people (org_id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@a.test')")
+        try project.write(["p.yaml": definitions(table: "members", column: "mail", setting: "app.tenant")])
+        let plan = try project.diff([])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertFalse(plan.stdout.contains("DROP INDEX"), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("DROP CONSTRAINT"), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("DROP POLICY"), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("ALTER POLICY \"tenant_isolation\" ON \"public\".\"members\""), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("ALTER SEQUENCE \"public\".\"people_id_seq\" RENAME TO \"members_id_seq\""), plan.stdout)
+        try project.migrate()
+        try project.assertInSync("after the renames")
+        XCTAssertEqual(try project.psql("SELECT pg_get_serial_sequence('public.members', 'id')"), "public.members_id_seq")
+        XCTAssertEqual(try project.psql("INSERT INTO members (org_id, mail) VALUES ('00000000-0000-0000-0000-000000000001', 'b@b.test') RETURNING id"), "2")
+    }
+}

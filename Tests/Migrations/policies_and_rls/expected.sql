@@ -9,7 +9,6 @@ SET extra_float_digits = 3;
 SET search_path = "public";
 
 -- Dropped or changed policies, triggers and constraints
-DROP POLICY "changes" ON "public"."t";
 DROP POLICY "old_one" ON "public"."t";
 
 -- Row level security
@@ -20,7 +19,7 @@ ALTER TABLE "public"."t" FORCE ROW LEVEL SECURITY;
 CREATE POLICY "tenant_isolation" ON "public"."t"
     USING ("id" = NULLIF(current_setting('app.id', true), '')::integer)
     WITH CHECK ("id" = NULLIF(current_setting('app.id', true), '')::integer);
-CREATE POLICY "changes" ON "public"."t" FOR SELECT TO "app"
+ALTER POLICY "changes" ON "public"."t" TO "app"
     USING (id > 10);
 CREATE POLICY "new_one" ON "public"."t" AS RESTRICTIVE
     USING (owner <> 'nobody');
