@@ -47,6 +47,7 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case nullableUniqueColumn = "nullable-unique-column"
     case missingPrimaryKey = "missing-primary-key"
     case viewCycle = "view-cycle"
+    case serverRefuses = "server-refuses"
     case redisScriptUndeclaredKey = "redis-script-undeclared-key"
     case viewBypassesRowSecurity = "view-bypasses-row-security"
     case materializedViewOverRowSecurity = "materialized-view-over-row-security"
@@ -207,6 +208,15 @@ extension Diagnostic {
             ?? "Redis script '\(script)' builds the key \(expression) (\(place)), which no key spec declares: declare it as a key "
                 + "(with its ttl and the same hash_tag), list it in the script's 'keys' and read it as KEYS[n]"
         return Diagnostic(.error, .redisScriptUndeclaredKey, message, at: location)
+    }
+
+    /// What the server would not build on the target (found by `diff`): an
+    /// error, or a warning while extensions the migration creates first are missing.
+    public static func serverRefuses(_ what: String, pendingExtensions: [String], at location: SourceLocation) -> Diagnostic {
+        pendingExtensions.isEmpty
+            ? Diagnostic(.error, .serverRefuses, "the server refuses \(what)", at: location)
+            : Diagnostic(.warning, .serverRefuses, "the server refuses \(what) before the extensions "
+                             + "\(pendingExtensions.joined(separator: ", ")) exist; compared as written", at: location)
     }
 
     public static func viewCycle(_ views: [String], at location: SourceLocation) -> Diagnostic {

@@ -217,7 +217,10 @@ public enum DefinitionsLoader {
         for reader in readers { diagnostics += reader.diagnostics }
         diagnostics = sortedDiagnostics(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
-        let set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)
+        var set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)
+        for d in declarations.tables + declarations.views + declarations.functions + declarations.enums where set.locations[d.name.description] == nil {
+            set.locations[d.name.description] = d.location
+        }
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)
     }
 

@@ -1,11 +1,12 @@
 import Foundation
+import SchemacDiagnostics
 
 /// A compact binary form of the model, for caching resolved definitions: a
 /// thousand tables decode in a few milliseconds, where Codable's JSON takes a
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 4
+    public static let formatVersion = 5
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -384,6 +385,8 @@ extension DefinitionSet: CompactCodable {
         // The ClickHouse section is a few dozen objects at most: JSON is quick enough.
         e.write(clickhouse.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) })
         e.write(redis.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) })
+        let places = locations.sorted { $0.key < $1.key }
+        e.write(places.map(\.key)); e.write(places.map(\.value.file)); e.write(places.map(\.value.line)); e.write(places.map(\.value.column))
     }
 
     public init(from d: inout CompactDecoder) throws {
@@ -393,6 +396,10 @@ extension DefinitionSet: CompactCodable {
         }
         if let json = try d.read(String?.self) {
             redis = try JSONDecoder().decode(RedisSchema.self, from: Data(json.utf8))
+        }
+        let keys = try d.read([String].self), files = try d.read([String].self), lines = try d.read([Int].self), columns = try d.read([Int].self)
+        for i in keys.indices where i < files.count && i < lines.count && i < columns.count {
+            locations[keys[i]] = SourceLocation(file: files[i], line: lines[i], column: columns[i])
         }
     }
 }

@@ -1,3 +1,4 @@
+import SchemacDiagnostics
 /// Everything schemac manages in one PostgreSQL database, resolved: no YAML, no
 /// shorthand, every name explicit. The definitions resolve to one of these and
 /// (later) introspection of a live database reads into one, so the diff compares
@@ -407,6 +408,9 @@ public struct DefinitionSet: Sendable {
     public var postgres: PostgresSchema?
     public var clickhouse: ClickHouseSchema?
     public var redis: RedisSchema?
+    /// Where each PostgreSQL table, view, function and enum is declared, by
+    /// `schema.name`: for what only the server finds wrong with it.
+    public var locations: [String: SourceLocation] = [:]
 
     public init(sourceFiles: [String], postgres: PostgresSchema?, clickhouse: ClickHouseSchema? = nil, redis: RedisSchema? = nil) {
         self.sourceFiles = sourceFiles

@@ -22,10 +22,32 @@ public enum PostgresNormalizer {
     public struct Result {
         public var schema: PostgresSchema
         /// Objects whose text could not be normalized, and why.
-        public var unnormalized: [String]
+        public var unnormalized: [Unbuilt]
         /// Statements the server ran to print the text: far fewer than the
         /// objects, because equal text in an equal context is printed once.
         public var scratchStatements: Int
+    }
+
+    /// An object of the definitions the server refused to build, and its words.
+    public struct Unbuilt: Hashable, Sendable, CustomStringConvertible {
+        /// What it is, as `schema.name[.part]` or `index i of schema.table`.
+        public var target: String
+        public var reason: String
+        public var description: String { "\(target): \(reason)" }
+
+        /// The `schema.name` of the table, view, function or enum it belongs
+        /// to, among `known` names.
+        public func owner(among known: Set<String>) -> String? {
+            var candidate = target
+            if let of = candidate.range(of: " of ", options: .backwards) { candidate = String(candidate[of.upperBound...]) }
+            if let space = candidate.lastIndex(of: " ") { candidate = String(candidate[candidate.index(after: space)...]) }
+            while !candidate.isEmpty {
+                if known.contains(candidate) { return candidate }
+                guard let dot = candidate.lastIndex(of: ".") else { return nil }
+                candidate = String(candidate[..<dot])
+            }
+            return nil
+        }
     }
 
     public static func normalize(_ desired: PostgresSchema, on db: CatalogSession) throws -> Result {
@@ -36,7 +58,7 @@ public enum PostgresNormalizer {
         let shadow = remap(desired, toShadow)
         let build = ScratchBuild(shadow, contextSchema: contextSchema)
 
-        var unnormalized: [String] = []
+        var unnormalized: [Unbuilt] = []
         try db.execute("BEGIN")
         defer { try? db.execute("ROLLBACK") }
         // As in an ordinary session: pg_catalog first (pgcrypto's
@@ -59,7 +81,8 @@ public enum PostgresNormalizer {
                         try db.execute("SAVEPOINT schemac_step; \(step.sql)\nRELEASE SAVEPOINT schemac_step")
                     } catch {
                         try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
-                        unnormalized.append("\(unmapText(step.target, toShadow, asSQL: false)): \(unmapText(String(describing: error), toShadow))")
+                        unnormalized.append(Unbuilt(target: unmapText(step.target, toShadow, asSQL: false),
+                                                    reason: unmapText(String(describing: error), toShadow)))
                     }
                 }
             }

@@ -180,7 +180,8 @@ struct Diff: ParsableCommand {
         let live = targetIsDatabase() ? LiveInspection(target: against, excludingSchemas: project.paths().0.config.excludeSchemas) : nil
         let (paths, outcome) = try project.runPipeline(render: false, format: format == .json ? .json : .text) { live?.start(schemas: $0) }
         guard let definitions = outcome.definitions?.postgres else { fail("the definitions have no postgres section", id: "no-postgres-section") }
-        let (current, desired) = try states(desired: definitions, paths: paths, live: live)
+        let (current, desired) = try states(desired: definitions, paths: paths, live: live,
+                                            locations: outcome.definitions?.locations ?? [:])
         // Compared in the server's spelling, written as the definitions say.
         let changes = PostgresDiff.asWritten(PostgresDiff.changes(from: current, to: desired), in: definitions)
         let unsupported = PostgresDiff.unsupported(changes)
@@ -236,7 +237,8 @@ struct Diff: ParsableCommand {
     }
 
     /// The state to migrate from, and the desired state in the same spelling.
-    func states(desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?) throws -> (PostgresSchema, PostgresSchema) {
+    func states(desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?,
+                locations: [String: SourceLocation]) throws -> (PostgresSchema, PostgresSchema) {
         guard let live else {
             if against.hasPrefix("git:") { return (try gitRevisionTarget(String(against.dropFirst(4)), paths: paths), desired) }
             return (try definitionsFolderTarget(targetFolder()!), desired)
@@ -253,9 +255,18 @@ struct Diff: ParsableCommand {
             timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
                       + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
             // Such text is compared as written: a difference may be one of spelling only.
+            // What the server refuses, a migration would fail on: an error at its
+            // place. Unless an extension the migration creates first may supply
+            // what is missing: then only the migration can tell.
+            let pendingExtensions = Set(desired.extensions).subtracting(current.extensions).sorted()
+            var refusedByServer = false
             for what in normalized.unnormalized {
-                Output.say("warning", "the server would not build \(what); compared as written", id: "unnormalized")
+                let owner = what.owner(among: Set(locations.keys))
+                let location = owner.flatMap { locations[$0] } ?? SourceLocation.file(paths.definitions)
+                Output.diagnostics([.serverRefuses(what.description, pendingExtensions: pendingExtensions, at: location)])
+                refusedByServer = refusedByServer || pendingExtensions.isEmpty
             }
+            if refusedByServer { throw ExitCode(1) }
             return (current, normalized.schema)
         } catch {
             fail(String(describing: error), id: "connection-failed")

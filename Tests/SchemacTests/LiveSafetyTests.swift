@@ -441,3 +441,28 @@ extension LiveSafetyTests {
         XCTAssertEqual(try project.psql("INSERT INTO members (org_id, mail) VALUES ('00000000-0000-0000-0000-000000000001', 'b@b.test') RETURNING id"), "2")
     }
 }
+
+extension LiveSafetyTests {
+    /// Item 11 of issue 12: what only the server finds wrong (a function
+    /// that does not exist in a view) is an error at the view's place, and
+    /// nothing is planned.
+    func testWhatTheServerRefusesIsALocatedError() throws {
+        let project = try Project("server_refuses", files: ["v.yaml": """
+            postgres:
+              tables:
+                t:
+                  columns:
+                    id: { type: bigint, primary_key: true }
+              views:
+                broken:
+                  sql: SELECT no_such_function(id) AS x FROM t
+
+            """])
+        let run = try project.diff()
+        XCTAssertEqual(run.status, 1, run.stdout)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertTrue(run.stderr.contains("definitions/v.yaml:7:5: error: the server refuses"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("no_such_function"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("[server-refuses]"), run.stderr)
+    }
+}
