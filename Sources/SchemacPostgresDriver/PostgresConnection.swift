@@ -173,35 +173,22 @@ public enum ConnectionTarget {
                 guard i < target.endIndex, target[i] == "=" else { break }
                 i = target.index(after: i)
                 skipSpaces()
-                var value = ""
-                if i < target.endIndex, target[i] == "'" {
+                // A value ends at its closing quote, or unquoted at a space; in
+                // both, libpq reads `\` as an escape (`ab\ cd` is "ab cd").
+                let quoted = i < target.endIndex && target[i] == "'"
+                if quoted { i = target.index(after: i) }
+                var value = "", raw = ""
+                while i < target.endIndex, quoted ? target[i] != "'" : !target[i].isWhitespace {
+                    if target[i] == "\\", target.index(after: i) < target.endIndex {
+                        raw.append(target[i])
+                        i = target.index(after: i)
+                    }
+                    raw.append(target[i])
+                    value.append(target[i])
                     i = target.index(after: i)
-                    var raw = ""
-                    while i < target.endIndex, target[i] != "'" {
-                        if target[i] == "\\", target.index(after: i) < target.endIndex {
-                            raw.append(target[i])
-                            i = target.index(after: i)
-                        }
-                        raw.append(target[i])
-                        value.append(target[i])
-                        i = target.index(after: i)
-                    }
-                    if i < target.endIndex { i = target.index(after: i) }
-                    if key == "password" && raw != value { found.append(raw) }
-                } else {
-                    // Unquoted, libpq still reads `\` as an escape: `ab\ cd` is "ab cd".
-                    var raw = ""
-                    while i < target.endIndex, !target[i].isWhitespace {
-                        if target[i] == "\\", target.index(after: i) < target.endIndex {
-                            raw.append(target[i])
-                            i = target.index(after: i)
-                        }
-                        raw.append(target[i])
-                        value.append(target[i])
-                        i = target.index(after: i)
-                    }
-                    if key == "password" && raw != value { found.append(raw) }
                 }
+                if quoted, i < target.endIndex { i = target.index(after: i) }
+                if key == "password" && raw != value { found.append(raw) }
                 if key == "password" { found.append(value) }
             }
         }
