@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import SchemacCore
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+import SchemacRedis
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write generated/ from the definitions (atomically).")
+
+    @OptionGroup var project: ProjectOptions
+
+    @OptionGroup var diagnostics: DiagnosticsOptions
+
+    func run() throws {
+        let (paths, outcome) = try project.runPipeline(format: diagnostics.format)
+        do {
+            try OutputWriter.write(outcome.files, to: paths.outputURL)
+        } catch {
+            fail(String(describing: error), id: "write-failed")
+        }
+    }
+}
