@@ -100,7 +100,7 @@ enum Literals {
             }
             if category != .time, !["infinity", "-infinity", "epoch"].contains(lowered) {
                 guard startsWithDate(value) else { return .failure(.invalid("not a date (YYYY-MM-DD...)")) }
-                if let problem = DateTimeLiteral.problem(value, withTime: category == .timestamp) { return .failure(.invalid(problem)) }
+                if let problem = DateTimeLiteral.problem(value) { return .failure(.invalid(problem)) }
             }
             if category == .time, let problem = DateTimeLiteral.timeProblem(Substring(value)) { return .failure(.invalid(problem)) }
             return .success(SQL.literal(value))
@@ -198,7 +198,7 @@ extension Character {
 /// an hour of the day, and an offset or zone name after it.
 enum DateTimeLiteral {
     /// What is wrong with `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][zone]`, or nil.
-    static func problem(_ value: String, withTime: Bool) -> String? {
+    static func problem(_ value: String) -> String? {
         let c = Array(value.utf8)
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(c[$1] - 48) } }
         let year = number(0..<4), month = number(5..<7), day = number(8..<10)

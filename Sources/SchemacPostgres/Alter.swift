@@ -39,11 +39,9 @@ enum Alter {
     /// the default attached again (which scans it).
     static func addPartition(_ p: Partition, of parent: QualifiedName, besideDefault defaultPartition: QualifiedName) -> PlannedStatement {
         let create = DDL.createPartition(p, of: parent)
-        var tag = "$partition$"
-        while create.contains(tag) { tag = "$partition_\(tag.count)$" }
         let parentLiteral = SQL.literal(SQL.qualified(parent))
-        let sql = """
-            DO \(tag)
+        let body = """
+
             DECLARE
                 columns text;
                 moved bigint;
@@ -61,9 +59,10 @@ enum Alter {
                 RAISE NOTICE 'moved % rows from % into %', moved, \(SQL.literal(defaultPartition.description)), \(SQL.literal(p.name.description));
                 ALTER TABLE \(SQL.qualified(parent)) ATTACH PARTITION \(SQL.qualified(defaultPartition)) DEFAULT;
             END
-            \(tag);
+
             """
-        return PlannedStatement(kind: .createPartition, target: p.name.description, sql: sql,
+        return PlannedStatement(kind: .createPartition, target: p.name.description,
+                                sql: "DO " + SQL.dollarQuoted(body, preferredTag: "partition") + ";",
                                 hazards: [.longLock, .movesRows, .validation])
     }
 

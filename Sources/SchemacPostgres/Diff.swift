@@ -497,11 +497,12 @@ extension PostgresDiff {
         // Columns retyped, and columns replaced, by their names in the target.
         let toCurrentTable = Dictionary(renamedTables.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let renamedColumns = renames(changes).columns
-        var retyped = Set<ColumnName>(), replaced = Set<ColumnName>()
+        // Retyped: name in the target → name after the migration (the planner's).
+        var retyped: [ColumnName: ColumnName] = [:], replaced = Set<ColumnName>()
         for change in changes {
             switch change {
             case .alterColumnType(let t, let c, _):
-                retyped.insert(ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name))
+                retyped[ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name)] = ColumnName(t, c.name)
             case .replaceGeneratedColumn(let t, let c, _):
                 replaced.insert(ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name))
             default: break
@@ -532,7 +533,7 @@ extension PostgresDiff {
         let readsReplaced = Set(current.views.filter { v in replaced.contains { reads(v, $0) } }.map(\.name))
         let gone = Set(current.views.map(\.name)).subtracting(desiredViews.keys)
         var recreated = withReaders(changed.union(readsReplaced).union(gone))
-        var aroundRetype = withReaders(Set(current.views.filter { v in retyped.contains { reads(v, $0) } }.map(\.name)))
+        var aroundRetype = withReaders(Set(current.views.filter { v in retyped.keys.contains { reads(v, $0) } }.map(\.name)))
         // One group when they touch: a view cannot be both out and in.
         if !aroundRetype.isDisjoint(with: recreated) {
             aroundRetype.formUnion(recreated)
@@ -541,11 +542,10 @@ extension PostgresDiff {
         let dropOrder = PostgresPlanner.viewOrder(current.views).reversed()
         let createOrder = PostgresPlanner.viewOrder(desired.views)
         if !aroundRetype.isEmpty {
-            let columns = retyped.filter { c in current.views.contains { aroundRetype.contains($0.name) && reads($0, c) } }
+            let columns = retyped.filter { c, _ in current.views.contains { aroundRetype.contains($0.name) && reads($0, c) } }
             out.append(.viewsAroundTypeChanges(old: dropOrder.filter { aroundRetype.contains($0.name) },
                                                new: createOrder.filter { aroundRetype.contains($0.name) },
-                                               columns: Set(columns.map { c in ColumnName(renamedTables[c.relation] ?? c.relation,
-                                                                                      renamedColumnsForward(renamedColumns, renamedTables[c.relation] ?? c.relation, c.column)) })))
+                                               columns: Set(columns.values)))
         }
         for v in dropOrder where recreated.contains(v.name) { out.append(.dropView(v)) }
         for v in createOrder {
@@ -559,12 +559,6 @@ extension PostgresDiff {
             out += grantChanges(v.name, old.grants, v.grants)
         }
         return out
-    }
-
-    /// A column's name after the migration, from its name in the target.
-    static func renamedColumnsForward(_ renamed: [QualifiedName: [String: String]], _ table: QualifiedName, _ column: String?) -> String? {
-        guard let column else { return nil }
-        return renamed[table]?.first { $0.value == column }?.key ?? column
     }
 }
 

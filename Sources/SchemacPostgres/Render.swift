@@ -14,7 +14,7 @@ public enum PostgresRenderer {
         out += "SET client_min_messages = warning;\n"
         out += sessionSettings
         out += "\nBEGIN;\n"
-        out += sections(plan, hazards: false)
+        out += sections(plan, asMigration: false)
         out += "\nCOMMIT;\n"
         return out
     }
@@ -33,22 +33,24 @@ public enum PostgresRenderer {
 
         """
 
-    /// Each section under its title, its statements in order; `hazards` puts
-    /// each statement's hazards in a comment above it.
-    static func sections(_ plan: MigrationPlan, hazards: Bool) -> String {
+    /// Each section under its title, its statements in order. As a migration,
+    /// each statement's hazards go in a comment above it and an atomic section
+    /// runs between BEGIN and COMMIT (`schema.sql` is one transaction already).
+    static func sections(_ plan: MigrationPlan, asMigration: Bool) -> String {
         var out = ""
         for section in plan.sections {
             out += "\n-- \(section.title.replacing("\n", with: " "))\n"
-            if section.atomic && hazards { out += "BEGIN;\n" }
-            defer { if section.atomic && hazards { out += "COMMIT;\n" } }
+            let transaction = section.atomic && asMigration
+            if transaction { out += "BEGIN;\n" }
             for statement in section.statements {
-                if hazards {
+                if asMigration {
                     var notes = statement.hazards.map(\.rawValue)
                     if !statement.transactional { notes.append("outside a transaction") }
                     if !notes.isEmpty { out += "-- hazards: \(notes.joined(separator: ", "))\n" }
                 }
                 out += statement.sql + "\n"
             }
+            if transaction { out += "COMMIT;\n" }
         }
         return out
     }
@@ -69,7 +71,7 @@ extension PostgresRenderer {
         out += "SET statement_timeout = \(SQL.literal(statementTimeout));\n"
         out += "SET standard_conforming_strings = on;\n"
         out += sessionSettings
-        out += sections(plan, hazards: true)
+        out += sections(plan, asMigration: true)
         return out
     }
 

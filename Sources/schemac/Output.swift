@@ -42,7 +42,7 @@ enum Output {
 }
 
 /// Reports an error with no place in a file and exits 1.
-func fail(_ message: String, id: String = "error") -> Never {
+func fail(_ message: String, id: String) -> Never {
     Output.say("error", message, id: id)
     Foundation.exit(1)
 }
