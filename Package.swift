@@ -29,7 +29,8 @@ let package = Package(
             "SchemacDiagnostics", "SchemacModel",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "SchemacPostgres", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacMigrate", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacPostgres", dependencies: ["SchemacModel", "SchemacMigrate"]),
         .target(name: "SchemacClickHouse", dependencies: ["SchemacModel"]),
         .target(name: "SchemacSwift", dependencies: ["SchemacModel"]),
         .target(name: "SchemacRedis", dependencies: ["SchemacModel"]),
@@ -38,7 +39,7 @@ let package = Package(
         .systemLibrary(name: "CLibHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "SchemacRedisDriver", dependencies: ["CLibHiredis"]),
         .target(name: "SchemacCore", dependencies: [
-            "SchemacDiagnostics", "SchemacModel", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
+            "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
             "SchemacSwift", "SchemacRedis", "SchemacRedisDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
         // writes them: `swift build` compiles what application code would.
         .target(name: "PlatformSchema", path: "generated/swift/PlatformSchema"),
         .testTarget(name: "SchemacTests", dependencies: [
-            "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
+            "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacMigrate", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
             "SchemacClickHouse", "SchemacSwift", "PlatformSchema", "SchemacRedis", "SchemacRedisDriver",
         ]),
     ]

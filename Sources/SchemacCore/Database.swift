@@ -1,3 +1,4 @@
+import SchemacMigrate
 import Foundation
 import Dispatch
 import SchemacModel

@@ -1,4 +1,5 @@
 import Foundation
+import SchemacMigrate
 import SchemacModel
 
 /// Statements that change objects already in a database, written the way that
@@ -11,7 +12,7 @@ enum Alter {
     }
 
     static func addColumn(_ t: QualifiedName, _ c: Column) -> [PlannedStatement] {
-        var hazards: [PlannedStatement.Hazard] = []
+        var hazards: [HazardKind] = []
         // A volatile default or a stored generated column fills every row now.
         if c.generated != nil || c.identity != nil || (c.defaultSQL.map { $0.contains("(") } ?? false) {
             hazards = [.tableRewrite, .longLock]
@@ -86,7 +87,7 @@ enum Alter {
     /// else may not, and is treated as destructive.
     static func columnType(_ t: QualifiedName, _ c: Column, from old: PostgresType) -> PlannedStatement {
         let sql = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name)) TYPE \(c.type.sql) USING \(SQL.identifier(c.name))::\(c.type.sql);"
-        var hazards: [PlannedStatement.Hazard] = [.longLock]
+        var hazards: [HazardKind] = [.longLock]
         switch widening(from: old, to: c.type) {
         case .inPlace: break
         case .rewrite: hazards.append(.tableRewrite)

@@ -1,3 +1,4 @@
+import SchemacMigrate
 import SchemacModel
 
 /// SQL text of single statements. Everything variable is quoted through `SQL`;

@@ -1,3 +1,4 @@
+import SchemacMigrate
 import SchemacModel
 
 /// A constraint of an existing table, for adding and dropping.

@@ -1,4 +1,5 @@
 import Foundation
+import SchemacMigrate
 import SchemacModel
 
 /// What the inspector needs from a connection: rows of text. SchemacCore adapts

@@ -1,4 +1,5 @@
 import Foundation
+import SchemacMigrate
 import SchemacModel
 
 /// A connection the normalizer can also run statements on.

@@ -1,4 +1,5 @@
 import Foundation
+import SchemacMigrate
 import SchemacModel
 
 /// Orders changes into statements that PostgreSQL accepts in sequence: schemas,
@@ -7,211 +8,50 @@ import SchemacModel
 /// then policies, views and their grants.
 public enum PostgresPlanner {
     public static func plan(_ changes: [SchemaChange]) -> MigrationPlan {
-        var schemas: [String] = [], extensions: [String] = [], roles: [String] = []
-        var enums: [EnumType] = [], functions: [Function] = [], tables: [Table] = [], views: [View] = []
-        var enumValues: [PlannedStatement] = [], renames: [PlannedStatement] = [], columnAdds: [PlannedStatement] = []
-        var columnAlters: [PlannedStatement] = [], notNulls: [PlannedStatement] = [], indexDrops: [PlannedStatement] = []
-        var indexBuilds: [PlannedStatement] = [], columnDrops: [PlannedStatement] = [], tableDrops: [PlannedStatement] = []
-        var enumDrops: [PlannedStatement] = [], viewDrops: [PlannedStatement] = [], functionReplaces: [PlannedStatement] = []
-        var objectDrops: [PlannedStatement] = [], keyAdds: [PlannedStatement] = [], foreignKeyAdds: [PlannedStatement] = []
-        var security: [PlannedStatement] = [], policyCreates: [PlannedStatement] = [], triggerCreates: [PlannedStatement] = []
-        var privileges: [PlannedStatement] = [], comments: [PlannedStatement] = [], partitionAdds: [PlannedStatement] = []
-        var partitionDrops: [PlannedStatement] = [], partitionDetaches: [PlannedStatement] = [], partitionAttaches: [PlannedStatement] = []
-        var identities: [PlannedStatement] = [], columnReplaces: [PlannedStatement] = [], functionDrops: [PlannedStatement] = []
-        var schemaDrops: [PlannedStatement] = [], schemaFunctionDrops: [PlannedStatement] = [], sequenceRenames: [PlannedStatement] = []
-        // Type changes under views go in one transaction with the views' drop and creation.
-        var aroundRetype: (old: [View], new: [View], columns: Set<ColumnName>)?
-        var retypes: [PlannedStatement] = []
-        for case .viewsAroundTypeChanges(let old, let new, let columns) in changes { aroundRetype = (old, new, columns) }
-        func underViews(_ t: QualifiedName, _ column: String) -> Bool { aroundRetype?.columns.contains(ColumnName(t, column)) ?? false }
-        for change in changes {
-            switch change {
-            case .viewsAroundTypeChanges: break
-            case .createSchema(let s): schemas.append(s)
-            case .dropSchema(let s):
-                schemaDrops.append(PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
-            case .dropFunction(let f):
-                schemaFunctionDrops.append(PlannedStatement(kind: .dropFunction, target: f.name.description,
-                                                    sql: "DROP FUNCTION \(DDL.functionSignature(f));", hazards: [.dataLoss]))
-            case .createExtension(let e): extensions.append(e)
-            case .createRole(let r): roles.append(r)
-            case .createEnum(let e): enums.append(e)
-            case .createFunction(let f): functions.append(f)
-            case .createTable(let t): tables.append(t)
-            case .createView(let v): views.append(v)
-            case .unsupported: break
-            case .replaceFunctionSignature(let old, let new):
-                let drop = PlannedStatement(kind: .dropFunction, target: old.name.description, sql: "DROP FUNCTION \(DDL.functionSignature(old));")
-                // New arguments make an overload that can live beside the old
-                // function until the end; a new result type alone cannot.
-                if old.arguments == new.arguments { functionReplaces.append(drop) } else { functionDrops.append(drop) }
-                functionReplaces += functionStatements(new)
-            case .renameIndex(let i, let from, let to):
-                renames.append(PlannedStatement(kind: .renameIndex, target: "\(i.schema).\(to)",
-                                                sql: "ALTER INDEX \(SQL.qualified(QualifiedName(schema: i.schema, name: from))) RENAME TO \(SQL.identifier(to));"))
-            case .setIdentity(let t, let c, let from):
-                let column = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name))"
-                guard let identity = c.identity else {
-                    columnAlters.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)", sql: "\(column) DROP IDENTITY;"))
-                    break
+        var gathered = GatheredChanges(changes)
+        for change in changes { gathered.route(change) }
+        return assemble(gathered)
+    }
+
+    /// The sections of the plan, phase by phase in `PostgresPhase` order.
+    static func assemble(_ gathered: GatheredChanges) -> MigrationPlan {
+        var plan = MigrationPlan()
+        let tables = newTables(gathered.tables)
+        for phase in PostgresPhase.allCases {
+            switch phase {
+            case .schemaPrivileges:
+                plan.append(phase.title!, schemaUsage(tables: gathered.tables, views: gathered.views))
+            case .tables:
+                // Rendering a table touches nothing shared: do it on every core.
+                plan.sections += parallelMap(Array(zip(tables.ordered, tables.inlineKeys))) { table, inline in
+                    MigrationPlan.Section(title: "Table \(table.name.description)", statements: tableStatements(table, inlineForeignKeys: inline))
                 }
-                if from != nil {
-                    identities.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)",
-                                                       sql: "\(column) SET GENERATED \(identity.rawValue.uppercased());"))
-                } else {
-                    identities.append(PlannedStatement(kind: .setIdentity, target: "\(t).\(c.name)",
-                                                       sql: "\(column) ADD GENERATED \(identity.rawValue.uppercased()) AS IDENTITY;"))
-                    // The new sequence starts past the values already there.
-                    let sequence = "pg_catalog.pg_get_serial_sequence(\(SQL.literal(SQL.qualified(t))), \(SQL.literal(c.name)))"
-                    identities.append(PlannedStatement(
-                        kind: .setIdentity, target: "\(t).\(c.name)",
-                        sql: "SELECT pg_catalog.setval(\(sequence), coalesce(max(\(SQL.identifier(c.name))), 0) + 1, false) FROM \(SQL.qualified(t));"))
+            case .deferredForeignKeys:
+                plan.append(phase.title!, tables.deferred.map { table, fk in
+                    PlannedStatement(kind: .addForeignKey, target: "\(table).\(fk.name)", sql: DDL.addForeignKey(table, fk))
+                })
+            case .newTablePolicies:
+                plan.append(phase.title!, tables.ordered.flatMap { table in
+                    table.policies.map {
+                        PlannedStatement(kind: .createPolicy, target: "\(table.name).\($0.name)", sql: DDL.createPolicy($0, on: table.name))
+                    }
+                })
+            case .typeChangesUnderViews:
+                plan.append(phase.title!, gathered.typeChangesUnderViews(), atomic: true)
+            case .views:
+                for view in viewOrder(gathered.views) {
+                    plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
                 }
-            case .dropExpression(let t, let c):
-                columnAlters.append(PlannedStatement(kind: .dropExpression, target: "\(t).\(c)",
-                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP EXPRESSION;"))
-            case .replaceGeneratedColumn(let t, let c, let keepsData):
-                columnReplaces.append(PlannedStatement(
-                    kind: .replaceColumn, target: "\(t).\(c.name)",
-                    sql: "ALTER TABLE \(SQL.qualified(t)) DROP COLUMN \(SQL.identifier(c.name)), ADD COLUMN \(DDL.columnDefinition(c));",
-                    hazards: [.tableRewrite, .longLock] + (keepsData ? [] : [.dataLoss])))
-                if let comment = c.comment {
-                    columnReplaces.append(PlannedStatement(kind: .comment, target: "\(t).\(c.name)",
-                                                           sql: DDL.comment(on: "COLUMN \(SQL.qualified(t)).\(SQL.identifier(c.name))", comment)))
-                }
-            case .rebound(let parent, let p):
-                partitionDetaches.append(PlannedStatement(kind: .detachPartition, target: p.name.description,
-                                                          sql: "ALTER TABLE \(SQL.qualified(parent)) DETACH PARTITION \(SQL.qualified(p.name));"))
-                partitionAttaches.append(PlannedStatement(
-                    kind: .attachPartition, target: p.name.description,
-                    sql: "ALTER TABLE \(SQL.qualified(parent)) ATTACH PARTITION \(SQL.qualified(p.name)) \(DDL.partitionBound(p.bound));",
-                    hazards: [.longLock]))
-            case .dropView(let v):
-                viewDrops.append(PlannedStatement(kind: .dropView, target: v.name.description,
-                                                  sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));"))
-            case .setViewSecurityInvoker(let v, let on):
-                let option = on ? "SET (security_invoker = true)" : "RESET (security_invoker)"
-                privileges.append(PlannedStatement(kind: .setViewOption, target: v.description, sql: "ALTER VIEW \(SQL.qualified(v)) \(option);"))
-            case .replaceFunction(let f):
-                functionReplaces.append(PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
-                if let c = f.comment {
-                    functionReplaces.append(PlannedStatement(kind: .comment, target: f.name.description,
-                                                             sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
-                }
-            case .dropConstraint(let t, let name, let c):
-                let statement = PlannedStatement(kind: .dropConstraint, target: "\(t).\(name)",
-                                                 sql: "ALTER TABLE \(SQL.qualified(t)) DROP CONSTRAINT \(SQL.identifier(name));")
-                // Keys go after the foreign keys that may lean on them.
-                if case .foreignKey = c { objectDrops.insert(statement, at: 0) } else { objectDrops.append(statement) }
-            case .addConstraint(let t, let c, let partitioned):
-                // Foreign keys after the keys they may reference.
-                if case .foreignKey = c {
-                    foreignKeyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
-                } else {
-                    keyAdds += Alter.addConstraint(t, c, partitioned: partitioned)
-                }
-            case .setRowLevelSecurity(let t, let enabled, let forced):
-                security.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
-                                                 sql: "ALTER TABLE \(SQL.qualified(t)) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY;"))
-                security.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
-                                                 sql: "ALTER TABLE \(SQL.qualified(t)) \(forced ? "FORCE" : "NO FORCE") ROW LEVEL SECURITY;"))
-            case .createPolicy(let t, let p):
-                policyCreates.append(PlannedStatement(kind: .createPolicy, target: "\(t).\(p.name)", sql: DDL.createPolicy(p, on: t)))
-            case .alterPolicy(let t, let p):
-                policyCreates.append(PlannedStatement(kind: .alterPolicy, target: "\(t).\(p.name)", sql: DDL.alterPolicy(p, on: t)))
-            case .dropPolicy(let t, let name):
-                objectDrops.insert(PlannedStatement(kind: .dropPolicy, target: "\(t).\(name)",
-                                                    sql: "DROP POLICY \(SQL.identifier(name)) ON \(SQL.qualified(t));"), at: 0)
-            case .createTrigger(let t, let tr):
-                triggerCreates.append(PlannedStatement(kind: .createTrigger, target: "\(t).\(tr.name)", sql: DDL.createTrigger(tr, on: t)))
-            case .dropTrigger(let t, let name):
-                objectDrops.insert(PlannedStatement(kind: .dropTrigger, target: "\(t).\(name)",
-                                                    sql: "DROP TRIGGER \(SQL.identifier(name)) ON \(SQL.qualified(t));"), at: 0)
-            case .grant(let object, let g):
-                privileges.append(PlannedStatement(kind: .grant, target: object.description, sql: DDL.grant(g, on: object)))
-            case .revoke(let object, let g):
-                let list = g.privileges.sorted().map { $0.rawValue.uppercased() }.joined(separator: ", ")
-                privileges.append(PlannedStatement(kind: .revoke, target: object.description,
-                                                   sql: "REVOKE \(list) ON TABLE \(SQL.qualified(object)) FROM \(SQL.identifier(g.role));"))
-            case .comment(let object, let target, let text):
-                comments.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: object, text)))
-            case .addPartition(let parent, let p, let defaultPartition):
-                if let defaultPartition {
-                    partitionAdds.append(Alter.addPartition(p, of: parent, besideDefault: defaultPartition))
-                } else {
-                    partitionAdds.append(PlannedStatement(kind: .createPartition, target: p.name.description,
-                                                          sql: DDL.createPartition(p, of: parent), hazards: [.longLock]))
-                }
-            case .dropPartition(let p):
-                partitionDrops.append(PlannedStatement(kind: .dropTable, target: p.description,
-                                                       sql: "DROP TABLE \(SQL.qualified(p));", hazards: [.dataLoss]))
-            case .addEnumValue(let e, let value, let before):
-                enumValues.append(PlannedStatement(kind: .addEnumValue, target: e.description, sql: Alter.addEnumValue(e, value, before: before)))
-            case .dropEnum(let e):
-                enumDrops.append(PlannedStatement(kind: .dropEnum, target: e.description, sql: "DROP TYPE \(SQL.qualified(e));", hazards: [.dataLoss]))
-            case .renameTable(let from, let to):
-                var at = from
-                if from.schema != to.schema {
-                    renames.append(PlannedStatement(kind: .renameTable, target: to.description,
-                                                    sql: "ALTER TABLE \(SQL.qualified(from)) SET SCHEMA \(SQL.identifier(to.schema));",
-                                                    hazards: [.longLock]))
-                    at = QualifiedName(schema: to.schema, name: from.name)
-                }
-                if from.name != to.name {
-                    renames.append(PlannedStatement(kind: .renameTable, target: to.description,
-                                                    sql: "ALTER TABLE \(SQL.qualified(at)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
-                }
-            case .renameSequence(let t, let column, let from, let to):
-                sequenceRenames.append(PlannedStatement(kind: .renameSequence, target: "\(t).\(column)", sql: Alter.renameSequence(
-                    of: t, column: column, from: QualifiedName(schema: t.schema, name: from), to: to)))
-            case .renameColumn(let t, let from, let to):
-                renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
-                                                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
-            case .renameConstraint(let t, let from, let to):
-                renames.append(PlannedStatement(kind: .renameColumn, target: "\(t).\(to)",
-                                                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME CONSTRAINT \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
-            case .dropTable(let t):
-                tableDrops.append(PlannedStatement(kind: .dropTable, target: t.description, sql: "DROP TABLE \(SQL.qualified(t));", hazards: [.dataLoss]))
-            case .addColumn(let t, let c):
-                columnAdds += Alter.addColumn(t, c)
-            case .dropColumn(let t, let c):
-                columnDrops.append(PlannedStatement(kind: .dropColumn, target: "\(t).\(c)",
-                                                    sql: "ALTER TABLE \(SQL.qualified(t)) DROP COLUMN \(SQL.identifier(c));", hazards: [.dataLoss]))
-            case .alterColumnType(let t, let c, let from):
-                if underViews(t, c.name) { retypes.append(Alter.columnType(t, c, from: from)) } else { columnAlters.append(Alter.columnType(t, c, from: from)) }
-            case .setDefault(let t, let c, let sql):
-                let statement = PlannedStatement(kind: .setDefault, target: "\(t).\(c)",
-                                                 sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) SET DEFAULT \(sql);")
-                if underViews(t, c) { retypes.append(statement) } else { columnAlters.append(statement) }
-            case .dropDefault(let t, let c):
-                columnAlters.append(PlannedStatement(kind: .dropDefault, target: "\(t).\(c)",
-                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP DEFAULT;"))
-            case .dropNotNull(let t, let c):
-                columnAlters.append(PlannedStatement(kind: .dropNotNull, target: "\(t).\(c)",
-                                                     sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP NOT NULL;"))
-            case .setNotNull(let t, let c):
-                notNulls += Alter.setNotNull(t, c)
-            case .createIndex(let t, let i, _, let partitioned):
-                indexBuilds.append(Alter.createIndex(i, on: t, partitioned: partitioned))
-            case .dropIndex(let i):
-                indexDrops.append(PlannedStatement(kind: .dropIndex, target: i.description,
-                                                   sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", transactional: false))
+            default:
+                plan.append(phase.title!, gathered.phased[phase], atomic: phase.atomic)
             }
         }
+        return plan
+    }
 
-        var plan = MigrationPlan()
-        plan.append("Schemas", schemas.map { PlannedStatement(kind: .createSchema, target: $0, sql: DDL.createSchema($0)) })
-        plan.append("Extensions", extensions.map { PlannedStatement(kind: .createExtension, target: $0, sql: DDL.createExtension($0)) })
-        plan.append("Roles", roles.map { PlannedStatement(kind: .createRole, target: $0, sql: DDL.createRole($0)) })
-        plan.append("Schema privileges", schemaUsage(tables: tables, views: views))
-        plan.append("Enums", enums.flatMap(enumStatements))
-        plan.append("Enum values", enumValues)
-        plan.append("Functions", functions.flatMap(functionStatements))
-        plan.append("Changed functions", functionReplaces)
-        plan.append("Renames", renames + sequenceRenames)
-        plan.append("Views that change or read changed columns", viewDrops)
-        plan.append("Dropped or changed policies, triggers and constraints", objectDrops)
-
+    /// New tables in foreign-key order, each with the keys its CREATE TABLE
+    /// can hold; a key to a table created later waits for an ALTER after all.
+    static func newTables(_ tables: [Table]) -> (ordered: [Table], inlineKeys: [[ForeignKey]], deferred: [(QualifiedName, ForeignKey)]) {
         let ordered = foreignKeyOrder(tables)
         let planned = Set(tables.map(\.name))
         var created = Set<QualifiedName>()
@@ -229,60 +69,7 @@ public enum PostgresPlanner {
             }
             inlineKeys.append(inline)
         }
-        // Rendering a table touches nothing shared: do it on every core.
-        let sections = parallelMap(Array(zip(ordered, inlineKeys))) { table, inline in
-            MigrationPlan.Section(title: "Table \(table.name.description)", statements: tableStatements(table, inlineForeignKeys: inline))
-        }
-        plan.sections += sections
-        plan.append("Foreign keys between tables created above", deferred.map { table, fk in
-            PlannedStatement(kind: .addForeignKey, target: "\(table).\(fk.name)", sql: DDL.addForeignKey(table, fk))
-        })
-        plan.append("Row level security policies", ordered.flatMap { table in
-            table.policies.map {
-                PlannedStatement(kind: .createPolicy, target: "\(table.name).\($0.name)", sql: DDL.createPolicy($0, on: table.name))
-            }
-        })
-        plan.append("New columns", columnAdds)
-        plan.append("Column changes", columnAlters)
-        if let group = aroundRetype {
-            let drops = group.old.map { v in
-                PlannedStatement(kind: .dropView, target: v.name.description,
-                                 sql: "DROP \(v.materialized ? "MATERIALIZED VIEW" : "VIEW") \(SQL.qualified(v.name));",
-                                 hazards: v.materialized ? [.validation] : [])
-            }
-            // Set defaults come after the type change of their column.
-            let ordered = retypes.filter { $0.kind == .alterColumnType } + retypes.filter { $0.kind != .alterColumnType }
-            plan.append("Type changes under the views that read the columns, in one transaction",
-                        drops + ordered + group.new.flatMap(viewStatements), atomic: true)
-        }
-        plan.append("NOT NULL, through a validated check", notNulls)
-        plan.append("Identity", identities)
-        plan.append("Dropped or changed indexes", indexDrops)
-        plan.append("Columns added again as generated (what reads them is built again below)", columnReplaces)
-        plan.append("Index builds", indexBuilds)
-        plan.append("Keys and checks", keyAdds)
-        plan.append("Foreign keys", foreignKeyAdds)
-        // Partitions whose bounds change are out while other partitions are
-        // dropped and added, so no two ever overlap.
-        plan.append("Partitions detached to change their bounds", partitionDetaches)
-        plan.append("Dropped partitions", partitionDrops)
-        plan.append("Partitions attached again with their new bounds", partitionAttaches)
-        plan.append("New partitions", partitionAdds)
-        plan.append("Row level security", security)
-        plan.append("Policies", policyCreates)
-        plan.append("Triggers", triggerCreates)
-        plan.append("Privileges", privileges)
-        plan.append("Comments", comments)
-        for view in viewOrder(views) {
-            plan.append("\(view.materialized ? "Materialized view" : "View") \(view.name.description)", viewStatements(view))
-        }
-        plan.append("Dropped columns", columnDrops)
-        plan.append("Dropped tables", tableDrops)
-        plan.append("Dropped enums", enumDrops)
-        plan.append("Functions replaced by a new signature", functionDrops)
-        // Functions first: a schema is dropped only once it is empty.
-        plan.append("Dropped schemas", schemaFunctionDrops + schemaDrops)
-        return plan
+        return (ordered, inlineKeys, deferred)
     }
 
     static func enumStatements(_ e: EnumType) -> [PlannedStatement] {

@@ -1,3 +1,4 @@
+import SchemacMigrate
 import SchemacModel
 
 public enum PostgresRenderer {
@@ -44,7 +45,7 @@ public enum PostgresRenderer {
             if transaction { out += "BEGIN;\n" }
             for statement in section.statements {
                 if asMigration {
-                    var notes = statement.hazards.map(\.rawValue)
+                    var notes = statement.hazards.map(\.kind.rawValue)
                     if !statement.transactional { notes.append("outside a transaction") }
                     if !notes.isEmpty { out += "-- hazards: \(notes.joined(separator: ", "))\n" }
                 }
@@ -87,7 +88,7 @@ extension PostgresRenderer {
             for s in section.statements {
                 out += JSONLine([
                     ("kind", .string(s.kind.rawValue)), ("target", .string(s.target)), ("sql", .string(s.sql)),
-                    ("hazards", .strings(s.hazards.map(\.rawValue))), ("transactional", .bool(s.transactional)),
+                    ("hazards", .strings(s.hazards.map(\.kind.rawValue))), ("transactional", .bool(s.transactional)),
                     ("transaction", .int(section.atomic ? group : nil)), ("section", .string(section.title)),
                 ]).text
             }

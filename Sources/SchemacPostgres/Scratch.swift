@@ -1,3 +1,4 @@
+import SchemacMigrate
 import SchemacModel
 
 /// What the server builds so that it prints the desired schema's text: for each

@@ -1,3 +1,4 @@
+import SchemacMigrate
 import ArgumentParser
 import Foundation
 import SchemacCore

@@ -1,0 +1,97 @@
+import SchemacMigrate
+import SchemacModel
+
+/// The phases of a PostgreSQL plan, in the order they run: the one place that
+/// says what comes before what. A phase's statements form one titled section
+/// (a per-object phase, one section an object), and an empty phase is left out.
+///
+/// Why this order: what others depend on is created first (schemas, roles,
+/// types, functions); renames come before anything names the new names; what
+/// reads a changed object (views, policies, triggers, constraints) is dropped
+/// before the change and built again after it; new tables go in foreign-key
+/// order; columns change before the indexes, keys and partitions that use
+/// them; privileges and comments follow what they are on; views come after
+/// their tables; and what loses data (drops) comes last, once nothing reads it.
+enum PostgresPhase: CaseIterable, Hashable {
+    case schemas, extensions, roles, schemaPrivileges, enums, enumValues, functions, changedFunctions, renames
+    case viewDrops, objectDrops
+    /// One section a new table, in foreign-key order.
+    case tables
+    case deferredForeignKeys, newTablePolicies, newColumns, columnChanges
+    /// Type changes under views, the views dropped and built again, in one transaction.
+    case typeChangesUnderViews
+    case notNulls, identity, indexDrops, generatedColumnReplaces, indexBuilds, keys, foreignKeys
+    case partitionDetaches, partitionDrops, partitionAttaches, partitionAdds
+    case rowLevelSecurity, policies, triggers, privileges, comments
+    /// One section a new view, after the views it reads.
+    case views
+    case columnDrops, tableDrops, enumDrops, functionsReplacedBySignature, schemaDrops
+
+    /// The title of the phase's section; nil for a phase of one section an object.
+    var title: String? {
+        switch self {
+        case .schemas: "Schemas"
+        case .extensions: "Extensions"
+        case .roles: "Roles"
+        case .schemaPrivileges: "Schema privileges"
+        case .enums: "Enums"
+        case .enumValues: "Enum values"
+        case .functions: "Functions"
+        case .changedFunctions: "Changed functions"
+        case .renames: "Renames"
+        case .viewDrops: "Views that change or read changed columns"
+        case .objectDrops: "Dropped or changed policies, triggers and constraints"
+        case .tables, .views: nil
+        case .deferredForeignKeys: "Foreign keys between tables created above"
+        case .newTablePolicies: "Row level security policies"
+        case .newColumns: "New columns"
+        case .columnChanges: "Column changes"
+        case .typeChangesUnderViews: "Type changes under the views that read the columns, in one transaction"
+        case .notNulls: "NOT NULL, through a validated check"
+        case .identity: "Identity"
+        case .indexDrops: "Dropped or changed indexes"
+        case .generatedColumnReplaces: "Columns added again as generated (what reads them is built again below)"
+        case .indexBuilds: "Index builds"
+        case .keys: "Keys and checks"
+        case .foreignKeys: "Foreign keys"
+        case .partitionDetaches: "Partitions detached to change their bounds"
+        case .partitionDrops: "Dropped partitions"
+        case .partitionAttaches: "Partitions attached again with their new bounds"
+        case .partitionAdds: "New partitions"
+        case .rowLevelSecurity: "Row level security"
+        case .policies: "Policies"
+        case .triggers: "Triggers"
+        case .privileges: "Privileges"
+        case .comments: "Comments"
+        case .columnDrops: "Dropped columns"
+        case .tableDrops: "Dropped tables"
+        case .enumDrops: "Dropped enums"
+        case .functionsReplacedBySignature: "Functions replaced by a new signature"
+        case .schemaDrops: "Dropped schemas"
+        }
+    }
+
+    /// Whether the phase runs as one transaction, all of it or none.
+    var atomic: Bool { self == .typeChangesUnderViews }
+}
+
+/// Statements gathered by phase while the changes are read.
+struct PhasedStatements {
+    private(set) var byPhase: [PostgresPhase: [PlannedStatement]] = [:]
+
+    mutating func add(_ phase: PostgresPhase, _ statements: PlannedStatement...) {
+        byPhase[phase, default: []] += statements
+    }
+
+    mutating func add(_ phase: PostgresPhase, contentsOf statements: [PlannedStatement]) {
+        byPhase[phase, default: []] += statements
+    }
+
+    /// Before what the phase holds so far: drops of what leans on other
+    /// objects (foreign keys, policies, triggers) go before those objects' drops.
+    mutating func addFirst(_ phase: PostgresPhase, _ statement: PlannedStatement) {
+        byPhase[phase, default: []].insert(statement, at: 0)
+    }
+
+    subscript(_ phase: PostgresPhase) -> [PlannedStatement] { byPhase[phase] ?? [] }
+}
