@@ -43,7 +43,7 @@ let package = Package(
             "SchemacSwift", "SchemacRedis", "SchemacRedisDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
-            "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacPostgres", "SchemacPostgresDriver", "SchemacRedis",
+            "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacPostgres", "SchemacRedis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The Swift types of the bundled definitions, as `schemac generate`

@@ -1,6 +1,8 @@
 import SchemacMigrate
 import Foundation
 import Dispatch
+import SchemacDiagnostics
+import SchemacLoader
 import SchemacModel
 import SchemacPostgres
 import SchemacPostgresDriver
@@ -96,5 +98,35 @@ public final class LiveInspection: @unchecked Sendable {
         normalization.sync {}
         _ = try normalizerConnection!.get()
         return (live, try normalized!.get())
+    }
+}
+
+extension LiveInspection {
+    /// The live schema and the definitions normalized on its server, or why
+    /// not: the connection failed, the server lacks what the definitions
+    /// need, or it refuses to build some of them (each at its place in the
+    /// definitions; a warning only while extensions the migration creates
+    /// first may supply what is missing).
+    func states(desired: PostgresSchema, definitionsFolder: String,
+                locations: [String: SourceLocation]) -> Result<PostgresPlanning.TargetStates, DiagnosticFailure> {
+        let timer = PhaseTimer()
+        let current: PostgresSchema, normalized: PostgresNormalizer.Result, serverVersion: Int
+        do {
+            (current, normalized) = try finish(schemas: Set(["public"] + desired.namespacesInUse).sorted(), desired: desired)
+            serverVersion = try self.serverVersion
+        } catch {
+            return .failure([.connectionFailed(String(describing: error))])
+        }
+        let missing = PostgresDiff.unsupported(by: serverVersion, desired)
+        if !missing.isEmpty { return .failure(DiagnosticFailure(missing.map { .serverUnsupported($0) })) }
+        timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
+                  + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
+        let pendingExtensions = Set(desired.extensions).subtracting(current.extensions).sorted()
+        let refused = normalized.unnormalized.map { what in
+            let place = what.owner(among: Set(locations.keys)).flatMap { locations[$0] } ?? SourceLocation.file(definitionsFolder)
+            return Diagnostic.serverRefuses(what.description, pendingExtensions: pendingExtensions, at: place)
+        }
+        if refused.contains(where: { $0.severity == .error }) { return .failure(DiagnosticFailure(refused)) }
+        return .success(PostgresPlanning.TargetStates(current: current, desired: normalized.schema, warnings: refused))
     }
 }

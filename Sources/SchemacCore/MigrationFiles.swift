@@ -1,4 +1,7 @@
 import Foundation
+import SchemacDiagnostics
+import SchemacMigrate
+import SchemacPostgres
 
 /// The migrations folder: `NNN_description.sql`, numbered one after the highest.
 public enum MigrationFiles {
@@ -24,5 +27,21 @@ public enum MigrationFiles {
         let name = String(format: "%03d", highest + 1) + "_" + (slug.isEmpty ? "migration" : slug) + ".sql"
         try OutputWriter.write([GeneratedFile(path: name, contents: sql)], to: folder)
         return (name, true)
+    }
+}
+
+extension MigrationFiles {
+    /// `diff --write`: the plan as the next file of the project's migrations
+    /// folder, named `postgres.migrations/NNN_description.sql` as the project
+    /// shows it; `written` is false when the newest file already holds it.
+    public static func save(_ plan: MigrationPlan, project paths: ProjectPaths,
+                            description: String) -> Result<(path: String, written: Bool), DiagnosticFailure> {
+        let folder = paths.root.appendingPathComponent(paths.config.migrations)
+        do {
+            let file = try writeNext(PostgresRenderer.migration(plan), in: folder, description: description)
+            return .success(("\(paths.config.migrations)/\(file.name)", file.written))
+        } catch {
+            return .failure([.writeFailed(String(describing: error))])
+        }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import SchemacDiagnostics
+import SchemacLoader
 import SchemacModel
 import SchemacRedis
 import SchemacRedisDriver
@@ -59,5 +61,21 @@ public enum RedisLive {
             for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
         }
         return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete)
+    }
+}
+
+extension RedisLive {
+    /// The flow of `schemac diff --against redis://`: the definitions loaded,
+    /// the server read within `budget`, the report.
+    public static func drift(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], url: String, budget: Budget = Budget(),
+                             cache: DefinitionsCache? = nil) -> Planned<RedisDriftReport> {
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false, cache: cache)
+        guard !outcome.failed else { return Planned(nil, outcome.diagnostics) }
+        guard let definitions = outcome.definitions?.redis else { return Planned(nil, outcome.diagnostics + [.noSection("redis")]) }
+        do {
+            return Planned(try drift(url: url, schema: definitions, budget: budget), outcome.diagnostics)
+        } catch {
+            return Planned(nil, outcome.diagnostics + [.connectionFailed("\(error)")])
+        }
     }
 }

@@ -3,6 +3,9 @@ public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConver
     public var file: String
     public var line: Int
     public var column: Int
+    /// The place is the file as a whole (an output file that is stale): shown
+    /// as its path alone, and as line 1, column 1 where a place needs numbers.
+    public var wholeFile = false
 
     public init(file: String, line: Int, column: Int) {
         self.file = file
@@ -10,12 +13,18 @@ public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConver
         self.column = column
     }
 
+    public static func wholeFile(_ file: String) -> SourceLocation {
+        var location = SourceLocation(file: file, line: 1, column: 1)
+        location.wholeFile = true
+        return location
+    }
+
     /// For problems that belong to a whole file (it cannot be read, it is empty).
     public static func file(_ file: String) -> SourceLocation {
         SourceLocation(file: file, line: 1, column: 1)
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    public var description: String { wholeFile ? file : "\(file):\(line):\(column)" }
 
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.file, a.line, a.column) < (b.file, b.line, b.column)
@@ -39,23 +48,30 @@ public enum Severity: String, Sendable, Comparable {
 }
 
 /// One finding of a run. Its `id` is stable: scripts and `schemac.yaml` may name it.
+/// A finding with no place in a file (a connection that failed, a migration
+/// refused) has no location; its notes are the lines that detail it (the
+/// statements a refusal is about), kept apart from the message.
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var severity: Severity
     public var id: DiagnosticID
     public var message: String
-    public var location: SourceLocation
+    public var location: SourceLocation?
+    public var notes: [String]
 
-    public init(_ severity: Severity, _ id: DiagnosticID, _ message: String, at location: SourceLocation) {
+    public init(_ severity: Severity, _ id: DiagnosticID, _ message: String, at location: SourceLocation?, notes: [String] = []) {
         self.severity = severity
         self.id = id
         self.message = message
         self.location = location
+        self.notes = notes
     }
 
-    /// `path:line:column: severity: message [id]`, one line.
+    /// `path:line:column: severity: message [id]` (`schemac: …` with no
+    /// place), one line, then each note on a line of its own, indented.
     public var description: String {
         let flat = message.replacingNewlines()
-        return "\(location): \(severity.rawValue): \(flat) [\(id.rawValue)]"
+        let place = location.map(\.description) ?? "schemac"
+        return "\(place): \(severity.rawValue): \(flat) [\(id.rawValue)]" + notes.map { "\n  \($0.replacingNewlines())" }.joined()
     }
 }
 
@@ -85,7 +101,11 @@ public struct DiagnosticBag: Sendable {
     /// Sorted by place, so that output is the same from run to run.
     public var sorted: [Diagnostic] {
         diagnostics.sorted { a, b in
-            if a.location != b.location { return a.location < b.location }
+            if a.location != b.location {
+                guard let left = a.location else { return true }
+                guard let right = b.location else { return false }
+                return left < right
+            }
             if a.severity != b.severity { return a.severity < b.severity }
             return (a.id.rawValue, a.message) < (b.id.rawValue, b.message)
         }

@@ -51,6 +51,21 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case redisScriptUndeclaredKey = "redis-script-undeclared-key"
     case viewBypassesRowSecurity = "view-bypasses-row-security"
     case materializedViewOverRowSecurity = "materialized-view-over-row-security"
+    // What a run finds outside the definitions: no place in a file, except stale output.
+    case staleOutput = "stale-output"
+    case usage
+    case unsupportedTarget = "unsupported-target"
+    case connectionFailed = "connection-failed"
+    case noPostgresSection = "no-postgres-section"
+    case noRedisSection = "no-redis-section"
+    case unsupportedChange = "unsupported-change"
+    case serverUnsupported = "server-unsupported"
+    case dataRefusesMigration = "data-refuses-migration"
+    case destructiveChange = "destructive-change"
+    case migrationExists = "migration-exists"
+    case writeFailed = "write-failed"
+    case gitFailed = "git-failed"
+    case hookFailed = "hook-failed"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -383,4 +398,66 @@ extension Diagnostic {
         Diagnostic(.error, .missingScriptFile, "script source '\(path)' cannot be read (paths are relative to the definitions folder)", at: location)
     }
 
+}
+
+// The messages of a run rather than of a definition: what it was asked to
+// read, write or run, and what it refused.
+extension Diagnostic {
+    /// A file of the output folder that `generate` would write otherwise.
+    public static func staleOutput(_ path: String, exists: Bool) -> Diagnostic {
+        Diagnostic(.error, .staleOutput, "\(exists ? "stale" : "missing"); run `schemac generate`", at: .wholeFile(path))
+    }
+
+    /// The command line asks for something that cannot be (beyond what the parser checks).
+    public static func usage(_ message: String) -> Diagnostic {
+        Diagnostic(.error, .usage, message, at: nil)
+    }
+
+    public static func unsupportedTarget(_ message: String) -> Diagnostic {
+        Diagnostic(.error, .unsupportedTarget, message, at: nil)
+    }
+
+    /// The server could not be reached or refused the session; `reason` is
+    /// the driver's, with any password already left out.
+    public static func connectionFailed(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .connectionFailed, reason, at: nil)
+    }
+
+    public static func noSection(_ section: String) -> Diagnostic {
+        Diagnostic(.error, section == "redis" ? .noRedisSection : .noPostgresSection, "the definitions have no \(section) section", at: nil)
+    }
+
+    public static func unsupportedChange(_ what: String) -> Diagnostic {
+        Diagnostic(.error, .unsupportedChange, "cannot migrate yet: \(what)", at: nil)
+    }
+
+    /// What the definitions need that the target's server version lacks.
+    public static func serverUnsupported(_ what: String) -> Diagnostic {
+        Diagnostic(.error, .serverUnsupported, what, at: nil)
+    }
+
+    public static func dataRefusesMigration(_ why: String) -> Diagnostic {
+        Diagnostic(.error, .dataRefusesMigration, "the data refuses this migration: \(why)", at: nil)
+    }
+
+    /// The statements that lose data, one note each (`kind target: sql`).
+    public static func destructiveChange(_ statements: [String]) -> Diagnostic {
+        Diagnostic(.error, .destructiveChange, "the migration loses data; rerun with --allow-destructive to accept", at: nil, notes: statements)
+    }
+
+    public static func migrationExists(_ path: String) -> Diagnostic {
+        Diagnostic(.note, .migrationExists, "\(path) already holds this migration; nothing written", at: nil)
+    }
+
+    public static func writeFailed(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .writeFailed, reason, at: nil)
+    }
+
+    public static func gitFailed(_ message: String) -> Diagnostic {
+        Diagnostic(.error, .gitFailed, message, at: nil)
+    }
+
+    public static func hookFailed(_ message: String) -> Diagnostic {
+        Diagnostic(.error, .hookFailed, message, at: nil)
+    }
 }

@@ -20,8 +20,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 public final class PostgresConnection {
     private let connection: OpaquePointer
     private let secrets: [String]
+    /// What the connection was opened with, to open more like it (never printed).
+    public let target: String
 
     public init(_ target: String) throws {
+        self.target = target
         secrets = ConnectionTarget.secrets(in: target)
         guard let conn = PQconnectdb(target) else {
             throw PostgresError(message: "cannot allocate a libpq connection", sqlState: nil)

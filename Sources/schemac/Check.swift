@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import SchemacCore
 import SchemacDiagnostics
-import SchemacLoader
-import SchemacModel
-import SchemacPostgres
-import SchemacPostgresDriver
-import SchemacRedis
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Exit 1 if generated/ is stale or the definitions are invalid.")
@@ -20,19 +15,11 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let (paths, outcome) = try project.runPipeline(format: diagnostics.format, lint: true, strict: strict)
-        let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL)
-        guard stale.isEmpty else {
-            var text = ""
-            for path in stale {
-                let shown = paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path
-                let exists = FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path)
-                let message = "\(exists ? "stale" : "missing"); run `schemac generate`"
-                text += Output.json
-                    ? Output.line(file: shown, line: 1, column: 1, severity: "error", id: "stale-output", message: message)
-                    : "\(shown): error: \(message) [stale-output]\n"
-            }
-            FileHandle.standardError.write(Data(text.utf8))
-            throw ExitCode(1)
+        let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL).map { path in
+            Diagnostic.staleOutput(paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path,
+                                   exists: FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path))
         }
+        Output.diagnostics(stale)
+        if !stale.isEmpty { throw ExitCode(1) }
     }
 }

@@ -1,12 +1,6 @@
 import ArgumentParser
 import Foundation
 import SchemacCore
-import SchemacDiagnostics
-import SchemacLoader
-import SchemacModel
-import SchemacPostgres
-import SchemacPostgresDriver
-import SchemacRedis
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write generated/ from the definitions (atomically).")
@@ -20,7 +14,7 @@ struct Generate: ParsableCommand {
         do {
             try OutputWriter.write(outcome.files, to: paths.outputURL)
         } catch {
-            fail(String(describing: error), id: "write-failed")
+            fail(.writeFailed(String(describing: error)))
         }
     }
 }

@@ -1,12 +1,6 @@
 import ArgumentParser
 import Foundation
 import SchemacCore
-import SchemacDiagnostics
-import SchemacLoader
-import SchemacModel
-import SchemacPostgres
-import SchemacPostgresDriver
-import SchemacRedis
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -15,25 +15,18 @@ enum Output {
 
     static func diagnostics(_ diagnostics: [Diagnostic]) {
         var text = ""
-        for d in diagnostics {
-            text += json
-                ? line(file: d.location.file, line: d.location.line, column: d.location.column, severity: d.severity.rawValue,
-                       id: d.id.rawValue, message: d.message)
-                : d.description + "\n"
-        }
+        for d in diagnostics { text += json ? jsonLine(d) : d.description + "\n" }
         if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
     }
 
-    /// A message with no place in a file.
-    static func say(_ severity: String, _ message: String, id: String) {
-        let text = json ? line(file: nil, line: nil, column: nil, severity: severity, id: id, message: message)
-            : "schemac: \(severity): \(message) [\(id)]\n"
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    static func line(file: String?, line: Int?, column: Int?, severity: String, id: String, message: String) -> String {
-        JSONLine([("file", .string(file)), ("line", .int(line)), ("column", .int(column)), ("severity", .string(severity)),
-                  ("id", .string(id)), ("message", .string(message))]).text
+    /// A diagnostic as one JSON object; `notes` only when it has some.
+    static func jsonLine(_ d: Diagnostic) -> String {
+        var fields: [(String, JSONLine.Value)] = [
+            ("file", .string(d.location?.file)), ("line", .int(d.location?.line)), ("column", .int(d.location?.column)),
+            ("severity", .string(d.severity.rawValue)), ("id", .string(d.id.rawValue)), ("message", .string(d.message)),
+        ]
+        if !d.notes.isEmpty { fields.append(("notes", .strings(d.notes))) }
+        return JSONLine(fields).text
     }
 
     static func stdout(_ text: String) {
@@ -41,8 +34,8 @@ enum Output {
     }
 }
 
-/// Reports an error with no place in a file and exits 1.
-func fail(_ message: String, id: String) -> Never {
-    Output.say("error", message, id: id)
+/// Reports what stops the run and exits 1.
+func fail(_ diagnostics: Diagnostic...) -> Never {
+    Output.diagnostics(diagnostics)
     Foundation.exit(1)
 }

@@ -3,10 +3,6 @@ import Foundation
 import SchemacCore
 import SchemacDiagnostics
 import SchemacLoader
-import SchemacModel
-import SchemacPostgres
-import SchemacPostgresDriver
-import SchemacRedis
 
 struct ProjectOptions: ParsableArguments {
     @Option(help: "Folder of definition files (default: from schemac.yaml, else definitions).")
@@ -23,7 +19,7 @@ struct ProjectOptions: ParsableArguments {
         let root = directory.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) } ?? cwd
         var isFolder: ObjCBool = false
         if let directory, !FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder) || !isFolder.boolValue {
-            fail("-C \(directory): \(FileManager.default.fileExists(atPath: root.path) ? "not a directory" : "no such directory")", id: "usage")
+            fail(.usage("-C \(directory): \(FileManager.default.fileExists(atPath: root.path) ? "not a directory" : "no such directory")"))
         }
         return ProjectPaths.load(root: root, definitions: definitions, output: output)
     }

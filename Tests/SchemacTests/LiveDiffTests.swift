@@ -1,4 +1,5 @@
 import Foundation
+import SchemacCore
 import SchemacLoader
 import SchemacModel
 import SchemacPostgres
@@ -10,10 +11,8 @@ import XCTest
 final class LiveDiffTests: XCTestCase {
     /// The migration from a live database to `desired`, as `schemac diff` computes it.
     static func liveChanges(_ connection: PostgresConnection, to desired: PostgresSchema) throws -> [SchemaChange] {
-        let schemas = try PostgresInspector.schemasToInspect(connection, declared: desired.namespacesInUse, excluding: [])
-        let live = try PostgresInspector.inspect(connection, schemas: schemas)
-        let normalized = try PostgresNormalizer.normalize(desired, on: connection)
-        return PostgresDiff.asWritten(PostgresDiff.changes(from: live, to: normalized.schema), in: desired)
+        try PostgresPlanning.liveChanges(connection: connection.target, to: desired)
+            .mapError { TestFailure($0.diagnostics.map(\.description).joined(separator: "\n")) }.get()
     }
 
     func connect(_ cluster: PostgresCluster, _ db: String) throws -> PostgresConnection {

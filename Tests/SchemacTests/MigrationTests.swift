@@ -1,4 +1,6 @@
 import Foundation
+import SchemacCore
+import SchemacDiagnostics
 import SchemacLoader
 import SchemacModel
 import SchemacPostgres
@@ -29,14 +31,16 @@ final class MigrationTests: XCTestCase {
         }
     }
 
-    /// The migration text of a case, or its unsupported changes.
-    static func migration(_ before: PostgresSchema, _ after: PostgresSchema) -> (text: String, migratable: Bool) {
-        let changes = PostgresDiff.changes(from: before, to: after)
-        let unsupported = PostgresDiff.unsupported(changes)
-        if !unsupported.isEmpty {
-            return (unsupported.map { "-- cannot migrate yet: \($0)\n" }.joined(), false)
-        }
-        return (PostgresRenderer.migration(PostgresPlanner.plan(changes)), true)
+    /// The migration text of a case, or its unsupported changes: planned as
+    /// `schemac diff --against before --allow-destructive` plans it from `after/`.
+    static func migration(_ c: Case) throws -> (text: String, migratable: Bool) {
+        let (paths, _) = ProjectPaths.load(root: c.directory, definitions: "after", output: "generated")
+        let planned = PostgresPlanning.plan(paths, against: .definitionsFolder(c.directory.appendingPathComponent("before"), display: "before"),
+                                            options: .init(allowDestructive: true))
+        let unsupported = planned.diagnostics.filter { $0.id == .unsupportedChange }
+        if !unsupported.isEmpty { return (unsupported.map { "-- \($0.message)\n" }.joined(), false) }
+        guard let plan = planned.value else { throw TestFailure("\(c.name): \(planned.diagnostics)") }
+        return (PostgresRenderer.migration(plan), true)
     }
 
     func testMigrationsMatchExpectedAndConverge() throws {
@@ -45,7 +49,7 @@ final class MigrationTests: XCTestCase {
         let cluster = try PostgresCluster.get()
         for c in cases {
             let before = try c.load("before"), after = try c.load("after")
-            let (text, migratable) = Self.migration(before, after)
+            let (text, migratable) = try Self.migration(c)
             if ReferenceCase.recording {
                 try Data(text.utf8).write(to: c.expectedFile)
             } else {

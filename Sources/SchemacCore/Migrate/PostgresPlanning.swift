@@ -1,0 +1,145 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacMigrate
+import SchemacModel
+import SchemacPostgres
+
+/// What a planning call gives: its value when it got that far, and all it
+/// had to say (the definitions' diagnostics first). `failed` when there is
+/// no value or any error.
+public struct Planned<Value: Sendable>: Sendable {
+    public var value: Value?
+    public var diagnostics: [Diagnostic]
+    public var failed: Bool { value == nil || diagnostics.contains { $0.severity == .error } }
+
+    init(_ value: Value?, _ diagnostics: [Diagnostic]) {
+        self.value = value
+        self.diagnostics = diagnostics
+    }
+}
+
+/// The flow of `schemac diff` for PostgreSQL, which the command line and the
+/// tests share: load the definitions, read the target, compare in the
+/// server's spelling, plan, and apply the policy that refuses a plan.
+public enum PostgresPlanning {
+    public struct Options: Sendable {
+        /// Accept statements that lose data (drops, narrowing type changes).
+        public var allowDestructive: Bool
+        public var cache: DefinitionsCache?
+
+        public init(allowDestructive: Bool = false, cache: DefinitionsCache? = nil) {
+            self.allowDestructive = allowDestructive
+            self.cache = cache
+        }
+    }
+
+    /// The plan that brings `target` to the project's definitions; nil with
+    /// the reasons when the definitions, the target or the policy refuse.
+    public static func plan(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], against target: MigrationTarget,
+                            options: Options = Options()) -> Planned<MigrationPlan> {
+        // A database is connected to and inspected while the definitions load.
+        let live: LiveInspection?
+        if case .postgres(let connection) = target {
+            live = LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas)
+        } else {
+            live = nil
+        }
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false, cache: options.cache) { live?.start(schemas: $0) }
+        var diagnostics = outcome.diagnostics
+        guard !outcome.failed else { return Planned(nil, diagnostics) }
+        guard let definitions = outcome.definitions?.postgres else { return Planned(nil, diagnostics + [.noSection("postgres")]) }
+        let states: TargetStates
+        switch read(target, desired: definitions, paths: paths, live: live, locations: outcome.definitions?.locations ?? [:]) {
+        case .failure(let failure): return Planned(nil, diagnostics + failure.diagnostics)
+        case .success(let read): states = read
+        }
+        diagnostics += states.warnings
+        let changes = Self.changes(states, written: definitions)
+        let plan = PostgresPlanner.plan(changes)
+        let refusals = refusals(plan, changes: changes, live: live, options: options)
+        return Planned(refusals.isEmpty ? plan : nil, diagnostics + refusals)
+    }
+
+    /// The changes from the target to the definitions: compared in the
+    /// server's spelling, written as the definitions say.
+    static func changes(_ states: TargetStates, written: PostgresSchema) -> [SchemaChange] {
+        PostgresDiff.asWritten(PostgresDiff.changes(from: states.current, to: states.desired), in: written)
+    }
+
+    /// The changes that bring the live database `connection` names to
+    /// `desired`, read as `plan` reads a `.postgres` target.
+    public static func liveChanges(connection: String, to desired: PostgresSchema,
+                                   excludingSchemas: [String] = []) -> Result<[SchemaChange], DiagnosticFailure> {
+        let live = LiveInspection(target: connection, excludingSchemas: excludingSchemas)
+        live.start(schemas: desired.namespacesInUse)
+        return live.states(desired: desired, definitionsFolder: "definitions", locations: [:]).map { changes($0, written: desired) }
+    }
+
+    /// What stops a plan, in the order a reviewer fixes it: changes the
+    /// planner cannot make, rows that would make a statement fail, and
+    /// statements that lose data unless that is allowed.
+    static func refusals(_ plan: MigrationPlan, changes: [SchemaChange], live: LiveInspection?, options: Options) -> [Diagnostic] {
+        let unsupported = PostgresDiff.unsupported(changes)
+        if !unsupported.isEmpty { return unsupported.map { .unsupportedChange($0) } }
+        if let live {
+            do {
+                let refused = try live.refusals(plan, changes: changes)
+                if !refused.isEmpty { return refused.map { .dataRefusesMigration($0) } }
+            } catch {
+                return [.connectionFailed(String(describing: error))]
+            }
+        }
+        let destructive = plan.statements.filter(\.isDestructive)
+        if !destructive.isEmpty && !options.allowDestructive {
+            return [.destructiveChange(destructive.map { "\($0.kind) \($0.target): \($0.sql)" })]
+        }
+        return []
+    }
+
+    /// The state to migrate from and the desired state in the same spelling,
+    /// with the warnings of reading them.
+    struct TargetStates {
+        var current: PostgresSchema
+        var desired: PostgresSchema
+        var warnings: [Diagnostic] = []
+    }
+
+    static func read(_ target: MigrationTarget, desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?,
+                     locations: [String: SourceLocation]) -> Result<TargetStates, DiagnosticFailure> {
+        switch target {
+        case .postgres:
+            return live!.states(desired: desired, definitionsFolder: paths.definitions, locations: locations)
+        case .gitRevision(let revision):
+            return GitRevision.load(revision, paths: paths).flatMap(postgresSection).map { TargetStates(current: $0.0, desired: desired, warnings: $0.1) }
+        case .definitionsFolder(let folder, let display):
+            return postgresSection(of: DefinitionsFolder.load(folder, display: display))
+                .map { TargetStates(current: $0.0, desired: desired, warnings: $0.1) }
+        case .clickhouse, .redis:
+            return .failure([.unsupportedTarget("a migration of the postgres section needs a PostgreSQL target, a definitions folder or git:REV")])
+        }
+    }
+
+    /// The PostgreSQL part of definitions read as a target: empty when they
+    /// have none; their diagnostics said, their errors fatal.
+    static func postgresSection(of result: LoadResult) -> Result<(PostgresSchema, [Diagnostic]), DiagnosticFailure> {
+        guard let set = result.definitions, !result.diagnostics.contains(where: { $0.severity == .error }) else {
+            return .failure(DiagnosticFailure(result.diagnostics))
+        }
+        return .success((set.postgres ?? .empty, result.diagnostics))
+    }
+}
+
+/// A folder of definitions used as a target; a project folder (with
+/// `schemac.yaml`) is read through its configuration.
+enum DefinitionsFolder {
+    static func load(_ url: URL, display: String) -> LoadResult {
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent(ProjectConfig.fileName).path) else {
+            return DefinitionsLoader.load(directory: url, displayPrefix: display)
+        }
+        let (paths, configDiagnostics) = ProjectPaths.load(root: url)
+        var result = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: display + "/" + paths.definitions)
+        result.diagnostics = configDiagnostics + result.diagnostics
+        return result
+    }
+}
