@@ -1,5 +1,6 @@
 import Foundation
 import SchemacDiagnostics
+import SchemacLoader
 import SchemacMigrate
 import SchemacPostgres
 
@@ -10,7 +11,11 @@ public enum MigrationFiles {
     /// this (a second `--write` before the first was applied), nothing is
     /// written and its name is returned.
     public static func writeNext(_ sql: String, in folder: URL, description: String) throws -> (name: String, written: Bool) {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputWriter.WriteError(description: "cannot make the migrations folder \(folder.path): \(DefinitionsLoader.reason(error))")
+        }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         let numbered = existing.compactMap { name -> (Int, String)? in
             guard name.hasSuffix(".sql"), let underscore = name.firstIndex(of: "_"), let n = Int(name[..<underscore]) else { return nil }

@@ -87,7 +87,7 @@ public enum DefinitionsLoader {
     /// Why a file could not be read, in words (errno's, where there is one).
     public static func reason(_ error: Error) -> String {
         let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code))).lowercased()
         }
         if ns.domain == NSCocoaErrorDomain {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SchemacCore
-import SchemacDiagnostics
+import SchemacLoader
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Exit 1 if generated/ is stale or the definitions are invalid.")
@@ -14,12 +14,11 @@ struct Check: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let (paths, outcome) = try project.runPipeline(format: diagnostics.format, lint: true, strict: strict)
-        let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL).map { path in
-            Diagnostic.staleOutput(paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path,
-                                   exists: FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path))
-        }
-        Output.diagnostics(stale)
-        if !stale.isEmpty { throw ExitCode(1) }
+        Output.json = diagnostics.format == .json
+        let (paths, configDiagnostics) = project.paths()
+        DefinitionsLoader.keepSyntaxTreesUntilExit = true
+        let result = Commands.check(paths, configDiagnostics: configDiagnostics, strict: strict, cache: DefinitionsCache.fromEnvironment())
+        Output.diagnostics(result.diagnostics)
+        if result.status != 0 { throw ExitCode(result.status) }
     }
 }

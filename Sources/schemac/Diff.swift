@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import SchemacCore
 import SchemacLoader
-import SchemacMigrate
-import SchemacModel
-import SchemacPostgres
-import SchemacRedis
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,51 +47,22 @@ struct Diff: ParsableCommand {
     func run() throws {
         Output.json = format == .json
         let (paths, configDiagnostics) = project.paths()
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let target: MigrationTarget
-        switch MigrationTarget.parse(against, relativeTo: cwd) {
-        case .failure(let failure): Output.diagnostics(failure.diagnostics); throw ExitCode(1)
-        case .success(let parsed): target = parsed
-        }
+        var request = Commands.DiffRequest(against: against)
+        request.allowDestructive = allowDestructive
+        request.detailedExitcode = detailedExitcode
+        request.format = format == .json ? .json : .sql
+        request.write = write
+        request.name = name
+        request.scanKeys = scanKeys
+        request.scanSeconds = scanSeconds
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
-        if case .redis(let url) = target {
-            return redisDrift(RedisLive.drift(paths, configDiagnostics: configDiagnostics, url: url,
-                                              budget: RedisLive.Budget(maxKeys: scanKeys, seconds: scanSeconds),
-                                              cache: DefinitionsCache.fromEnvironment()))
-        }
-        let planned = PostgresPlanning.plan(paths, configDiagnostics: configDiagnostics, against: target,
-                                            options: .init(allowDestructive: allowDestructive, cache: DefinitionsCache.fromEnvironment()))
-        Output.diagnostics(planned.diagnostics)
-        guard let plan = planned.value, !planned.failed else { throw ExitCode(1) }
-        if write {
-            save(plan, paths)
-        } else {
-            Output.stdout(format == .json ? PostgresRenderer.migrationJSON(plan) : PostgresRenderer.migration(plan))
-        }
+        let result = Commands.diff(paths, configDiagnostics: configDiagnostics, request,
+                                   relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                   cache: DefinitionsCache.fromEnvironment())
+        Output.diagnostics(result.diagnostics)
+        Output.stdout(result.stdout)
         // Exit here, like clang's -disable-free: releasing the schemas of a
         // thousand tables takes longer than the operating system needs.
-        Foundation.exit(detailedExitcode && !plan.isEmpty ? 2 : 0)
-    }
-
-    /// `--write`: the path of the new file on stdout, or a note that the newest already holds it.
-    func save(_ plan: MigrationPlan, _ paths: ProjectPaths) {
-        guard !plan.isEmpty else { return }
-        switch MigrationFiles.save(plan, project: paths, description: name) {
-        case .failure(let failure):
-            fail(failure.diagnostics[0])
-        case .success(let file) where file.written:
-            Output.stdout(Output.json ? JSONLine([("kind", .string("written")), ("path", .string(file.path))]).text : file.path + "\n")
-        case .success(let file):
-            Output.diagnostics([.migrationExists(file.path)])
-        }
-    }
-
-    /// A drift report of a live Redis server: read only (SCAN, TYPE, PTTL,
-    /// SCRIPT EXISTS), bounded by --scan-keys and --scan-seconds.
-    func redisDrift(_ planned: Planned<RedisDriftReport>) {
-        Output.diagnostics(planned.diagnostics)
-        guard let report = planned.value, !planned.failed else { Foundation.exit(1) }
-        Output.stdout(Output.json ? report.jsonLines : report.text)
-        Foundation.exit(detailedExitcode && report.hasDrift ? 2 : 0)
+        Foundation.exit(result.status)
     }
 }

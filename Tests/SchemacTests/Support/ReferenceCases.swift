@@ -2,14 +2,26 @@ import Foundation
 import SchemacCore
 import SchemacDiagnostics
 
-/// A folder under Tests/Cases: `definitions/` in; `expected/` holds exactly what
-/// `schemac generate` would write (e.g. `postgres/schema.sql`) plus
-/// `diagnostics.txt` when the run reports anything.
+/// A folder under Tests/Cases: `definitions/` in, `expected/` what the run
+/// shows. The run is `schemac generate` unless `case.json` declares another
+/// command, as sqlc's `exec.json` does (`{"command": "diff", "against":
+/// "before"}`; the keys are those of the command's request, such as
+/// `Commands.DiffRequest`), so a case of a new command needs no new code.
+///
+/// `expected/` holds what `generate` would write (e.g. `postgres/schema.sql`),
+/// `diagnostics.txt` when the run reports anything, and for commands other
+/// than generate and lint their `stdout.txt` (when not empty) and `status.txt`.
 struct ReferenceCase {
     let name: String
     let directory: URL
 
     var expectedDirectory: URL { directory.appendingPathComponent("expected") }
+
+    /// What `case.json` declares.
+    struct Spec: Decodable {
+        var command: String
+        var strict: Bool?
+    }
 
     static func all() throws -> [ReferenceCase] {
         let names = try FileManager.default.contentsOfDirectory(atPath: Repo.casesRoot.path).sorted()
@@ -20,17 +32,63 @@ struct ReferenceCase {
         }
     }
 
-    /// What the pipeline produces for this case: file path → contents.
-    func actualOutput() -> [String: String] {
-        let (paths, configDiagnostics) = ProjectPaths.load(root: directory, definitions: "definitions", output: "expected")
-        // Cases named lint_* are run as `schemac lint` runs them.
-        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, lint: name.hasPrefix("lint_"))
-        var out: [String: String] = [:]
-        for file in outcome.files { out[file.path] = file.contents }
-        if !outcome.diagnostics.isEmpty {
-            out["diagnostics.txt"] = outcome.diagnostics.map(\.description).joined(separator: "\n") + "\n"
+    var specData: Data? { FileManager.default.contents(atPath: directory.appendingPathComponent("case.json").path) }
+
+    func spec() throws -> Spec {
+        guard let data = specData else { return Spec(command: "generate") }
+        return try JSONDecoder().decode(Spec.self, from: data)
+    }
+
+    /// What the command produces for this case: file path → contents.
+    func actualOutput() throws -> [String: String] {
+        let spec = try spec()
+        switch spec.command {
+        case "generate", "lint":
+            let (paths, configDiagnostics) = ProjectPaths.load(root: directory, definitions: "definitions", output: "expected")
+            let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, lint: spec.command == "lint")
+            var out: [String: String] = [:]
+            for file in outcome.files { out[file.path] = file.contents }
+            if !outcome.diagnostics.isEmpty { out["diagnostics.txt"] = Self.text(outcome.diagnostics) }
+            return out
+        case "check", "diff", "hook":
+            return try inCopy { root in
+                let (paths, configDiagnostics) = ProjectPaths.load(root: root, definitions: "definitions", output: "generated")
+                switch spec.command {
+                case "check": return Commands.check(paths, configDiagnostics: configDiagnostics, strict: spec.strict ?? false)
+                case "hook":
+                    if case .failure(let failure) = HookInstaller.install(in: root, schemac: "schemac") {
+                        return CommandResult(diagnostics: failure.diagnostics)
+                    }
+                    return CommandResult(diagnostics: [])
+                default:
+                    let request = try JSONDecoder().decode(Commands.DiffRequest.self, from: specData!)
+                    return Commands.diff(paths, configDiagnostics: configDiagnostics, request, relativeTo: root)
+                }
+            }
+        default:
+            throw TestFailure("\(name)/case.json: unknown command '\(spec.command)' (generate, lint, check, diff, hook)")
         }
+    }
+
+    /// Runs `body` in a copy of the case outside the repository (what it
+    /// writes stays there); the copy's path reads `<case>` in what it shows.
+    func inCopy(_ body: (URL) throws -> CommandResult) throws -> [String: String] {
+        let root = try Repo.temporaryDirectory("case").appendingPathComponent(name)
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        try Repo.copy(directory, to: root)
+        let result = try body(root)
+        func shown(_ text: String) -> String { text.replacingOccurrences(of: root.path, with: "<case>") }
+        var out = ["status.txt": "\(result.status)\n"]
+        if !result.stdout.isEmpty { out["stdout.txt"] = shown(result.stdout) }
+        if !result.diagnostics.isEmpty { out["diagnostics.txt"] = shown(Self.text(result.diagnostics)) }
         return out
+    }
+
+    /// Whether the case's definitions have no error (by what its run reports).
+    var definitionsAreValid: Bool { !(expectedOutput()["diagnostics.txt"] ?? "").contains(": error: ") }
+
+    static func text(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map(\.description).joined(separator: "\n") + "\n"
     }
 
     func expectedOutput() -> [String: String] {

@@ -1,0 +1,111 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacMigrate
+import SchemacModel
+import SchemacPostgres
+
+/// What a command has to show: its standard output, its diagnostics (for
+/// standard error, in the format the command line picks) and its exit
+/// status. The command line prints it; the reference cases compare it.
+public struct CommandResult: Sendable {
+    public var stdout = ""
+    public var diagnostics: [Diagnostic] = []
+    public var status: Int32 = 0
+
+    public init(stdout: String = "", diagnostics: [Diagnostic], status: Int32? = nil) {
+        self.stdout = stdout
+        self.diagnostics = diagnostics
+        self.status = status ?? (diagnostics.contains { $0.severity == .error } ? 1 : 0)
+    }
+}
+
+/// The commands that read a target or the output folder, each one call from
+/// what was asked to what is shown.
+public enum Commands {
+    /// `schemac check`: the definitions and lint (`strict`: warnings fail),
+    /// then every output file that is stale or missing.
+    public static func check(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], strict: Bool = false,
+                             cache: DefinitionsCache? = nil) -> CommandResult {
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, cache: cache, lint: true)
+        if outcome.failed || strict && !outcome.diagnostics.isEmpty { return CommandResult(diagnostics: outcome.diagnostics, status: 1) }
+        let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL).map { path in
+            Diagnostic.staleOutput(paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path,
+                                   exists: FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path))
+        }
+        return CommandResult(diagnostics: outcome.diagnostics + stale)
+    }
+
+    /// What `schemac diff` is asked.
+    public struct DiffRequest: Sendable, Decodable {
+        public enum Format: String, Sendable, Decodable { case sql, json }
+        /// `--against`, as written.
+        public var against: String
+        public var allowDestructive = false
+        public var detailedExitcode = false
+        public var format = Format.sql
+        /// Save the plan as the next migration file instead of printing it.
+        public var write = false
+        /// The description part of the file `write` saves.
+        public var name = "migration"
+        public var scanKeys = 1_000_000
+        public var scanSeconds = 10.0
+
+        public init(against: String) { self.against = against }
+
+        enum CodingKeys: String, CodingKey {
+            case against, format, write, name
+            case allowDestructive = "allow_destructive", detailedExitcode = "detailed_exitcode"
+            case scanKeys = "scan_keys", scanSeconds = "scan_seconds"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            against = try c.decode(String.self, forKey: .against)
+            allowDestructive = try c.decodeIfPresent(Bool.self, forKey: .allowDestructive) ?? false
+            detailedExitcode = try c.decodeIfPresent(Bool.self, forKey: .detailedExitcode) ?? false
+            format = try c.decodeIfPresent(Format.self, forKey: .format) ?? .sql
+            write = try c.decodeIfPresent(Bool.self, forKey: .write) ?? false
+            name = try c.decodeIfPresent(String.self, forKey: .name) ?? "migration"
+            scanKeys = try c.decodeIfPresent(Int.self, forKey: .scanKeys) ?? 1_000_000
+            scanSeconds = try c.decodeIfPresent(Double.self, forKey: .scanSeconds) ?? 10
+        }
+    }
+
+    /// `schemac diff`: the target read, the plan printed or saved (a Redis
+    /// target: the drift report). Status 2 with `detailedExitcode` when
+    /// there are changes.
+    public static func diff(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: DiffRequest,
+                            relativeTo cwd: URL, cache: DefinitionsCache? = nil) -> CommandResult {
+        let target: MigrationTarget
+        switch MigrationTarget.parse(request.against, relativeTo: cwd) {
+        case .failure(let failure): return CommandResult(diagnostics: failure.diagnostics, status: 1)
+        case .success(let parsed): target = parsed
+        }
+        if case .redis(let url) = target {
+            let planned = RedisLive.drift(paths, configDiagnostics: configDiagnostics, url: url,
+                                          budget: RedisLive.Budget(maxKeys: request.scanKeys, seconds: request.scanSeconds), cache: cache)
+            guard let report = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
+            return CommandResult(stdout: request.format == .json ? report.jsonLines : report.text, diagnostics: planned.diagnostics,
+                                 status: request.detailedExitcode && report.hasDrift ? 2 : 0)
+        }
+        let planned = PostgresPlanning.plan(paths, configDiagnostics: configDiagnostics, against: target,
+                                            options: .init(allowDestructive: request.allowDestructive, cache: cache))
+        guard let plan = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
+        var result = CommandResult(diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)
+        if !request.write {
+            result.stdout = request.format == .json ? PostgresRenderer.migrationJSON(plan) : PostgresRenderer.migration(plan)
+            return result
+        }
+        guard !plan.isEmpty else { return result }
+        switch MigrationFiles.save(plan, project: paths, description: request.name) {
+        case .failure(let failure):
+            return CommandResult(diagnostics: result.diagnostics + failure.diagnostics, status: 1)
+        case .success(let file) where file.written:
+            result.stdout = request.format == .json ? JSONLine([("kind", .string("written")), ("path", .string(file.path))]).text : file.path + "\n"
+        case .success(let file):
+            result.diagnostics.append(.migrationExists(file.path))
+        }
+        return result
+    }
+}
