@@ -62,9 +62,11 @@ public enum HookInstaller {
         trap 'rm -rf "$staged"' EXIT
         trap 'exit 1' HUP INT TERM
         cd "$top" || exit 1
-        git ls-files -z -- "./$project" | xargs -0 git checkout-index --prefix="$staged/" -- || exit 1
-        mkdir -p "$staged/$project"
-        "$SCHEMAC" check -C "$staged/$project" || { echo "schemac: run \\`schemac generate\\` and stage generated/" >&2; exit 1; }
+        # Under the repository's own folder name: a project without swift.module is named after its folder.
+        copy="$staged/$(basename "$top")"
+        git ls-files -z -- "./$project" | xargs -0 git checkout-index --prefix="$copy/" -- || exit 1
+        mkdir -p "$copy/$project"
+        "$SCHEMAC" check -C "$copy/$project" || { echo "schemac: run \\`schemac generate\\` and stage generated/" >&2; exit 1; }
 
         """
     }

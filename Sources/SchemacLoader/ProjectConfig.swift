@@ -7,7 +7,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var definitions = "definitions"
     public var output = "generated"
     public var targets: [String]?
-    public var swiftModule = "PlatformSchema"
+    /// `swift.module`; without it, named after the project's folder (see `defaultSwiftModule`).
+    public var swiftModule = "Schema"
     public var migrations = "postgresql/migrations"
     /// Schemas of a live database that `diff` leaves alone (`postgres: {
     /// exclude_schemas: [auth, "tmp_*"] }`): managed by something else.
@@ -36,15 +37,28 @@ public struct ProjectConfig: Sendable, Equatable {
     public static func load(root: URL, displayPrefix: String) -> (ProjectConfig, [Diagnostic]) {
         let url = root.appendingPathComponent(fileName)
         let display = displayPrefix.isEmpty ? fileName : displayPrefix + "/" + fileName
-        guard FileManager.default.fileExists(atPath: url.path) else { return (ProjectConfig(), []) }
+        var defaults = ProjectConfig()
+        defaults.swiftModule = defaultSwiftModule(forFolder: root.standardizedFileURL.lastPathComponent)
+        guard FileManager.default.fileExists(atPath: url.path) else { return (defaults, []) }
         guard let data = try? Data(contentsOf: url), let text = String(data: data, encoding: .utf8) else {
-            return (ProjectConfig(), [.fileUnreadable("not readable as UTF-8 text", at: .file(display))])
+            return (defaults, [.fileUnreadable("not readable as UTF-8 text", at: .file(display))])
         }
-        return parse(text, displayPath: display)
+        return parse(text, displayPath: display, defaults: defaults)
     }
 
-    public static func parse(_ text: String, displayPath: String) -> (ProjectConfig, [Diagnostic]) {
-        var config = ProjectConfig()
+    /// The Swift module of a project folder without `swift.module`: its name
+    /// in UpperCamelCase with `Schema` after it (`billing-service` →
+    /// `BillingServiceSchema`, `api` → `ApiSchema`); a name that does not
+    /// start with a letter gets `Project` before it.
+    public static func defaultSwiftModule(forFolder folder: String) -> String {
+        let words = folder.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        var name = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        if let first = name.first, !first.isLetter { name = "Project" + name }
+        return name.hasSuffix("Schema") ? name : name + "Schema"
+    }
+
+    public static func parse(_ text: String, displayPath: String, defaults: ProjectConfig = ProjectConfig()) -> (ProjectConfig, [Diagnostic]) {
+        var config = defaults
         let reader = NodeReader(file: displayPath)
         guard let root = DefinitionsLoader.parse(DefinitionSource(displayPath: displayPath, text: text), reader) else {
             return (config, reader.diagnostics)

@@ -1,12 +1,38 @@
 import Foundation
+import SchemacCore
+import SchemacLoader
 import XCTest
 
 /// The `schemac` binary as users run it: exit codes, output on disk, messages.
 final class CommandTests: XCTestCase {
+    func testVersionHelpAndTheDefaultSwiftModule() throws {
+        let binary = try Repo.binary
+        let version = try Shell.run(binary, ["--version"])
+        XCTAssertEqual(version.status, 0, version.stderr)
+        XCTAssertEqual(version.stdout, SchemacVersion.current + "\n")
+        let help = try Shell.run(binary, ["diff", "--help"])
+        XCTAssertFalse(help.stdout.contains("(default: migration). (default: migration)"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("(default: migration)"), help.stdout)
+
+        XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "billing-service"), "BillingServiceSchema")
+        XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "api"), "ApiSchema")
+        XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "2026_db"), "Project2026DbSchema")
+        XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "PlatformSchema"), "PlatformSchema")
+        // A project without schemac.yaml writes its module under that name.
+        let dir = try Repo.temporaryDirectory("module").appendingPathComponent("ad-server")
+        defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        try Data("postgres:\n  tables:\n    ads:\n      columns:\n        id: { type: bigint, primary_key: true }\n".utf8)
+            .write(to: dir.appendingPathComponent("definitions/a.yaml"))
+        let generate = try Shell.run(binary, ["generate"], cwd: dir)
+        XCTAssertEqual(generate.status, 0, generate.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("generated/swift/AdServerSchema/Ads.swift").path))
+    }
+
     /// A copy of the repository's definitions/ and generated/ in a temporary folder.
     func projectCopy() throws -> URL {
         let dir = try Repo.temporaryDirectory("project")
-        for folder in ["definitions", "generated"] {
+        for folder in ["definitions", "generated", "schemac.yaml"] {
             try Repo.copy(Repo.root.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
         }
         return dir
@@ -88,7 +114,7 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(install.stderr.contains("pre-commit.local"), install.stderr)
         XCTAssertEqual(try Shell.run(binary, ["hook", "install"], cwd: dir).status, 0, "installing again replaces only schemac's hook")
 
-        XCTAssertEqual(try run(["add", "definitions", "generated"]).status, 0)
+        XCTAssertEqual(try run(["add", "definitions", "generated", "schemac.yaml"]).status, 0)
         let first = try run(["commit", "-q", "-m", "current"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("earlier-hook-ran").path))
@@ -275,7 +301,7 @@ extension CommandTests {
         let repo = try Repo.temporaryDirectory("monorepo")
         defer { try? FileManager.default.removeItem(at: repo) }
         let project = repo.appendingPathComponent("services/api")
-        for folder in ["definitions", "generated"] {
+        for folder in ["definitions", "generated", "schemac.yaml"] {
             try Repo.copy(Repo.root.appendingPathComponent(folder), to: project.appendingPathComponent(folder))
         }
         try Data("# another team's\n".utf8).write(to: repo.appendingPathComponent("README.md"))
