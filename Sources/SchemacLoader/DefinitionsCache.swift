@@ -68,8 +68,8 @@ public struct DefinitionsCache: Sendable {
     /// uses before the rest is decoded (an entry starts with them), so that a
     /// caller inspecting a database need not wait.
     public func load(_ key: String, onDeclared: (([String]) -> Void)? = nil) -> DefinitionSet? {
-        guard let data = FileManager.default.contents(atPath: file(key).path),
-              var d = try? CompactCoding.decoder([UInt8](data)), let schemas = try? d.read([String].self) else { return nil }
+        guard let data = FileManager.default.contents(atPath: file(key).path), let body = Self.verified([UInt8](data)),
+              var d = try? CompactCoding.decoder(body), let schemas = try? d.read([String].self) else { return nil }
         onDeclared?(schemas)
         return try? d.finish(DefinitionSet.self)
     }
@@ -88,12 +88,32 @@ public struct DefinitionsCache: Sendable {
             var e = CompactCoding.encoder()
             e.write(Self.declaredSchemas(set))
             e.write(set)
-            try Data(e.bytes).write(to: temporary)
+            try Data(Self.sealed(e.bytes)).write(to: temporary)
             if rename(temporary.path, file(key).path) != 0 { try? fm.removeItem(at: temporary) }
             prune()
         } catch {
             return
         }
+    }
+
+    /// An entry's bytes with their hash after them: a damaged entry, even one
+    /// that would decode to other definitions, is then a miss.
+    static func sealed(_ body: [UInt8]) -> [UInt8] {
+        body + withUnsafeBytes(of: checksum(body[...]).littleEndian, Array.init)
+    }
+
+    /// The body of a sealed entry whose hash holds, nil otherwise.
+    static func verified(_ entry: [UInt8]) -> [UInt8]? {
+        guard entry.count >= 8 else { return nil }
+        let body = entry[..<(entry.count - 8)]
+        let stored = entry[(entry.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return stored == checksum(body) ? Array(body) : nil
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var hash = ContentHash(seed: 0xCBF2_9CE4_8422_2325, multiplier: 0x0000_0100_0000_01B3)
+        bytes.withUnsafeBufferPointer { hash.add($0) }
+        return hash.value
     }
 
     private func prune() {
@@ -125,6 +145,8 @@ struct ContentHash {
         }
         state = h
     }
+
+    var value: UInt64 { state }
 
     var hex: String {
         let digits = String(state, radix: 16)

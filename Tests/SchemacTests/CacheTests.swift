@@ -27,11 +27,14 @@ final class CacheTests: XCTestCase {
             XCTAssertEqual(back.sourceFiles, set.sourceFiles, name)
             XCTAssertEqual(back.postgres, set.postgres, name)
             XCTAssertEqual(back.clickhouse, set.clickhouse, name)
+            XCTAssertEqual(back.redis, set.redis, name)
         }
         XCTAssertGreaterThanOrEqual(sets.filter { $0.1.clickhouse != nil }.count, 15)
+        XCTAssertGreaterThanOrEqual(sets.filter { $0.1.redis.map { !$0.keys.isEmpty } ?? false }.count, 8)
     }
 
-    /// Truncated or altered bytes are an error, never a crash or a runaway allocation.
+    /// Truncated or altered bytes are an error, never a crash or a runaway
+    /// allocation; in the cache, any damaged entry is a miss and is written again.
     func testDamagedEntriesAreRefused() throws {
         let (_, set) = try XCTUnwrap(Self.allDefinitionSets().first { $0.0 == "definitions" })
         let bytes = CompactCoding.encode(set)
@@ -39,12 +42,28 @@ final class CacheTests: XCTestCase {
         for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 200)) {
             XCTAssertThrowsError(try CompactCoding.decode(DefinitionSet.self, from: Array(bytes[..<cut])), "cut at \(cut)")
         }
-        for _ in 0..<300 {
-            var damaged = bytes
-            damaged[Int.random(in: 0..<damaged.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            _ = try? CompactCoding.decode(DefinitionSet.self, from: damaged)
-        }
         XCTAssertThrowsError(try CompactCoding.decode(DefinitionSet.self, from: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]))
+
+        let directory = try Repo.temporaryDirectory("damaged-cache")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = DefinitionsCache(directory: directory)
+        let folder = Repo.root.appendingPathComponent("definitions")
+        let found = DefinitionsLoader.sources(in: folder, displayPrefix: "definitions")
+        let key = DefinitionsCache.key(for: found.sources + found.scripts)
+        _ = DefinitionsLoader.load(directory: folder, displayPrefix: "definitions", cache: cache)
+        let entry = directory.appendingPathComponent("definitions-\(key).bin")
+        let sound = try Data(contentsOf: entry)
+        XCTAssertEqual(cache.load(key)?.postgres, set.postgres, "a sound entry is a hit")
+        for round in 0..<100 {
+            var damaged = [UInt8](sound)
+            let at = Int.random(in: 0..<damaged.count, using: &rng)
+            damaged[at] ^= UInt8.random(in: 1...255, using: &rng)
+            try Data(damaged).write(to: entry)
+            XCTAssertNil(cache.load(key), "round \(round): a byte changed at \(at) of \(damaged.count) is still a hit")
+        }
+        let reloaded = DefinitionsLoader.load(directory: folder, displayPrefix: "definitions", cache: cache)
+        XCTAssertEqual(reloaded.definitions?.postgres, set.postgres)
+        XCTAssertEqual(cache.load(key)?.postgres, set.postgres, "the damaged entry is written again")
     }
 
     func testKeysFollowContentAndTool() {

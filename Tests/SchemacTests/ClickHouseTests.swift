@@ -80,17 +80,7 @@ final class ClickHouseTests: XCTestCase {
 
     static var script: String { Repo.root.appendingPathComponent("Tests/clickhouse/chdb_check.py").path }
 
-    /// The virtual environment `.ci/run` makes, else a python3 that has chdb.
-    static func python() throws -> String {
-        let venv = Repo.root.appendingPathComponent(".venv/bin/python").path
-        if FileManager.default.isExecutableFile(atPath: venv) { return venv }
-        if let p = Shell.which("python3"), (try? Shell.run(p, ["-c", "import chdb"]))?.status == 0 { return p }
-        // CI installs chdb and says so: there, its absence is a failure, not a skip.
-        if ProcessInfo.processInfo.environment["SCHEMAC_REQUIRE_CHDB"] == "1" {
-            throw TestFailure("chdb is required (SCHEMAC_REQUIRE_CHDB=1) but .venv/bin/python is missing")
-        }
-        throw XCTSkip("chdb is not installed: run .ci/run, or python3 -m venv .venv && .venv/bin/pip install chdb")
-    }
+    static func python() throws -> String { try Oracles.python(with: "chdb") }
 
     /// What the engine should report, from the model.
     static func expectationsObject(_ schema: ClickHouseSchema) -> [String: Any] {

@@ -52,7 +52,7 @@ final class DefinitionsSchemaTests: XCTestCase {
             let json = try XCTUnwrap(DefinitionsLoader.jsonDocument(DefinitionSource(displayPath: "wrong-\(i).yaml", text: text)))
             try Data(("{\"__source__\":\"wrong-\(i).yaml\"," + json.dropFirst()).utf8).write(to: invalid.appendingPathComponent("\(i).json"))
         }
-        let run = try Shell.run(try ClickHouseTests.python(), [Repo.root.appendingPathComponent("Tests/definitions/schema_check.py").path,
+        let run = try Shell.run(try Oracles.python(with: "jsonschema"), [Repo.root.appendingPathComponent("Tests/definitions/schema_check.py").path,
                                                               Repo.root.appendingPathComponent("schema/definitions.schema.json").path,
                                                               valid.path, invalid.path])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)

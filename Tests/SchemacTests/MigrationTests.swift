@@ -130,6 +130,10 @@ final class MigrationTests: XCTestCase {
                                  cwd: root.appendingPathComponent("in_sync"))
         XCTAssertEqual(live.status, 1)
         XCTAssertFalse(live.stderr.contains("hunter2"), live.stderr)
+        // A connection error, said as one, not some other failure with the same exit status.
+        XCTAssertTrue(live.stderr.hasPrefix("schemac: error: cannot connect to postgresql://u:****@localhost/db: "), live.stderr)
+        XCTAssertTrue(live.stderr.hasSuffix(" [connection-failed]\n"), live.stderr)
+        XCTAssertEqual(live.stderr.split(separator: "\n").count, 1, live.stderr)
     }
 }
 

@@ -6,13 +6,7 @@ import XCTest
 /// repository of the bundled project.
 final class PreCommitTests: XCTestCase {
     func testHooksRunFromThisCheckout() throws {
-        let precommit = Repo.root.appendingPathComponent(".venv/bin/pre-commit").path
-        guard FileManager.default.isExecutableFile(atPath: precommit) else {
-            if ProcessInfo.processInfo.environment["SCHEMAC_REQUIRE_CHDB"] == "1" {
-                throw TestFailure("pre-commit is required here but .venv/bin/pre-commit is missing")
-            }
-            throw XCTSkip("pre-commit is not installed: .venv/bin/pip install pre-commit (.ci/run does)")
-        }
+        let precommit = try Oracles.venvTool("pre-commit")
         let git = try XCTUnwrap(Shell.which("git"))
         let dir = try Repo.temporaryDirectory("precommit")
         defer { try? FileManager.default.removeItem(at: dir) }

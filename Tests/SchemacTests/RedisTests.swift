@@ -187,7 +187,7 @@ final class RedisTests: XCTestCase {
             if FileManager.default.fileExists(atPath: file) { files.append(file) }
         }
         XCTAssertGreaterThanOrEqual(files.count, 10)
-        let run = try Shell.run(try ClickHouseTests.python(), [Repo.root.appendingPathComponent("Tests/redis/keys_check.py").path] + files)
+        let run = try Shell.run(try Oracles.python(with: "jsonschema"), [Repo.root.appendingPathComponent("Tests/redis/keys_check.py").path] + files)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertEqual(run.stdout, "ok: \(files.count) files\n")
     }

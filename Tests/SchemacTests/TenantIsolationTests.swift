@@ -79,6 +79,21 @@ final class TenantIsolationTests: XCTestCase {
              ORDER BY 1;
             """)
         XCTAssertEqual(rows.trimmingCharacters(in: .whitespacesAndNewlines), "", "tables with org_id but without tenant isolation")
+
+        // Not vacuous: the tables with the tenancy column are the tenant tables the definitions declare, and there are some.
+        let withColumn = try cluster.psql(database: db, sql: """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
+             ORDER BY 1;
+            """).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let definitions = try XCTUnwrap(DefinitionsLoader.load(directory: Repo.root.appendingPathComponent("definitions"),
+                                                               displayPrefix: "definitions").definitions?.postgres)
+        let tenantTables = definitions.tables.filter { $0.name.schema == "public" && $0.policies.contains { $0.name == "tenant_isolation" } }
+            .map(\.name.name).sorted()
+        XCTAssertGreaterThanOrEqual(tenantTables.count, 5, "the bundled definitions have tenant tables")
+        XCTAssertTrue(Set(tenantTables).isSubset(of: Set(withColumn)), "tenant tables \(tenantTables) vs tables with org_id \(withColumn)")
+        XCTAssertTrue(withColumn.contains("campaigns") && withColumn.contains("users"), "\(withColumn)")
     }
 }
 
