@@ -6,6 +6,8 @@ import SchemacModel
 /// the libpq driver to it, so this target never sees libpq.
 public protocol CatalogReader {
     func query(_ sql: String, _ parameters: [String?]) throws -> [[String?]]
+    /// The rows and their columns' names, for the inspector's queries (read by name).
+    func namedQuery(_ sql: String, _ parameters: [String?]) throws -> (columns: [String], rows: [[String?]])
 }
 
 /// Reads a live database into the model the definitions resolve to.
@@ -43,12 +45,13 @@ public enum PostgresInspector {
         precondition(!connections.isEmpty)
         let nsp = arrayLiteral(schemas)
         let work = UncheckedSendable(connections)
-        func fetch(_ query: CatalogQuery, _ lane: Int) throws -> [[String?]] {
-            guard only.contains(query) else { return [] }
-            return try work.value[lane].query(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : [])
+        func fetch(_ query: CatalogQuery, _ lane: Int) throws -> CatalogRows {
+            guard only.contains(query) else { return .empty(query) }
+            let result = try work.value[lane].namedQuery(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : [])
+            return try CatalogRows(query, columns: result.columns, rows: result.rows)
         }
         var relations: Relations
-        var printed: [CatalogQuery: [[String?]]] = [:]
+        var printed: [CatalogQuery: CatalogRows] = [:]
         if connections.count == 1 {
             relations = try readRelations { try fetch($0, 0) }
             for q in CatalogQuery.printedInTableContext { printed[q] = try fetch(q, 0) }
@@ -62,9 +65,9 @@ public enum PostgresInspector {
                     })
             }
             relations = try lanes[0].value.get() as! Relations
-            printed = try lanes[1].value.get() as! [CatalogQuery: [[String?]]]
+            printed = try lanes[1].value.get() as! [CatalogQuery: CatalogRows]
         }
-        try readPrintedInTableContext(&relations) { printed[$0] ?? [] }
+        try readPrintedInTableContext(&relations) { printed[$0] ?? .empty($0) }
         var schema = relations.schema
         schema.tables = relations.order.compactMap { relations.tables[$0] }
         schema.views = relations.viewOrder.compactMap { relations.views[$0] }
@@ -101,7 +104,7 @@ public enum PostgresInspector {
         var nonDefaultOpclasses: [String: String] = [:]
     }
 
-    static func readRelations(_ rows: (CatalogQuery) throws -> [[String?]]) throws -> Relations {
+    static func readRelations(_ rows: (CatalogQuery) throws -> CatalogRows) throws -> Relations {
         var schema = PostgresSchema()
         var roleNames: [String: String] = [:]
         var tables: [String: Table] = [:]
@@ -110,43 +113,43 @@ public enum PostgresInspector {
         var views: [String: View] = [:]
         var viewOrder: [String] = []
         let presentSchemas = try rows(.schemas)
-        schema.schemas = presentSchemas.compactMap { $0[0] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
-        schema.extensions = try rows(.extensions).compactMap { $0[0] }
+        schema.schemas = presentSchemas.compactMap { $0["nspname"] }.filter { !PostgresSchema.builtinSchemas.contains($0) }
+        schema.extensions = try rows(.extensions).compactMap { $0["extname"] }
         for row in try rows(.roles) {
-            roleNames[row[0]!] = row[1]!
-            schema.roles.append(row[1]!)
+            roleNames[row["oid"]!] = row["rolname"]!
+            schema.roles.append(row["rolname"]!)
         }
 
         // Enums.
         for row in try rows(.enums) {
-            schema.enums.append(EnumType(name: QualifiedName(schema: row[0]!, name: row[1]!), values: try strings(row[2]), comment: row[3]))
+            schema.enums.append(EnumType(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), values: try strings(row["labels"]), comment: row["comment"]))
         }
 
         // Functions.
         for row in try rows(.functions) {
-            let volatility: Function.Volatility = row[6] == "i" ? .immutable : row[6] == "s" ? .stable : .volatile
-            schema.functions.append(Function(name: QualifiedName(schema: row[0]!, name: row[1]!), arguments: row[2] ?? "",
-                                             returns: row[3] ?? "", language: row[4] ?? "", body: row[5] ?? "",
-                                             volatility: volatility, securityDefiner: row[7] == "t", comment: row[8]))
+            let volatility: Function.Volatility = row["volatility"] == "i" ? .immutable : row["volatility"] == "s" ? .stable : .volatile
+            schema.functions.append(Function(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), arguments: row["arguments"] ?? "",
+                                             returns: row["result"] ?? "", language: row["language"] ?? "", body: row["body"] ?? "",
+                                             volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"]))
         }
 
         // Tables (partitions are read as part of their parent).
         // Relations that belong to extensions, read once rather than excluded
         // in each query (which reads all of pg_depend each time).
-        let extensionRelations = Set(try rows(.extensionRelations).compactMap { $0[0] })
-        for row in try rows(.tables) where !extensionRelations.contains(row[0]!) {
-            var t = Table(name: QualifiedName(schema: row[1]!, name: row[2]!))
-            t.rowLevelSecurity = row[3] == "t"
-            t.forceRowLevelSecurity = row[4] == "t"
-            t.comment = row[5]
-            if let key = row[6] { t.partitioning = partitioning(key) }
-            tables[row[0]!] = t
-            order.append(row[0]!)
+        let extensionRelations = Set(try rows(.extensionRelations).compactMap { $0["objid"] })
+        for row in try rows(.tables) where !extensionRelations.contains(row["oid"]!) {
+            var t = Table(name: QualifiedName(schema: row["schema"]!, name: row["name"]!))
+            t.rowLevelSecurity = row["row_security"] == "t"
+            t.forceRowLevelSecurity = row["force_row_security"] == "t"
+            t.comment = row["comment"]
+            if let key = row["partition_key"] { t.partitioning = partitioning(key) }
+            tables[row["oid"]!] = t
+            order.append(row["oid"]!)
         }
 
         // Columns, with their types and defaults read apart (see the queries).
         var typeParts: [String: (isArray: Bool, typtype: String?, schema: String, name: String)] = [:]
-        for row in try rows(.columnTypes) { typeParts[row[0]!] = (row[1] == "t", row[2], row[3]!, row[4]!) }
+        for row in try rows(.columnTypes) { typeParts[row["oid"]!] = (row["is_array"] == "t", row["typtype"], row["schema"]!, row["name"]!) }
         // Rows come table by table (ORDER BY relid): a table's defaults are
         // gathered while its columns are read.
         let defaultRows = try rows(.defaults)
@@ -159,96 +162,96 @@ public enum PostgresInspector {
             columnNames[c.oid] = c.names
         }
         for row in try rows(.columns) {
-            guard let oid = row[0] else { continue }
+            guard let oid = row["relid"] else { continue }
             if current?.oid != oid {
                 store()
                 current = tables[oid] == nil ? nil : (oid, [], [:], [:])
                 if current != nil {
                     // Defaults of earlier relations that are not read (an
                     // extension's) are passed over; both lists are in oid order.
-                    while nextDefault < defaultRows.count, let relid = defaultRows[nextDefault][0], relid != oid,
+                    while nextDefault < defaultRows.count, let relid = defaultRows[nextDefault]["relid"], relid != oid,
                           (UInt32(relid) ?? 0) < (UInt32(oid) ?? 0) { nextDefault += 1 }
-                    while nextDefault < defaultRows.count, defaultRows[nextDefault][0] == oid {
+                    while nextDefault < defaultRows.count, defaultRows[nextDefault]["relid"] == oid {
                         let d = defaultRows[nextDefault]
-                        if let n = Int(d[1] ?? ""), let text = d[2] { current!.defaults[n] = text }
+                        if let n = Int(d["attnum"] ?? ""), let text = d["expression"] { current!.defaults[n] = text }
                         nextDefault += 1
                     }
                 }
             }
-            guard current != nil, let attnum = Int(row[9]!) else { continue }
-            current!.names[attnum] = row[1]!
-            let typeKey = "\(row[7]!)\u{0}\(row[8]!)\u{0}\(row[6]!)"
+            guard current != nil, let attnum = Int(row["attnum"]!) else { continue }
+            current!.names[attnum] = row["name"]!
+            let typeKey = "\(row["type_oid"]!)\u{0}\(row["formatted_type"]!)\u{0}\(row["declared_array"]!)"
             let type = try types[typeKey] ?? {
-                guard let parts = typeParts[row[7]!] else {
-                    throw Failure(description: "unexpected catalog value: type \(row[7]!) of column \(row[1]!)")
+                guard let parts = typeParts[row["type_oid"]!] else {
+                    throw Failure(description: "unexpected catalog value: type \(row["type_oid"]!) of column \(row["name"]!)")
                 }
                 // format_type prints an array as its element followed by `[]`.
-                var formatted = row[8]!
+                var formatted = row["formatted_type"]!
                 if parts.isArray, formatted.hasSuffix("[]") { formatted.removeLast(2) }
-                let type = columnType(isArray: parts.isArray || row[6] == "t", typtype: parts.typtype, schema: parts.schema,
+                let type = columnType(isArray: parts.isArray || row["declared_array"] == "t", typtype: parts.typtype, schema: parts.schema,
                                       name: parts.name, formatted: formatted)
                 types[typeKey] = type
                 return type
             }()
-            var column = Column(name: row[1]!, type: type, nullable: row[2] != "t")
-            switch row[3] {
+            var column = Column(name: row["name"]!, type: type, nullable: row["not_null"] != "t")
+            switch row["identity"] {
             case "a": column.identity = .always
             case "d": column.identity = .byDefault
             default: break
             }
             let expression = current!.defaults[attnum]
-            if row[4] == "s" { column.generated = expression } else if column.identity == nil { column.defaultSQL = expression }
-            column.comment = row[5]
+            if row["generated"] == "s" { column.generated = expression } else if column.identity == nil { column.defaultSQL = expression }
+            column.comment = row["comment"]
             current!.columns.append(column)
         }
         store()
 
         // Triggers (not the internal ones of constraints, not clones on partitions).
         for row in try rows(.triggers) {
-            guard let oid = row[0], tables[oid] != nil, let bits = Int(row[2] ?? "") else { continue }
+            guard let oid = row["relid"], tables[oid] != nil, let bits = Int(row["type_bits"] ?? "") else { continue }
             let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
             var events: [Trigger.Event] = []
             if bits & 4 != 0 { events.append(.insert) }
             if bits & 16 != 0 { events.append(.update) }
             if bits & 8 != 0 { events.append(.delete) }
             if bits & 32 != 0 { events.append(.truncate) }
-            tables[oid]!.triggers.append(Trigger(name: row[1]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
-                                                 function: QualifiedName(schema: row[3]!, name: row[4]!),
-                                                 arguments: triggerArguments(hex: row[5] ?? ""), when: triggerWhen(row[6] ?? "")))
+            tables[oid]!.triggers.append(Trigger(name: row["name"]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
+                                                 function: QualifiedName(schema: row["function_schema"]!, name: row["function_name"]!),
+                                                 arguments: triggerArguments(hex: row["arguments_hex"] ?? ""), when: triggerWhen(row["definition"] ?? "")))
         }
 
         // Partitions.
         for row in try rows(.partitions) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
-            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row[1]!, name: row[2]!), bound: partitionBound(row[3] ?? "")))
+            guard let oid = row["parent"], tables[oid] != nil else { continue }
+            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), bound: partitionBound(row["bound"] ?? "")))
         }
 
         // Views and materialized views.
-        for row in try rows(.views) where !extensionRelations.contains(row[0]!) {
-            views[row[0]!] = View(name: QualifiedName(schema: row[1]!, name: row[2]!), query: row[4] ?? "", materialized: row[3] == "t", comment: row[5],
-                                  securityInvoker: row[6] == "t")
-            viewOrder.append(row[0]!)
+        for row in try rows(.views) where !extensionRelations.contains(row["oid"]!) {
+            views[row["oid"]!] = View(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), query: row["definition"] ?? "", materialized: row["materialized"] == "t", comment: row["comment"],
+                                  securityInvoker: row["security_invoker"] == "t")
+            viewOrder.append(row["oid"]!)
         }
 
         for row in try rows(.viewReads) {
-            guard let oid = row[0], let view = views[oid]?.name else { continue }
-            schema.viewReads[view, default: []].insert(ColumnName(QualifiedName(schema: row[1]!, name: row[2]!), row[3]))
+            guard let oid = row["view_oid"], let view = views[oid]?.name else { continue }
+            schema.viewReads[view, default: []].insert(ColumnName(QualifiedName(schema: row["schema"]!, name: row["table_name"]!), row["column_name"]))
         }
 
         // Grants on tables and views, other than the owner's own.
         for row in try rows(.grants) {
-            guard let oid = row[0], tables[oid] != nil || views[oid] != nil else { continue }
-            let granted = try grants(textArray(row[2]), owner: row[1].flatMap { roleNames[$0] })
+            guard let oid = row["oid"], tables[oid] != nil || views[oid] != nil else { continue }
+            let granted = try grants(textArray(row["acl"]), owner: row["owner"].flatMap { roleNames[$0] })
             if tables[oid] != nil { tables[oid]!.grants = granted } else { views[oid]!.grants = granted }
         }
 
         var nonDefaultOpclasses: [String: String] = [:]
-        for row in try rows(.opclasses) { nonDefaultOpclasses[row[0]!] = row[1]! }
+        for row in try rows(.opclasses) { nonDefaultOpclasses[row["oid"]!] = row["name"]! }
         return Relations(schema: schema, tables: tables, order: order, views: views, viewOrder: viewOrder,
                          columnNames: columnNames, roleNames: roleNames, nonDefaultOpclasses: nonDefaultOpclasses)
     }
 
-    static func readPrintedInTableContext(_ r: inout Relations, _ rows: (CatalogQuery) throws -> [[String?]]) throws {
+    static func readPrintedInTableContext(_ r: inout Relations, _ rows: (CatalogQuery) throws -> CatalogRows) throws {
         let columnNames = r.columnNames, roleNames = r.roleNames, nonDefaultOpclasses = r.nonDefaultOpclasses
         var tables = r.tables
         r.tables = [:]  // one owner, so that changing a table copies nothing
@@ -256,27 +259,27 @@ public enum PostgresInspector {
         // Constraints.
         // Key columns are named from the columns read above; only a foreign
         // key to a table outside them has its table and columns named by the query.
-        func referenced(_ row: [String?]) throws -> QualifiedName {
-            if let schema = row[4], let name = row[5] { return QualifiedName(schema: schema, name: name) }
-            guard let oid = row[6], let table = tables[oid] else {
-                throw Failure(description: "unexpected catalog value: relation \(row[6] ?? "") referenced by \(row[1] ?? "")")
+        func referenced(_ row: CatalogRow) throws -> QualifiedName {
+            if let schema = row["referenced_schema"], let name = row["referenced_table"] { return QualifiedName(schema: schema, name: name) }
+            guard let oid = row["referenced_relid"], let table = tables[oid] else {
+                throw Failure(description: "unexpected catalog value: relation \(row["referenced_relid"] ?? "") referenced by \(row["name"] ?? "")")
             }
             return table.name
         }
         var constraintIndexes: Set<String> = []  // the indexes of keys and exclusions, read as constraints
         for row in try rows(.constraints) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
-            if let index = row[14], index != "0", row[2] != "f" { constraintIndexes.insert(index) }
-            let name = row[1]!, columns = try attributeNames(row[3], of: oid, columnNames)
-            switch row[2] {
+            guard let oid = row["relid"], tables[oid] != nil else { continue }
+            if let index = row["index_oid"], index != "0", row["kind"] != "f" { constraintIndexes.insert(index) }
+            let name = row["name"]!, columns = try attributeNames(row["key_numbers"], of: oid, columnNames)
+            switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
-            case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row[12] == "t"))
-            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row[11] ?? "")))
+            case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row["nulls_not_distinct"] == "t"))
+            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row["check_definition"] ?? "")))
             case "f":
                 tables[oid]!.foreignKeys.append(ForeignKey(
                     name: name, columns: columns, referencedTable: try referenced(row),
-                    referencedColumns: try row[13].map(strings) ?? attributeNames(row[7], of: row[6]!, columnNames),
-                    onDelete: action(row[8]), onUpdate: action(row[9]), deferrable: row[10] == "t"))
+                    referencedColumns: try row["referenced_columns"].map(strings) ?? attributeNames(row["referenced_numbers"], of: row["referenced_relid"]!, columnNames),
+                    onDelete: action(row["on_delete"]), onUpdate: action(row["on_update"]), deferrable: row["deferrable"] == "t"))
             default: break
             }
         }
@@ -286,12 +289,12 @@ public enum PostgresInspector {
         // only an index with expression keys has its keys printed, because
         // printing opens the index.
         for row in try rows(.indexes) {
-            guard let oid = row[0], tables[oid] != nil, let indexOid = row[11], !constraintIndexes.contains(indexOid) else { continue }
-            let keyCount = Int(row[5] ?? "0") ?? 0
-            var index = Index(name: row[1]!, keys: [], unique: row[3] == "t",
-                              method: Index.Method(rawValue: row[2] ?? "") ?? .btree, predicate: row[4], comment: row[10])
-            let attnums = vector(row[6]), opclasses = vector(row[7]), options = vector(row[8])
-            let printed = try strings(row[9])
+            guard let oid = row["relid"], tables[oid] != nil, let indexOid = row["index_oid"], !constraintIndexes.contains(indexOid) else { continue }
+            let keyCount = Int(row["key_count"] ?? "0") ?? 0
+            var index = Index(name: row["name"]!, keys: [], unique: row["is_unique"] == "t",
+                              method: Index.Method(rawValue: row["method"] ?? "") ?? .btree, predicate: row["predicate"], comment: row["comment"])
+            let attnums = vector(row["attnums"]), opclasses = vector(row["opclasses"]), options = vector(row["options"])
+            let printed = try strings(row["printed_keys"])
             for (k, attnum) in attnums.enumerated() {
                 let column = attnum == "0" ? nil : Int(attnum).flatMap { columnNames[oid]?[$0] }
                 if k >= keyCount {
@@ -311,10 +314,10 @@ public enum PostgresInspector {
 
         // Policies.
         for row in try rows(.policies) {
-            guard let oid = row[0], tables[oid] != nil else { continue }
-            let command: Policy.Command = ["r": .select, "a": .insert, "w": .update, "d": .delete][row[2] ?? "*"] ?? .all
-            tables[oid]!.policies.append(Policy(name: row[1]!, command: command, permissive: row[3] == "t",
-                                                roles: array(row[4]).compactMap { roleNames[$0] }.sorted(), using: row[5], withCheck: row[6]))
+            guard let oid = row["relid"], tables[oid] != nil else { continue }
+            let command: Policy.Command = ["r": .select, "a": .insert, "w": .update, "d": .delete][row["command"] ?? "*"] ?? .all
+            tables[oid]!.policies.append(Policy(name: row["name"]!, command: command, permissive: row["permissive"] == "t",
+                                                roles: array(row["roles"]).compactMap { roleNames[$0] }.sorted(), using: row["using"], withCheck: row["with_check"]))
         }
 
     }
@@ -538,24 +541,27 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             "SELECT oid, rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 2"
         case .enums:
             """
-            SELECT n.nspname, t.typname, (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text,
-                   obj_description(t.oid, 'pg_type')
+            SELECT n.nspname AS schema, t.typname AS name,
+                   (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text AS labels,
+                   obj_description(t.oid, 'pg_type') AS comment
               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
              WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND \(notExtensions("pg_type", "t.oid"))
              ORDER BY 1, 2
             """
         case .functions:
             """
-            SELECT n.nspname, p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.prosrc,
-                   p.provolatile, p.prosecdef, obj_description(p.oid, 'pg_proc')
+            SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) AS arguments,
+                   pg_get_function_result(p.oid) AS result, l.lanname AS language, p.prosrc AS body,
+                   p.provolatile AS volatility, p.prosecdef AS security_definer, obj_description(p.oid, 'pg_proc') AS comment
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
              WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND \(notExtensions("pg_proc", "p.oid"))
              ORDER BY 1, 2, 3
             """
         case .tables:
             """
-            SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, ds.description,
-                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+            SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relrowsecurity AS row_security,
+                   c.relforcerowsecurity AS force_row_security, ds.description AS comment,
+                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
              WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
              ORDER BY 2, 3
@@ -565,8 +571,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // they are joined to every attribute of the catalogs before the
             // table filter applies, which costs more than the two queries.
             """
-            SELECT a.attrelid, a.attname, a.attnotnull, a.attidentity, a.attgenerated, ds.description, a.attndims > 0,
-                   a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnum
+            SELECT a.attrelid AS relid, a.attname AS name, a.attnotnull AS not_null, a.attidentity AS identity,
+                   a.attgenerated AS generated, ds.description AS comment, a.attndims > 0 AS declared_array,
+                   a.atttypid AS type_oid, format_type(a.atttypid, a.atttypmod) AS formatted_type, a.attnum
               FROM pg_attribute a
               LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
              WHERE a.attrelid \(inTables) AND a.attnum > 0 AND NOT a.attisdropped
@@ -576,7 +583,8 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // Every type, a few thousand short rows: cheaper than finding the
             // ones the columns use. An array is described by its element.
             """
-            SELECT t.oid, et.oid IS NOT NULL, coalesce(et.typtype, t.typtype), coalesce(etn.nspname, tn.nspname), coalesce(et.typname, t.typname)
+            SELECT t.oid, et.oid IS NOT NULL AS is_array, coalesce(et.typtype, t.typtype) AS typtype,
+                   coalesce(etn.nspname, tn.nspname) AS schema, coalesce(et.typname, t.typname) AS name
               FROM pg_type t JOIN pg_namespace tn ON tn.oid = t.typnamespace
               LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
               LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
@@ -586,9 +594,10 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // table: opening every table's descriptor would cost more than the
             // rest of the inspection. A generation expression is printed in it.
             """
-            SELECT d.adrelid, d.adnum,
+            SELECT d.adrelid AS relid, d.adnum AS attnum,
                    pg_get_expr(d.adbin, CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.adrelid AND a.attnum = d.adnum
                                                                                         AND a.attgenerated <> '') THEN d.adrelid ELSE 0 END)
+                     AS expression
               FROM pg_attrdef d
              WHERE d.adrelid \(inTables)
              ORDER BY d.adrelid, d.adnum
@@ -598,11 +607,14 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // any other table (another schema's, an extension's) has its table
             // and referenced columns named by the query.
             """
-            SELECT con.conrelid, con.conname, con.contype, con.conkey, ext.nspname, ext.relname, con.confrelid, con.confkey,
-                   con.confdeltype, con.confupdtype, con.condeferrable,
-                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END,
-                   CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END,
-                   ext.columns, con.conindid
+            SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind, con.conkey AS key_numbers,
+                   ext.nspname AS referenced_schema, ext.relname AS referenced_table, con.confrelid AS referenced_relid,
+                   con.confkey AS referenced_numbers, con.confdeltype AS on_delete, con.confupdtype AS on_update,
+                   con.condeferrable AS deferrable,
+                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END AS check_definition,
+                   CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END
+                     AS nulls_not_distinct,
+                   ext.columns AS referenced_columns, con.conindid AS index_oid
               FROM pg_constraint con
               LEFT JOIN LATERAL (
                 SELECT fn.nspname, fc.relname,
@@ -615,46 +627,51 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
              ORDER BY con.conrelid, con.conname
             """
         case .opclasses:
-            "SELECT oid, opcname FROM pg_opclass WHERE NOT opcdefault"
+            "SELECT oid, opcname AS name FROM pg_opclass WHERE NOT opcdefault"
         case .indexes:
             """
-            SELECT i.indrelid, ic.relname, am.amname, i.indisunique, pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts,
-                   i.indkey, i.indclass, i.indoption,
+            SELECT i.indrelid AS relid, ic.relname AS name, am.amname AS method, i.indisunique AS is_unique,
+                   pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indnkeyatts AS key_count,
+                   i.indkey AS attnums, i.indclass AS opclasses, i.indoption AS options,
                    CASE WHEN i.indexprs IS NOT NULL THEN
-                     (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END,
-                   ds.description, i.indexrelid
+                     (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END
+                     AS printed_keys,
+                   ds.description AS comment, i.indexrelid AS index_oid
               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(I.description("i.indexrelid"))
              WHERE i.indrelid \(inTables)
              ORDER BY i.indrelid, ic.relname
             """
         case .policies:
             """
-            SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
-                   p.polroles, pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
+            SELECT p.polrelid AS relid, p.polname AS name, p.polcmd AS command, p.polpermissive AS permissive,
+                   p.polroles AS roles, pg_get_expr(p.polqual, p.polrelid, true) AS using,
+                   pg_get_expr(p.polwithcheck, p.polrelid, true) AS with_check
               FROM pg_policy p
              WHERE p.polrelid \(inTables)
              ORDER BY p.polrelid, p.polname
             """
         case .triggers:
             """
-            SELECT t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, encode(t.tgargs, 'hex'),
-                   CASE WHEN t.tgqual IS NOT NULL THEN pg_get_triggerdef(t.oid, true) END
+            SELECT t.tgrelid AS relid, t.tgname AS name, t.tgtype AS type_bits, fn.nspname AS function_schema,
+                   f.proname AS function_name, encode(t.tgargs, 'hex') AS arguments_hex,
+                   CASE WHEN t.tgqual IS NOT NULL THEN pg_get_triggerdef(t.oid, true) END AS definition
               FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
              WHERE t.tgrelid \(inTables) AND NOT t.tgisinternal AND t.tgparentid = 0
              ORDER BY t.tgrelid, t.tgname
             """
         case .partitions:
             """
-            SELECT i.inhparent, n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid)
+            SELECT i.inhparent AS parent, n.nspname AS schema, c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE i.inhparent \(inTables) AND c.relispartition
              ORDER BY i.inhparent, n.nspname, c.relname
             """
         case .views:
             """
-            SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), ds.description,
+            SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
+                   pg_get_viewdef(c.oid, true) AS definition, ds.description AS comment,
                    coalesce((SELECT lower(split_part(o, '=', 2)) IN ('true', 'on', 'yes', '1')
-                               FROM unnest(c.reloptions) o WHERE o LIKE 'security\\_invoker=%'), false)
+                               FROM unnest(c.reloptions) o WHERE o LIKE 'security\\_invoker=%'), false) AS security_invoker
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(I.description("c.oid"))
              WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
              ORDER BY 2, 3
@@ -662,7 +679,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         case .viewReads:
             // A view's rewrite rule depends on each column it reads.
             """
-            SELECT DISTINCT v.oid, rn.nspname, rc.relname, a.attname
+            SELECT DISTINCT v.oid AS view_oid, rn.nspname AS schema, rc.relname AS table_name, a.attname AS column_name
               FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
               JOIN pg_rewrite r ON r.ev_class = v.oid
               JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
@@ -675,7 +692,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // The access lists as stored; read by `grants(_:)`, which is cheaper
             // than exploding and aggregating them here.
             """
-            SELECT c.oid, c.relowner, c.relacl::text[]
+            SELECT c.oid, c.relowner AS owner, c.relacl::text[] AS acl
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND c.relacl IS NOT NULL
             """

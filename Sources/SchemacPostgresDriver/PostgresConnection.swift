@@ -58,9 +58,15 @@ public final class PostgresConnection {
 
     /// Rows of a query, every value as text (nil for NULL). `$1`… take `parameters`.
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        try namedQuery(sql, parameters).rows
+    }
+
+    /// The rows and the names of their columns, as the query's select list gives them.
+    public func namedQuery(_ sql: String, _ parameters: [String?] = []) throws -> (columns: [String], rows: [[String?]]) {
         let result = try run(sql, parameters)
         defer { PQclear(result) }
         let rows = Int(PQntuples(result)), columns = Int(PQnfields(result))
+        let names = (0..<columns).map { String(cString: PQfname(result, Int32($0))) }
         var out: [[String?]] = []
         out.reserveCapacity(rows)
         for r in 0..<rows {
@@ -75,7 +81,7 @@ public final class PostgresConnection {
             }
             out.append(row)
         }
-        return out
+        return (names, out)
     }
 
     /// Runs one or more statements that return nothing the caller needs.

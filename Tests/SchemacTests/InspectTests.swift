@@ -2,7 +2,7 @@ import Foundation
 import SchemacCore
 import SchemacLoader
 import SchemacModel
-import SchemacPostgres
+@testable import SchemacPostgres
 import SchemacPostgresDriver
 import XCTest
 
@@ -184,5 +184,25 @@ final class InspectTests: XCTestCase {
             for g in v.grants.sorted(by: { $0.role < $1.role }) { out.append("  grant \(g.role) \(g.privileges.sorted().map(\.rawValue))") }
         }
         return out.joined(separator: "\n")
+    }
+}
+
+extension InspectTests {
+    /// Fields are read by name: every catalog query names each of its columns
+    /// once, and a query whose select list lost its names is refused, not read
+    /// by position.
+    func testEveryCatalogQueryNamesItsColumns() throws {
+        let cluster = try PostgresCluster.get()
+        let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=postgres user=postgres")
+        for query in CatalogQuery.allCases {
+            for scratch in [false, true] {
+                let result = try connection.namedQuery(query.sql(scratch: scratch), query.takesSchemas ? ["{public}"] : [])
+                XCTAssertEqual(Set(result.columns).count, result.columns.count, "\(query): \(result.columns)")
+                XCTAssertFalse(result.columns.contains("?column?"), "\(query): \(result.columns)")
+                XCTAssertNoThrow(try CatalogRows(query, columns: result.columns, rows: result.rows))
+            }
+        }
+        XCTAssertThrowsError(try CatalogRows(.tables, columns: ["oid", "?column?"], rows: []))
+        XCTAssertThrowsError(try CatalogRows(.tables, columns: ["oid", "oid"], rows: []))
     }
 }
