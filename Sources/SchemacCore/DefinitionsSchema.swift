@@ -1,3 +1,5 @@
+import SchemacLoader
+
 /// The JSON Schema (2020-12) of the definition language, for editors with the
 /// YAML language server: keys are completed and checked, values loosely (the
 /// loader remains the judge: it reads types, expressions and references).
@@ -36,154 +38,45 @@ public enum DefinitionsSchema {
           "additionalProperties": {
             "oneOf": [
               { "type": "array", "items": { "$ref": "#/$defs/scalar" } },
-              { "type": "object", "additionalProperties": false, "required": ["values"],
-                "properties": { "values": { "type": "array", "items": { "$ref": "#/$defs/scalar" } }, "comment": { "$ref": "#/$defs/comment" } } }
+              { "type": "object", "additionalProperties": false, "required": ["values"], "properties": \#(PostgresKeys.enumeration.jsonProperties) }
             ]
           }
         },
         "functions": {
           "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "args": { "type": "string" }, "returns": { "type": "string" }, "language": { "type": "string" }, "body": { "type": "string" },
-              "volatility": { "enum": ["volatile", "stable", "immutable"] }, "security_definer": { "type": "boolean" },
-              "comment": { "$ref": "#/$defs/comment" }
-            }
-          }
+          "additionalProperties": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.function.jsonProperties) }
         },
         "tables": { "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgTable" } },
         "views": {
           "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["sql"],
-            "properties": {
-              "sql": { "type": "string" }, "materialized": { "type": "boolean" }, "security_invoker": { "type": "boolean" }, "comment": { "$ref": "#/$defs/comment" },
-              "grants": { "$ref": "#/$defs/grants" }
-            }
-          }
+          "additionalProperties": { "type": "object", "additionalProperties": false, "required": ["sql"], "properties": \#(PostgresKeys.view.jsonProperties) }
         }
       }
     },
     "grants": { "type": "object", "additionalProperties": { "$ref": "#/$defs/names" } },
-    "pgTable": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "comment": { "$ref": "#/$defs/comment" },
-        "tenant": { "type": "boolean" },
-        "columns": { "type": "object", "additionalProperties": { "$ref": "#/$defs/pgColumn" } },
-        "primary_key": { "$ref": "#/$defs/names" },
-        "unique": {
-          "type": "array",
-          "items": {
-            "oneOf": [
-              { "$ref": "#/$defs/names" },
-              { "type": "object", "additionalProperties": false, "required": ["columns"],
-                "properties": { "columns": { "$ref": "#/$defs/names" }, "name": { "$ref": "#/$defs/name" }, "nulls_not_distinct": { "type": "boolean" } } }
-            ]
-          }
-        },
-        "checks": { "type": "object", "additionalProperties": { "type": "string" } },
-        "foreign_keys": {
-          "type": "array",
-          "items": {
-            "type": "object", "additionalProperties": false, "required": ["columns", "references"],
-            "properties": {
-              "name": { "$ref": "#/$defs/name" }, "columns": { "$ref": "#/$defs/names" }, "references": { "type": "string" },
-              "on_delete": { "$ref": "#/$defs/action" }, "on_update": { "$ref": "#/$defs/action" }, "deferrable": { "type": "boolean" }
-            }
-          }
-        },
-        "indexes": { "type": "array", "items": { "$ref": "#/$defs/pgIndex" } },
-        "policies": {
-          "type": "object",
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "for": { "enum": ["all", "select", "insert", "update", "delete"] }, "to": { "$ref": "#/$defs/names" },
-              "using": { "type": "string" }, "with_check": { "type": "string" }, "as": { "enum": ["permissive", "restrictive"] }
-            }
-          }
-        },
-        "grants": { "$ref": "#/$defs/grants" },
-        "auto_updated_at": { "$ref": "#/$defs/name" },
-        "triggers": {
-          "type": "object",
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["function"],
-            "properties": {
-              "function": { "type": "string" }, "timing": { "enum": ["before", "after", "instead of", "instead_of"] },
-              "events": { "$ref": "#/$defs/names" }, "for_each": { "enum": ["row", "statement"] }, "when": { "type": "string" },
-              "args": { "oneOf": [{ "$ref": "#/$defs/scalar" }, { "type": "array", "items": { "$ref": "#/$defs/scalar" } }] }
-            }
-          }
-        },
-        "partition_by": {
-          "type": "object", "additionalProperties": false,
-          "properties": {
-            "range": { "$ref": "#/$defs/names" }, "list": { "$ref": "#/$defs/names" }, "hash": { "$ref": "#/$defs/names" },
-            "partitions": { "type": "integer", "minimum": 1 }
-          }
-        },
-        "partitions": {
-          "type": "object",
-          "additionalProperties": {
-            "oneOf": [
-              { "const": "default" },
-              { "type": "object", "additionalProperties": false,
-                "properties": { "from": {}, "to": {}, "in": {}, "modulus": { "type": "integer" }, "remainder": { "type": "integer" } } }
-            ]
-          }
-        },
-        "renamed_from": { "$ref": "#/$defs/name" }
-      }
+    "pgTable": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.table.jsonProperties) },
+    "pgUnique": { "type": "object", "additionalProperties": false, "required": ["columns"], "properties": \#(PostgresKeys.unique.jsonProperties) },
+    "pgForeignKey": {
+      "type": "object", "additionalProperties": false, "required": ["columns", "references"], "properties": \#(PostgresKeys.foreignKey.jsonProperties)
     },
+    "pgPolicy": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.policy.jsonProperties) },
+    "pgTrigger": { "type": "object", "additionalProperties": false, "required": ["function"], "properties": \#(PostgresKeys.trigger.jsonProperties) },
+    "pgPartitionBy": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.partitionBy.jsonProperties) },
+    "pgPartition": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.partition.jsonProperties) },
     "action": { "enum": ["cascade", "restrict", "set null", "set_null", "set default", "set_default", "no action", "no_action"] },
     "pgColumn": {
       "oneOf": [
         { "type": "string", "description": "the type, `?` at the end for nullable" },
-        {
-          "type": "object",
-          "additionalProperties": false,
-          "required": ["type"],
-          "properties": {
-            "type": { "type": "string" }, "nullable": { "type": "boolean" }, "primary_key": { "type": "boolean" },
-            "unique": { "type": "boolean" }, "index": { "type": "boolean" },
-            "default": { "description": "a literal of the column's type" }, "default_sql": { "type": "string" },
-            "check": { "type": "string" }, "references": { "type": "string" },
-            "on_delete": { "$ref": "#/$defs/action" }, "on_update": { "$ref": "#/$defs/action" },
-            "identity": { "enum": ["always", "by default", "by_default", true] }, "generated": { "type": "string" },
-            "comment": { "$ref": "#/$defs/comment" }, "renamed_from": { "$ref": "#/$defs/name" }
-          }
-        }
+        { "type": "object", "additionalProperties": false, "required": ["type"], "properties": \#(PostgresKeys.column.jsonProperties) }
       ]
     },
     "pgIndex": {
       "oneOf": [
         { "type": "string" },
-        {
-          "type": "object",
-          "additionalProperties": false,
-          "properties": {
-            "name": { "$ref": "#/$defs/name" },
-            "columns": {
-              "oneOf": [
-                { "$ref": "#/$defs/name" },
-                { "type": "array", "items": { "oneOf": [
-                  { "$ref": "#/$defs/name" },
-                  { "type": "object", "additionalProperties": false, "required": ["column"],
-                    "properties": { "column": { "$ref": "#/$defs/name" }, "opclass": { "type": "string" },
-                                    "order": { "enum": ["asc", "desc"] }, "nulls": { "enum": ["first", "last"] } } }
-                ] } }
-              ]
-            },
-            "expression": { "type": "string" }, "opclass": { "type": "string" }, "using": { "type": "string" }, "unique": { "type": "boolean" },
-            "include": { "$ref": "#/$defs/names" }, "where": { "type": "string" }, "comment": { "$ref": "#/$defs/comment" }
-          }
-        }
+        { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.index.jsonProperties) }
       ]
     },
+    "pgIndexColumn": { "type": "object", "additionalProperties": false, "required": ["column"], "properties": \#(PostgresKeys.indexColumn.jsonProperties) },
     "clickhouse": {
       "type": ["object", "null"],
       "additionalProperties": false,

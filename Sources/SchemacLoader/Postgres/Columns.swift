@@ -7,10 +7,6 @@ import Yams
 extension PostgresResolver {
     // MARK: Tables
 
-    static let tableKeys = ["comment", "tenant", "columns", "primary_key", "unique", "checks", "foreign_keys", "indexes",
-                            "policies", "grants", "auto_updated_at", "triggers", "partition_by", "partitions", "renamed_from"]
-    static let columnKeys = ["type", "nullable", "primary_key", "unique", "index", "default", "default_sql", "check",
-                             "references", "on_delete", "on_update", "identity", "generated", "comment", "renamed_from"]
 
     func typeParser(defaultSchema: String) -> TypeParser {
         TypeParser(enums: enumsByName, extensions: Set(schema.extensions), defaultSchema: defaultSchema)
@@ -57,7 +53,7 @@ extension PostgresResolver {
         case .scalar:
             typeNode = entry.value
         case .mapping:
-            guard let f = r.fields(entry.value, what, allowed: Self.columnKeys) else { return nil }
+            guard let f = r.fields(entry.value, what, allowed: PostgresKeys.column.names) else { return nil }
             guard let t = f["type"] else {
                 r.report(.missingKey("type", in: what, at: f.location))
                 return nil

@@ -115,13 +115,11 @@ extension PostgresResolver {
 
     // MARK: Indexes, policies, grants, triggers
 
-    static let indexKeys = ["name", "columns", "expression", "opclass", "using", "unique", "include", "where", "comment"]
-    static let indexKeyKeys = ["column", "opclass", "order", "nulls"]
 
     /// An item of `columns:`: a column name, or `{column, opclass, order, nulls}`.
     func indexKey(_ node: Node, _ r: NodeReader) -> (String, Index.Key)? {
         if case .mapping = node {
-            guard let f = r.fields(node, "an index column", allowed: Self.indexKeyKeys) else { return nil }
+            guard let f = r.fields(node, "an index column", allowed: PostgresKeys.indexColumn.names) else { return nil }
             guard let c = f["column"] else { r.report(.missingKey("column", in: "an index column", at: f.location)); return nil }
             guard let name = r.name(c, "column") else { return nil }
             var key = Index.Key.column(name)
@@ -135,7 +133,7 @@ extension PostgresResolver {
     }
 
     func resolveIndex(_ item: Node, _ d: Declaration, _ r: NodeReader, _ checkColumns: ([String], Node) -> Bool) -> Index? {
-        guard let f = r.fields(item, "an index", allowed: Self.indexKeys) else { return nil }
+        guard let f = r.fields(item, "an index", allowed: PostgresKeys.index.names) else { return nil }
         var keys: [Index.Key] = []
         var nameParts: [String] = []
         if f.has("columns") && f.has("expression") {

@@ -12,7 +12,7 @@ extension PostgresResolver {
         var valuesNode: Node? = d.node
         var comment: String?
         if case .mapping = d.node {
-            guard let f = r.fields(d.node, "enum '\(d.name.name)'", allowed: ["values", "comment"]) else { return }
+            guard let f = r.fields(d.node, "enum '\(d.name.name)'", allowed: PostgresKeys.enumeration.names) else { return }
             valuesNode = f["values"]
             comment = f["comment"].flatMap { r.string($0, "comment") }
             if valuesNode == nil { r.report(.missingKey("values", in: "enum '\(d.name.name)'", at: f.location)) }
@@ -37,12 +37,11 @@ extension PostgresResolver {
         schema.enums.append(e)
     }
 
-    static let functionKeys = ["args", "returns", "language", "body", "volatility", "security_definer", "comment"]
 
     mutating func resolveFunction(_ d: Declaration) {
         let r = d.reader
         let what = "function '\(d.name.name)'"
-        guard let f = r.fields(d.node, what, allowed: Self.functionKeys) else { return }
+        guard let f = r.fields(d.node, what, allowed: PostgresKeys.function.names) else { return }
         guard let returnsNode = f["returns"] else { r.report(.missingKey("returns", in: what, at: f.location)); return }
         guard let bodyNode = f["body"] else { r.report(.missingKey("body", in: what, at: f.location)); return }
         guard let returns = r.string(returnsNode, "returns"), let body = r.string(bodyNode, "body") else { return }
@@ -61,7 +60,7 @@ extension PostgresResolver {
 
     func resolveTrigger(_ entry: Fields.Entry, _ r: NodeReader, defaultSchema: String) -> Trigger? {
         let what = "trigger '\(entry.key)'"
-        guard let f = r.fields(entry.value, what, allowed: ["function", "timing", "events", "for_each", "when", "args"]) else { return nil }
+        guard let f = r.fields(entry.value, what, allowed: PostgresKeys.trigger.names) else { return nil }
         guard let fnNode = f["function"] else { r.report(.missingKey("function", in: what, at: f.location)); return nil }
         guard let fnName = r.name(fnNode, "function") else { return nil }
         let fn = QualifiedName(parsing: fnName, defaultSchema: defaultSchema)
@@ -100,7 +99,7 @@ extension PostgresResolver {
     mutating func resolveView(_ d: Declaration) {
         let r = d.reader
         let what = "view '\(d.name.display(defaultSchema: d.defaultSchema))'"
-        guard let f = r.fields(d.node, what, allowed: ["sql", "materialized", "comment", "grants", "security_invoker"]) else { return }
+        guard let f = r.fields(d.node, what, allowed: PostgresKeys.view.names) else { return }
         guard let sqlNode = f["sql"] else { r.report(.missingKey("sql", in: what, at: f.location)); return }
         guard let sql = r.string(sqlNode, "sql") else { return }
         if sql.trimmingTrailingSQLNoise().allSatisfy(\.isWhitespace) {

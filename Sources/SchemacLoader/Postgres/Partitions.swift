@@ -16,7 +16,7 @@ extension PostgresResolver {
             }
             return
         }
-        guard let by = r.fields(byNode, "partition_by", allowed: ["range", "list", "hash", "partitions"]) else { return }
+        guard let by = r.fields(byNode, "partition_by", allowed: PostgresKeys.partitionBy.names) else { return }
         let strategies = Partitioning.Strategy.allCases.filter { by.has($0.rawValue) }
         guard strategies.count == 1, let strategy = strategies.first, let colsNode = by[strategy.rawValue] else {
             r.report(.partitionMismatch("partition_by needs exactly one of 'range', 'list' or 'hash'", at: by.location))
@@ -88,7 +88,7 @@ extension PostgresResolver {
                 table.partitions.append(Partition(name: name, bound: .default))
                 continue
             }
-            guard let p = r.fields(entry.value, "partition '\(entry.key)'", allowed: ["from", "to", "in", "modulus", "remainder"]) else { continue }
+            guard let p = r.fields(entry.value, "partition '\(entry.key)'", allowed: PostgresKeys.partition.names) else { continue }
             let given = Set(p.entries.map(\.key))
             switch strategy {
             case .range:

@@ -7,7 +7,7 @@ import Yams
 extension PostgresResolver {
     func resolvePolicy(_ entry: Fields.Entry, _ r: NodeReader) -> Policy? {
         let what = "policy '\(entry.key)'"
-        guard let f = r.fields(entry.value, what, allowed: ["for", "to", "using", "with_check", "as"]) else { return nil }
+        guard let f = r.fields(entry.value, what, allowed: PostgresKeys.policy.names) else { return nil }
         var policy = Policy(name: entry.key)
         if let n = f["for"] { policy.command = r.choice(n, "policy command", Policy.Command.allCases.map { ($0.rawValue, $0) }) ?? .all }
         if let n = f["as"] { policy.permissive = r.choice(n, "policy kind", [("permissive", true), ("restrictive", false)]) ?? true }

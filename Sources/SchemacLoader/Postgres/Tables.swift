@@ -37,7 +37,7 @@ extension PostgresResolver {
         let r = d.reader
         let tname = d.name.display(defaultSchema: d.defaultSchema)
         let what = "table '\(tname)'"
-        guard let f = r.fields(d.node, what, allowed: Self.tableKeys) else { return nil }
+        guard let f = r.fields(d.node, what, allowed: PostgresKeys.table.names) else { return nil }
         guard let columnsNode = f["columns"] else {
             r.report(.missingKey("columns", in: what, at: f.location))
             return nil
@@ -108,7 +108,7 @@ extension PostgresResolver {
                 var name: String?
                 var nullsNotDistinct = false
                 if case .mapping = item {
-                    guard let u = r.fields(item, "a unique constraint", allowed: ["columns", "name", "nulls_not_distinct"]) else { continue }
+                    guard let u = r.fields(item, "a unique constraint", allowed: PostgresKeys.unique.names) else { continue }
                     cols = u["columns"].flatMap { r.stringList($0, "columns") }
                     if u["columns"] == nil { r.report(.missingKey("columns", in: "a unique constraint", at: u.location)) }
                     name = u["name"].flatMap { r.name($0, "name") }
@@ -161,7 +161,7 @@ extension PostgresResolver {
         let (r, d, f) = (t.r, t.d, t.f)
         if let node = f["foreign_keys"], let items = r.sequence(node, "foreign_keys") {
             for item in items {
-                guard let k = r.fields(item, "a foreign key", allowed: ["name", "columns", "references", "on_delete", "on_update", "deferrable"]) else { continue }
+                guard let k = r.fields(item, "a foreign key", allowed: PostgresKeys.foreignKey.names) else { continue }
                 guard let colsNode = k["columns"] else { r.report(.missingKey("columns", in: "a foreign key", at: k.location)); continue }
                 guard let refNode = k["references"] else { r.report(.missingKey("references", in: "a foreign key", at: k.location)); continue }
                 guard let cols = r.stringList(colsNode, "columns", allowSingle: true), t.checkColumns(cols, colsNode),

@@ -1,0 +1,111 @@
+/// A key of a definition object and the JSON Schema of its value.
+public struct DefinitionKey: Sendable {
+    public let name: String
+    public let schema: String
+
+    init(_ name: String, _ schema: String) {
+        self.name = name
+        self.schema = schema
+    }
+}
+
+extension [DefinitionKey] {
+    var names: [String] { map(\.name) }
+
+    /// The JSON Schema `properties` of these keys, an object on one line.
+    public var jsonProperties: String {
+        "{ " + map { "\"\($0.name)\": \($0.schema)" }.joined(separator: ", ") + " }"
+    }
+}
+
+/// The keys of each PostgreSQL object, in one place: the resolver allows
+/// exactly these and `schemac schema` describes exactly these, so a new key
+/// is added here once. The order is the documentation's.
+public enum PostgresKeys {
+    static let names = ##"{ "$ref": "#/$defs/names" }"##
+    static let name = ##"{ "$ref": "#/$defs/name" }"##
+    static let comment = ##"{ "$ref": "#/$defs/comment" }"##
+    static let text = ##"{ "type": "string" }"##
+    static let flag = ##"{ "type": "boolean" }"##
+    static let action = ##"{ "$ref": "#/$defs/action" }"##
+
+    public static let enumeration = [
+        DefinitionKey("values", ##"{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }"##), DefinitionKey("comment", comment),
+    ]
+
+    public static let function = [
+        DefinitionKey("args", text), DefinitionKey("returns", text), DefinitionKey("language", text), DefinitionKey("body", text),
+        DefinitionKey("volatility", ##"{ "enum": ["volatile", "stable", "immutable"] }"##), DefinitionKey("security_definer", flag),
+        DefinitionKey("comment", comment),
+    ]
+
+    public static let view = [
+        DefinitionKey("sql", text), DefinitionKey("materialized", flag), DefinitionKey("security_invoker", flag),
+        DefinitionKey("comment", comment), DefinitionKey("grants", ##"{ "$ref": "#/$defs/grants" }"##),
+    ]
+
+    public static let table = [
+        DefinitionKey("comment", comment), DefinitionKey("tenant", flag),
+        DefinitionKey("columns", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgColumn" } }"##),
+        DefinitionKey("primary_key", names),
+        DefinitionKey("unique", ##"{ "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/names" }, { "$ref": "#/$defs/pgUnique" }] } }"##),
+        DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
+        DefinitionKey("foreign_keys", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgForeignKey" } }"##),
+        DefinitionKey("indexes", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgIndex" } }"##),
+        DefinitionKey("policies", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgPolicy" } }"##),
+        DefinitionKey("grants", ##"{ "$ref": "#/$defs/grants" }"##), DefinitionKey("auto_updated_at", name),
+        DefinitionKey("triggers", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgTrigger" } }"##),
+        DefinitionKey("partition_by", ##"{ "$ref": "#/$defs/pgPartitionBy" }"##),
+        DefinitionKey("partitions", ##"{ "type": "object", "additionalProperties": { "oneOf": [{ "const": "default" }, { "$ref": "#/$defs/pgPartition" }] } }"##),
+        DefinitionKey("renamed_from", name),
+    ]
+
+    public static let column = [
+        DefinitionKey("type", text), DefinitionKey("nullable", flag), DefinitionKey("primary_key", flag), DefinitionKey("unique", flag),
+        DefinitionKey("index", flag), DefinitionKey("default", ##"{ "description": "a literal of the column's type" }"##),
+        DefinitionKey("default_sql", text), DefinitionKey("check", text), DefinitionKey("references", text),
+        DefinitionKey("on_delete", action), DefinitionKey("on_update", action),
+        DefinitionKey("identity", ##"{ "enum": ["always", "by default", "by_default", true] }"##), DefinitionKey("generated", text),
+        DefinitionKey("comment", comment), DefinitionKey("renamed_from", name),
+    ]
+
+    public static let unique = [DefinitionKey("columns", names), DefinitionKey("name", name), DefinitionKey("nulls_not_distinct", flag)]
+
+    public static let foreignKey = [
+        DefinitionKey("name", name), DefinitionKey("columns", names), DefinitionKey("references", text),
+        DefinitionKey("on_delete", action), DefinitionKey("on_update", action), DefinitionKey("deferrable", flag),
+    ]
+
+    public static let index = [
+        DefinitionKey("name", name),
+        DefinitionKey("columns", ##"{ "oneOf": [{ "$ref": "#/$defs/name" }, { "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/name" }, { "$ref": "#/$defs/pgIndexColumn" }] } }] }"##),
+        DefinitionKey("expression", text), DefinitionKey("opclass", text), DefinitionKey("using", text), DefinitionKey("unique", flag),
+        DefinitionKey("include", names), DefinitionKey("where", text), DefinitionKey("comment", comment),
+    ]
+
+    public static let indexColumn = [
+        DefinitionKey("column", name), DefinitionKey("opclass", text), DefinitionKey("order", ##"{ "enum": ["asc", "desc"] }"##),
+        DefinitionKey("nulls", ##"{ "enum": ["first", "last"] }"##),
+    ]
+
+    public static let policy = [
+        DefinitionKey("for", ##"{ "enum": ["all", "select", "insert", "update", "delete"] }"##), DefinitionKey("to", names),
+        DefinitionKey("using", text), DefinitionKey("with_check", text), DefinitionKey("as", ##"{ "enum": ["permissive", "restrictive"] }"##),
+    ]
+
+    public static let trigger = [
+        DefinitionKey("function", text), DefinitionKey("timing", ##"{ "enum": ["before", "after", "instead of", "instead_of"] }"##),
+        DefinitionKey("events", names), DefinitionKey("for_each", ##"{ "enum": ["row", "statement"] }"##), DefinitionKey("when", text),
+        DefinitionKey("args", ##"{ "oneOf": [{ "$ref": "#/$defs/scalar" }, { "type": "array", "items": { "$ref": "#/$defs/scalar" } }] }"##),
+    ]
+
+    public static let partitionBy = [
+        DefinitionKey("range", names), DefinitionKey("list", names), DefinitionKey("hash", names),
+        DefinitionKey("partitions", ##"{ "type": "integer", "minimum": 1 }"##),
+    ]
+
+    public static let partition = [
+        DefinitionKey("from", "{}"), DefinitionKey("to", "{}"), DefinitionKey("in", "{}"),
+        DefinitionKey("modulus", ##"{ "type": "integer" }"##), DefinitionKey("remainder", ##"{ "type": "integer" }"##),
+    ]
+}
