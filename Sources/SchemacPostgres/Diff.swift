@@ -232,10 +232,30 @@ public enum PostgresDiff {
 
     static func tableChanges(_ old: Table, _ new: Table) -> [SchemaChange] {
         if unchanged(old, new) { return [] }
+        let name = new.name
+        var (changes, replacedColumns) = columnChanges(old, new)
+        // PostgreSQL rewrites what reads a renamed column (indexes, checks,
+        // policies, trigger conditions): compare those as it will print them.
+        var old = old
+        for case .renameColumn(_, let from, let to) in changes { old = renamingColumn(old, from: from, to: to) }
+        let replaced = ReplacedColumns(names: replacedColumns)
+        changes += indexChanges(old, new, replaced)
+        changes += constraintChanges(old, new, replaced)
+        changes += securityAndTriggerChanges(old, new, replaced)
+        changes += grantChanges(name, old.grants, new.grants)
+        if old.comment != new.comment {
+            changes.append(.comment(object: "TABLE \(SQL.qualified(name))", target: name.description, text: new.comment))
+        }
+        changes += partitionChanges(old, new)
+        return changes
+    }
+
+    /// The changes of a table's columns, and the columns dropped and added
+    /// again (what reads them is built again with them).
+    static func columnChanges(_ old: Table, _ new: Table) -> (changes: [SchemaChange], replaced: Set<String>) {
         var changes: [SchemaChange] = []
         let name = new.name
         var oldColumns = Dictionary(old.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        // Columns dropped and added again: what reads them goes with them.
         var replaced = Set<String>()
         let newNames = Set(new.columns.map(\.name))
         for c in new.columns {
@@ -281,24 +301,17 @@ public enum PostgresDiff {
         for c in old.columns where oldColumns[c.name] != nil && !newNames.contains(c.name) {
             changes.append(.dropColumn(name, c.name))
         }
-        // PostgreSQL rewrites what reads a renamed column (indexes, checks,
-        // policies, trigger conditions): compare those as it will print them.
-        var old = old
-        for case .renameColumn(_, let from, let to) in changes { old = renamingColumn(old, from: from, to: to) }
+        return (changes, replaced)
+    }
 
-        func readsReplaced(_ texts: [String?], columns: [String] = []) -> Bool {
-            !replaced.isEmpty && (columns.contains(where: replaced.contains)
-                || texts.contains { $0.map { t in replaced.contains { SQLText.mentions(t, identifier: $0) } } ?? false })
-        }
-        func indexReadsReplaced(_ i: Index) -> Bool {
-            readsReplaced([i.predicate] + i.keys.map { k in if case .expression(let e) = k.target { e } else { nil } },
-                          columns: i.keys.compactMap(\.column) + i.include)
-        }
-        // An index that only changes its name is renamed, not built again.
+    /// Indexes: renamed where only the name changes, else dropped and built again.
+    static func indexChanges(_ old: Table, _ new: Table, _ replaced: ReplacedColumns) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let name = new.name
         var oldIndexes = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newIndexNames = Set(new.indexes.map(\.name))
         func sameButNameAndComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.name = b.name; a.comment = b.comment; return a == b }
-        for i in new.indexes where oldIndexes[i.name] == nil && !indexReadsReplaced(i) {
+        for i in new.indexes where oldIndexes[i.name] == nil && !replaced.readBy(i) {
             if let o = old.indexes.first(where: { !newIndexNames.contains($0.name) && oldIndexes[$0.name] != nil && sameButNameAndComment($0, i) }) {
                 changes.append(.renameIndex(QualifiedName(schema: name.schema, name: o.name), from: o.name, to: i.name))
                 oldIndexes[o.name] = nil
@@ -309,12 +322,12 @@ public enum PostgresDiff {
         }
         func sameButComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.comment = b.comment; return a == b }
         for i in oldIndexes.values.sorted(by: { $0.name < $1.name }) {
-            if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n), !indexReadsReplaced(n) { continue }
+            if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n), !replaced.readBy(n) { continue }
             changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
         }
-        for i in new.indexes where oldIndexes[i.name] != i || indexReadsReplaced(i) {
+        for i in new.indexes where oldIndexes[i.name] != i || replaced.readBy(i) {
             var build = i
-            let onlyComment = !indexReadsReplaced(i) && (oldIndexes[i.name].map { var o = $0; o.comment = i.comment; return o == i } ?? false)
+            let onlyComment = !replaced.readBy(i) && (oldIndexes[i.name].map { var o = $0; o.comment = i.comment; return o == i } ?? false)
             if onlyComment {
                 changes.append(.comment(object: "INDEX \(SQL.qualified(QualifiedName(schema: name.schema, name: i.name)))",
                                         target: "\(name.schema).\(i.name)", text: i.comment))
@@ -324,6 +337,14 @@ public enum PostgresDiff {
             changes.append(.createIndex(name, build, newTable: false, partitioned: new.partitioning != nil))
         }
 
+        return changes
+    }
+
+    /// Keys, uniques, checks and foreign keys: renamed where only the name
+    /// changes, else dropped and added again.
+    static func constraintChanges(_ old: Table, _ new: Table, _ replaced: ReplacedColumns) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let name = new.name
         // A renamed table keeps its old key name; follow the new one.
         var oldPrimaryKey = old.primaryKey
         if let o = old.primaryKey, let n = new.primaryKey, o.columns == n.columns, o.name != n.name {
@@ -341,14 +362,6 @@ public enum PostgresDiff {
         new.checks.forEach { newConstraints[$0.name] = .check($0) }
         old.foreignKeys.forEach { oldConstraints[$0.name] = .foreignKey($0) }
         new.foreignKeys.forEach { newConstraints[$0.name] = .foreignKey($0) }
-        func constraintReadsReplaced(_ c: TableConstraint) -> Bool {
-            switch c {
-            case .primaryKey(let k): readsReplaced([], columns: k.columns)
-            case .unique(let u): readsReplaced([], columns: u.columns)
-            case .check(let k): readsReplaced([k.expression])
-            case .foreignKey(let f): readsReplaced([], columns: f.columns)
-            }
-        }
         // A constraint that only changes its name is renamed.
         func renamed(_ c: TableConstraint, to name: String) -> TableConstraint {
             switch c {
@@ -358,50 +371,58 @@ public enum PostgresDiff {
             case .foreignKey(var f): f.name = name; return .foreignKey(f)
             }
         }
-        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] == nil && !constraintReadsReplaced(c) {
+        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] == nil && !replaced.readBy(c) {
             if let (oname, _) = oldConstraints.sorted(by: { $0.key < $1.key }).first(where: { newConstraints[$0.key] == nil && renamed($0.value, to: cname) == c }) {
                 changes.append(.renameConstraint(name, from: oname, to: cname))
                 oldConstraints[oname] = nil
                 oldConstraints[cname] = c
             }
         }
-        for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c || constraintReadsReplaced(c) {
+        for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c || replaced.readBy(c) {
             changes.append(.dropConstraint(name, cname, c))
         }
-        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c || constraintReadsReplaced(c) {
+        for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c || replaced.readBy(c) {
             changes.append(.addConstraint(name, c, partitioned: new.partitioning != nil))
         }
 
+        return changes
+    }
+
+    /// Row level security, policies (altered in place where PostgreSQL can) and triggers.
+    static func securityAndTriggerChanges(_ old: Table, _ new: Table, _ replaced: ReplacedColumns) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let name = new.name
         if old.rowLevelSecurity != new.rowLevelSecurity || old.forceRowLevelSecurity != new.forceRowLevelSecurity {
             changes.append(.setRowLevelSecurity(name, enabled: new.rowLevelSecurity, forced: new.forceRowLevelSecurity))
         }
         let oldPolicies = Dictionary(old.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newPolicies = Dictionary(new.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func policyReadsReplaced(_ p: Policy) -> Bool { readsReplaced([p.using, p.withCheck]) }
-        // In place where ALTER POLICY can: same command and kind, and no
+                // In place where ALTER POLICY can: same command and kind, and no
         // expression removed (ALTER can set USING or WITH CHECK, not drop it).
         func alterable(_ o: Policy, _ n: Policy) -> Bool {
             o.command == n.command && o.permissive == n.permissive && (n.using != nil || o.using == nil)
-                && (n.withCheck != nil || o.withCheck == nil) && !policyReadsReplaced(o)
+                && (n.withCheck != nil || o.withCheck == nil) && !replaced.readBy(o)
         }
-        for p in old.policies where newPolicies[p.name] != p || policyReadsReplaced(p) {
+        for p in old.policies where newPolicies[p.name] != p || replaced.readBy(p) {
             if let n = newPolicies[p.name], alterable(p, n) { continue }
             changes.append(.dropPolicy(name, p.name))
         }
-        for p in new.policies where oldPolicies[p.name] != p || policyReadsReplaced(p) {
+        for p in new.policies where oldPolicies[p.name] != p || replaced.readBy(p) {
             if let o = oldPolicies[p.name], alterable(o, p) { changes.append(.alterPolicy(name, p)); continue }
             changes.append(.createPolicy(name, p))
         }
         let oldTriggers = Dictionary(old.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newTriggers = Dictionary(new.triggers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func triggerReadsReplaced(_ t: Trigger) -> Bool { readsReplaced([t.when]) }
-        for t in old.triggers where newTriggers[t.name] != t || triggerReadsReplaced(t) { changes.append(.dropTrigger(name, t.name)) }
-        for t in new.triggers where oldTriggers[t.name] != t || triggerReadsReplaced(t) { changes.append(.createTrigger(name, t)) }
-        changes += grantChanges(name, old.grants, new.grants)
-        if old.comment != new.comment {
-            changes.append(.comment(object: "TABLE \(SQL.qualified(name))", target: name.description, text: new.comment))
-        }
+        for t in old.triggers where newTriggers[t.name] != t || replaced.readBy(t) { changes.append(.dropTrigger(name, t.name)) }
+        for t in new.triggers where oldTriggers[t.name] != t || replaced.readBy(t) { changes.append(.createTrigger(name, t)) }
+        return changes
+    }
 
+    /// Partitions: new bounds attached again, new partitions (beside a default
+    /// one, which gives up its rows), dropped ones; a new partitioning is refused.
+    static func partitionChanges(_ old: Table, _ new: Table) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let name = new.name
         if old.partitioning != new.partitioning {
             changes.append(.unsupported("partitioning of table \(name) (a table cannot change how it is partitioned in place)"))
         } else {
@@ -419,6 +440,34 @@ public enum PostgresDiff {
         }
         return changes
     }
+}
+
+/// Columns dropped and added again (a column becoming generated): whatever
+/// reads one is dropped and built again with it.
+struct ReplacedColumns {
+    let names: Set<String>
+
+    func reads(_ texts: [String?], columns: [String] = []) -> Bool {
+        !names.isEmpty && (columns.contains(where: names.contains)
+            || texts.contains { $0.map { t in names.contains { SQLText.mentions(t, identifier: $0) } } ?? false })
+    }
+
+    func readBy(_ i: Index) -> Bool {
+        reads([i.predicate] + i.keys.map { k in if case .expression(let e) = k.target { e } else { nil } },
+              columns: i.keys.compactMap(\.column) + i.include)
+    }
+
+    func readBy(_ c: TableConstraint) -> Bool {
+        switch c {
+        case .primaryKey(let k): reads([], columns: k.columns)
+        case .unique(let u): reads([], columns: u.columns)
+        case .check(let k): reads([k.expression])
+        case .foreignKey(let f): reads([], columns: f.columns)
+        }
+    }
+
+    func readBy(_ p: Policy) -> Bool { reads([p.using, p.withCheck]) }
+    func readBy(_ t: Trigger) -> Bool { reads([t.when]) }
 }
 
 extension PostgresDiff {
