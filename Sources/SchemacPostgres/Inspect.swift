@@ -147,7 +147,57 @@ public enum PostgresInspector {
             order.append(row["oid"]!)
         }
 
-        // Columns, with their types and defaults read apart (see the queries).
+        try readColumns(rows, into: &tables, names: &columnNames)
+
+        // Triggers (not the internal ones of constraints, not clones on partitions).
+        for row in try rows(.triggers) {
+            guard let oid = row["relid"], tables[oid] != nil, let bits = Int(row["type_bits"] ?? "") else { continue }
+            let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
+            var events: [Trigger.Event] = []
+            if bits & 4 != 0 { events.append(.insert) }
+            if bits & 16 != 0 { events.append(.update) }
+            if bits & 8 != 0 { events.append(.delete) }
+            if bits & 32 != 0 { events.append(.truncate) }
+            tables[oid]!.triggers.append(Trigger(name: row["name"]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
+                                                 function: QualifiedName(schema: row["function_schema"]!, name: row["function_name"]!),
+                                                 arguments: triggerArguments(hex: row["arguments_hex"] ?? ""), when: triggerWhen(row["definition"] ?? "")))
+        }
+
+        // Partitions.
+        for row in try rows(.partitions) {
+            guard let oid = row["parent"], tables[oid] != nil else { continue }
+            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), bound: partitionBound(row["bound"] ?? "")))
+        }
+
+        // Views and materialized views.
+        for row in try rows(.views) where !extensionRelations.contains(row["oid"]!) {
+            views[row["oid"]!] = View(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), query: row["definition"] ?? "", materialized: row["materialized"] == "t", comment: row["comment"],
+                                  securityInvoker: row["security_invoker"] == "t")
+            viewOrder.append(row["oid"]!)
+        }
+
+        for row in try rows(.viewReads) {
+            guard let oid = row["view_oid"], let view = views[oid]?.name else { continue }
+            schema.viewReads[view, default: []].insert(ColumnName(QualifiedName(schema: row["schema"]!, name: row["table_name"]!), row["column_name"]))
+        }
+
+        // Grants on tables and views, other than the owner's own.
+        for row in try rows(.grants) {
+            guard let oid = row["oid"], tables[oid] != nil || views[oid] != nil else { continue }
+            let granted = try grants(textArray(row["acl"]), owner: row["owner"].flatMap { roleNames[$0] })
+            if tables[oid] != nil { tables[oid]!.grants = granted } else { views[oid]!.grants = granted }
+        }
+
+        var nonDefaultOpclasses: [String: String] = [:]
+        for row in try rows(.opclasses) { nonDefaultOpclasses[row["oid"]!] = row["name"]! }
+        return Relations(schema: schema, tables: tables, order: order, views: views, viewOrder: viewOrder,
+                         columnNames: columnNames, roleNames: roleNames, nonDefaultOpclasses: nonDefaultOpclasses)
+    }
+
+    /// Columns, with their types and defaults read apart (see the queries),
+    /// into the tables read before; `names` gets each table's attribute numbers.
+    static func readColumns(_ rows: (CatalogQuery) throws -> CatalogRows, into tables: inout [String: Table],
+                            names columnNames: inout [String: [Int: String]]) throws {
         var typeParts: [String: (isArray: Bool, typtype: String?, schema: String, name: String)] = [:]
         for row in try rows(.columnTypes) { typeParts[row["oid"]!] = (row["is_array"] == "t", row["typtype"], row["schema"]!, row["name"]!) }
         // Rows come table by table (ORDER BY relid): a table's defaults are
@@ -206,49 +256,6 @@ public enum PostgresInspector {
         }
         store()
 
-        // Triggers (not the internal ones of constraints, not clones on partitions).
-        for row in try rows(.triggers) {
-            guard let oid = row["relid"], tables[oid] != nil, let bits = Int(row["type_bits"] ?? "") else { continue }
-            let timing: Trigger.Timing = bits & 64 != 0 ? .insteadOf : bits & 2 != 0 ? .before : .after
-            var events: [Trigger.Event] = []
-            if bits & 4 != 0 { events.append(.insert) }
-            if bits & 16 != 0 { events.append(.update) }
-            if bits & 8 != 0 { events.append(.delete) }
-            if bits & 32 != 0 { events.append(.truncate) }
-            tables[oid]!.triggers.append(Trigger(name: row["name"]!, timing: timing, events: events, forEachRow: bits & 1 != 0,
-                                                 function: QualifiedName(schema: row["function_schema"]!, name: row["function_name"]!),
-                                                 arguments: triggerArguments(hex: row["arguments_hex"] ?? ""), when: triggerWhen(row["definition"] ?? "")))
-        }
-
-        // Partitions.
-        for row in try rows(.partitions) {
-            guard let oid = row["parent"], tables[oid] != nil else { continue }
-            tables[oid]!.partitions.append(Partition(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), bound: partitionBound(row["bound"] ?? "")))
-        }
-
-        // Views and materialized views.
-        for row in try rows(.views) where !extensionRelations.contains(row["oid"]!) {
-            views[row["oid"]!] = View(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), query: row["definition"] ?? "", materialized: row["materialized"] == "t", comment: row["comment"],
-                                  securityInvoker: row["security_invoker"] == "t")
-            viewOrder.append(row["oid"]!)
-        }
-
-        for row in try rows(.viewReads) {
-            guard let oid = row["view_oid"], let view = views[oid]?.name else { continue }
-            schema.viewReads[view, default: []].insert(ColumnName(QualifiedName(schema: row["schema"]!, name: row["table_name"]!), row["column_name"]))
-        }
-
-        // Grants on tables and views, other than the owner's own.
-        for row in try rows(.grants) {
-            guard let oid = row["oid"], tables[oid] != nil || views[oid] != nil else { continue }
-            let granted = try grants(textArray(row["acl"]), owner: row["owner"].flatMap { roleNames[$0] })
-            if tables[oid] != nil { tables[oid]!.grants = granted } else { views[oid]!.grants = granted }
-        }
-
-        var nonDefaultOpclasses: [String: String] = [:]
-        for row in try rows(.opclasses) { nonDefaultOpclasses[row["oid"]!] = row["name"]! }
-        return Relations(schema: schema, tables: tables, order: order, views: views, viewOrder: viewOrder,
-                         columnNames: columnNames, roleNames: roleNames, nonDefaultOpclasses: nonDefaultOpclasses)
     }
 
     static func readPrintedInTableContext(_ r: inout Relations, _ rows: (CatalogQuery) throws -> CatalogRows) throws {

@@ -29,16 +29,7 @@ extension PostgresResolver {
         }
         table.partitioning = Partitioning(strategy: strategy, columns: cols)
 
-        // Unique keys of a partitioned table must contain the partition key.
-        let keyed = ([table.primaryKey.map { ("the primary key", $0.columns) }].compactMap { $0 })
-            + table.uniques.map { ("unique constraint '\($0.name)'", $0.columns) }
-            + table.indexes.filter(\.unique).map { ("unique index '\($0.name)'", $0.keys.compactMap(\.column)) }
-        for (label, columns) in keyed {
-            let missing = cols.filter { !columns.contains($0) }
-            if !missing.isEmpty {
-                r.report(.partitionKeyNotInUnique(table: tname, constraint: label, missing: missing, at: r.location(byNode)))
-            }
-        }
+        checkUniqueKeysHoldPartitionKey(table, cols, tname, at: r.location(byNode), r)
 
         var partitionNames = Namespace(kind: "partition")
         if let countNode = by["partitions"] {
@@ -89,53 +80,71 @@ extension PostgresResolver {
                 continue
             }
             guard let p = r.fields(entry.value, "partition '\(entry.key)'", allowed: PostgresKeys.partition.names) else { continue }
-            let given = Set(p.entries.map(\.key))
-            switch strategy {
-            case .range:
-                guard given == ["from", "to"], let from = bounds(p["from"]!, columnTypes, r, range: true),
-                      let to = bounds(p["to"]!, columnTypes, r, range: true) else {
-                    if given != ["from", "to"] {
-                        r.report(.partitionMismatch("partition '\(entry.key)' of range-partitioned table '\(tname)' needs 'from' and 'to' (or the word default)", at: p.location))
-                    }
-                    continue
-                }
-                claim(&self, table)
-                table.partitions.append(Partition(name: name, bound: .range(from: from, to: to)))
-            case .list:
-                guard given == ["in"], let values = r.sequence(p["in"]!, "in") else {
-                    if given != ["in"] {
-                        r.report(.partitionMismatch("partition '\(entry.key)' of list-partitioned table '\(tname)' needs 'in: [values]' (or the word default)", at: p.location))
-                    }
-                    continue
-                }
-                var rendered: [String] = []
-                for v in values {
-                    if let sql = bound(v, columnTypes[0], r, range: false) { rendered.append(sql) }
-                }
-                guard rendered.count == values.count, !values.isEmpty else {
-                    if values.isEmpty { r.report(.partitionMismatch("partition '\(entry.key)' lists no values", at: p.location)) }
-                    continue
-                }
-                claim(&self, table)
-                table.partitions.append(Partition(name: name, bound: .list(rendered)))
-            case .hash:
-                guard given == ["modulus", "remainder"], let m = r.integer(p["modulus"]!, "modulus"), let rem = r.integer(p["remainder"]!, "remainder") else {
-                    if given != ["modulus", "remainder"] {
-                        r.report(.partitionMismatch("partition '\(entry.key)' of hash-partitioned table '\(tname)' needs 'modulus' and 'remainder'", at: p.location))
-                    }
-                    continue
-                }
-                guard m > 0, (0..<m).contains(rem) else {
-                    r.report(.partitionMismatch("hash partition remainder must be at least 0 and less than the modulus", at: p.location))
-                    continue
-                }
-                claim(&self, table)
-                table.partitions.append(Partition(name: name, bound: .hash(modulus: m, remainder: rem)))
-            }
+            guard let bound = explicitBound(entry, p, strategy, columnTypes, r, table: tname) else { continue }
+            claim(&self, table)
+            table.partitions.append(Partition(name: name, bound: bound))
         }
     }
 
     /// A range bound: one value per partition column.
+    /// The bound a partition entry gives for the table's strategy, reported when it does not fit.
+    /// Unique keys of a partitioned table must contain the partition key.
+    func checkUniqueKeysHoldPartitionKey(_ table: Table, _ cols: [String], _ tname: String, at location: SourceLocation, _ r: NodeReader) {
+        let keyed = ([table.primaryKey.map { ("the primary key", $0.columns) }].compactMap { $0 })
+            + table.uniques.map { ("unique constraint '\($0.name)'", $0.columns) }
+            + table.indexes.filter(\.unique).map { ("unique index '\($0.name)'", $0.keys.compactMap(\.column)) }
+        for (label, columns) in keyed {
+            let missing = cols.filter { !columns.contains($0) }
+            if !missing.isEmpty {
+                r.report(.partitionKeyNotInUnique(table: tname, constraint: label, missing: missing, at: location))
+            }
+        }
+    }
+
+    func explicitBound(_ entry: Fields.Entry, _ p: Fields, _ strategy: Partitioning.Strategy, _ columnTypes: [PostgresType], _ r: NodeReader,
+                       table tname: String) -> Partition.Bound? {
+        let given = Set(p.entries.map(\.key))
+        switch strategy {
+        case .range:
+            guard given == ["from", "to"], let from = bounds(p["from"]!, columnTypes, r, range: true),
+                  let to = bounds(p["to"]!, columnTypes, r, range: true) else {
+                if given != ["from", "to"] {
+                    r.report(.partitionMismatch("partition '\(entry.key)' of range-partitioned table '\(tname)' needs 'from' and 'to' (or the word default)", at: p.location))
+                }
+                return nil
+            }
+            return .range(from: from, to: to)
+        case .list:
+            guard given == ["in"], let values = r.sequence(p["in"]!, "in") else {
+                if given != ["in"] {
+                    r.report(.partitionMismatch("partition '\(entry.key)' of list-partitioned table '\(tname)' needs 'in: [values]' (or the word default)", at: p.location))
+                }
+                return nil
+            }
+            var rendered: [String] = []
+            for v in values {
+                if let sql = bound(v, columnTypes[0], r, range: false) { rendered.append(sql) }
+            }
+            guard rendered.count == values.count, !values.isEmpty else {
+                if values.isEmpty { r.report(.partitionMismatch("partition '\(entry.key)' lists no values", at: p.location)) }
+                return nil
+            }
+            return .list(rendered)
+        case .hash:
+            guard given == ["modulus", "remainder"], let m = r.integer(p["modulus"]!, "modulus"), let rem = r.integer(p["remainder"]!, "remainder") else {
+                if given != ["modulus", "remainder"] {
+                    r.report(.partitionMismatch("partition '\(entry.key)' of hash-partitioned table '\(tname)' needs 'modulus' and 'remainder'", at: p.location))
+                }
+                return nil
+            }
+            guard m > 0, (0..<m).contains(rem) else {
+                r.report(.partitionMismatch("hash partition remainder must be at least 0 and less than the modulus", at: p.location))
+                return nil
+            }
+            return .hash(modulus: m, remainder: rem)
+        }
+    }
+
     func bounds(_ node: Node, _ types: [PostgresType], _ r: NodeReader, range: Bool) -> [String]? {
         let items: [Node]
         if case .sequence(let s) = node { items = Array(s) } else { items = [node] }
