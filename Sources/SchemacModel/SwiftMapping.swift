@@ -253,153 +253,164 @@ public struct SwiftPlan: Sendable {
     public var problems: [Problem] = []
 
     public init(_ set: DefinitionSet) {
-        var declared: [String: Subject] = [:]  // "namespace.Type" → first claimant
-        func claim(_ namespace: String?, _ name: String, _ subject: Subject, _ what: String) {
-            let key = (namespace.map { $0 + "." } ?? "") + name
-            if SwiftMapping.reservedTypeNames.contains(name) {
-                problems.append(Problem(subject: subject, message: "\(what) would be the Swift type \(key), a name the generated code uses itself",
-                                        isCollision: true))
-            } else if declared[key] != nil {
-                problems.append(Problem(subject: subject, message: "\(what) would be the Swift type \(key), which another definition already is",
+        if let pg = set.postgres { addPostgres(pg) }
+        if let redis = set.redis { addRedis(redis) }
+        if let ch = set.clickhouse { addClickHouse(ch) }
+    }
+
+    /// "namespace.Type" → the first definition that claimed it.
+    private var declared: [String: Subject] = [:]
+
+    /// Claims a Swift type name, a problem when it is taken or reserved.
+    private mutating func claim(_ namespace: String?, _ name: String, _ subject: Subject, _ what: String) {
+        let key = (namespace.map { $0 + "." } ?? "") + name
+        if SwiftMapping.reservedTypeNames.contains(name) {
+            problems.append(Problem(subject: subject, message: "\(what) would be the Swift type \(key), a name the generated code uses itself",
+                                    isCollision: true))
+        } else if declared[key] != nil {
+            problems.append(Problem(subject: subject, message: "\(what) would be the Swift type \(key), which another definition already is",
+                                    isCollision: true))
+        } else {
+            declared[key] = subject
+        }
+    }
+
+    /// The Swift member names of SQL names, a problem where two come out the same.
+    private mutating func members(_ names: [(String, Subject)], in what: String) -> [String] {
+        var seen: [String: String] = [:]
+        return names.map { sql, subject in
+            let swift = SwiftMapping.memberName(sql)
+            if let other = seen[swift] {
+                problems.append(Problem(subject: subject, message: "'\(sql)' of \(what) would be the Swift name \(swift), as '\(other)' is",
                                         isCollision: true))
             } else {
-                declared[key] = subject
+                seen[swift] = sql
             }
+            return swift
         }
-        func members(_ names: [(String, Subject)], in what: String) -> [String] {
-            var seen: [String: String] = [:]
-            return names.map { sql, subject in
-                let swift = SwiftMapping.memberName(sql)
-                if let other = seen[swift] {
-                    problems.append(Problem(subject: subject, message: "'\(sql)' of \(what) would be the Swift name \(swift), as '\(other)' is",
-                                            isCollision: true))
-                } else {
-                    seen[swift] = sql
-                }
-                return swift
-            }
-        }
+    }
 
-        if let pg = set.postgres {
-            func namespace(_ schema: String) -> String? { schema == "public" ? nil : SwiftMapping.typeName(schema) }
-            var enumNames: [QualifiedName: String] = [:]
-            for e in pg.enums {
-                let typeName = SwiftMapping.typeName(e.name.name)
-                enumNames[e.name] = (namespace(e.name.schema).map { $0 + "." } ?? "") + typeName
-                claim(namespace(e.name.schema), typeName, .postgresEnum(e.name), "enum \(e.name)")
-                let caseNames = members(e.values.map { ($0, .postgresEnum(e.name)) }, in: "enum \(e.name)")
-                enums.append(EnumDecl(namespace: namespace(e.name.schema), typeName: typeName, sqlName: e.name.description,
-                                      comment: e.comment, cases: Array(zip(caseNames, e.values))))
-            }
-            for t in pg.tables {
-                let typeName = SwiftMapping.typeName(t.name.name)
-                claim(namespace(t.name.schema), typeName, .postgresTable(t.name), "table \(t.name)")
-                let names = members(t.columns.map { ($0.name, .postgresColumn(t.name, $0.name)) }, in: "table \(t.name)")
-                var record = Record(namespace: namespace(t.name.schema), typeName: typeName, schemaName: t.name.schema, tableName: t.name.name,
-                                    comment: t.comment, members: [])
-                for (c, swiftName) in zip(t.columns, names) {
-                    switch SwiftMapping.swiftType(c.type, enumName: { enumNames[$0] ?? SwiftMapping.typeName($0.name) }) {
-                    case .type(let type):
-                        // A generated column is still read; only identity and defaults make no difference to reading.
-                        record.members.append(Member(sqlName: c.name, swiftName: swiftName, swiftType: c.nullable ? type + "?" : type,
-                                                     comment: c.comment))
-                    case .unsupported(let why):
-                        problems.append(Problem(subject: .postgresColumn(t.name, c.name), message: "column '\(c.name)' of table \(t.name): \(why)",
-                                                isCollision: false))
-                    case .omitted(let why):
-                        record.omitted.append((c.name, why))
-                    }
-                }
-                records.append(record)
-            }
-            namespaces += Set(pg.tables.map(\.name.schema) + pg.enums.map(\.name.schema)).compactMap(namespace).sorted()
+    private mutating func addPostgres(_ pg: PostgresSchema) {
+        func namespace(_ schema: String) -> String? { schema == "public" ? nil : SwiftMapping.typeName(schema) }
+        var enumNames: [QualifiedName: String] = [:]
+        for e in pg.enums {
+            let typeName = SwiftMapping.typeName(e.name.name)
+            enumNames[e.name] = (namespace(e.name.schema).map { $0 + "." } ?? "") + typeName
+            claim(namespace(e.name.schema), typeName, .postgresEnum(e.name), "enum \(e.name)")
+            let caseNames = members(e.values.map { ($0, .postgresEnum(e.name)) }, in: "enum \(e.name)")
+            enums.append(EnumDecl(namespace: namespace(e.name.schema), typeName: typeName, sqlName: e.name.description,
+                                  comment: e.comment, cases: Array(zip(caseNames, e.values))))
         }
+        for t in pg.tables {
+            let typeName = SwiftMapping.typeName(t.name.name)
+            claim(namespace(t.name.schema), typeName, .postgresTable(t.name), "table \(t.name)")
+            let names = members(t.columns.map { ($0.name, .postgresColumn(t.name, $0.name)) }, in: "table \(t.name)")
+            var record = Record(namespace: namespace(t.name.schema), typeName: typeName, schemaName: t.name.schema, tableName: t.name.name,
+                                comment: t.comment, members: [])
+            for (c, swiftName) in zip(t.columns, names) {
+                switch SwiftMapping.swiftType(c.type, enumName: { enumNames[$0] ?? SwiftMapping.typeName($0.name) }) {
+                case .type(let type):
+                    // A generated column is still read; only identity and defaults make no difference to reading.
+                    record.members.append(Member(sqlName: c.name, swiftName: swiftName, swiftType: c.nullable ? type + "?" : type,
+                                                 comment: c.comment))
+                case .unsupported(let why):
+                    problems.append(Problem(subject: .postgresColumn(t.name, c.name), message: "column '\(c.name)' of table \(t.name): \(why)",
+                                            isCollision: false))
+                case .omitted(let why):
+                    record.omitted.append((c.name, why))
+                }
+            }
+            records.append(record)
+        }
+        namespaces += Set(pg.tables.map(\.name.schema) + pg.enums.map(\.name.schema)).compactMap(namespace).sorted()
+    }
 
-        if let redis = set.redis {
-            func swiftType(_ t: RedisValueType) -> String {
-                switch t {
-                case .string, .json: "Swift.String"
-                case .uuid: "Foundation.UUID"
-                case .int: "Swift.Int"
-                case .float: "Swift.Double"
-                case .bool: "Swift.Bool"
-                case .timestamp: "Foundation.Date"
-                case .date: "CalendarDate"
-                }
-            }
-            func fieldType(_ t: RedisValueType) -> String { t == .json ? "JSONValue" : swiftType(t) }
-            var functions: [String: String] = [:]
-            func builder(_ name: String, _ pattern: RedisPattern, _ params: [RedisParam], hashTag: String?, ttl: Int?, type: String,
-                         comment: String?, what: String) -> KeyBuilder {
-                let function = SwiftMapping.memberName(name)
-                if let other = functions[function] {
-                    problems.append(Problem(subject: .redisKey(name), message: "\(what) '\(name)' would be the Swift builder \(function), as '\(other)' is",
-                                            isCollision: true))
-                }
-                functions[function] = name
-                let paramNames = members(params.map { ($0.name, .redisKey(name)) }, in: "\(what) '\(name)'")
-                return KeyBuilder(functionName: function, pattern: pattern.text, parts: pattern.parts, hashTag: hashTag,
-                                  params: zip(params, paramNames).map { ($0.name, $1, swiftType($0.type)) }, ttlSeconds: ttl,
-                                  typeDescription: type, comment: comment, fields: nil)
-            }
-            for k in redis.keys {
-                var b = builder(k.name, k.pattern, k.params, hashTag: k.hashTag, ttl: k.ttlSeconds, type: k.type.rawValue, comment: k.comment,
-                                what: "Redis key")
-                if !k.fields.isEmpty {
-                    let typeName = SwiftMapping.typeName(k.name) + "Fields"
-                    claim("RedisKeys", typeName, .redisKey(k.name), "the fields of Redis key \(k.name)")
-                    let names = members(k.fields.map { ($0.name, .redisKey(k.name)) }, in: "the fields of Redis key '\(k.name)'")
-                    b.fields = Record(namespace: "RedisKeys", typeName: typeName, schemaName: "redis", tableName: k.pattern.text, comment: nil,
-                                      members: zip(k.fields, names).map { Member(sqlName: $0.name, swiftName: $1, swiftType: fieldType($0.type), comment: nil) },
-                                      fieldsOfHash: true)
-                }
-                keyBuilders.append(b)
-            }
-            functions = [:]
-            for c in redis.channels {
-                channelBuilders.append(builder(c.name, c.pattern, c.params, hashTag: nil, ttl: nil, type: "channel", comment: c.comment,
-                                               what: "Redis channel"))
+    /// Key and channel builders, and the fields of hash keys.
+    private mutating func addRedis(_ redis: RedisSchema) {
+        func swiftType(_ t: RedisValueType) -> String {
+            switch t {
+            case .string, .json: "Swift.String"
+            case .uuid: "Foundation.UUID"
+            case .int: "Swift.Int"
+            case .float: "Swift.Double"
+            case .bool: "Swift.Bool"
+            case .timestamp: "Foundation.Date"
+            case .date: "CalendarDate"
             }
         }
-
-        if let ch = set.clickhouse {
-            let space = SwiftMapping.typeName(ch.database)
-            if declared[space] != nil {
-                problems.append(Problem(subject: .clickhouseTable(ch.tables.first?.name ?? ch.database),
-                                        message: "ClickHouse database \(ch.database) would be the Swift namespace \(space), which a PostgreSQL definition already is",
+        func fieldType(_ t: RedisValueType) -> String { t == .json ? "JSONValue" : swiftType(t) }
+        var functions: [String: String] = [:]
+        func builder(_ name: String, _ pattern: RedisPattern, _ params: [RedisParam], hashTag: String?, ttl: Int?, type: String,
+                     comment: String?, what: String) -> KeyBuilder {
+            let function = SwiftMapping.memberName(name)
+            if let other = functions[function] {
+                problems.append(Problem(subject: .redisKey(name), message: "\(what) '\(name)' would be the Swift builder \(function), as '\(other)' is",
                                         isCollision: true))
             }
-            namespaces.append(space)
-            for t in ch.tables {
-                let typeName = SwiftMapping.typeName(t.name)
-                claim(space, typeName, .clickhouseTable(t.name), "ClickHouse table \(t.name)")
-                let names = members(t.columns.map { ($0.name, .clickhouseColumn(t.name, $0.name)) }, in: "ClickHouse table \(t.name)")
-                var record = Record(namespace: space, typeName: typeName, schemaName: ch.database, tableName: t.name, comment: t.comment, members: [])
-                for (c, swiftName) in zip(t.columns, names) {
-                    // An Enum8/16 column gets an enum of its own, named after the table and column.
-                    let enumName = typeName + SwiftMapping.typeName(c.name)
-                    var enumType: ClickHouseType?
-                    switch SwiftMapping.swiftType(c.type, enumName: { type in enumType = type; return enumName }) {
-                    case .type(let type):
-                        let computed = c.defaultKind == .materialized || c.defaultKind == .alias
-                        record.members.append(Member(sqlName: c.name, swiftName: swiftName,
-                                                     swiftType: computed && !type.hasSuffix("?") ? type + "?" : type,
-                                                     comment: c.comment, computed: computed))
-                        if case .enumeration(_, let values)? = enumType {
-                            claim(space, enumName, .clickhouseColumn(t.name, c.name), "the Enum of column \(t.name).\(c.name)")
-                            let caseNames = members(values.map { ($0.name, .clickhouseColumn(t.name, c.name)) }, in: "the Enum of \(t.name).\(c.name)")
-                            enums.append(EnumDecl(namespace: space, typeName: enumName, sqlName: c.type.sql, comment: nil,
-                                                  cases: Array(zip(caseNames, values.map(\.name)))))
-                        }
-                    case .unsupported(let why):
-                        problems.append(Problem(subject: .clickhouseColumn(t.name, c.name),
-                                                message: "column '\(c.name)' of ClickHouse table \(t.name): \(why)", isCollision: false))
-                    case .omitted(let why):
-                        record.omitted.append((c.name, why))
-                    }
-                }
-                records.append(record)
+            functions[function] = name
+            let paramNames = members(params.map { ($0.name, .redisKey(name)) }, in: "\(what) '\(name)'")
+            return KeyBuilder(functionName: function, pattern: pattern.text, parts: pattern.parts, hashTag: hashTag,
+                              params: zip(params, paramNames).map { ($0.name, $1, swiftType($0.type)) }, ttlSeconds: ttl,
+                              typeDescription: type, comment: comment, fields: nil)
+        }
+        for k in redis.keys {
+            var b = builder(k.name, k.pattern, k.params, hashTag: k.hashTag, ttl: k.ttlSeconds, type: k.type.rawValue, comment: k.comment,
+                            what: "Redis key")
+            if !k.fields.isEmpty {
+                let typeName = SwiftMapping.typeName(k.name) + "Fields"
+                claim("RedisKeys", typeName, .redisKey(k.name), "the fields of Redis key \(k.name)")
+                let names = members(k.fields.map { ($0.name, .redisKey(k.name)) }, in: "the fields of Redis key '\(k.name)'")
+                b.fields = Record(namespace: "RedisKeys", typeName: typeName, schemaName: "redis", tableName: k.pattern.text, comment: nil,
+                                  members: zip(k.fields, names).map { Member(sqlName: $0.name, swiftName: $1, swiftType: fieldType($0.type), comment: nil) },
+                                  fieldsOfHash: true)
             }
+            keyBuilders.append(b)
+        }
+        functions = [:]
+        for c in redis.channels {
+            channelBuilders.append(builder(c.name, c.pattern, c.params, hashTag: nil, ttl: nil, type: "channel", comment: c.comment,
+                                           what: "Redis channel"))
+        }
+    }
+
+    /// One namespace for the database; an enum of its own for each Enum column.
+    private mutating func addClickHouse(_ ch: ClickHouseSchema) {
+        let space = SwiftMapping.typeName(ch.database)
+        if declared[space] != nil {
+            problems.append(Problem(subject: .clickhouseTable(ch.tables.first?.name ?? ch.database),
+                                    message: "ClickHouse database \(ch.database) would be the Swift namespace \(space), which a PostgreSQL definition already is",
+                                    isCollision: true))
+        }
+        namespaces.append(space)
+        for t in ch.tables {
+            let typeName = SwiftMapping.typeName(t.name)
+            claim(space, typeName, .clickhouseTable(t.name), "ClickHouse table \(t.name)")
+            let names = members(t.columns.map { ($0.name, .clickhouseColumn(t.name, $0.name)) }, in: "ClickHouse table \(t.name)")
+            var record = Record(namespace: space, typeName: typeName, schemaName: ch.database, tableName: t.name, comment: t.comment, members: [])
+            for (c, swiftName) in zip(t.columns, names) {
+                // An Enum8/16 column gets an enum of its own, named after the table and column.
+                let enumName = typeName + SwiftMapping.typeName(c.name)
+                var enumType: ClickHouseType?
+                switch SwiftMapping.swiftType(c.type, enumName: { type in enumType = type; return enumName }) {
+                case .type(let type):
+                    let computed = c.defaultKind == .materialized || c.defaultKind == .alias
+                    record.members.append(Member(sqlName: c.name, swiftName: swiftName,
+                                                 swiftType: computed && !type.hasSuffix("?") ? type + "?" : type,
+                                                 comment: c.comment, computed: computed))
+                    if case .enumeration(_, let values)? = enumType {
+                        claim(space, enumName, .clickhouseColumn(t.name, c.name), "the Enum of column \(t.name).\(c.name)")
+                        let caseNames = members(values.map { ($0.name, .clickhouseColumn(t.name, c.name)) }, in: "the Enum of \(t.name).\(c.name)")
+                        enums.append(EnumDecl(namespace: space, typeName: enumName, sqlName: c.type.sql, comment: nil,
+                                              cases: Array(zip(caseNames, values.map(\.name)))))
+                    }
+                case .unsupported(let why):
+                    problems.append(Problem(subject: .clickhouseColumn(t.name, c.name),
+                                            message: "column '\(c.name)' of ClickHouse table \(t.name): \(why)", isCollision: false))
+                case .omitted(let why):
+                    record.omitted.append((c.name, why))
+                }
+            }
+            records.append(record)
         }
     }
 }
