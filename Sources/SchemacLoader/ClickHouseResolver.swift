@@ -120,26 +120,7 @@ struct ClickHouseResolver {
             return false
         }
 
-        if let e = f["engine"] {
-            if let engine = resolveEngine(e, reader, what: what) {
-                table.engine = engine
-                for c in engine.columns where !known(c, e) { ok = false }
-                // The engines read these columns as numbers of one exact type.
-                var exact: [(String, String)] = []
-                if case .collapsingMergeTree(let sign) = engine { exact.append((sign, "Int8")) }
-                if case .versionedCollapsingMergeTree(let sign, _) = engine { exact.append((sign, "Int8")) }
-                if case .replacingMergeTree(_, let isDeleted?) = engine { exact.append((isDeleted, "UInt8")) }
-                for (name, type) in exact {
-                    if let c = table.columns.first(where: { $0.name == name }), c.type != .plain(type) {
-                        reader.report(.invalidValue("column '\(name)' of \(what) must be \(type) for engine \(engine.name), not \(c.type.sql)",
-                                                    at: reader.location(e)))
-                        ok = false
-                    }
-                }
-            } else {
-                ok = false
-            }
-        }
+        if let e = f["engine"], !resolveEngine(e, into: &table, reader, what: what, known: known) { ok = false }
         // Every key and TTL expression names columns of the table.
         func namesColumns(_ expressions: [String], _ node: Node) {
             for expression in expressions {
@@ -166,21 +147,7 @@ struct ClickHouseResolver {
                                         at: reader.location(orderNode)))
             ok = false
         }
-        if case .aggregatingMergeTree = table.engine {
-            // Merges keep one row per key: any other column must be an aggregate
-            // state, or it keeps an arbitrary value (ClickHouse refuses it too).
-            let keyWords = Set(table.orderBy.flatMap(Self.identifiers))
-            let loose = table.columns.filter { c in
-                if case .aggregateFunction = c.type { return false }
-                return c.defaultKind != .alias && !keyWords.contains(c.name)
-            }
-            if !loose.isEmpty {
-                reader.report(.invalidValue("columns \(loose.map { "'\($0.name)'" }.joined(separator: ", ")) of AggregatingMergeTree table '\(name)' are "
-                                            + "neither in order_by nor aggregate states: make them AggregateFunction(…) or "
-                                            + "SimpleAggregateFunction(…)", at: reader.location(orderNode)))
-                ok = false
-            }
-        }
+        if !checkAggregatingColumns(table, orderNode, reader) { ok = false }
         if let p = f["primary_key"], let keyList = reader.stringList(p, "primary_key of \(what)", allowSingle: true) {
             if keyList.count > table.orderBy.count || Array(table.orderBy.prefix(keyList.count)) != keyList {
                 reader.report(.primaryKeyNotPrefix(table: name, primaryKey: keyList, orderBy: table.orderBy, at: reader.location(p)))
@@ -222,6 +189,63 @@ struct ClickHouseResolver {
                 }
             }
         }
+        if !resolveProjectionsAndSettings(f, into: &table, reader, what: what) { ok = false }
+        if let s = f["shard_by"], let expression = reader.string(s, "shard_by of \(what)") {
+            table.shardBy = expression
+            if cluster == nil { reader.report(.shardByWithoutCluster(table: name, at: reader.location(s))) }
+        }
+        if let c = f["comment"] { table.comment = reader.string(c, "comment of \(what)") }
+        return ok ? table : nil
+    }
+
+    /// The engine, and the columns it names (some of one exact type).
+    private func resolveEngine(_ e: Node, into table: inout ClickHouseTable, _ reader: NodeReader, what: String,
+                               known: (String, Node) -> Bool) -> Bool {
+        var ok = true
+        if let engine = resolveEngine(e, reader, what: what) {
+            table.engine = engine
+            for c in engine.columns where !known(c, e) { ok = false }
+            // The engines read these columns as numbers of one exact type.
+            var exact: [(String, String)] = []
+            if case .collapsingMergeTree(let sign) = engine { exact.append((sign, "Int8")) }
+            if case .versionedCollapsingMergeTree(let sign, _) = engine { exact.append((sign, "Int8")) }
+            if case .replacingMergeTree(_, let isDeleted?) = engine { exact.append((isDeleted, "UInt8")) }
+            for (name, type) in exact {
+                if let c = table.columns.first(where: { $0.name == name }), c.type != .plain(type) {
+                    reader.report(.invalidValue("column '\(name)' of \(what) must be \(type) for engine \(engine.name), not \(c.type.sql)",
+                                                at: reader.location(e)))
+                    ok = false
+                }
+            }
+        } else {
+            ok = false
+        }
+        return ok
+    }
+
+    /// Merges keep one row per key: in an AggregatingMergeTree any other column
+    /// must be an aggregate state, or it keeps an arbitrary value (ClickHouse refuses it too).
+    private func checkAggregatingColumns(_ table: ClickHouseTable, _ orderNode: Node, _ reader: NodeReader) -> Bool {
+        let name = table.name
+        if case .aggregatingMergeTree = table.engine {
+            let keyWords = Set(table.orderBy.flatMap(Self.identifiers))
+            let loose = table.columns.filter { c in
+                if case .aggregateFunction = c.type { return false }
+                return c.defaultKind != .alias && !keyWords.contains(c.name)
+            }
+            if !loose.isEmpty {
+                reader.report(.invalidValue("columns \(loose.map { "'\($0.name)'" }.joined(separator: ", ")) of AggregatingMergeTree table '\(name)' are "
+                                            + "neither in order_by nor aggregate states: make them AggregateFunction(…) or "
+                                            + "SimpleAggregateFunction(…)", at: reader.location(orderNode)))
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Projections (a SELECT, or `select:`) and table settings (numbers as written, other values quoted).
+    private func resolveProjectionsAndSettings(_ f: Fields, into table: inout ClickHouseTable, _ reader: NodeReader, what: String) -> Bool {
+        var ok = true
         if let p = f["projections"] {
             for entry in reader.namedEntries(p, "projections of \(what)") ?? [] {
                 let select: String?
@@ -246,12 +270,7 @@ struct ClickHouseResolver {
                 table.settings.append(ClickHouseSetting(name: entry.key, value: plainNumber ? scalar.string : ClickHouseSQL.literal(scalar.string)))
             }
         }
-        if let s = f["shard_by"], let expression = reader.string(s, "shard_by of \(what)") {
-            table.shardBy = expression
-            if cluster == nil { reader.report(.shardByWithoutCluster(table: name, at: reader.location(s))) }
-        }
-        if let c = f["comment"] { table.comment = reader.string(c, "comment of \(what)") }
-        return ok ? table : nil
+        return ok
     }
 
     private func resolveColumn(_ name: String, _ node: Node, _ reader: NodeReader, table: String) -> ClickHouseColumn? {
