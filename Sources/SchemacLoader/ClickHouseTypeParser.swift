@@ -153,26 +153,7 @@ enum ClickHouseTypeParser {
                 guard key.canBeMapKey else { throw Problem.invalid("\(key.sql) cannot be a Map key: use a string, an integer, a date or a UUID") }
                 result = .map(key: key, value: value)
             case "Tuple":
-                var elements: [ClickHouseType.TupleElement] = []
-                repeat {
-                    if !elements.isEmpty { try expect(",") }
-                    // `name Type` or just `Type`: a word followed by another word is a name.
-                    let save = i
-                    let first = word()
-                    skipSpaces()
-                    if !first.isEmpty, i < s.count, s[i].properties.isAlphabetic, !ClickHouseTypeParser.isTypeName(first) {
-                        elements.append(.init(name: first, type: try type()))
-                    } else {
-                        i = save
-                        elements.append(.init(name: nil, type: try type()))
-                    }
-                } while peek(",")
-                let names = elements.compactMap(\.name)
-                if !names.isEmpty, names.count != elements.count {
-                    throw Problem.invalid("a Tuple names all of its elements or none")
-                }
-                if Set(names).count != names.count { throw Problem.invalid("a Tuple names an element twice") }
-                result = .tuple(elements)
+                result = try tuple()
             case "FixedString":
                 let n = try integer()
                 guard n >= 1 else { throw Problem.invalid("FixedString needs a length of at least 1") }
@@ -194,22 +175,7 @@ enum ClickHouseTypeParser {
                 if peek(",") { try expect(","); tz = try string() }
                 result = .dateTime64(precision: p, timezone: tz)
             case "Enum8", "Enum16", "Enum":
-                var values: [ClickHouseType.EnumValue] = []
-                repeat {
-                    if !values.isEmpty { try expect(",") }
-                    let label = try string()
-                    try expect("=")
-                    values.append(.init(name: label, value: try integer()))
-                } while peek(",")
-                if Set(values.map(\.name)).count != values.count { throw Problem.invalid("an Enum names a value twice") }
-                if Set(values.map(\.value)).count != values.count { throw Problem.invalid("an Enum gives two names the same number") }
-                let fits8 = values.allSatisfy { (-128...127).contains($0.value) }
-                let bits = name == "Enum8" ? 8 : name == "Enum16" ? 16 : (fits8 ? 8 : 16)
-                let range = bits == 8 ? -128...127 : -32768...32767
-                if let out = values.first(where: { !range.contains($0.value) }) {
-                    throw Problem.invalid("Enum\(bits) values run from \(range.lowerBound) to \(range.upperBound); '\(out.name)' is \(out.value)")
-                }
-                result = .enumeration(bits: bits, values: values)
+                result = try enumeration(name)
             case "AggregateFunction", "SimpleAggregateFunction":
                 let function = rawArgument()
                 guard !function.isEmpty else { throw Problem.invalid("\(name) needs a function") }
@@ -227,6 +193,51 @@ enum ClickHouseTypeParser {
             }
             try expect(")")
             return result
+        }
+
+        /// `Tuple(…)`'s elements, all named (`name Type`) or none.
+        mutating func tuple() throws -> ClickHouseType {
+            var elements: [ClickHouseType.TupleElement] = []
+            repeat {
+                if !elements.isEmpty { try expect(",") }
+                // `name Type` or just `Type`: a word followed by another word is a name.
+                let save = i
+                let first = word()
+                skipSpaces()
+                if !first.isEmpty, i < s.count, s[i].properties.isAlphabetic, !ClickHouseTypeParser.isTypeName(first) {
+                    elements.append(.init(name: first, type: try type()))
+                } else {
+                    i = save
+                    elements.append(.init(name: nil, type: try type()))
+                }
+            } while peek(",")
+            let names = elements.compactMap(\.name)
+            if !names.isEmpty, names.count != elements.count {
+                throw Problem.invalid("a Tuple names all of its elements or none")
+            }
+            if Set(names).count != names.count { throw Problem.invalid("a Tuple names an element twice") }
+            return .tuple(elements)
+        }
+
+        /// `Enum8('a' = 1, …)`: names and numbers each once, within the width
+        /// (a plain `Enum` takes the narrowest that fits).
+        mutating func enumeration(_ name: String) throws -> ClickHouseType {
+            var values: [ClickHouseType.EnumValue] = []
+            repeat {
+                if !values.isEmpty { try expect(",") }
+                let label = try string()
+                try expect("=")
+                values.append(.init(name: label, value: try integer()))
+            } while peek(",")
+            if Set(values.map(\.name)).count != values.count { throw Problem.invalid("an Enum names a value twice") }
+            if Set(values.map(\.value)).count != values.count { throw Problem.invalid("an Enum gives two names the same number") }
+            let fits8 = values.allSatisfy { (-128...127).contains($0.value) }
+            let bits = name == "Enum8" ? 8 : name == "Enum16" ? 16 : (fits8 ? 8 : 16)
+            let range = bits == 8 ? -128...127 : -32768...32767
+            if let out = values.first(where: { !range.contains($0.value) }) {
+                throw Problem.invalid("Enum\(bits) values run from \(range.lowerBound) to \(range.upperBound); '\(out.name)' is \(out.value)")
+            }
+            return .enumeration(bits: bits, values: values)
         }
 
         func decimal(_ p: Int, _ scale: Int) throws -> ClickHouseType {
