@@ -157,13 +157,7 @@ struct ClickHouseResolver {
             namesColumns(keyList, p)
         }
         if let s = f["sample_by"], let sample = reader.string(s, "sample_by of \(what)") {
-            // ClickHouse samples by a key expression: it must be one of the primary key's.
-            let key = table.primaryKey ?? table.orderBy
-            if !key.map(Self.compact).contains(Self.compact(sample)) {
-                reader.report(.invalidValue("sample_by '\(sample)' of \(what) must be one of its primary key's expressions (\(key.joined(separator: ", ")))",
-                                            at: reader.location(s)))
-                ok = false
-            }
+            if !checkSampleKey(sample, of: table, at: s, reader, what: what) { ok = false }
             table.sampleBy = sample
             namesColumns([sample], s)
         }
@@ -196,6 +190,17 @@ struct ClickHouseResolver {
         }
         if let c = f["comment"] { table.comment = reader.string(c, "comment of \(what)") }
         return ok ? table : nil
+    }
+
+    /// ClickHouse samples by a key expression: it must be one of the primary key's.
+    private func checkSampleKey(_ sample: String, of table: ClickHouseTable, at s: Node, _ reader: NodeReader, what: String) -> Bool {
+        let key = table.primaryKey ?? table.orderBy
+        guard key.map(Self.compact).contains(Self.compact(sample)) else {
+            reader.report(.invalidValue("sample_by '\(sample)' of \(what) must be one of its primary key's expressions (\(key.joined(separator: ", ")))",
+                                        at: reader.location(s)))
+            return false
+        }
+        return true
     }
 
     /// The engine, and the columns it names (some of one exact type).
@@ -594,17 +599,8 @@ struct ClickHouseResolver {
         }
         var lifetime = (min: 300, max: 300)
         if let l = f["lifetime"] {
-            if case .mapping = l {
-                guard let lf = reader.fields(l, "lifetime of \(what)", allowed: ["min", "max"]) else { return nil }
-                guard let mn = lf["min"].flatMap({ reader.integer($0, "min of lifetime") }), let mx = lf["max"].flatMap({ reader.integer($0, "max of lifetime") }) else {
-                    if !lf.has("min") || !lf.has("max") { reader.report(.missingKey(lf.has("min") ? "max" : "min", in: "lifetime of \(what)", at: lf.location)) }
-                    return nil
-                }
-                lifetime = (mn, mx)
-            } else {
-                guard let n = reader.integer(l, "lifetime of \(what)") else { return nil }
-                lifetime = (n, n)
-            }
+            guard let given = resolveLifetime(l, reader, what: what) else { return nil }
+            lifetime = given
         }
         // Key attributes first, as the engine lists them.
         let ordered = key.compactMap { k in columns.first { $0.name == k } } + columns.filter { !key.contains($0.name) }
@@ -612,6 +608,20 @@ struct ClickHouseResolver {
                                               lifetimeMin: lifetime.min, lifetimeMax: lifetime.max)
         if let c = f["comment"] { dictionary.comment = reader.string(c, "comment of \(what)") }
         return dictionary
+    }
+
+    /// `lifetime: N` or `lifetime: { min: N, max: M }`, in seconds.
+    private func resolveLifetime(_ l: Node, _ reader: NodeReader, what: String) -> (min: Int, max: Int)? {
+        if case .mapping = l {
+            guard let lf = reader.fields(l, "lifetime of \(what)", allowed: ["min", "max"]) else { return nil }
+            guard let mn = lf["min"].flatMap({ reader.integer($0, "min of lifetime") }), let mx = lf["max"].flatMap({ reader.integer($0, "max of lifetime") }) else {
+                if !lf.has("min") || !lf.has("max") { reader.report(.missingKey(lf.has("min") ? "max" : "min", in: "lifetime of \(what)", at: lf.location)) }
+                return nil
+            }
+            return (mn, mx)
+        }
+        guard let n = reader.integer(l, "lifetime of \(what)") else { return nil }
+        return (n, n)
     }
 
     /// An expression without its spaces, for comparing two spellings of one.

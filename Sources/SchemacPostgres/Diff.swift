@@ -111,23 +111,7 @@ public enum PostgresDiff {
         let currentRoles = Set(current.roles)
         changes += desired.roles.filter { !currentRoles.contains($0) }.map(SchemaChange.createRole)
 
-        // Enums: new ones, values added in place; a removed value cannot be migrated in place.
-        let currentEnums = Dictionary(current.enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for e in desired.enums {
-            guard let old = currentEnums[e.name] else { changes.append(.createEnum(e)); continue }
-            let removed = old.values.filter { !e.values.contains($0) }
-            let kept = e.values.filter { old.values.contains($0) }
-            if !removed.isEmpty || kept != old.values {
-                changes.append(.unsupported("enum \(e.name) loses or reorders values \(removed); PostgreSQL cannot drop enum values in place"))
-                continue
-            }
-            for (i, value) in e.values.enumerated() where !old.values.contains(value) {
-                // Place it before the next value that already exists, else at the end.
-                let before = e.values[(i + 1)...].first { old.values.contains($0) }
-                changes.append(.addEnumValue(e.name, value: value, before: before))
-            }
-            if old.comment != e.comment { changes.append(.comment(object: "TYPE \(SQL.qualified(e.name))", target: e.name.description, text: e.comment)) }
-        }
+        changes += enumChanges(current, desired)
 
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for f in desired.functions {
@@ -228,6 +212,28 @@ public enum PostgresDiff {
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
             && old.partitioning == new.partitioning && same(old.partitions, new.partitions)
+    }
+
+    /// Enums: new ones, values added in place; a removed value cannot be migrated in place.
+    static func enumChanges(_ current: PostgresSchema, _ desired: PostgresSchema) -> [SchemaChange] {
+        var changes: [SchemaChange] = []
+        let currentEnums = Dictionary(current.enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for e in desired.enums {
+            guard let old = currentEnums[e.name] else { changes.append(.createEnum(e)); continue }
+            let removed = old.values.filter { !e.values.contains($0) }
+            let kept = e.values.filter { old.values.contains($0) }
+            if !removed.isEmpty || kept != old.values {
+                changes.append(.unsupported("enum \(e.name) loses or reorders values \(removed); PostgreSQL cannot drop enum values in place"))
+                continue
+            }
+            for (i, value) in e.values.enumerated() where !old.values.contains(value) {
+                // Place it before the next value that already exists, else at the end.
+                let before = e.values[(i + 1)...].first { old.values.contains($0) }
+                changes.append(.addEnumValue(e.name, value: value, before: before))
+            }
+            if old.comment != e.comment { changes.append(.comment(object: "TYPE \(SQL.qualified(e.name))", target: e.name.description, text: e.comment)) }
+        }
+        return changes
     }
 
     static func tableChanges(_ old: Table, _ new: Table) -> [SchemaChange] {
