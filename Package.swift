@@ -3,15 +3,16 @@ import PackageDescription
 
 // Dependencies run one way:
 //   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
-//                              ↘ SchemacPostgres → SchemacModel
+//                              ↘ SchemacPostgres → SchemacMigrate → SchemacModel
 //                              ↘ SchemacClickHouse → SchemacModel
 //                              ↘ SchemacSwift → SchemacModel
 //                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 //                              ↘ SchemacRedisDriver → CLibHiredis (libhiredis-dev)
-// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq, only
-// SchemacRedisDriver hiredis; only
-// the executable imports ArgumentParser.
+// SchemacMigrate is the engine-neutral plan every engine's planner produces.
+// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq,
+// only SchemacRedisDriver hiredis; only the executable imports ArgumentParser,
+// and it imports no driver: it parses arguments and prints what SchemacCore returns.
 let package = Package(
     name: "schemac",
     platforms: [.macOS(.v13)],
