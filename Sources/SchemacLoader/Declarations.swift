@@ -53,7 +53,6 @@ struct PostgresDeclarations {
     var relationNames = Namespace(kind: "relation")
     var tenancyLocation: SourceLocation?
 
-    static let sectionKeys = ["schema", "extensions", "roles", "tenancy", "enums", "functions", "tables", "views"]
 
     /// The schemas objects are declared in, `public` always among them.
     var schemas: [String] {
@@ -63,7 +62,7 @@ struct PostgresDeclarations {
     }
 
     mutating func collect(_ node: Node, _ reader: NodeReader) {
-        guard let section = reader.fields(node, "the postgres section", allowed: Self.sectionKeys) else { return }
+        guard let section = reader.fields(node, "the postgres section", allowed: PostgresKeys.section.names) else { return }
         var schema = "public"
         if let s = section["schema"], let name = reader.name(s, "postgres.schema") {
             if checkIdentifier(name, s, reader) { schema = name }
@@ -86,7 +85,7 @@ struct PostgresDeclarations {
                 }
             }
         }
-        if let t = section["tenancy"], let f = reader.fields(t, "postgres.tenancy", allowed: ["column", "setting"]) {
+        if let t = section["tenancy"], let f = reader.fields(t, "postgres.tenancy", allowed: PostgresKeys.tenancy.names) {
             let location = reader.location(section.keyNode("tenancy")!)
             if let first = tenancyLocation {
                 reader.report(.duplicateName("setting", "postgres.tenancy", firstAt: first, at: location))

@@ -158,7 +158,6 @@ public enum DefinitionsLoader {
         return result
     }
 
-    static let topLevelKeys = ["postgres", "clickhouse", "redis"]
 
     /// A definitions file as JSON (merge keys applied), or nil when its YAML
     /// does not parse: for checking files against the language's JSON Schema.
@@ -188,7 +187,7 @@ public enum DefinitionsLoader {
         for (reader, parsed) in parsedFiles {
             readers.append(reader)
             guard let root = parsed else { continue }
-            guard let top = reader.fields(root, "a definitions file", allowed: topLevelKeys) else { continue }
+            guard let top = reader.fields(root, "a definitions file", allowed: DefinitionSections.keys.names) else { continue }
             if let pg = top["postgres"] {
                 sawPostgres = true
                 declarations.collect(pg, reader)

@@ -10,7 +10,7 @@ final class PreCommitTests: XCTestCase {
         let git = try XCTUnwrap(Shell.which("git"))
         let dir = try Repo.temporaryDirectory("precommit")
         defer { try? FileManager.default.removeItem(at: dir) }
-        for folder in ["definitions", "generated"] {
+        for folder in ["definitions", "generated", "schemac.yaml"] {
             try Repo.copy(Repo.root.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
         }
         let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]

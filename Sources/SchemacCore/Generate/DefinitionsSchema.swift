@@ -1,4 +1,5 @@
 import SchemacLoader
+import SchemacModel
 
 /// The JSON Schema (2020-12) of the definition language, for editors with the
 /// YAML language server: keys are completed and checked, values loosely (the
@@ -12,47 +13,17 @@ public enum DefinitionsSchema {
   "title": "schemac definitions",
   "type": "object",
   "additionalProperties": false,
-  "properties": {
-    "postgres": { "$ref": "#/$defs/postgres" },
-    "clickhouse": { "$ref": "#/$defs/clickhouse" },
-    "redis": { "$ref": "#/$defs/redis" }
-  },
+  "properties": \#(DefinitionSections.keys.jsonProperties),
   "$defs": {
     "name": { "type": "string", "minLength": 1 },
     "names": { "oneOf": [{ "$ref": "#/$defs/name" }, { "type": "array", "items": { "$ref": "#/$defs/name" } }] },
     "scalar": { "type": ["string", "number", "boolean"] },
     "comment": { "type": "string" },
-    "postgres": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "schema": { "$ref": "#/$defs/name" },
-        "extensions": { "type": "array", "items": { "$ref": "#/$defs/name" } },
-        "roles": { "type": "array", "items": { "$ref": "#/$defs/name" } },
-        "tenancy": {
-          "type": "object", "additionalProperties": false, "required": ["column", "setting"],
-          "properties": { "column": { "$ref": "#/$defs/name" }, "setting": { "$ref": "#/$defs/name" } }
-        },
-        "enums": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "oneOf": [
-              { "type": "array", "items": { "$ref": "#/$defs/scalar" } },
-              { "type": "object", "additionalProperties": false, "required": ["values"], "properties": \#(PostgresKeys.enumeration.jsonProperties) }
-            ]
-          }
-        },
-        "functions": {
-          "type": ["object", "null"],
-          "additionalProperties": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.function.jsonProperties) }
-        },
-        "tables": { "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgTable" } },
-        "views": {
-          "type": ["object", "null"],
-          "additionalProperties": { "type": "object", "additionalProperties": false, "required": ["sql"], "properties": \#(PostgresKeys.view.jsonProperties) }
-        }
-      }
-    },
+    "postgres": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(PostgresKeys.section.jsonProperties) },
+    "pgTenancy": { "type": "object", "additionalProperties": false, "required": ["column", "setting"], "properties": \#(PostgresKeys.tenancy.jsonProperties) },
+    "pgEnum": { "type": "object", "additionalProperties": false, "required": ["values"], "properties": \#(PostgresKeys.enumeration.jsonProperties) },
+    "pgFunction": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.function.jsonProperties) },
+    "pgView": { "type": "object", "additionalProperties": false, "required": ["sql"], "properties": \#(PostgresKeys.view.jsonProperties) },
     "grants": { "type": "object", "additionalProperties": { "$ref": "#/$defs/names" } },
     "pgTable": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.table.jsonProperties) },
     "pgUnique": { "type": "object", "additionalProperties": false, "required": ["columns"], "properties": \#(PostgresKeys.unique.jsonProperties) },
@@ -77,144 +48,50 @@ public enum DefinitionsSchema {
       ]
     },
     "pgIndexColumn": { "type": "object", "additionalProperties": false, "required": ["column"], "properties": \#(PostgresKeys.indexColumn.jsonProperties) },
-    "clickhouse": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "database": { "$ref": "#/$defs/name" },
-        "cluster": { "type": ["string", "null"] },
-        "postgres_collection": { "$ref": "#/$defs/name" },
-        "tables": { "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/chTable" } },
-        "materialized_views": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["to", "select"],
-            "properties": { "to": { "$ref": "#/$defs/name" }, "select": { "type": "string" }, "comment": { "$ref": "#/$defs/comment" } }
-          }
-        },
-        "dictionaries": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["key"],
-            "properties": {
-              "from_postgres": { "$ref": "#/$defs/name" }, "from_table": { "$ref": "#/$defs/name" }, "key": { "$ref": "#/$defs/names" },
-              "layout": { "type": "string" },
-              "lifetime": { "oneOf": [{ "type": "integer" }, { "type": "object", "additionalProperties": false, "required": ["min", "max"],
-                                                            "properties": { "min": { "type": "integer" }, "max": { "type": "integer" } } }] },
-              "comment": { "$ref": "#/$defs/comment" }
-            }
-          }
-        }
-      }
+    "clickhouse": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(ClickHouseKeys.section.jsonProperties) },
+    "chMaterializedView": {
+      "type": "object", "additionalProperties": false, "required": ["to", "select"], "properties": \#(ClickHouseKeys.materializedView.jsonProperties)
     },
+    "chDictionary": { "type": "object", "additionalProperties": false, "required": ["key"], "properties": \#(ClickHouseKeys.dictionary.jsonProperties) },
+    "chLifetime": { "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": \#(ClickHouseKeys.lifetime.jsonProperties) },
     "chTable": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": ["columns", "order_by"],
-      "properties": {
-        "columns": {
-          "type": "object",
-          "additionalProperties": {
-            "oneOf": [
-              { "type": "string" },
-              { "type": "object", "additionalProperties": false, "required": ["type"],
-                "properties": { "type": { "type": "string" }, "default": { "$ref": "#/$defs/scalar" }, "materialized": { "type": "string" },
-                                "alias": { "type": "string" }, "codec": { "type": "string" }, "ttl": { "type": "string" },
-                                "comment": { "$ref": "#/$defs/comment" } } }
-            ]
-          }
-        },
-        "engine": {
-          "oneOf": [
-            { "enum": ["MergeTree", "ReplacingMergeTree", "SummingMergeTree", "AggregatingMergeTree", "CollapsingMergeTree", "VersionedCollapsingMergeTree"] },
-            { "type": "object", "minProperties": 1, "maxProperties": 1,
-              "properties": {
-                "ReplacingMergeTree": { "type": ["object", "null"], "additionalProperties": false,
-                                        "properties": { "version": { "type": "string" }, "is_deleted": { "type": "string" } } },
-                "SummingMergeTree": { "oneOf": [{ "$ref": "#/$defs/names" }, { "type": "null" }] },
-                "CollapsingMergeTree": { "type": "object", "additionalProperties": false, "required": ["sign"],
-                                         "properties": { "sign": { "type": "string" } } },
-                "VersionedCollapsingMergeTree": { "type": "object", "additionalProperties": false, "required": ["sign", "version"],
-                                                  "properties": { "sign": { "type": "string" }, "version": { "type": "string" } } }
-              },
-              "additionalProperties": false }
-          ]
-        },
-        "partition_by": { "type": "string" },
-        "order_by": { "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }] },
-        "primary_key": { "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }] },
-        "sample_by": { "type": "string" },
-        "ttl": {
-          "oneOf": [
-            { "type": "string" },
-            { "type": "array", "items": { "oneOf": [
-              { "type": "string" },
-              { "type": "object", "additionalProperties": false, "required": ["expression"],
-                "properties": { "expression": { "type": "string" }, "delete_where": { "type": "string" }, "to_disk": { "type": "string" },
-                                "to_volume": { "type": "string" }, "group_by": { "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }] },
-                                "set": { "type": "object", "additionalProperties": { "type": "string" } }, "where": { "type": "string" } } }
-            ] } }
-          ]
-        },
-        "indexes": {
-          "type": "object",
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["expression", "type"],
-            "properties": { "expression": { "type": "string" }, "type": { "type": "string" }, "granularity": { "type": "integer", "minimum": 1 } }
-          }
-        },
-        "projections": {
-          "type": "object",
-          "additionalProperties": { "oneOf": [{ "type": "string" }, { "type": "object", "additionalProperties": false, "required": ["select"],
-                                                                     "properties": { "select": { "type": "string" } } }] }
-        },
-        "settings": { "type": "object", "additionalProperties": { "$ref": "#/$defs/scalar" } },
-        "shard_by": { "type": "string" },
-        "comment": { "$ref": "#/$defs/comment" }
-      }
+      "type": "object", "additionalProperties": false, "required": ["columns", "order_by"], "properties": \#(ClickHouseKeys.table.jsonProperties)
     },
+    "chColumn": { "type": "object", "additionalProperties": false, "required": ["type"], "properties": \#(ClickHouseKeys.column.jsonProperties) },
+    "chEngine": {
+      "oneOf": [
+        { "enum": \#(jsonArray(ClickHouseKeys.engines)) },
+        { "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
+          "properties": {
+            "ReplacingMergeTree": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(ClickHouseKeys.replacingMergeTree.jsonProperties) },
+            "SummingMergeTree": { "oneOf": [{ "$ref": "#/$defs/names" }, { "type": "null" }] },
+            "CollapsingMergeTree": {
+              "type": "object", "additionalProperties": false, "required": ["sign"], "properties": \#(ClickHouseKeys.collapsingMergeTree.jsonProperties)
+            },
+            "VersionedCollapsingMergeTree": {
+              "type": "object", "additionalProperties": false, "required": ["sign", "version"],
+              "properties": \#(ClickHouseKeys.versionedCollapsingMergeTree.jsonProperties)
+            }
+          } }
+      ]
+    },
+    "chTTLRule": { "type": "object", "additionalProperties": false, "required": ["expression"], "properties": \#(ClickHouseKeys.ttlRule.jsonProperties) },
+    "chSkipIndex": {
+      "type": "object", "additionalProperties": false, "required": ["expression", "type"], "properties": \#(ClickHouseKeys.skipIndex.jsonProperties)
+    },
+    "chProjection": { "type": "object", "additionalProperties": false, "required": ["select"], "properties": \#(ClickHouseKeys.projection.jsonProperties) },
     "redisParams": {
       "type": "object",
       "additionalProperties": { "enum": ["string", "uuid", "int", "float", "bool", "timestamp", "date", "json"] }
     },
-    "redis": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "keys": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["pattern", "type"],
-            "properties": {
-              "pattern": { "type": "string" }, "params": { "$ref": "#/$defs/redisParams" },
-              "type": { "enum": ["string", "hash", "list", "set", "zset", "stream"] },
-              "ttl": { "oneOf": [{ "type": "string", "pattern": "^[0-9]+[smhd]?$" }, { "type": "integer", "minimum": 1 }] },
-              "durable": { "type": "boolean" }, "fields": { "$ref": "#/$defs/redisParams" }, "hash_tag": { "type": "string" },
-              "owner": { "type": "string" }, "comment": { "$ref": "#/$defs/comment" }
-            }
-          }
-        },
-        "scripts": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["source"],
-            "properties": {
-              "keys": { "type": "array", "items": { "type": "string" } }, "args": { "type": "array", "items": { "type": "string" } },
-              "source": { "type": "string" }, "comment": { "$ref": "#/$defs/comment" }
-            }
-          }
-        },
-        "channels": {
-          "type": ["object", "null"],
-          "additionalProperties": {
-            "type": "object", "additionalProperties": false, "required": ["pattern"],
-            "properties": { "pattern": { "type": "string" }, "params": { "$ref": "#/$defs/redisParams" }, "comment": { "$ref": "#/$defs/comment" } }
-          }
-        }
-      }
-    }
+    "redis": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(RedisKeys.section.jsonProperties) },
+    "redisKey": { "type": "object", "additionalProperties": false, "required": ["pattern", "type"], "properties": \#(RedisKeys.key.jsonProperties) },
+    "redisScript": { "type": "object", "additionalProperties": false, "required": ["source"], "properties": \#(RedisKeys.script.jsonProperties) },
+    "redisChannel": { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": \#(RedisKeys.channel.jsonProperties) }
   }
 }
 
 """#
+
+    static func jsonArray(_ items: [String]) -> String { "[" + items.map(jsonString).joined(separator: ", ") + "]" }
 }

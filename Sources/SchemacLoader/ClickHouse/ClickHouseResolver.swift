@@ -8,12 +8,7 @@ import Yams
 /// of tables, views and dictionaries are unique across them. Dictionaries that
 /// read PostgreSQL take their columns from the resolved PostgreSQL schema.
 struct ClickHouseResolver {
-    static let sectionKeys = ["database", "cluster", "postgres_collection", "tables", "materialized_views", "dictionaries"]
-    static let tableKeys = ["columns", "engine", "partition_by", "order_by", "primary_key", "sample_by", "ttl", "indexes", "projections",
-                            "settings", "shard_by", "comment"]
-    static let columnKeys = ["type", "default", "materialized", "alias", "codec", "ttl", "comment"]
-    static let engines = ["MergeTree", "ReplacingMergeTree", "SummingMergeTree", "AggregatingMergeTree", "CollapsingMergeTree",
-                          "VersionedCollapsingMergeTree"]
+    static let engines = ClickHouseKeys.engines
     static let skipIndexTypes: [String: ClosedRange<Int>] = ["minmax": 0...0, "set": 1...1, "bloom_filter": 0...1, "ngrambf_v1": 4...4,
                                                             "tokenbf_v1": 3...3]
     static let layouts = ["flat", "hashed", "sparse_hashed", "hashed_array", "complex_key_hashed", "complex_key_sparse_hashed",
@@ -34,7 +29,7 @@ struct ClickHouseResolver {
 
     /// Takes one file's section; names are checked for repeats across files here.
     mutating func collect(_ node: Node, _ reader: NodeReader) {
-        guard let section = reader.fields(node, "the clickhouse section", allowed: Self.sectionKeys) else { return }
+        guard let section = reader.fields(node, "the clickhouse section", allowed: ClickHouseKeys.section.names) else { return }
         if firstSection == nil { firstSection = (reader, section.location) }
         func agree(_ key: String, _ current: inout Setting?, allowNull: Bool) {
             guard let value = section[key], let keyNode = section.keyNode(key) else { return }
@@ -95,7 +90,7 @@ struct ClickHouseResolver {
 
     private func resolveTable(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader, cluster: String?) -> ClickHouseTable? {
         let what = "ClickHouse table '\(name)'"
-        guard let f = reader.fields(node, what, allowed: Self.tableKeys) else { return nil }
+        guard let f = reader.fields(node, what, allowed: ClickHouseKeys.table.names) else { return nil }
         var table = ClickHouseTable(name: name)
         var ok = true
         guard let columnsNode = f["columns"] else {
@@ -255,7 +250,7 @@ struct ClickHouseResolver {
             for entry in reader.namedEntries(p, "projections of \(what)") ?? [] {
                 let select: String?
                 if case .mapping = entry.value {
-                    select = reader.fields(entry.value, "projection '\(entry.key)'", allowed: ["select"])
+                    select = reader.fields(entry.value, "projection '\(entry.key)'", allowed: ClickHouseKeys.projection.names)
                         .flatMap { $0["select"] }.flatMap { reader.string($0, "select of projection '\(entry.key)'") }
                 } else {
                     select = reader.string(entry.value, "projection '\(entry.key)'")
@@ -283,7 +278,7 @@ struct ClickHouseResolver {
         let typeNode: Node
         var fields: Fields?
         if case .mapping = node {
-            guard let f = reader.fields(node, what, allowed: Self.columnKeys) else { return nil }
+            guard let f = reader.fields(node, what, allowed: ClickHouseKeys.column.names) else { return nil }
             guard let t = f["type"] else {
                 reader.report(.missingKey("type", in: what, at: f.location))
                 return nil
@@ -373,7 +368,7 @@ struct ClickHouseResolver {
             }
             return name == "MergeTree" ? .mergeTree : .aggregatingMergeTree
         case "ReplacingMergeTree":
-            guard let s = settings(["version", "is_deleted"], required: []) else { return nil }
+            guard let s = settings(ClickHouseKeys.replacingMergeTree.names, required: []) else { return nil }
             if s["is_deleted"] != nil, s["version"] == nil {
                 reader.report(.missingKey("version", in: "engine ReplacingMergeTree of \(what) (is_deleted needs it)", at: reader.location(node)))
                 return nil
@@ -384,10 +379,10 @@ struct ClickHouseResolver {
             guard let columns = reader.stringList(arguments, "columns of engine SummingMergeTree", allowSingle: true) else { return nil }
             return .summingMergeTree(columns: columns)
         case "CollapsingMergeTree":
-            guard let s = settings(["sign"], required: ["sign"]) else { return nil }
+            guard let s = settings(ClickHouseKeys.collapsingMergeTree.names, required: ["sign"]) else { return nil }
             return .collapsingMergeTree(sign: s["sign"]!)
         default:
-            guard let s = settings(["sign", "version"], required: ["sign", "version"]) else { return nil }
+            guard let s = settings(ClickHouseKeys.versionedCollapsingMergeTree.names, required: ["sign", "version"]) else { return nil }
             return .versionedCollapsingMergeTree(sign: s["sign"]!, version: s["version"]!)
         }
     }
@@ -399,7 +394,7 @@ struct ClickHouseResolver {
         if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
         var rules: [ClickHouseTTLRule] = []
         var failed = false
-        let keys = ["expression", "delete_where", "to_disk", "to_volume", "group_by", "set", "where"]
+        let keys = ClickHouseKeys.ttlRule.names
         // Each rule is read on its own, so that every bad rule is reported.
         func rule(_ item: Node) -> ClickHouseTTLRule? {
             if case .mapping = item {
@@ -455,7 +450,7 @@ struct ClickHouseResolver {
 
     private func resolveSkipIndex(_ name: String, _ node: Node, _ reader: NodeReader, what: String) -> ClickHouseSkipIndex? {
         let context = "index '\(name)' of \(what)"
-        guard let f = reader.fields(node, context, allowed: ["expression", "type", "granularity"]) else { return nil }
+        guard let f = reader.fields(node, context, allowed: ClickHouseKeys.skipIndex.names) else { return nil }
         for key in ["expression", "type"] where !f.has(key) {
             reader.report(.missingKey(key, in: context, at: f.location))
             return nil
@@ -497,7 +492,7 @@ struct ClickHouseResolver {
 
     private func resolveView(_ name: String, _ node: Node, _ reader: NodeReader, tables: [String: ClickHouseTable]) -> ClickHouseMaterializedView? {
         let what = "materialized view '\(name)'"
-        guard let f = reader.fields(node, what, allowed: ["to", "select", "comment"]) else { return nil }
+        guard let f = reader.fields(node, what, allowed: ClickHouseKeys.materializedView.names) else { return nil }
         for key in ["to", "select"] where !f.has(key) {
             reader.report(.missingKey(key, in: what, at: f.location))
             return nil
@@ -519,7 +514,7 @@ struct ClickHouseResolver {
     private func resolveDictionary(_ name: String, _ node: Node, _ reader: NodeReader, tables: [String: ClickHouseTable],
                                    postgres: PostgresSchema?) -> ClickHouseDictionary? {
         let what = "dictionary '\(name)'"
-        guard let f = reader.fields(node, what, allowed: ["from_postgres", "from_table", "key", "layout", "lifetime", "comment"]) else { return nil }
+        guard let f = reader.fields(node, what, allowed: ClickHouseKeys.dictionary.names) else { return nil }
         let sources = ["from_postgres", "from_table"].filter { f.has($0) }
         guard sources.count == 1 else {
             if sources.count > 1 {
@@ -613,7 +608,7 @@ struct ClickHouseResolver {
     /// `lifetime: N` or `lifetime: { min: N, max: M }`, in seconds.
     private func resolveLifetime(_ l: Node, _ reader: NodeReader, what: String) -> (min: Int, max: Int)? {
         if case .mapping = l {
-            guard let lf = reader.fields(l, "lifetime of \(what)", allowed: ["min", "max"]) else { return nil }
+            guard let lf = reader.fields(l, "lifetime of \(what)", allowed: ClickHouseKeys.lifetime.names) else { return nil }
             guard let mn = lf["min"].flatMap({ reader.integer($0, "min of lifetime") }), let mx = lf["max"].flatMap({ reader.integer($0, "max of lifetime") }) else {
                 if !lf.has("min") || !lf.has("max") { reader.report(.missingKey(lf.has("min") ? "max" : "min", in: "lifetime of \(what)", at: lf.location)) }
                 return nil

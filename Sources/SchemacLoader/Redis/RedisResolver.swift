@@ -7,8 +7,6 @@ import Yams
 /// read from files relative to the definitions folder) and channels, checked
 /// as Redis and Redis Cluster would have them.
 struct RedisResolver {
-    static let sectionKeys = ["keys", "scripts", "channels"]
-    static let keyKeys = ["pattern", "params", "type", "ttl", "durable", "fields", "hash_tag", "owner", "comment"]
 
     private var keyNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var scriptNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
@@ -17,7 +15,7 @@ struct RedisResolver {
 
     mutating func collect(_ node: Node, _ reader: NodeReader) {
         seen = true
-        guard let section = reader.fields(node, "the redis section", allowed: Self.sectionKeys) else { return }
+        guard let section = reader.fields(node, "the redis section", allowed: RedisKeys.section.names) else { return }
         func entries(_ key: String, into list: inout [(name: String, node: Node, key: Node, reader: NodeReader)]) {
             guard let node = section[key], let named = reader.namedEntries(node, "redis \(key)") else { return }
             for e in named { list.append((e.key, e.value, e.keyNode, reader)) }
@@ -71,7 +69,7 @@ struct RedisResolver {
         }
         for c in unique(channelNodes, "Redis channel") {
             let what = "Redis channel '\(c.name)'"
-            guard let f = c.reader.fields(c.node, what, allowed: ["pattern", "params", "comment"]) else { continue }
+            guard let f = c.reader.fields(c.node, what, allowed: RedisKeys.channel.names) else { continue }
             guard let p = f["pattern"] else {
                 c.reader.report(.missingKey("pattern", in: what, at: f.location))
                 continue
@@ -89,7 +87,7 @@ struct RedisResolver {
 
     private func resolveKey(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader) -> RedisKeySpec? {
         let what = "Redis key '\(name)'"
-        guard let f = reader.fields(node, what, allowed: Self.keyKeys) else { return nil }
+        guard let f = reader.fields(node, what, allowed: RedisKeys.key.names) else { return nil }
         // Every value is read, so that one bad value does not hide the next.
         var failed = false
         for required in ["pattern", "type"] where !f.has(required) {
@@ -229,7 +227,7 @@ struct RedisResolver {
     private func resolveScript(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader, specs: [String: RedisKeySpec],
                                baseDirectory: URL?, scripts: [String: String]) -> RedisScript? {
         let what = "Redis script '\(name)'"
-        guard let f = reader.fields(node, what, allowed: ["keys", "args", "source", "comment"]) else { return nil }
+        guard let f = reader.fields(node, what, allowed: RedisKeys.script.names) else { return nil }
         guard let sourceNode = f["source"] else {
             reader.report(.missingKey("source", in: what, at: reader.location(key)))
             return nil

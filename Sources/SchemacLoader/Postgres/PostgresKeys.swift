@@ -18,6 +18,14 @@ extension [DefinitionKey] {
     }
 }
 
+/// The sections of a definitions file.
+public enum DefinitionSections {
+    public static let keys = [
+        DefinitionKey("postgres", ##"{ "$ref": "#/$defs/postgres" }"##), DefinitionKey("clickhouse", ##"{ "$ref": "#/$defs/clickhouse" }"##),
+        DefinitionKey("redis", ##"{ "$ref": "#/$defs/redis" }"##),
+    ]
+}
+
 /// The keys of each PostgreSQL object, in one place: the resolver allows
 /// exactly these and `schemac schema` describes exactly these, so a new key
 /// is added here once. The order is the documentation's.
@@ -28,6 +36,18 @@ public enum PostgresKeys {
     static let text = ##"{ "type": "string" }"##
     static let flag = ##"{ "type": "boolean" }"##
     static let action = ##"{ "$ref": "#/$defs/action" }"##
+
+    public static let section = [
+        DefinitionKey("schema", name), DefinitionKey("extensions", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
+        DefinitionKey("roles", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
+        DefinitionKey("tenancy", ##"{ "$ref": "#/$defs/pgTenancy" }"##),
+        DefinitionKey("enums", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }, { "$ref": "#/$defs/pgEnum" }] } }"##),
+        DefinitionKey("functions", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgFunction" } }"##),
+        DefinitionKey("tables", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgTable" } }"##),
+        DefinitionKey("views", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgView" } }"##),
+    ]
+
+    public static let tenancy = [DefinitionKey("column", name), DefinitionKey("setting", name)]
 
     public static let enumeration = [
         DefinitionKey("values", ##"{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }"##), DefinitionKey("comment", comment),
