@@ -108,8 +108,10 @@ public enum PostgresPlanning {
     static func read(_ target: MigrationTarget, desired: PostgresSchema, paths: ProjectPaths, live: LiveInspection?,
                      locations: [String: SourceLocation]) -> Result<TargetStates, DiagnosticFailure> {
         switch target {
-        case .postgres:
-            return live!.states(desired: desired, definitionsFolder: paths.definitions, locations: locations)
+        case .postgres(let connection):
+            // `plan` starts the inspection while the definitions load; a caller that did not gets one now.
+            let live = live ?? LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas)
+            return live.states(desired: desired, definitionsFolder: paths.definitions, locations: locations)
         case .gitRevision(let revision):
             return GitRevision.load(revision, paths: paths).flatMap(postgresSection).map { TargetStates(current: $0.0, desired: desired, warnings: $0.1) }
         case .definitionsFolder(let folder, let display):
