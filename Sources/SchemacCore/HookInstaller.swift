@@ -15,7 +15,10 @@ public enum HookInstaller {
     }
 
     /// Installs the hook of the repository `root` is in, running `schemac`.
-    public static func install(in root: URL, schemac: String) -> Result<Installed, DiagnosticFailure> {
+    /// `keptExisting` hears where a hook that was not schemac's went, as soon
+    /// as it is moved (so that it is said even when the write then fails).
+    public static func install(in root: URL, schemac: String,
+                               keptExisting: (String) -> Void = { _ in }) -> Result<Installed, DiagnosticFailure> {
         let git = Git(root: root)
         guard let hooks = git.run(["rev-parse", "--git-path", "hooks"])?.trimmingCharacters(in: .whitespacesAndNewlines),
               let project = git.run(["rev-parse", "--show-prefix"])?.trimmingCharacters(in: .whitespacesAndNewlines) else {
@@ -33,6 +36,7 @@ public enum HookInstaller {
                 }
                 try fm.moveItem(at: hook, to: local)
                 kept = local.path
+                keptExisting(local.path)
             }
         } catch {
             return .failure([.writeFailed("cannot write in \(hooksDir.path): \(error.localizedDescription)")])

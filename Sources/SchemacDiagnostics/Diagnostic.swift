@@ -66,12 +66,15 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.notes = notes
     }
 
-    /// `path:line:column: severity: message [id]` (`schemac: …` with no
-    /// place), one line, then each note on a line of its own, indented.
+    /// `path:line:column: severity: message [id]` on one line, for editors
+    /// and CI annotations that read a line a finding; with no place,
+    /// `schemac: severity: message [id]`, the message as written (a refused
+    /// statement's SQL on lines of its own). Then each note, indented.
     public var description: String {
-        let flat = message.replacingNewlines()
-        let place = location.map(\.description) ?? "schemac"
-        return "\(place): \(severity.rawValue): \(flat) [\(id.rawValue)]" + notes.map { "\n  \($0.replacingNewlines())" }.joined()
+        guard let location else {
+            return "schemac: \(severity.rawValue): \(message) [\(id.rawValue)]" + notes.map { "\n  " + $0 }.joined()
+        }
+        return "\(location): \(severity.rawValue): \(message.replacingNewlines()) [\(id.rawValue)]" + notes.map { "\n  " + $0 }.joined()
     }
 }
 

@@ -60,8 +60,8 @@ public enum PostgresKeys {
     ]
 
     public static let view = [
-        DefinitionKey("sql", text), DefinitionKey("materialized", flag), DefinitionKey("security_invoker", flag),
-        DefinitionKey("comment", comment), DefinitionKey("grants", ##"{ "$ref": "#/$defs/grants" }"##),
+        DefinitionKey("sql", text), DefinitionKey("materialized", flag), DefinitionKey("comment", comment),
+        DefinitionKey("grants", ##"{ "$ref": "#/$defs/grants" }"##), DefinitionKey("security_invoker", flag),
     ]
 
     public static let table = [

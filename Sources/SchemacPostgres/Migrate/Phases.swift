@@ -77,7 +77,9 @@ enum PostgresPhase: CaseIterable, Hashable {
 
 /// Statements gathered by phase while the changes are read.
 struct PhasedStatements {
-    private(set) var byPhase: [PostgresPhase: [PlannedStatement]] = [:]
+    private var byPhase: [PostgresPhase: [PlannedStatement]] = [:]
+    /// Statements that end their phase whatever order the changes come in.
+    private var last: [PostgresPhase: [PlannedStatement]] = [:]
 
     mutating func add(_ phase: PostgresPhase, _ statements: PlannedStatement...) {
         byPhase[phase, default: []] += statements
@@ -93,5 +95,12 @@ struct PhasedStatements {
         byPhase[phase, default: []].insert(statement, at: 0)
     }
 
-    subscript(_ phase: PostgresPhase) -> [PlannedStatement] { byPhase[phase] ?? [] }
+    /// After everything else of the phase: a sequence is renamed once its
+    /// table and column have their new names; a schema is dropped once the
+    /// functions in it are.
+    mutating func addLast(_ phase: PostgresPhase, _ statement: PlannedStatement) {
+        last[phase, default: []].append(statement)
+    }
+
+    subscript(_ phase: PostgresPhase) -> [PlannedStatement] { (byPhase[phase] ?? []) + (last[phase] ?? []) }
 }

@@ -27,7 +27,7 @@ struct GatheredChanges {
         case .viewsAroundTypeChanges, .unsupported: break
         case .createSchema(let s): phased.add(.schemas, PlannedStatement(kind: .createSchema, target: s, sql: DDL.createSchema(s)))
         case .dropSchema(let s):
-            phased.add(.schemaDrops, PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
+            phased.addLast(.schemaDrops, PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
         case .dropFunction(let f):
             phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description,
                                                       sql: "DROP FUNCTION \(DDL.functionSignature(f));", hazards: [.dataLoss]))
@@ -45,7 +45,7 @@ struct GatheredChanges {
                 sql: "ALTER INDEX \(SQL.qualified(QualifiedName(schema: i.schema, name: from))) RENAME TO \(SQL.identifier(to));"))
         case .renameTable(let from, let to): phased.add(.renames, contentsOf: Alter.renameTable(from: from, to: to))
         case .renameSequence(let t, let column, let from, let to):
-            phased.add(.renames, PlannedStatement(kind: .renameSequence, target: "\(t).\(column)", sql: Alter.renameSequence(
+            phased.addLast(.renames, PlannedStatement(kind: .renameSequence, target: "\(t).\(column)", sql: Alter.renameSequence(
                 of: t, column: column, from: QualifiedName(schema: t.schema, name: from), to: to)))
         case .renameColumn(let t, let from, let to):
             phased.add(.renames, PlannedStatement(

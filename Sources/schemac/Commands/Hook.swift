@@ -17,12 +17,14 @@ struct Hook: ParsableCommand {
         func run() throws {
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let root = directory.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) } ?? cwd
-            switch HookInstaller.install(in: root, schemac: Self.executablePath()) {
+            let installed = HookInstaller.install(in: root, schemac: Self.executablePath()) { kept in
+                FileHandle.standardError.write(Data("schemac: kept the existing hook as \(kept); it runs first\n".utf8))
+            }
+            switch installed {
             case .failure(let failure):
                 Output.diagnostics(failure.diagnostics)
                 throw ExitCode(1)
             case .success(let installed):
-                if let kept = installed.keptLocal { FileHandle.standardError.write(Data("schemac: kept the existing hook as \(kept); it runs first\n".utf8)) }
                 print("installed \(installed.hook)")
             }
         }
