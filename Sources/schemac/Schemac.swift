@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import SchemacCore
+import SchemacDiagnostics
 
 /// The command line: it parses arguments and prints; one command a file.
 @main
@@ -10,4 +12,27 @@ struct Schemac: ParsableCommand {
         version: SchemacVersion.current,
         subcommands: [Generate.self, Check.self, Lint.self, Diff.self, Hook.self, Schema.self]
     )
+
+    /// As ArgumentParser's own, except that a command line the parser refuses
+    /// (exit 64) under `--format json` says so as one JSON diagnostic, as
+    /// every other message of such a run is said.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if exitCode(for: error).rawValue == 64, asksForJSON(arguments) {
+                Output.json = true
+                let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "the command line is wrong"
+                Output.diagnostics([.usage(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text)])
+                Foundation.exit(64)
+            }
+            exit(withError: error)
+        }
+    }
+
+    static func asksForJSON(_ arguments: [String]) -> Bool {
+        zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
+    }
 }

@@ -14,6 +14,17 @@ final class CommandTests: XCTestCase {
         XCTAssertFalse(help.stdout.contains("(default: migration). (default: migration)"), help.stdout)
         XCTAssertTrue(help.stdout.contains("(default: migration)"), help.stdout)
 
+        // A command line the parser refuses: exit 64; under --format json, one JSON diagnostic and nothing else.
+        let refused = try Shell.run(binary, ["lint", "--format", "json", "--bogus"])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(refused.stderr.utf8)) as? [String: Any], refused.stderr)
+        XCTAssertEqual(object["id"] as? String, "usage")
+        XCTAssertEqual(object["severity"] as? String, "error")
+        XCTAssertTrue((object["message"] as? String)?.contains("--bogus") == true, refused.stderr)
+        let refusedText = try Shell.run(binary, ["lint", "--bogus"])
+        XCTAssertEqual(refusedText.status, 64)
+        XCTAssertTrue(refusedText.stderr.hasPrefix("Error: "), refusedText.stderr)
+
         XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "billing-service"), "BillingServiceSchema")
         XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "api"), "ApiSchema")
         XCTAssertEqual(ProjectConfig.defaultSwiftModule(forFolder: "2026_db"), "Project2026DbSchema")
