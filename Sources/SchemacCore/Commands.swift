@@ -28,7 +28,7 @@ public enum Commands {
     public static func check(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], strict: Bool = false,
                              cache: DefinitionsCache? = nil) -> CommandResult {
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, cache: cache, lint: true)
-        if outcome.failed || strict && !outcome.diagnostics.isEmpty { return CommandResult(diagnostics: outcome.diagnostics, status: 1) }
+        if outcome.fails(strict: strict) { return CommandResult(diagnostics: outcome.diagnostics, status: 1) }
         let stale = OutputWriter.staleFiles(outcome.files, in: paths.outputURL).map { path in
             Diagnostic.staleOutput(paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path,
                                    exists: FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path))

@@ -10,8 +10,6 @@ public enum HookInstaller {
 
     public struct Installed: Sendable {
         public var hook: String
-        /// Where a hook that was not schemac's went, when there was one.
-        public var keptLocal: String?
     }
 
     /// Installs the hook of the repository `root` is in, running `schemac`.
@@ -27,7 +25,6 @@ public enum HookInstaller {
         let hooksDir = hooks.hasPrefix("/") ? URL(fileURLWithPath: hooks) : root.appendingPathComponent(hooks)
         let fm = FileManager.default
         let hook = hooksDir.appendingPathComponent("pre-commit"), local = hooksDir.appendingPathComponent("pre-commit.local")
-        var kept: String?
         do {
             try fm.createDirectory(at: hooksDir, withIntermediateDirectories: true)
             if let existing = fm.contents(atPath: hook.path), !String(decoding: existing, as: UTF8.self).contains(marker) {
@@ -35,7 +32,6 @@ public enum HookInstaller {
                     return .failure([.hookFailed("\(hook.path) is not schemac's and \(local.path) exists too: merge them by hand, then run this again")])
                 }
                 try fm.moveItem(at: hook, to: local)
-                kept = local.path
                 keptExisting(local.path)
             }
         } catch {
@@ -46,7 +42,7 @@ public enum HookInstaller {
               rename(temp.path, hook.path) == 0 else {
             return .failure([.writeFailed("cannot write \(hook.path)")])
         }
-        return .success(Installed(hook: hook.path, keptLocal: kept))
+        return .success(Installed(hook: hook.path))
     }
 
     /// The hook: it keeps generated/ true to the definitions in what is

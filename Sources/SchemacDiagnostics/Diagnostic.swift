@@ -71,10 +71,8 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// `schemac: severity: message [id]`, the message as written (a refused
     /// statement's SQL on lines of its own). Then each note, indented.
     public var description: String {
-        guard let location else {
-            return "schemac: \(severity.rawValue): \(message) [\(id.rawValue)]" + notes.map { "\n  " + $0 }.joined()
-        }
-        return "\(location): \(severity.rawValue): \(message.replacingNewlines()) [\(id.rawValue)]" + notes.map { "\n  " + $0 }.joined()
+        let head = location.map { "\($0): \(severity.rawValue): \(message.replacingNewlines())" } ?? "schemac: \(severity.rawValue): \(message)"
+        return "\(head) [\(id.rawValue)]" + notes.map { "\n  " + $0 }.joined()
     }
 }
 

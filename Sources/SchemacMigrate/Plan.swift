@@ -65,7 +65,6 @@ public struct PlannedStatement: Hashable, Sendable {
         self.precondition = precondition
     }
 
-    public var hazardKinds: [HazardKind] { hazards.map(\.kind) }
     public var isDestructive: Bool { hazards.contains { $0.kind == .dataLoss } }
 }
 

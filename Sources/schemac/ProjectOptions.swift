@@ -27,15 +27,15 @@ struct ProjectOptions: ParsableArguments {
 
 extension ProjectOptions {
     /// Loads and renders the project, printing its diagnostics; exits 1 on errors.
-    func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text, lint: Bool = false, strict: Bool = false,
-                     onDeclared: (([String]) -> Void)? = nil) throws -> (ProjectPaths, Pipeline.Outcome) {
+    func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text, lint: Bool = false,
+                     strict: Bool = false) throws -> (ProjectPaths, Pipeline.Outcome) {
         let (paths, configDiagnostics) = paths()
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render,
-                                   cache: DefinitionsCache.fromEnvironment(), lint: lint, onDeclared: onDeclared)
+                                   cache: DefinitionsCache.fromEnvironment(), lint: lint)
         Output.json = format == .json
         Output.diagnostics(outcome.diagnostics)
-        if outcome.failed || strict && !outcome.diagnostics.isEmpty { throw ExitCode(1) }
+        if outcome.fails(strict: strict) { throw ExitCode(1) }
         return (paths, outcome)
     }
 }

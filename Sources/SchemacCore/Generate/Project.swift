@@ -62,6 +62,8 @@ public enum Pipeline {
         /// The resolved definitions, when they had no errors.
         public var definitions: DefinitionSet?
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+        /// Whether the run fails: on an error, or with `strict` on anything at all.
+        public func fails(strict: Bool) -> Bool { failed || strict && !diagnostics.isEmpty }
     }
 
     public static func render(_ definitions: DefinitionSet, config: ProjectConfig = ProjectConfig()) -> [GeneratedFile] {

@@ -113,10 +113,9 @@ public enum PostgresPlanning {
             let live = live ?? LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas)
             return live.states(desired: desired, definitionsFolder: paths.definitions, locations: locations)
         case .gitRevision(let revision):
-            return GitRevision.load(revision, paths: paths).flatMap(postgresSection).map { TargetStates(current: $0.0, desired: desired, warnings: $0.1) }
+            return GitRevision.load(revision, paths: paths).flatMap { postgresSection(of: $0, desired: desired) }
         case .definitionsFolder(let folder, let display):
-            return postgresSection(of: DefinitionsFolder.load(folder, display: display))
-                .map { TargetStates(current: $0.0, desired: desired, warnings: $0.1) }
+            return postgresSection(of: DefinitionsFolder.load(folder, display: display), desired: desired)
         case .clickhouse, .redis:
             return .failure([.unsupportedTarget("a migration of the postgres section needs a PostgreSQL target, a definitions folder or git:REV")])
         }
@@ -124,11 +123,11 @@ public enum PostgresPlanning {
 
     /// The PostgreSQL part of definitions read as a target: empty when they
     /// have none; their diagnostics said, their errors fatal.
-    static func postgresSection(of result: LoadResult) -> Result<(PostgresSchema, [Diagnostic]), DiagnosticFailure> {
+    static func postgresSection(of result: LoadResult, desired: PostgresSchema) -> Result<TargetStates, DiagnosticFailure> {
         guard let set = result.definitions, !result.diagnostics.contains(where: { $0.severity == .error }) else {
             return .failure(DiagnosticFailure(result.diagnostics))
         }
-        return .success((set.postgres ?? .empty, result.diagnostics))
+        return .success(TargetStates(current: set.postgres ?? .empty, desired: desired, warnings: result.diagnostics))
     }
 }
 

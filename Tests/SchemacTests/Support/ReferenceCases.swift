@@ -32,16 +32,13 @@ struct ReferenceCase {
         }
     }
 
+    /// `case.json`, when the case has one.
     var specData: Data? { FileManager.default.contents(atPath: directory.appendingPathComponent("case.json").path) }
-
-    func spec() throws -> Spec {
-        guard let data = specData else { return Spec(command: "generate") }
-        return try JSONDecoder().decode(Spec.self, from: data)
-    }
 
     /// What the command produces for this case: file path → contents.
     func actualOutput() throws -> [String: String] {
-        let spec = try spec()
+        let data = specData
+        let spec = try data.map { try JSONDecoder().decode(Spec.self, from: $0) } ?? Spec(command: "generate")
         switch spec.command {
         case "generate", "lint":
             let (paths, configDiagnostics) = ProjectPaths.load(root: directory, definitions: "definitions", output: "expected")
@@ -61,7 +58,7 @@ struct ReferenceCase {
                     }
                     return CommandResult(diagnostics: [])
                 default:
-                    let request = try JSONDecoder().decode(Commands.DiffRequest.self, from: specData!)
+                    let request = try JSONDecoder().decode(Commands.DiffRequest.self, from: data!)
                     return Commands.diff(paths, configDiagnostics: configDiagnostics, request, relativeTo: root)
                 }
             }
