@@ -66,6 +66,10 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case writeFailed = "write-failed"
     case gitFailed = "git-failed"
     case hookFailed = "hook-failed"
+    case pullUnsupported = "pull-unsupported"
+    case pullWouldOverwrite = "pull-would-overwrite"
+    case sqlRefused = "sql-refused"
+    case pullInvalid = "pull-invalid"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -459,5 +463,26 @@ extension Diagnostic {
 
     public static func hookFailed(_ message: String) -> Diagnostic {
         Diagnostic(.error, .hookFailed, message, at: nil)
+    }
+
+    /// An object of the pulled database the definitions do not hold, at the file its schema's objects went to.
+    public static func pullUnsupported(kind: String, object: String, reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .pullUnsupported, "\(kind) \(object) not pulled\(reason.isEmpty ? "" : ": \(reason)")", at: location)
+    }
+
+    public static func pullWouldOverwrite(_ paths: [String]) -> Diagnostic {
+        Diagnostic(.error, .pullWouldOverwrite, "the definitions already hold these schemas; nothing written (--force replaces them)",
+                   at: nil, notes: paths)
+    }
+
+    /// A statement of an imported SQL file that the server refused, or that no server can run.
+    public static func sqlRefused(_ reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .sqlRefused, reason, at: location)
+    }
+
+    /// Pulled definitions that do not load: schemac's fault, said rather than written.
+    public static func pullInvalid(_ problems: [String]) -> Diagnostic {
+        Diagnostic(.error, .pullInvalid, "the pulled definitions do not load back, so nothing was written; please report this", at: nil,
+                   notes: problems)
     }
 }

@@ -6,6 +6,9 @@ import Yams
 /// import Yams.
 public indirect enum YAMLValue: Sendable {
     case string(String)
+    /// A string of several lines (a function body, a view's query), written
+    /// as a literal block (`|`) where libyaml can; a line is a plain string.
+    case block(String)
     case int(Int)
     case bool(Bool)
     case null
@@ -28,6 +31,7 @@ public enum YAMLWriter {
     static func node(_ value: YAMLValue) -> Node {
         switch value {
         case .string(let s): .scalar(stringScalar(s))
+        case .block(let s): .scalar(s.contains("\n") ? Node.Scalar(s, Tag(.str), .literal) : stringScalar(s))
         case .int(let n): .scalar(Node.Scalar(String(n), Tag(.int), .plain))
         case .bool(let b): .scalar(Node.Scalar(b ? "true" : "false", Tag(.bool), .plain))
         case .null: .scalar(Node.Scalar("null", Tag(.null), .plain))

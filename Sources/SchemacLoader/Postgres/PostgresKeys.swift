@@ -78,6 +78,7 @@ public enum PostgresKeys {
         DefinitionKey("partition_by", ##"{ "$ref": "#/$defs/pgPartitionBy" }"##),
         DefinitionKey("partitions", ##"{ "type": "object", "additionalProperties": { "oneOf": [{ "const": "default" }, { "$ref": "#/$defs/pgPartition" }] } }"##),
         DefinitionKey("renamed_from", name),
+        DefinitionKey("row_level_security", ##"{ "enum": [true, false, "forced"] }"##),
     ]
 
     public static let column = [

@@ -51,6 +51,7 @@ extension PostgresResolver {
         resolveIndexes(&t)
         resolveTenancy(&t)
         resolvePolicies(&t)
+        resolveRowLevelSecurity(&t)
         if let node = f["grants"] { t.table.grants = resolveGrants(node, r) }
         resolveTriggers(&t)
         resolvePartitioning(f, &t.table, d, r, t.checkColumns)
@@ -233,6 +234,17 @@ extension PostgresResolver {
                 t.table.policies.append(policy)
             }
         }
+    }
+
+    /// `row_level_security`, where the table's security is not what `tenant`
+    /// and `policies` make of it: `true` (enabled), `false` (policies kept
+    /// but not applied), `forced` (applied to the owner too).
+    mutating func resolveRowLevelSecurity(_ t: inout TableScope) {
+        guard let node = t.f["row_level_security"] else { return }
+        let choices: [(String, (Bool, Bool))] = [("true", (true, false)), ("false", (false, false)), ("forced", (true, true))]
+        guard let (enabled, forced) = t.r.choice(node, "row_level_security", choices) else { return }
+        t.table.rowLevelSecurity = enabled
+        t.table.forceRowLevelSecurity = forced
     }
 
     /// auto_updated_at (a trigger on the shared function) and custom triggers.

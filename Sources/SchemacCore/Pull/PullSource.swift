@@ -1,0 +1,87 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+
+/// What `schemac pull` reads: a live database, or SQL files run on a dev
+/// database inside a transaction that is rolled back.
+enum PullSource {
+    /// The database read: its model, what the model does not hold, and the schemas read.
+    struct Read {
+        var model: PostgresSchema
+        var unheld: [UnheldObject]
+        var schemas: [String]
+    }
+
+    /// Reads `connection`'s schemas (`only`, else every one people made).
+    static func database(_ connection: String, only: [String], excluding: [String]) -> Result<Read, DiagnosticFailure> {
+        do {
+            let lanes = [try PostgresConnection(connection), try PostgresConnection(connection)]
+            try lanes.forEach { try $0.execute("SET statement_timeout = '120s'") }
+            return .success(try read(lanes, only: only, excluding: excluding))
+        } catch {
+            return .failure([.connectionFailed(String(describing: error))])
+        }
+    }
+
+    static func read(_ lanes: [PostgresConnection], only: [String], excluding: [String]) throws -> Read {
+        let schemas = only.isEmpty ? try PostgresInspector.schemasToInspect(lanes[0], declared: [], excluding: excluding) : only
+        let model = try PostgresInspector.inspect(lanes, schemas: schemas)
+        let unheld = try PostgresInspector.unheld(lanes[0], schemas: schemas)
+        return Read(model: model, unheld: unheld, schemas: schemas)
+    }
+
+    /// Runs `files` in order on `devURL` in one transaction, reads the
+    /// result, and rolls it back: the dev database is left as it was.
+    static func sqlFiles(_ files: [(display: String, url: URL)], devURL: String, only: [String],
+                         excluding: [String]) -> Result<Read, DiagnosticFailure> {
+        var scripts: [(display: String, script: SQLScript)] = []
+        var problems: [Diagnostic] = []
+        for file in files {
+            guard let text = try? String(contentsOf: file.url, encoding: .utf8) else {
+                problems.append(.sqlRefused("cannot read the file", at: .wholeFile(file.display)))
+                continue
+            }
+            do {
+                scripts.append((file.display, try SQLScript(text)))
+            } catch let meta as SQLScript.MetaCommand {
+                problems.append(.sqlRefused("\(meta.command) is a psql meta-command, which the server cannot run; remove it or run the file through psql into a database and pull --from that",
+                                            at: SourceLocation(file: file.display, line: meta.line, column: 1)))
+            } catch {
+                problems.append(.sqlRefused(String(describing: error), at: .wholeFile(file.display)))
+            }
+        }
+        guard problems.isEmpty else { return .failure(DiagnosticFailure(problems)) }
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(devURL)
+        } catch {
+            return .failure([.connectionFailed(String(describing: error))])
+        }
+        do {
+            try connection.execute("BEGIN")
+            try connection.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '120s'")
+            defer { try? connection.execute("ROLLBACK") }
+            for (display, script) in scripts {
+                for statement in script.statements where !isTransactionControl(statement.sql) {
+                    do {
+                        try connection.execute(SQLScript.transactional(statement.sql))
+                    } catch {
+                        return .failure([.sqlRefused("the dev database refused this statement: \(error)",
+                                                     at: SourceLocation(file: display, line: statement.line, column: 1))])
+                    }
+                }
+            }
+            return .success(try read([connection], only: only, excluding: excluding))
+        } catch {
+            return .failure([.connectionFailed(String(describing: error))])
+        }
+    }
+
+    /// `BEGIN`, `COMMIT` and their kin: the import is one transaction already.
+    static func isTransactionControl(_ sql: String) -> Bool {
+        let first = sql.split(whereSeparator: { $0.isWhitespace || $0 == ";" }).first.map { $0.uppercased() } ?? ""
+        return ["BEGIN", "COMMIT", "END", "START"].contains(first) && sql.count < 40
+    }
+}

@@ -1,0 +1,156 @@
+import SchemacModel
+
+/// An object of a live database that the model does not hold, or a detail of
+/// one it holds that it leaves out: what `schemac pull` must name rather
+/// than lose.
+public struct UnheldObject: Hashable, Sendable {
+    public var kind: String
+    public var schema: String
+    /// The object, qualified: `public.orders.no_overlap`.
+    public var name: String
+    public var detail: String
+}
+
+extension PostgresInspector {
+    /// The kinds `unheld(_:schemas:)` looks for, as the closing note and the
+    /// README list them.
+    public static let unheldKinds = [
+        "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
+        "exclusion constraint", "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
+        "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
+        "trigger on a view", "index on a materialized view", "constraint not valid", "initially deferred constraint",
+        "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
+        "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
+        "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
+        "partition index", "typed table",
+    ]
+
+    /// Every object of `schemas` (and of the database as a whole) that the
+    /// inspector does not read into the model, one row each. Objects that
+    /// belong to extensions are not listed: the extension makes them.
+    public static func unheld(_ db: CatalogReader, schemas: [String]) throws -> [UnheldObject] {
+        try db.query(unheldQuery, [arrayLiteral(schemas)]).map {
+            UnheldObject(kind: $0[0] ?? "", schema: $0[1] ?? "", name: $0[2] ?? "", detail: $0[3] ?? "")
+        }
+    }
+
+    static let unheldQuery = """
+        WITH nsp AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1::text[])),
+        ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+        rel AS (SELECT c.*, n.nspname FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace
+                 WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)),
+        typ AS (SELECT t.*, n.nspname FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace
+                 WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)),
+        fun AS (SELECT p.*, n.nspname FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
+                 WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+        SELECT 'domain', nspname, nspname || '.' || typname, format_type(typbasetype, typtypmod) FROM typ WHERE typtype = 'd'
+        UNION ALL SELECT 'composite type', t.nspname, t.nspname || '.' || t.typname, '' FROM typ t JOIN pg_class c ON c.oid = t.typrelid
+         WHERE t.typtype = 'c' AND c.relkind = 'c'
+        UNION ALL SELECT 'range type', nspname, nspname || '.' || typname, '' FROM typ WHERE typtype IN ('r', 'm')
+          AND NOT EXISTS (SELECT 1 FROM pg_range r WHERE r.rngmultitypid = typ.oid)
+        UNION ALL SELECT 'base type', nspname, nspname || '.' || typname, '' FROM typ WHERE typtype = 'b' AND typcategory <> 'A'
+        UNION ALL SELECT 'sequence', s.nspname, s.nspname || '.' || s.relname,
+               coalesce((SELECT 'owned by ' || tc.relname || '.' || a.attname FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
+                          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'a' LIMIT 1), '')
+          FROM rel s WHERE s.relkind = 'S'
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i')
+        UNION ALL SELECT 'identity options', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname,
+               'start ' || q.seqstart || ', increment ' || q.seqincrement
+          FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attidentity <> ''
+          JOIN pg_depend d ON d.refobjid = r.oid AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND d.classid = 'pg_class'::regclass
+          JOIN pg_sequence q ON q.seqrelid = d.objid
+         WHERE q.seqstart <> 1 OR q.seqincrement <> 1 OR q.seqcycle OR q.seqcache <> 1
+            OR q.seqmin <> 1 OR q.seqmax NOT IN (32767, 2147483647, 9223372036854775807)
+        UNION ALL SELECT 'rule', r.nspname, r.nspname || '.' || r.relname || '.' || w.rulename, ''
+          FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename <> '_RETURN'
+        UNION ALL SELECT 'event trigger', '', evtname, evtevent FROM pg_event_trigger
+         WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_event_trigger'::regclass AND ext.objid = pg_event_trigger.oid)
+        UNION ALL SELECT 'publication', '', pubname, '' FROM pg_publication
+        UNION ALL SELECT 'subscription', '', subname, '' FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        UNION ALL SELECT 'foreign server', '', srvname, '' FROM pg_foreign_server
+         WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_foreign_server'::regclass AND ext.objid = pg_foreign_server.oid)
+        UNION ALL SELECT CASE con.contype WHEN 'x' THEN 'exclusion constraint' WHEN 't' THEN 'constraint trigger' END,
+               r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype IN ('x', 't') AND con.conislocal
+        UNION ALL SELECT 'constraint not valid', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as valid'
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE NOT con.convalidated AND con.conislocal
+        UNION ALL SELECT 'initially deferred constraint', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as initially immediate'
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.condeferred AND con.conislocal
+        UNION ALL SELECT 'deferrable key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as not deferrable'
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.condeferrable AND con.contype IN ('p', 'u') AND con.conislocal
+        UNION ALL SELECT 'foreign key match full', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as MATCH SIMPLE'
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype = 'f' AND con.confmatchtype = 'f' AND con.conislocal
+        UNION ALL SELECT 'column grant', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname, a.attacl::text
+          FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL SELECT 'grant to public', r.nspname, r.nspname || '.' || r.relname, x
+          FROM rel r, unnest(r.relacl::text[]) x WHERE r.relkind IN ('r', 'p', 'v', 'm') AND x LIKE '=%'
+        UNION ALL SELECT 'grant option', r.nspname, r.nspname || '.' || r.relname, x
+          FROM rel r, unnest(r.relacl::text[]) x WHERE r.relkind IN ('r', 'p', 'v', 'm') AND x LIKE '%*%'
+        UNION ALL SELECT 'grant on another kind', r.nspname, r.nspname || '.' || r.relname, x
+          FROM rel r, unnest(r.relacl::text[]) x WHERE r.relkind = 'S'
+        UNION ALL SELECT 'function grant', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')', x
+          FROM fun f, unnest(f.proacl::text[]) x WHERE f.proacl IS NOT NULL
+           AND x NOT LIKE (SELECT quote_ident(rolname) FROM pg_roles WHERE oid = f.proowner) || '=%'
+           AND x NOT LIKE (SELECT rolname FROM pg_roles WHERE oid = f.proowner) || '=%' AND x NOT LIKE '=X/%'
+        UNION ALL SELECT 'schema grant', n.nspname, n.nspname, x
+          FROM pg_namespace n JOIN nsp ON nsp.oid = n.oid, unnest(n.nspacl::text[]) x
+         WHERE n.nspname <> 'public' AND x NOT LIKE (SELECT rolname FROM pg_roles WHERE oid = n.nspowner) || '=%'
+        UNION ALL SELECT CASE f.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
+               f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')', ''
+          FROM fun f WHERE f.prokind IN ('p', 'a', 'w')
+        UNION ALL SELECT 'function setting', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
+               concat_ws(', ', CASE WHEN f.proisstrict THEN 'strict' END, CASE WHEN f.proleakproof THEN 'leakproof' END,
+                         CASE WHEN f.proparallel <> 'u' THEN 'parallel ' || f.proparallel::text END, array_to_string(f.proconfig, ', '),
+                         CASE WHEN f.procost NOT IN (1, 100) THEN 'cost ' || f.procost END,
+                         CASE WHEN f.proretset AND f.prorows <> 1000 THEN 'rows ' || f.prorows END)
+          FROM fun f WHERE f.prokind = 'f' AND (f.proisstrict OR f.proleakproof OR f.proparallel <> 'u' OR f.proconfig IS NOT NULL
+                                                OR f.procost NOT IN (1, 100) OR f.proretset AND f.prorows <> 1000)
+        UNION ALL SELECT 'foreign table', nspname, nspname || '.' || relname, '' FROM rel WHERE relkind = 'f'
+        UNION ALL SELECT 'typed table', nspname, nspname || '.' || relname, format_type(reloftype, NULL) FROM rel WHERE reloftype <> 0
+        UNION ALL SELECT 'inheritance', r.nspname, r.nspname || '.' || r.relname, 'inherits ' || p.relname
+          FROM pg_inherits i JOIN rel r ON r.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE NOT r.relispartition
+        UNION ALL SELECT 'sub-partitioned partition', r.nspname, r.nspname || '.' || r.relname, pg_get_partkeydef(r.oid)
+          FROM rel r WHERE r.relispartition AND r.relkind = 'p'
+        UNION ALL SELECT 'partition key expression', r.nspname, r.nspname || '.' || r.relname, pg_get_partkeydef(r.oid)
+          FROM rel r JOIN pg_partitioned_table pt ON pt.partrelid = r.oid WHERE 0 = ANY(pt.partattrs::int2[]) AND NOT r.relispartition
+        UNION ALL SELECT 'unlogged table', nspname, nspname || '.' || relname, '' FROM rel WHERE relpersistence = 'u' AND relkind IN ('r', 'p')
+        UNION ALL SELECT 'table storage parameter', nspname, nspname || '.' || relname, array_to_string(reloptions, ', ')
+          FROM rel WHERE relkind IN ('r', 'p', 'm') AND reloptions IS NOT NULL
+        UNION ALL SELECT 'index storage parameter', r.nspname, r.nspname || '.' || ic.relname, array_to_string(ic.reloptions, ', ')
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE ic.reloptions IS NOT NULL
+        UNION ALL SELECT 'replica identity', nspname, nspname || '.' || relname, relreplident::text
+          FROM rel WHERE relkind IN ('r', 'p') AND relreplident NOT IN ('d') AND NOT relispartition
+        UNION ALL SELECT 'collation', n.nspname, n.nspname || '.' || c.collname, ''
+          FROM pg_collation c JOIN nsp n ON n.oid = c.collnamespace
+         WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_collation'::regclass AND ext.objid = c.oid)
+        UNION ALL SELECT 'column collation', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname, co.collname
+          FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation AND r.relkind IN ('r', 'p') AND NOT r.relispartition
+        UNION ALL SELECT 'statistics object', n.nspname, n.nspname || '.' || s.stxname, ''
+          FROM pg_statistic_ext s JOIN nsp n ON n.oid = s.stxnamespace
+        UNION ALL SELECT 'trigger on a view', r.nspname, r.nspname || '.' || r.relname || '.' || t.tgname, ''
+          FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid WHERE r.relkind IN ('v', 'm', 'f') AND NOT t.tgisinternal
+        UNION ALL SELECT CASE WHEN cardinality(t.tgattr::int2[]) > 0 THEN 'trigger columns' WHEN t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL
+                              THEN 'trigger transition tables' ELSE 'disabled trigger' END,
+               r.nspname, r.nspname || '.' || r.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
+          FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid
+         WHERE r.relkind IN ('r', 'p') AND NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgconstraint = 0
+           AND (cardinality(t.tgattr::int2[]) > 0 OR t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL OR t.tgenabled <> 'O')
+        UNION ALL SELECT 'index on a materialized view', r.nspname, r.nspname || '.' || ic.relname, ''
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE r.relkind = 'm'
+        UNION ALL SELECT 'partition index', r.nspname, r.nspname || '.' || ic.relname, 'on partition ' || r.relname
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+         WHERE r.relispartition AND NOT ic.relispartition
+        UNION ALL SELECT 'comment', n.nspname, n.nspname || CASE d.classoid WHEN 'pg_namespace'::regclass THEN ''
+                      ELSE '.' || coalesce((SELECT conname FROM pg_constraint WHERE oid = d.objoid), (SELECT tgname FROM pg_trigger WHERE oid = d.objoid),
+                                           (SELECT polname FROM pg_policy WHERE oid = d.objoid), '') END, d.description
+          FROM pg_description d JOIN nsp n ON d.classoid IN ('pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_namespace'::regclass)
+           AND n.oid = CASE d.classoid WHEN 'pg_namespace'::regclass THEN d.objoid
+                           WHEN 'pg_constraint'::regclass THEN (SELECT connamespace FROM pg_constraint WHERE oid = d.objoid)
+                           WHEN 'pg_trigger'::regclass THEN (SELECT relnamespace FROM pg_class WHERE oid = (SELECT tgrelid FROM pg_trigger WHERE oid = d.objoid))
+                           ELSE (SELECT relnamespace FROM pg_class WHERE oid = (SELECT polrelid FROM pg_policy WHERE oid = d.objoid)) END
+         WHERE NOT (d.classoid = 'pg_namespace'::regclass AND n.nspname = 'public' AND d.description = 'standard public schema')
+        ORDER BY 2, 3, 1
+        """
+}
