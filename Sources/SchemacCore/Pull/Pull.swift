@@ -47,23 +47,25 @@ extension Commands {
     /// not load back.
     public static func pull(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: PullRequest,
                             relativeTo cwd: URL) -> CommandResult {
-        let read: Result<PullSource.Read, DiagnosticFailure>
+        var result: CommandResult
         switch (request.from, request.sql.isEmpty, request.devURL) {
         case (let from?, true, nil):
-            read = PullSource.database(from, only: request.schemas, excluding: paths.config.excludeSchemas)
+            result = PullSource.database(from, only: request.schemas, excluding: paths.config.excludeSchemas) {
+                write($0, checkingOn: $1, paths: paths, request, relativeTo: cwd)
+            }
         case (nil, false, let dev?):
             let files = request.sql.map { ($0, $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0)) }
-            read = PullSource.sqlFiles(files, devURL: dev, only: request.schemas, excluding: paths.config.excludeSchemas)
+            result = PullSource.sqlFiles(files, devURL: dev, only: request.schemas, excluding: paths.config.excludeSchemas) {
+                write($0, checkingOn: $1, paths: paths, request, relativeTo: cwd)
+            }
         default:
-            return CommandResult(diagnostics: configDiagnostics + [.usage("pull reads --from DATABASE, or --sql FILE… with --dev-url DATABASE")], status: 64)
+            result = CommandResult(diagnostics: [.usage("pull reads --from DATABASE, or --sql FILE… with --dev-url DATABASE")], status: 64)
         }
-        switch read {
-        case .failure(let failure): return CommandResult(diagnostics: configDiagnostics + failure.diagnostics)
-        case .success(let source): return write(source, paths: paths, configDiagnostics: configDiagnostics, request, relativeTo: cwd)
-        }
+        result.diagnostics = configDiagnostics + result.diagnostics
+        return result
     }
 
-    static func write(_ source: PullSource.Read, paths: ProjectPaths, configDiagnostics: [Diagnostic], _ request: PullRequest,
+    static func write(_ source: PullSource.Read, checkingOn session: CatalogSession, paths: ProjectPaths, _ request: PullRequest,
                       relativeTo cwd: URL) -> CommandResult {
         let folder = request.out.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) }
             ?? paths.definitionsURL.appendingPathComponent("postgres")
@@ -73,33 +75,78 @@ extension Commands {
         do {
             for file in pulled.files { files.append(GeneratedFile(path: "\(file.schema).yaml", contents: try YAMLWriter.text(file.document))) }
         } catch {
-            return CommandResult(diagnostics: configDiagnostics + [.pullInvalid([String(describing: error)])])
+            return CommandResult(diagnostics: [.pullInvalid([String(describing: error)])])
         }
         func shown(_ file: GeneratedFile) -> String { display + "/" + file.path }
         let loaded = DefinitionsLoader.load(files.map { DefinitionSource(displayPath: shown($0), text: $0.contents) })
-        if loaded.hasErrors { return CommandResult(diagnostics: configDiagnostics + [.pullInvalid(loaded.diagnostics.map(\.description))]) }
+        if loaded.hasErrors { return CommandResult(diagnostics: [.pullInvalid(loaded.diagnostics.map(\.description))]) }
         let existing = files.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0.path).path) }
         if !existing.isEmpty && !request.force {
-            return CommandResult(diagnostics: configDiagnostics + [.pullWouldOverwrite(existing.map(shown))])
+            return CommandResult(diagnostics: [.pullWouldOverwrite(existing.map(shown))])
         }
         do {
             try OutputWriter.write(files, to: folder)
         } catch {
-            return CommandResult(diagnostics: configDiagnostics + [.writeFailed(String(describing: error))])
+            return CommandResult(diagnostics: [.writeFailed(String(describing: error))])
         }
-        let warnings = skipWarnings(pulled.skipped + unheldSkips(source), files: files, shown: shown)
+        let skips = pulled.skipped + unheldSkips(source)
+        let differences: [PullSkip]
+        do {
+            differences = try readBackDifferences(loaded.definitions?.postgres ?? PostgresSchema(), source: source, skips: skips, on: session)
+        } catch {
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
+        }
+        let warnings = skipWarnings(skips + differences, files: files, shown: shown)
         let status: Int32 = request.strict && !warnings.isEmpty ? 1 : 0
-        return CommandResult(stdout: files.map { shown($0) + "\n" }.joined(), diagnostics: configDiagnostics + warnings, status: status)
+        return CommandResult(stdout: files.map { shown($0) + "\n" }.joined(), diagnostics: warnings, status: status)
+    }
+
+    /// What the pulled definitions would still change in the database they
+    /// came from, built on its server as `diff` builds them: a statement
+    /// for an object already named as skipped is not said twice.
+    static func readBackDifferences(_ pulled: PostgresSchema, source: PullSource.Read, skips: [PullSkip],
+                                    on session: CatalogSession) throws -> [PullSkip] {
+        let normalized = try PostgresNormalizer.normalize(pulled, on: session)
+        let plan = PostgresPlanner.plan(PostgresDiff.changes(from: source.model, to: normalized.schema))
+        let named = skips.map(\.object)
+        var differences = normalized.unnormalized.map {
+            PullSkip(schema: "", kind: "object", object: $0.target, reason: "the server does not build it as written: \($0.reason)")
+        }
+        for statement in plan.statements where !named.contains(where: { statement.target.hasPrefix($0) || $0.hasPrefix(statement.target) }) {
+            let schema = statement.target.split(separator: ".").first.map(String.init) ?? ""
+            differences.append(PullSkip(schema: schema, kind: "difference", object: statement.target,
+                                        reason: "the definitions written for it read back otherwise; diff would run \(statement.sql)"))
+        }
+        return differences
     }
 
     /// The objects the inspector does not read, and the schemas that hold nothing to write.
     static func unheldSkips(_ source: PullSource.Read) -> [PullSkip] {
-        var skips = source.unheld.map { PullSkip(schema: $0.schema, kind: $0.kind, object: $0.name, reason: $0.detail) }
+        // The generator grants USAGE on a schema to each role granted something in it.
+        let granted = Set(source.model.tables.flatMap { t in t.grants.map { "\(t.name.schema)\u{0}\($0.role)" } }
+            + source.model.views.flatMap { v in v.grants.map { "\(v.name.schema)\u{0}\($0.role)" } })
+        let implied = source.unheld.filter { u in
+            guard u.kind == "schema grant", let (role, privileges) = aclItem(u.detail) else { return false }
+            return privileges == "U" && granted.contains("\(u.schema)\u{0}\(role)")
+        }
+        var skips = source.unheld.filter { !implied.contains($0) }.map {
+            PullSkip(schema: $0.schema, kind: $0.kind, object: $0.name, reason: $0.detail)
+        }
         let used = Set(source.model.namespacesInUse)
         for s in source.schemas where s != "public" && !used.contains(s) && source.model.schemas.contains(s) {
             skips.append(PullSkip(schema: s, kind: "schema", object: s, reason: "it holds no object the definitions hold, and the language makes a schema for its objects"))
         }
         return skips
+    }
+
+    /// The grantee and privileges of an access list item (`"a b"=U/owner`).
+    static func aclItem(_ item: String) -> (role: String, privileges: String)? {
+        guard let slash = item.lastIndex(of: "/"), let equals = item[..<slash].lastIndex(of: "=") else { return nil }
+        var role = String(item[..<equals])
+        if role.hasPrefix("\""), role.hasSuffix("\""), role.count >= 2 {
+            role = String(role.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        return (role, String(item[item.index(after: equals)..<slash]))
     }
 
     /// A warning for each skip, at the file its schema's objects went to

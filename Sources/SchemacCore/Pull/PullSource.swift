@@ -14,15 +14,22 @@ enum PullSource {
         var schemas: [String]
     }
 
+    /// What is done with a read while its session is open: the check
+    /// that the pulled definitions read back as the database holds them
+    /// builds them on the same server (for SQL files, in the same transaction).
+    typealias Body = (Read, PostgresConnection) -> CommandResult
+
     /// Reads `connection`'s schemas (`only`, else every one people made).
-    static func database(_ connection: String, only: [String], excluding: [String]) -> Result<Read, DiagnosticFailure> {
+    static func database(_ connection: String, only: [String], excluding: [String], _ body: Body) -> CommandResult {
+        let lanes: [PostgresConnection], read: Read
         do {
-            let lanes = [try PostgresConnection(connection), try PostgresConnection(connection)]
+            lanes = [try PostgresConnection(connection), try PostgresConnection(connection)]
             try lanes.forEach { try $0.execute("SET statement_timeout = '120s'") }
-            return .success(try read(lanes, only: only, excluding: excluding))
+            read = try Self.read(lanes, only: only, excluding: excluding)
         } catch {
-            return .failure([.connectionFailed(String(describing: error))])
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
+        return body(read, lanes[1])
     }
 
     static func read(_ lanes: [PostgresConnection], only: [String], excluding: [String]) throws -> Read {
@@ -35,7 +42,7 @@ enum PullSource {
     /// Runs `files` in order on `devURL` in one transaction, reads the
     /// result, and rolls it back: the dev database is left as it was.
     static func sqlFiles(_ files: [(display: String, url: URL)], devURL: String, only: [String],
-                         excluding: [String]) -> Result<Read, DiagnosticFailure> {
+                         excluding: [String], _ body: Body) -> CommandResult {
         var scripts: [(display: String, script: SQLScript)] = []
         var problems: [Diagnostic] = []
         for file in files {
@@ -52,30 +59,34 @@ enum PullSource {
                 problems.append(.sqlRefused(String(describing: error), at: .wholeFile(file.display)))
             }
         }
-        guard problems.isEmpty else { return .failure(DiagnosticFailure(problems)) }
+        guard problems.isEmpty else { return CommandResult(diagnostics: problems) }
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection(devURL)
         } catch {
-            return .failure([.connectionFailed(String(describing: error))])
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
         do {
             try connection.execute("BEGIN")
-            try connection.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '120s'")
+            // The files run as in an ordinary session, and are read back as `--from` reads.
+            try connection.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '120s'; SET LOCAL search_path = \"$user\", public")
             defer { try? connection.execute("ROLLBACK") }
             for (display, script) in scripts {
                 for statement in script.statements where !isTransactionControl(statement.sql) {
                     do {
                         try connection.execute(SQLScript.transactional(statement.sql))
                     } catch {
-                        return .failure([.sqlRefused("the dev database refused this statement: \(error)",
-                                                     at: SourceLocation(file: display, line: statement.line, column: 1))])
+                        return CommandResult(diagnostics: [.sqlRefused("the dev database refused this statement: \(error)",
+                                                                       at: SourceLocation(file: display, line: statement.line, column: 1))])
                     }
                 }
             }
-            return .success(try read([connection], only: only, excluding: excluding))
+            // Read back as `diff` reads a database, names printed qualified.
+            try connection.execute("SET LOCAL search_path = pg_catalog")
+            let read = try Self.read([connection], only: only, excluding: excluding)
+            return body(read, connection)
         } catch {
-            return .failure([.connectionFailed(String(describing: error))])
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
     }
 

@@ -10,7 +10,40 @@ enum PulledText {
         while text.first == " " || text.first == "\n" { text = text.dropFirst() }
         while text.last == " " || text.last == "\n" { text = text.dropLast() }
         if text.last == ";" { text = text.dropLast() }
-        return String(text)
+        return unqualifiedPublic(String(text))
+    }
+
+    /// Text printed with names qualified (`public.notes`, `'a'::public.state`)
+    /// as a person writes it: `public.` left out, as the definitions' other
+    /// names are. Quoted strings are left as they are; names of other
+    /// schemas stay qualified.
+    static func unqualifiedPublic(_ text: String) -> String {
+        let chars = Array(text), prefix = Array("public.")
+        var out = "", i = 0, quote: Character?
+        while i < chars.count {
+            let c = chars[i]
+            if let q = quote {
+                out.append(c)
+                if c == q { quote = nil }
+                i += 1
+                continue
+            }
+            if c == "'" || c == "\"" {
+                quote = c
+                out.append(c)
+                i += 1
+                continue
+            }
+            let startsName = i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber || "_$.\"".contains(chars[i - 1]))
+            if startsName, c == "p", i + prefix.count < chars.count, Array(chars[i..<i + prefix.count]) == prefix,
+               chars[i + prefix.count].isLetter || chars[i + prefix.count] == "_" || chars[i + prefix.count] == "\"" {
+                i += prefix.count
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+        return out
     }
 
     /// `(a > 0)` as `a > 0`: the outer parentheses PostgreSQL prints around
@@ -101,8 +134,72 @@ enum PulledText {
     /// A printed expression as the definitions write it: trimmed, without
     /// the parentheses around the whole; several lines as a block.
     static func expression(_ printed: String) -> YAMLValue {
-        let text = withoutOuterParentheses(printed.trimmingCharacters(in: .whitespacesAndNewlines))
+        let text = unqualifiedPublic(settledArrays(withoutOuterParentheses(printed.trimmingCharacters(in: .whitespacesAndNewlines))))
         return text.contains("\n") ? .block(text) : .string(text)
+    }
+
+    /// `c::text = ANY (ARRAY['a'::character varying, …]::text[])`, as
+    /// PostgreSQL prints `c IN ('a', …)` on a varchar column, reads back as
+    /// another expression (each element cast to text) and so would never
+    /// compare equal again; without the array's cast it reads back as printed.
+    static func settledArrays(_ text: String) -> String {
+        var out = "", rest = Substring(text)
+        while let open = rest.range(of: "ANY (ARRAY[") ?? rest.range(of: "ALL (ARRAY[") {
+            out += rest[..<open.upperBound]
+            rest = rest[open.upperBound...]
+            guard let close = closingBracket(rest) else { continue }
+            let elements = rest[..<close], after = rest[rest.index(after: close)...]
+            out += elements + "]"
+            rest = after
+            if after.hasPrefix("::text[])"),
+               topLevelItems(elements).allSatisfy({ $0.hasPrefix("'") && $0.hasSuffix("'::character varying") }) {
+                rest = rest.dropFirst("::text[]".count)
+            }
+        }
+        return out + rest
+    }
+
+    /// The index of the `]` that closes a bracket opened just before `text`.
+    static func closingBracket(_ text: Substring) -> Substring.Index? {
+        var depth = 0, quote: Character?, i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "[" {
+                depth += 1
+            } else if c == "]" {
+                if depth == 0 { return i }
+                depth -= 1
+            }
+            i = text.index(after: i)
+        }
+        return nil
+    }
+
+    /// Items separated by commas outside quotes and brackets, trimmed.
+    static func topLevelItems(_ text: Substring) -> [String] {
+        var items: [String] = [], current = "", depth = 0, quote: Character?
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if "([".contains(c) {
+                depth += 1
+            } else if ")]".contains(c) {
+                depth -= 1
+            } else if c == ",", depth == 0 {
+                items.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+                continue
+            }
+            current.append(c)
+        }
+        items.append(current.trimmingCharacters(in: .whitespaces))
+        return items
     }
 
     /// A function's body as the generator takes it: the line break it puts

@@ -18,7 +18,7 @@ extension PostgresInspector {
         "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
         "exclusion constraint", "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
-        "trigger on a view", "index on a materialized view", "constraint not valid", "initially deferred constraint",
+        "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
         "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
@@ -75,8 +75,9 @@ extension PostgresInspector {
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype IN ('x', 't') AND con.conislocal
         UNION ALL SELECT 'constraint not valid', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as valid'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE NOT con.convalidated AND con.conislocal
-        UNION ALL SELECT 'initially deferred constraint', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as initially immediate'
-          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.condeferred AND con.conislocal
+        UNION ALL SELECT 'initially immediate foreign key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname,
+               'deferrable is written as DEFERRABLE INITIALLY DEFERRED'
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype = 'f' AND con.condeferrable AND NOT con.condeferred AND con.conislocal
         UNION ALL SELECT 'deferrable key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as not deferrable'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.condeferrable AND con.contype IN ('p', 'u') AND con.conislocal
         UNION ALL SELECT 'foreign key match full', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as MATCH SIMPLE'
