@@ -84,6 +84,15 @@ public struct Function: Hashable, Sendable {
         self.securityDefiner = securityDefiner
         self.comment = comment
     }
+
+    /// The body as `CREATE FUNCTION` puts it between its dollar quotes, on
+    /// lines of its own: what the server then holds, and what compares.
+    public var bodyAsCreated: String {
+        var text = body
+        if !text.hasPrefix("\n") { text = "\n" + text }
+        if !text.hasSuffix("\n") { text += "\n" }
+        return text
+    }
 }
 
 public struct Column: Hashable, Sendable {

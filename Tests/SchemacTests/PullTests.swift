@@ -59,9 +59,10 @@ final class PullTests: XCTestCase {
             // Built from definitions, a database holds nothing the language cannot say.
             XCTAssertEqual(first.warnings.map(\.description), [], "\(label): pull skips what the language holds", file: file, line: line)
         }
-        let loaded = DefinitionsLoader.load(directory: first.folder.appendingPathComponent("definitions"), displayPrefix: "definitions")
-        XCTAssertEqual(loaded.diagnostics.map(\.description), [], "\(label): the pulled definitions load with diagnostics", file: file, line: line)
-        guard let pulled = loaded.definitions?.postgres ?? (first.texts.isEmpty ? PostgresSchema() : nil) else {
+        let loaded = first.texts.isEmpty ? nil
+            : DefinitionsLoader.load(directory: first.folder.appendingPathComponent("definitions"), displayPrefix: "definitions")
+        XCTAssertEqual(loaded?.diagnostics.map(\.description) ?? [], [], "\(label): the pulled definitions load with diagnostics", file: file, line: line)
+        guard let pulled = loaded.map({ $0.definitions?.postgres }) ?? PostgresSchema() else {
             XCTFail("\(label): the pulled definitions have no postgres section", file: file, line: line)
             return nil
         }
@@ -201,5 +202,81 @@ final class PullTests: XCTestCase {
         let forced = Commands.pull(paths, request, relativeTo: root)
         XCTAssertEqual(forced.status, 0, forced.diagnostics.map(\.description).joined(separator: "\n"))
         XCTAssertTrue(try String(contentsOf: folder.appendingPathComponent("public.yaml"), encoding: .utf8).contains("notes:"))
+    }
+}
+
+/// `pull --sql`: files run on a dev database inside a transaction that is
+/// rolled back; refusals name their file and line.
+extension PullTests {
+    /// Everything a database holds, to tell that the dev database is unchanged.
+    static let everything = "SELECT count(*) FROM pg_class UNION ALL SELECT count(*) FROM pg_namespace UNION ALL SELECT count(*) FROM pg_extension UNION ALL SELECT count(*) FROM pg_proc UNION ALL SELECT count(*) FROM pg_type"
+
+    func testSeedStyleFixturesPullLikeTheDatabaseTheyBuild() throws {
+        let cluster = try PostgresCluster.get()
+        for fixture in ["001_init_schema.sql", "attribution_schema.sql"] {
+            let file = Repo.root.appendingPathComponent("Tests/Fixtures/\(fixture)")
+            let dev = try cluster.createDatabase("pull_dev")
+            let before = try cluster.psql(database: dev, sql: Self.everything)
+            var request = Commands.PullRequest()
+            request.sql = [file.path]
+            request.devURL = PullTests.connection(cluster, dev)
+            let imported = try PullTests.pull(request, label: "sql")
+            defer { try? FileManager.default.removeItem(at: imported.folder) }
+            XCTAssertEqual(imported.result.diagnostics.map(\.description), [], fixture)
+            XCTAssertEqual(imported.result.status, 0, fixture)
+            XCTAssertEqual(try cluster.psql(database: dev, sql: Self.everything), before, "\(fixture): the dev database changed")
+            // The same files loaded for real pull to the same bytes, and round-trip.
+            let source = try cluster.databaseFromSchema(file, label: "pull_seed")
+            let direct = try PullTests.pull(from: PullTests.connection(cluster, source), label: "seed")
+            defer { try? FileManager.default.removeItem(at: direct.folder) }
+            XCTAssertEqual(imported.texts, direct.texts, fixture)
+            try assertRoundTrip(cluster, database: source, label: "seed_\(fixture)")
+        }
+    }
+
+    func testRefusalsNameTheirFileAndLine() throws {
+        let cluster = try PostgresCluster.get()
+        let dev = try cluster.createDatabase("pull_dev_refusals")
+        let before = try cluster.psql(database: dev, sql: Self.everything)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-pull-sql-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ text: String) throws -> String {
+            try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+            return name
+        }
+        let good = try write("001_tables.sql", """
+            BEGIN;
+            CREATE TABLE teams (id bigint PRIMARY KEY, name text NOT NULL);
+            CREATE INDEX CONCURRENTLY teams_name ON teams (name);
+            COMMENT ON TABLE teams IS 'it''s; not a split';
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
+            COMMIT;
+            """)
+        let bad = try write("002_bad.sql", "-- a comment\nCREATE TABLE members (id bigint);\n\nCREATE TABLE members (id bigint);\n")
+        let meta = try write("003_meta.sql", "CREATE TABLE x (id int);\n\\connect other\n")
+        func pull(_ files: [String]) -> CommandResult {
+            var request = Commands.PullRequest()
+            request.sql = files
+            request.devURL = PullTests.connection(cluster, dev)
+            let (paths, _) = ProjectPaths.load(root: folder)
+            return Commands.pull(paths, request, relativeTo: folder)
+        }
+        let refused = pull([good, bad])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.diagnostics.map(\.id), [.sqlRefused])
+        XCTAssertEqual(refused.diagnostics.first?.location?.description, "002_bad.sql:4:1")
+        XCTAssertTrue(refused.diagnostics.first?.message.contains("already exists") == true, "\(refused.diagnostics)")
+        let metaRefused = pull([meta])
+        XCTAssertEqual(metaRefused.diagnostics.map(\.description), [
+            "003_meta.sql:2:1: error: \\connect other is a psql meta-command, which the server cannot run; remove it or run the file through psql into a database and pull --from that [sql-refused]",
+        ])
+        XCTAssertEqual(try cluster.psql(database: dev, sql: Self.everything), before, "the dev database changed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("definitions").path), "a refused pull wrote files")
+        let pulled = pull([good])
+        XCTAssertEqual(pulled.diagnostics.map(\.description), [])
+        let text = try String(contentsOf: folder.appendingPathComponent("definitions/postgres/public.yaml"), encoding: .utf8)
+        XCTAssertTrue(text.contains("teams:") && text.contains("comment: it's; not a split") && text.contains("name: teams_name"), text)
+        XCTAssertEqual(try cluster.psql(database: dev, sql: Self.everything), before, "the dev database changed")
     }
 }

@@ -65,7 +65,7 @@ extension Commands {
         return result
     }
 
-    static func write(_ source: PullSource.Read, checkingOn session: CatalogSession, paths: ProjectPaths, _ request: PullRequest,
+    static func write(_ source: PullSource.Read, checkingOn session: PullSource.Session, paths: ProjectPaths, _ request: PullRequest,
                       relativeTo cwd: URL) -> CommandResult {
         let folder = request.out.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) }
             ?? paths.definitionsURL.appendingPathComponent("postgres")
@@ -105,8 +105,8 @@ extension Commands {
     /// came from, built on its server as `diff` builds them: a statement
     /// for an object already named as skipped is not said twice.
     static func readBackDifferences(_ pulled: PostgresSchema, source: PullSource.Read, skips: [PullSkip],
-                                    on session: CatalogSession) throws -> [PullSkip] {
-        let normalized = try PostgresNormalizer.normalize(pulled, on: session)
+                                    on session: PullSource.Session) throws -> [PullSkip] {
+        let normalized = try PostgresNormalizer.normalize(pulled, on: session.connection, insideTransaction: session.inTransaction)
         let plan = PostgresPlanner.plan(PostgresDiff.changes(from: source.model, to: normalized.schema))
         let named = skips.map(\.object)
         var differences = normalized.unnormalized.map {

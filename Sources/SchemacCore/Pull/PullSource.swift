@@ -17,7 +17,13 @@ enum PullSource {
     /// What is done with a read while its session is open: the check
     /// that the pulled definitions read back as the database holds them
     /// builds them on the same server (for SQL files, in the same transaction).
-    typealias Body = (Read, PostgresConnection) -> CommandResult
+    typealias Body = (Read, Session) -> CommandResult
+
+    /// The session a read was made in, and whether a transaction of the pull's own is open on it.
+    struct Session {
+        var connection: PostgresConnection
+        var inTransaction: Bool
+    }
 
     /// Reads `connection`'s schemas (`only`, else every one people made).
     static func database(_ connection: String, only: [String], excluding: [String], _ body: Body) -> CommandResult {
@@ -29,11 +35,11 @@ enum PullSource {
         } catch {
             return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
-        return body(read, lanes[1])
+        return body(read, Session(connection: lanes[1], inTransaction: false))
     }
 
     static func read(_ lanes: [PostgresConnection], only: [String], excluding: [String]) throws -> Read {
-        let schemas = only.isEmpty ? try PostgresInspector.schemasToInspect(lanes[0], declared: [], excluding: excluding) : only
+        let schemas = only.isEmpty ? try PostgresInspector.schemasToInspect(lanes[0], declared: [], excluding: excluding, extensionHomes: true) : only
         let model = try PostgresInspector.inspect(lanes, schemas: schemas)
         let unheld = try PostgresInspector.unheld(lanes[0], schemas: schemas)
         return Read(model: model, unheld: unheld, schemas: schemas)
@@ -84,7 +90,7 @@ enum PullSource {
             // Read back as `diff` reads a database, names printed qualified.
             try connection.execute("SET LOCAL search_path = pg_catalog")
             let read = try Self.read([connection], only: only, excluding: excluding)
-            return body(read, connection)
+            return body(read, Session(connection: connection, inTransaction: true))
         } catch {
             return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }

@@ -4,12 +4,9 @@ import SchemacModel
 /// column is only a type, literals as `default`, the column's own keys for
 /// constraints of one column.
 extension PullWriter {
-    mutating func column(_ c: Column, of t: Table, claims: inout ColumnClaims) -> YAMLValue? {
+    mutating func column(_ c: Column, of t: Table, claims: inout ColumnClaims) -> YAMLValue {
         let s = t.name.schema
-        guard let type = typeSpelling(c.type, from: s) else {
-            skip(s, "column", "\(t.name).\(c.name)", "its type \(c.type.sql) is not one the language holds (a domain, a composite or another user-defined type); the column was not written")
-            return nil
-        }
+        let type = typeSpelling(c.type, from: s)!  // `writable` kept only the columns it spells
         var f: [(String, YAMLValue)] = [("type", .string(type))]
         let isKey = claims.primaryKey && t.primaryKey?.columns == [c.name]
         if c.nullable && !isKey { f.append(("nullable", .bool(true))) }
@@ -42,6 +39,10 @@ extension PullWriter {
     /// The type as a person spells it (`varchar(255)`, `timestamptz`),
     /// nil for one the language does not hold.
     func typeSpelling(_ type: PostgresType, from s: String) -> String? {
+        Self.spelling(type, from: s, enumLabels: enumLabels, schemas: Set(schemas))
+    }
+
+    static func spelling(_ type: PostgresType, from s: String, enumLabels: [QualifiedName: [String]], schemas: Set<String>) -> String? {
         var text: String
         let mods = type.modifiers.isEmpty ? "" : "(\(type.modifiers.map(String.init).joined(separator: ",")))"
         switch type.base {
@@ -60,7 +61,7 @@ extension PullWriter {
             guard !ext.isEmpty else { return nil }
             text = name + mods
         case .enumeration(let name):
-            guard !name.name.contains("."), !name.name.contains("("), !name.name.contains("["), name.name.trimmingCharacters(in: .whitespaces) == name.name
+            guard enumLabels[name] != nil, schemas.contains(name.schema), !name.name.contains("."), !name.name.contains("("), !name.name.contains("["), name.name.trimmingCharacters(in: .whitespaces) == name.name
             else { return nil }
             text = name.display(defaultSchema: s)
         }
@@ -76,7 +77,7 @@ extension PullWriter {
             return []
         }
         if let literal = literal(sql, of: c.type) { return [("default", literal)] }
-        return [("default_sql", PulledText.expression(sql))]
+        return [("default_sql", PulledText.expression(sql, keepingParentheses: true))]
     }
 
     /// The value of a printed default that is a constant of the column's

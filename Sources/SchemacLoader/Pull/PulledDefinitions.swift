@@ -67,12 +67,16 @@ struct PullWriter {
     /// Enum labels by type, to read defaults of enum columns.
     let enumLabels: [QualifiedName: [String]]
     let tableNames: Set<QualifiedName>
+    /// The columns that can be written, by table: the tables written.
+    let writtenColumns: [QualifiedName: Set<String>]
 
     init(_ model: PostgresSchema, schemas: [String]) {
         self.model = model
         self.schemas = schemas
         enumLabels = Dictionary(model.enums.map { ($0.name, $0.values) }, uniquingKeysWith: { a, _ in a })
         tableNames = Set(model.tables.map(\.name))
+        let labels = enumLabels, inScope = Set(schemas)
+        writtenColumns = Self.writableColumns(model, schemas: inScope) { Self.spelling($0, from: $1, enumLabels: labels, schemas: inScope) }
     }
 
     mutating func skip(_ schema: String, _ kind: String, _ object: String, _ reason: String) {

@@ -46,8 +46,10 @@ extension PullWriter {
               fn.language == "plpgsql", fn.body.trimmingCharacters(in: .newlines) == expected.body.trimmingCharacters(in: .newlines), fn.securityDefiner == false,
               fn.volatility == nil || fn.volatility == .volatile, fn.comment == expected.comment else { return nil }
         // Every trigger on it must be one `auto_updated_at` makes, or it would be lost.
+        // One per table, as the key makes.
         for t in model.tables {
-            for trigger in t.triggers where trigger.function == name && !isUpdatedAtTrigger(trigger, in: t, function: name) { return nil }
+            let onIt = t.triggers.filter { $0.function == name }
+            if onIt.count > 1 || onIt.contains(where: { !isUpdatedAtTrigger($0, in: t, function: name) }) { return nil }
         }
         return name
     }
@@ -66,7 +68,7 @@ extension PullWriter {
     /// Tables in the order the files list them: schema by schema, by name.
     var tablesInWrittenOrder: [Table] {
         let rank = Dictionary(schemas.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        return model.tables.filter { rank[$0.name.schema] != nil }.sorted {
+        return model.tables.filter { rank[$0.name.schema] != nil && writtenColumns[$0.name] != nil }.sorted {
             (rank[$0.name.schema]!, $0.name.name) < (rank[$1.name.schema]!, $1.name.name)
         }
     }

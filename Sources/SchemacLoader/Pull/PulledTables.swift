@@ -7,13 +7,74 @@ extension PullWriter {
         let tables = model.tables.filter { $0.name.schema == s }.sorted { $0.name.name < $1.name.name }
         var entries: [(String, YAMLValue)] = []
         for t in tables {
-            if t.name.name.contains(".") {
-                skip(s, "table", t.name.description, "a table name with a dot cannot be written as a definitions key yet")
-                continue
-            }
-            entries.append((t.name.name, table(t)))
+            guard let kept = writable(t) else { continue }
+            entries.append((t.name.name, table(kept)))
         }
         return entries.isEmpty ? nil : .mapping(entries)
+    }
+
+    /// The columns of each table that can be written, by table; a table
+    /// with none (or a name the keys cannot hold) is not among them.
+    static func writableColumns(_ model: PostgresSchema, schemas: Set<String>, spelling: (PostgresType, String) -> String?) -> [QualifiedName: Set<String>] {
+        var out: [QualifiedName: Set<String>] = [:]
+        for t in model.tables where schemas.contains(t.name.schema) && !t.name.name.contains(".") {
+            let columns = Set(t.columns.filter { spelling($0.type, t.name.schema) != nil }.map(\.name))
+            if !columns.isEmpty { out[t.name] = columns }
+        }
+        return out
+    }
+
+    /// `t` without what cannot be written, each part left out said once:
+    /// columns of types the language lacks and whatever names them,
+    /// foreign keys to tables not written, triggers on functions not written.
+    mutating func writable(_ t: Table) -> Table? {
+        let s = t.name.schema, object = t.name.description
+        guard let columns = writtenColumns[t.name] else {
+            let why = t.name.name.contains(".") ? "a table name with a dot cannot be written as a definitions key yet"
+                : t.columns.isEmpty ? "the language holds no table without columns" : "none of its columns can be written"
+            skip(s, "table", object, why)
+            return nil
+        }
+        var kept = t
+        kept.columns = t.columns.filter { c in
+            if columns.contains(c.name) { return true }
+            skip(s, "column", "\(object).\(c.name)", "its type \(c.type.sql) is not one the language holds (a domain, a composite or another user-defined type); the column was not written")
+            return false
+        }
+        let skippedColumns = Set(t.columns.map(\.name)).subtracting(columns)
+        func names(_ cols: [String]) -> Bool { cols.allSatisfy(columns.contains) }
+        func mentionsSkipped(_ text: String?) -> Bool {
+            guard let text, !skippedColumns.isEmpty else { return false }
+            return !Set(ExpressionColumns.unknownColumns(in: text, columns: columns)).isDisjoint(with: skippedColumns)
+        }
+        func keep(_ ok: Bool, _ kind: String, _ name: String, _ why: String) -> Bool {
+            if !ok { skip(s, kind, "\(object).\(name)", why) }
+            return ok
+        }
+        let onSkipped = "it names a column that was not written"
+        if let pk = t.primaryKey, !keep(names(pk.columns), "primary key", pk.name, onSkipped) { kept.primaryKey = nil }
+        kept.uniques = t.uniques.filter { keep(names($0.columns), "unique constraint", $0.name, onSkipped) }
+        kept.checks = t.checks.filter {
+            keep(ExpressionColumns.unknownColumns(in: $0.expression, columns: columns).isEmpty, "check constraint", $0.name, onSkipped)
+        }
+        kept.foreignKeys = t.foreignKeys.filter { fk in
+            guard keep(names(fk.columns), "foreign key", fk.name, onSkipped) else { return false }
+            let target = writtenColumns[fk.referencedTable]
+            return keep(target != nil && fk.referencedColumns.allSatisfy { target!.contains($0) }, "foreign key", fk.name,
+                        "it references \(fk.referencedTable), which is not written here (a partition, a table of another schema, or one left out)")
+        }
+        kept.indexes = t.indexes.filter { i in
+            let ok = names(i.keys.compactMap(\.column) + i.include) && !mentionsSkipped(i.predicate)
+                && !i.keys.contains { if case .expression(let e) = $0.target { mentionsSkipped(e) } else { false } }
+            return keep(ok, "index", i.name, onSkipped)
+        }
+        kept.policies = t.policies.filter { keep(!mentionsSkipped($0.using) && !mentionsSkipped($0.withCheck), "policy", $0.name, onSkipped) }
+        kept.triggers = t.triggers.filter { tr in
+            keep(!mentionsSkipped(tr.when), "trigger", tr.name, onSkipped)
+                && keep(tr.function.schema == "pg_catalog" || writtenFunctions.contains(tr.function) || tr.function == updatedAtFunction,
+                        "trigger", tr.name, "it calls \(tr.function), a function not written in these definitions")
+        }
+        return kept
     }
 
     /// The parts of a table written on its columns, and what stays for the
@@ -34,31 +95,22 @@ extension PullWriter {
         var f: [(String, YAMLValue)] = []
         if let c = t.comment { f.append(("comment", .string(c))) }
         if tenant { f.append(("tenant", .bool(true))) }
-        var columns: [(String, YAMLValue)] = []
-        var skippedColumns: Set<String> = []
-        for c in t.columns {
-            guard let value = column(c, of: t, claims: &claims) else { skippedColumns.insert(c.name); continue }
-            columns.append((c.name, value))
-        }
-        f.append(("columns", .mapping(columns)))
-        let keeps: ([String]) -> Bool = { cols in
-            cols.allSatisfy { !skippedColumns.contains($0) }
-        }
+        f.append(("columns", .mapping(t.columns.map { ($0.name, column($0, of: t, claims: &claims)) })))
         if let pk = t.primaryKey, !claims.primaryKey {
             if pk.name != Identifier.derived(t.name.name, nil, label: "pkey") {
                 skip(s, "constraint name", "\(t.name).\(pk.name)", "a primary key takes the name \(Identifier.derived(t.name.name, nil, label: "pkey")); written without its own")
             }
             f.append(("primary_key", .sequence(pk.columns.map(YAMLValue.string), flow: true)))
         }
-        let uniques = t.uniques.filter { !claims.unique.contains($0.name) && keeps($0.columns) }
+        let uniques = t.uniques.filter { !claims.unique.contains($0.name) }
         if !uniques.isEmpty { f.append(("unique", .sequence(uniques.map { unique($0, of: t) }))) }
         let checks = t.checks.filter { !claims.checkNames.contains($0.name) }
         if !checks.isEmpty {
             f.append(("checks", .mapping(checks.map { ($0.name, PulledText.expression($0.expression)) })))
         }
-        let foreignKeys = t.foreignKeys.filter { claims.references[$0.name] == nil && keeps($0.columns) }
+        let foreignKeys = t.foreignKeys.filter { claims.references[$0.name] == nil }
         if !foreignKeys.isEmpty { f.append(("foreign_keys", .sequence(foreignKeys.map { foreignKey($0, of: t) }))) }
-        let indexes = t.indexes.filter { !claims.index.contains($0.name) }.compactMap { index($0, of: t, keeps: keeps) }
+        let indexes = t.indexes.filter { !claims.index.contains($0.name) }.compactMap { index($0, of: t) }
         if !indexes.isEmpty { f.append(("indexes", .sequence(indexes))) }
         if let p = policies(t, tenant: tenant) { f.append(("policies", p)) }
         if let g = grants(t.grants) { f.append(("grants", g)) }
@@ -83,8 +135,10 @@ extension PullWriter {
             claims.unique.insert(u.name)
         }
         for c in t.checks {
-            for column in t.columns where c.name == Identifier.derived(name, column.name, label: "check") {
-                claims.check[column.name] = c.expression
+            // Long names clip alike: a name two columns would derive stays the check's own.
+            let owners = t.columns.filter { c.name == Identifier.derived(name, $0.name, label: "check") }
+            if owners.count == 1 {
+                claims.check[owners[0].name] = c.expression
                 claims.checkNames.insert(c.name)
             }
         }
@@ -135,12 +189,8 @@ extension PullWriter {
         return .mapping(f, flow: true)
     }
 
-    mutating func index(_ i: Index, of t: Table, keeps: ([String]) -> Bool) -> YAMLValue? {
+    mutating func index(_ i: Index, of t: Table) -> YAMLValue? {
         let object = "\(t.name.schema).\(i.name)"
-        guard keeps(i.keys.compactMap(\.column) + i.include) else {
-            skip(t.name.schema, "index", object, "it indexes a column that was not written")
-            return nil
-        }
         var f: [(String, YAMLValue)] = []
         let derivedFrom: [String]
         if i.keys.count == 1, case .expression(let sql) = i.keys[0].target, !i.keys[0].descending, i.keys[0].nullsFirst == nil {
@@ -192,11 +242,6 @@ extension PullWriter {
     mutating func triggers(_ t: Table, except: [String]) -> YAMLValue? {
         var entries: [(String, YAMLValue)] = []
         for tr in t.triggers where !except.contains(tr.name) {
-            guard tr.function.schema == "pg_catalog" || writtenFunctions.contains(tr.function) else {
-                skip(t.name.schema, "trigger", "\(t.name).\(tr.name)",
-                     "it calls \(tr.function), a function not written in these definitions")
-                continue
-            }
             var f: [(String, YAMLValue)] = [("function", .string(written(tr.function, from: t.name.schema)))]
             f.append(("timing", .string(tr.timing.rawValue)))
             f.append(("events", .sequence(tr.events.map { .string($0.rawValue) }, flow: true)))

@@ -133,8 +133,11 @@ enum PulledText {
 
     /// A printed expression as the definitions write it: trimmed, without
     /// the parentheses around the whole; several lines as a block.
-    static func expression(_ printed: String) -> YAMLValue {
-        let text = unqualifiedPublic(settledArrays(withoutOuterParentheses(printed.trimmingCharacters(in: .whitespacesAndNewlines))))
+    /// `keepingParentheses` for a default, which `DEFAULT` takes only as a
+    /// simple expression (`now() AT TIME ZONE 'utc'` must stay in parentheses).
+    static func expression(_ printed: String, keepingParentheses: Bool = false) -> YAMLValue {
+        let trimmed = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = unqualifiedPublic(settledArrays(keepingParentheses ? trimmed : withoutOuterParentheses(trimmed)))
         return text.contains("\n") ? .block(text) : .string(text)
     }
 
@@ -204,8 +207,10 @@ enum PulledText {
 
     /// A function's body as the generator takes it: the line break it puts
     /// after `$$` is not part of what is written.
+    /// It ends with a line break, as the generator would end it anyway.
     static func functionBody(_ prosrc: String) -> String {
-        prosrc.hasPrefix("\n") ? String(prosrc.dropFirst()) : prosrc
+        let body = prosrc.hasPrefix("\n") ? String(prosrc.dropFirst()) : prosrc
+        return body.hasSuffix("\n") ? body : body + "\n"
     }
 
     /// A printed partition bound as the values of the language's bound keys.

@@ -35,10 +35,7 @@ enum DDL {
         if let v = f.volatility, v != .volatile { attributes.append(v.rawValue.uppercased()) }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }
         lines.append("    " + attributes.joined(separator: " "))
-        var body = f.body
-        if !body.hasPrefix("\n") { body = "\n" + body }
-        if !body.hasSuffix("\n") { body += "\n" }
-        lines.append("    AS \(SQL.dollarQuoted(body));")
+        lines.append("    AS \(SQL.dollarQuoted(f.bodyAsCreated));")
         return lines.joined(separator: "\n")
     }
 

@@ -79,13 +79,16 @@ public enum PostgresInspector {
     /// no longer name is seen (and dropped) rather than silently left behind.
     /// Left out: the system's schemas, those an extension made or lives in, and
     /// those `excluding` names (`*` matches any run of characters).
-    public static func schemasToInspect(_ db: CatalogReader, declared: [String], excluding: [String]) throws -> [String] {
+    /// `extensionHomes`: also the schemas an extension lives in (pull reads
+    /// them, the extension's own objects aside; diff leaves them alone).
+    public static func schemasToInspect(_ db: CatalogReader, declared: [String], excluding: [String],
+                                        extensionHomes: Bool = false) throws -> [String] {
         let present = try db.query("""
             SELECT n.nspname FROM pg_namespace n
              WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
                AND NOT EXISTS (SELECT 1 FROM pg_depend d
                                 WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
-               AND NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extnamespace = n.oid AND n.nspname <> 'public')
+               AND (\(extensionHomes) OR NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extnamespace = n.oid AND n.nspname <> 'public'))
              ORDER BY 1
             """, []).compactMap { $0[0] }
         let excluded = present.filter { name in excluding.contains { SchemaPattern.matches($0, name) } }
@@ -277,6 +280,8 @@ public enum PostgresInspector {
         for row in try rows(.constraints) {
             guard let oid = row["relid"], tables[oid] != nil else { continue }
             if let index = row["index_oid"], index != "0", row["kind"] != "f" { constraintIndexes.insert(index) }
+            // An exclusion constraint (not in the model) may have expression keys, numbered 0.
+            guard row["kind"] != "x" else { continue }
             let name = row["name"]!, columns = try attributeNames(row["key_numbers"], of: oid, columnNames)
             switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)

@@ -51,7 +51,9 @@ public enum PostgresNormalizer {
         }
     }
 
-    public static func normalize(_ desired: PostgresSchema, on db: CatalogSession) throws -> Result {
+    /// `insideTransaction`: the session is in a transaction of its caller's
+    /// (pull's SQL import), which a savepoint keeps as it was.
+    public static func normalize(_ desired: PostgresSchema, on db: CatalogSession, insideTransaction: Bool = false) throws -> Result {
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         var toShadow: [String: String] = [:]
         for (i, s) in desired.namespacesInUse.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
@@ -60,8 +62,12 @@ public enum PostgresNormalizer {
         let build = ScratchBuild(shadow, contextSchema: contextSchema)
 
         var unnormalized: [Unbuilt] = []
-        try db.execute("BEGIN")
-        defer { try? db.execute("ROLLBACK") }
+        if insideTransaction {
+            try db.execute("SAVEPOINT schemac_normalize")
+        } else {
+            try db.execute("BEGIN")
+        }
+        defer { try? db.execute(insideTransaction ? "ROLLBACK TO SAVEPOINT schemac_normalize; RELEASE SAVEPOINT schemac_normalize" : "ROLLBACK") }
         // As in an ordinary session: pg_catalog first (pgcrypto's
         // public.gen_random_uuid must not shadow the built-in one), then the
         // scratch public, then the real public schema, where extensions usually
@@ -79,7 +85,10 @@ public enum PostgresNormalizer {
             for statement in build.statements {
                 for step in statement.steps {
                     do {
-                        try db.execute("SAVEPOINT schemac_step; \(step.sql)\nRELEASE SAVEPOINT schemac_step")
+                        // Apart, so that a step the server cannot even parse is still rolled back to.
+                        try db.execute("SAVEPOINT schemac_step")
+                        try db.execute(step.sql)
+                        try db.execute("RELEASE SAVEPOINT schemac_step")
                     } catch {
                         try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
                         unnormalized.append(Unbuilt(target: unmapText(step.target, toShadow, asSQL: false),

@@ -22,16 +22,31 @@ extension PostgresInspector {
         "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
-        "partition index", "typed table",
+        "partition index", "typed table", "partition constraint", "partition trigger", "partition policy",
+        "partition row level security", "partition index name", "invalid index", "extension schema",
     ]
 
     /// Every object of `schemas` (and of the database as a whole) that the
     /// inspector does not read into the model, one row each. Objects that
     /// belong to extensions are not listed: the extension makes them.
     public static func unheld(_ db: CatalogReader, schemas: [String]) throws -> [UnheldObject] {
-        try db.query(unheldQuery, [arrayLiteral(schemas)]).map {
-            UnheldObject(kind: $0[0] ?? "", schema: $0[1] ?? "", name: $0[2] ?? "", detail: $0[3] ?? "")
+        try db.query(unheldQuery, [arrayLiteral(schemas)]).compactMap {
+            let object = UnheldObject(kind: $0[0] ?? "", schema: $0[1] ?? "", name: $0[2] ?? "", detail: $0[3] ?? "")
+            return object.kind == "partition index name" ? renamedPartitionIndex(object) : object
         }
+    }
+
+    /// An index of a partition made for its parent's index is named by the
+    /// server (`<partition>_<columns>_idx`); one named otherwise is a name
+    /// the definitions cannot keep.
+    static func renamedPartitionIndex(_ row: UnheldObject) -> UnheldObject? {
+        let parts = row.detail.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else { return row }
+        let name = String(row.name.dropFirst(row.schema.count + 1))
+        let derived = Identifier.derived(parts[0], parts[2] == "pkey" ? nil : parts[1], label: parts[2])
+        if name == derived || name.hasPrefix(derived) && name.dropFirst(derived.count).allSatisfy(\.isNumber) { return nil }
+        return UnheldObject(kind: row.kind, schema: row.schema, name: row.name,
+                            detail: "an index of partition \(parts[0]) takes the name the server gives it, \(derived)")
     }
 
     static let unheldQuery = """
@@ -140,6 +155,28 @@ extension PostgresInspector {
            AND (cardinality(t.tgattr::int2[]) > 0 OR t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL OR t.tgenabled <> 'O')
         UNION ALL SELECT 'index on a materialized view', r.nspname, r.nspname || '.' || ic.relname, ''
           FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE r.relkind = 'm'
+        UNION ALL SELECT 'partition constraint', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid
+         WHERE r.relispartition AND con.conislocal AND con.conparentid = 0 AND con.contype IN ('p', 'u', 'f', 'c')
+        UNION ALL SELECT 'partition trigger', r.nspname, r.nspname || '.' || r.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
+          FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid WHERE r.relispartition AND NOT t.tgisinternal AND t.tgparentid = 0
+        UNION ALL SELECT 'partition policy', r.nspname, r.nspname || '.' || r.relname || '.' || p.polname, ''
+          FROM pg_policy p JOIN rel r ON r.oid = p.polrelid WHERE r.relispartition
+        UNION ALL SELECT 'partition row level security', nspname, nspname || '.' || relname, ''
+          FROM rel WHERE relispartition AND (relrowsecurity OR relforcerowsecurity)
+        UNION ALL SELECT 'partition index name', r.nspname, r.nspname || '.' || ic.relname,
+               r.relname || E'\\x01' || coalesce((SELECT string_agg(coalesce(a.attname, 'expr'), '_' ORDER BY k.i)
+                                           FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, i)
+                                           LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = k.n
+                                          WHERE k.i <= i.indnkeyatts), '')
+               || E'\\x01' || coalesce((SELECT CASE k.contype WHEN 'p' THEN 'pkey' ELSE 'key' END FROM pg_constraint k
+                                         WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u') LIMIT 1), 'idx')
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE ic.relispartition
+        UNION ALL SELECT 'invalid index', r.nspname, r.nspname || '.' || ic.relname, 'written as a valid index'
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE NOT i.indisvalid
+        UNION ALL SELECT 'extension schema', n.nspname, n.nspname,
+               'it holds extension ' || e.extname || ', which the definitions install without a schema (in the default one)'
+          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname NOT IN ('public', 'pg_catalog')
         UNION ALL SELECT 'partition index', r.nspname, r.nspname || '.' || ic.relname, 'on partition ' || r.relname
           FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
          WHERE r.relispartition AND NOT ic.relispartition

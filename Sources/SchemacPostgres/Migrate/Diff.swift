@@ -116,7 +116,12 @@ public enum PostgresDiff {
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for f in desired.functions {
             guard let old = currentFunctions[f.name] else { changes.append(.createFunction(f)); continue }
-            if old != f {
+            // A body made by hand (`AS $$SELECT 1$$`) is the one the definitions create on lines of their own.
+            var asCreated = old
+            asCreated.body = old.bodyAsCreated
+            var desiredAsCreated = f
+            desiredAsCreated.body = f.bodyAsCreated
+            if asCreated != desiredAsCreated {
                 // Same signature: replaced in place; a new signature would be a new function.
                 if old.arguments == f.arguments && old.returns == f.returns {
                     changes.append(.replaceFunction(f))
