@@ -69,13 +69,13 @@ final class PullOutsideTests: XCTestCase {
             }
             let source = try cluster.createDatabase("outside")
             guard try cluster.psqlResult(database: source, file: folder.appendingPathComponent("after.sql").path).status == 0 else { continue }
-            if try roundTrip(cluster, source: source, label: name) { exact += 1 }
+            if try Self.roundTrip(cluster, source: source, label: name) { exact += 1 }
         }
         print("pull: \(exact) of \(cases.count) outside schemas round-trip exactly; the others name what they skip")
     }
 
     /// Whether the case round-tripped with nothing skipped.
-    func roundTrip(_ cluster: PostgresCluster, source: String, label: String) throws -> Bool {
+    static func roundTrip(_ cluster: PostgresCluster, source: String, label: String) throws -> Bool {
         let pulled = try PullTests.pull(from: PullTests.connection(cluster, source), label: "outside")
         defer { try? FileManager.default.removeItem(at: pulled.folder) }
         let others = pulled.result.diagnostics.filter { $0.id != .pullUnsupported }

@@ -69,6 +69,9 @@ enum DiagnosticIDList {
         "server-refuses": "needs a server: LiveSafetyTests",
         "data-refuses-migration": "needs rows in a live database: LiveSafetyTests",
         "server-unsupported": "needs a server older than PostgreSQL 15: TenantIsolationTests checks what it says",
+        "pull-unsupported": "needs a database holding what the language cannot: PullTests.testWhatCannotBePulledIsNamed",
+        "pull-would-overwrite": "needs a database to pull: PullTests.testPullRefusesToOverwriteUnlessForced",
+        "pull-invalid": "only a fault of pull's own makes it; PullTests and PullOutsideTests assert it never appears",
     ]
 
     static var all: [String] {

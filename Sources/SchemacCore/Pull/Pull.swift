@@ -70,7 +70,10 @@ extension Commands {
         let folder = request.out.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) }
             ?? paths.definitionsURL.appendingPathComponent("postgres")
         let display = request.out ?? (paths.definitions.hasSuffix("/") ? paths.definitions : paths.definitions + "/") + "postgres"
-        let pulled = PostgresPull.definitions(of: source.model, schemas: source.schemas)
+        let unwritable = Set(source.unheld.filter { $0.kind == "function signature" }.map { u in
+            QualifiedName(schema: u.schema, name: String(u.name.dropFirst(u.schema.count + 1).prefix { $0 != "(" }))
+        })
+        let pulled = PostgresPull.definitions(of: source.model, schemas: source.schemas, leavingOut: unwritable)
         var files: [GeneratedFile] = []
         do {
             for file in pulled.files { files.append(GeneratedFile(path: "\(file.schema).yaml", contents: try YAMLWriter.text(file.document))) }

@@ -44,8 +44,12 @@ public enum PostgresPull {
         public var skipped: [PullSkip]
     }
 
-    public static func definitions(of schema: PostgresSchema, schemas: [String]) -> Result {
-        var writer = PullWriter(schema, schemas: schemas)
+    /// `leavingOut`: functions not to write, already said to be skipped
+    /// (their signatures name types the definitions create after them).
+    public static func definitions(of schema: PostgresSchema, schemas: [String], leavingOut functions: Set<QualifiedName> = []) -> Result {
+        var model = schema
+        model.functions.removeAll { functions.contains($0.name) }
+        var writer = PullWriter(model, schemas: schemas)
         return writer.write()
     }
 }

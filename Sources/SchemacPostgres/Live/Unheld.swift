@@ -23,7 +23,7 @@ extension PostgresInspector {
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
         "partition index", "typed table", "partition constraint", "partition trigger", "partition policy",
-        "partition row level security", "partition index name", "invalid index", "extension schema",
+        "partition row level security", "partition index name", "invalid index", "extension schema", "function signature",
     ]
 
     /// Every object of `schemas` (and of the database as a whole) that the
@@ -122,6 +122,14 @@ extension PostgresInspector {
                          CASE WHEN f.proretset AND f.prorows <> 1000 THEN 'rows ' || f.prorows END)
           FROM fun f WHERE f.prokind = 'f' AND (f.proisstrict OR f.proleakproof OR f.proparallel <> 'u' OR f.proconfig IS NOT NULL
                                                 OR f.procost NOT IN (1, 100) OR f.proretset AND f.prorows <> 1000)
+        UNION ALL SELECT 'function signature', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
+               'its arguments or result name ' || string_agg(DISTINCT format_type(t.oid, NULL), ', ')
+               || ', which the definitions create after their functions; the function was not written'
+          FROM fun f
+          JOIN pg_type t ON t.oid = ANY (array_append(coalesce(f.proallargtypes, f.proargtypes::oid[]), f.prorettype))
+          LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+         WHERE f.prokind = 'f' AND coalesce(et.typtype, t.typtype) IN ('c', 'd', 'r', 'm')
+         GROUP BY f.oid, f.nspname, f.proname
         UNION ALL SELECT 'foreign table', nspname, nspname || '.' || relname, '' FROM rel WHERE relkind = 'f'
         UNION ALL SELECT 'typed table', nspname, nspname || '.' || relname, format_type(reloftype, NULL) FROM rel WHERE reloftype <> 0
         UNION ALL SELECT 'inheritance', r.nspname, r.nspname || '.' || r.relname, 'inherits ' || p.relname

@@ -47,7 +47,7 @@ struct ReferenceCase {
             for file in outcome.files { out[file.path] = file.contents }
             if !outcome.diagnostics.isEmpty { out["diagnostics.txt"] = Self.text(outcome.diagnostics) }
             return out
-        case "check", "diff", "hook":
+        case "check", "diff", "hook", "pull":
             return try inCopy { root in
                 let (paths, configDiagnostics) = ProjectPaths.load(root: root, definitions: "definitions", output: "generated")
                 switch spec.command {
@@ -57,13 +57,16 @@ struct ReferenceCase {
                         return CommandResult(diagnostics: failure.diagnostics)
                     }
                     return CommandResult(diagnostics: [])
+                case "pull":
+                    let request = try JSONDecoder().decode(Commands.PullRequest.self, from: data!)
+                    return Commands.pull(paths, configDiagnostics: configDiagnostics, request, relativeTo: root)
                 default:
                     let request = try JSONDecoder().decode(Commands.DiffRequest.self, from: data!)
                     return Commands.diff(paths, configDiagnostics: configDiagnostics, request, relativeTo: root)
                 }
             }
         default:
-            throw TestFailure("\(name)/case.json: unknown command '\(spec.command)' (generate, lint, check, diff, hook)")
+            throw TestFailure("\(name)/case.json: unknown command '\(spec.command)' (generate, lint, check, diff, hook, pull)")
         }
     }
 

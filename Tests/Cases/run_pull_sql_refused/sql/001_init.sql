@@ -1,0 +1,2 @@
+-- the team's first migration
+CREATE TABLE teams (id bigint PRIMARY KEY);
