@@ -49,6 +49,34 @@ enum PullSource {
     /// result, and rolls it back: the dev database is left as it was.
     static func sqlFiles(_ files: [(display: String, url: URL)], devURL: String, only: [String],
                          excluding: [String], _ body: Body) -> CommandResult {
+        let scripts: [(display: String, script: SQLScript)]
+        switch parse(files) {
+        case .failure(let failure): return CommandResult(diagnostics: failure.diagnostics)
+        case .success(let parsed): scripts = parsed
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(devURL)
+        } catch {
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
+        }
+        do {
+            try connection.execute("BEGIN")
+            // The files run as in an ordinary session, and are read back as `--from` reads.
+            try connection.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '120s'; SET LOCAL search_path = \"$user\", public")
+            defer { try? connection.execute("ROLLBACK") }
+            if let refused = run(scripts, on: connection) { return CommandResult(diagnostics: [refused]) }
+            try connection.execute("SET LOCAL search_path = pg_catalog")
+            let read = try Self.read([connection], only: only, excluding: excluding)
+            return body(read, Session(connection: connection, inTransaction: true))
+        } catch {
+            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
+        }
+    }
+
+    /// The files split into statements, before anything runs: a file that
+    /// cannot be read or holds a psql meta-command stops the import.
+    static func parse(_ files: [(display: String, url: URL)]) -> Result<[(display: String, script: SQLScript)], DiagnosticFailure> {
         var scripts: [(display: String, script: SQLScript)] = []
         var problems: [Diagnostic] = []
         for file in files {
@@ -65,35 +93,21 @@ enum PullSource {
                 problems.append(.sqlRefused(String(describing: error), at: .wholeFile(file.display)))
             }
         }
-        guard problems.isEmpty else { return CommandResult(diagnostics: problems) }
-        let connection: PostgresConnection
-        do {
-            connection = try PostgresConnection(devURL)
-        } catch {
-            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
-        }
-        do {
-            try connection.execute("BEGIN")
-            // The files run as in an ordinary session, and are read back as `--from` reads.
-            try connection.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '120s'; SET LOCAL search_path = \"$user\", public")
-            defer { try? connection.execute("ROLLBACK") }
-            for (display, script) in scripts {
-                for statement in script.statements where !isTransactionControl(statement.sql) {
-                    do {
-                        try connection.execute(SQLScript.transactional(statement.sql))
-                    } catch {
-                        return CommandResult(diagnostics: [.sqlRefused("the dev database refused this statement: \(error)",
-                                                                       at: SourceLocation(file: display, line: statement.line, column: 1))])
-                    }
+        return problems.isEmpty ? .success(scripts) : .failure(DiagnosticFailure(problems))
+    }
+
+    /// Runs every statement in order; the first the server refuses, at its place.
+    static func run(_ scripts: [(display: String, script: SQLScript)], on connection: PostgresConnection) -> Diagnostic? {
+        for (display, script) in scripts {
+            for statement in script.statements where !isTransactionControl(statement.sql) {
+                do {
+                    try connection.execute(SQLScript.transactional(statement.sql))
+                } catch {
+                    return .sqlRefused("the dev database refused this statement: \(error)", at: SourceLocation(file: display, line: statement.line, column: 1))
                 }
             }
-            // Read back as `diff` reads a database, names printed qualified.
-            try connection.execute("SET LOCAL search_path = pg_catalog")
-            let read = try Self.read([connection], only: only, excluding: excluding)
-            return body(read, Session(connection: connection, inTransaction: true))
-        } catch {
-            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
+        return nil
     }
 
     /// `BEGIN`, `COMMIT` and their kin: the import is one transaction already.

@@ -19,94 +19,111 @@ public struct SQLScript: Sendable {
     public var statements: [Statement] = []
 
     public init(_ text: String) throws {
-        let chars = Array(text)
-        var i = 0, line = 1, start: Int?, startLine = 1, depth = 0
-        var atLineStart = true
-        func flush(_ end: Int) {
-            if let s = start {
-                let sql = String(chars[s..<end]).trimmingCharacters(in: .whitespacesAndNewlines)
-                if !sql.isEmpty { statements.append(Statement(sql: sql, line: startLine)) }
-            }
-            start = nil
-        }
-        func begin() { if start == nil { start = i; startLine = line } }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "\n" { line += 1; atLineStart = true; i += 1; continue }
-            if atLineStart && c == "\\" && start == nil {
-                var end = i
-                while end < chars.count && chars[end] != "\n" { end += 1 }
-                throw MetaCommand(command: String(chars[i..<end]), line: line)
-            }
-            if c == " " || c == "\t" || c == "\r" { i += 1; continue }
-            atLineStart = false
-            if c == "-", i + 1 < chars.count, chars[i + 1] == "-" {
-                while i < chars.count && chars[i] != "\n" { i += 1 }
-                continue
-            }
-            if c == "/", i + 1 < chars.count, chars[i + 1] == "*" {
-                var nesting = 1
-                i += 2
-                while i < chars.count && nesting > 0 {
-                    if chars[i] == "\n" { line += 1 }
-                    if chars[i] == "/", i + 1 < chars.count, chars[i + 1] == "*" { nesting += 1; i += 2; continue }
-                    if chars[i] == "*", i + 1 < chars.count, chars[i + 1] == "/" { nesting -= 1; i += 2; continue }
-                    i += 1
-                }
-                continue
-            }
-            begin()
-            switch c {
-            case "'", "\"":
+        var scanner = Scanner(chars: Array(text))
+        statements = try scanner.statements()
+    }
+
+    /// A cursor over the text that keeps count of lines.
+    struct Scanner {
+        let chars: [Character]
+        var i = 0
+        var line = 1
+
+        func at(_ offset: Int) -> Character? { i + offset < chars.count ? chars[i + offset] : nil }
+
+        /// Moves on one character, counting the line it ends.
+        mutating func advance(_ n: Int = 1) {
+            for _ in 0..<n where i < chars.count {
+                if chars[i] == "\n" { line += 1 }
                 i += 1
-                while i < chars.count {
-                    if chars[i] == "\n" { line += 1 }
-                    if chars[i] == c {
-                        if i + 1 < chars.count && chars[i + 1] == c { i += 2; continue }
-                        break
-                    }
-                    // E'…' strings escape with backslashes.
-                    if c == "'", chars[i] == "\\", isEscapeString(chars, quoteBefore: i) { i += 2; continue }
-                    i += 1
-                }
-                i += 1
-            case "$":
-                if let tag = dollarTag(chars, at: i) {
-                    i += tag.count
-                    while i < chars.count {
-                        if chars[i] == "\n" { line += 1 }
-                        if chars[i] == "$", Array(chars[i..<min(chars.count, i + tag.count)]) == tag { i += tag.count; break }
-                        i += 1
-                    }
-                } else {
-                    i += 1
-                }
-            case "(": depth += 1; i += 1
-            case ")": depth = max(0, depth - 1); i += 1
-            case ";" where depth == 0:
-                flush(i)
-                i += 1
-            default: i += 1
             }
         }
-        flush(chars.count)
+
+        mutating func statements() throws -> [Statement] {
+            var out: [Statement] = []
+            var start: (index: Int, line: Int)?
+            var depth = 0, atLineStart = true
+            func flush(_ end: Int) {
+                guard let s = start else { return }
+                let sql = String(chars[s.index..<end]).trimmingCharacters(in: .whitespacesAndNewlines)
+                if !sql.isEmpty { out.append(Statement(sql: sql, line: s.line)) }
+                start = nil
+            }
+            while let c = at(0) {
+                if c == "\n" { advance(); atLineStart = true; continue }
+                if atLineStart && c == "\\" && start == nil { throw metaCommand() }
+                if c == " " || c == "\t" || c == "\r" { advance(); continue }
+                atLineStart = false
+                if skipComment() { continue }
+                if start == nil { start = (i, line) }
+                switch c {
+                case "'", "\"": skipQuoted(c)
+                case "$": skipDollarQuoted()
+                case "(": depth += 1; advance()
+                case ")": depth = max(0, depth - 1); advance()
+                case ";" where depth == 0: flush(i); advance()
+                default: advance()
+                }
+            }
+            flush(chars.count)
+            return out
+        }
+
+        func metaCommand() -> MetaCommand {
+            var end = i
+            while end < chars.count && chars[end] != "\n" { end += 1 }
+            return MetaCommand(command: String(chars[i..<end]), line: line)
+        }
+
+        /// Passes over a `--` or (nested) `/* */` comment, if one starts here.
+        mutating func skipComment() -> Bool {
+            if at(0) == "-" && at(1) == "-" {
+                while let c = at(0), c != "\n" { advance() }
+                return true
+            }
+            guard at(0) == "/" && at(1) == "*" else { return false }
+            var nesting = 1
+            advance(2)
+            while at(0) != nil && nesting > 0 {
+                if at(0) == "/" && at(1) == "*" { nesting += 1; advance(2) } else if at(0) == "*" && at(1) == "/" { nesting -= 1; advance(2) } else { advance() }
+            }
+            return true
+        }
+
+        /// Passes over a quoted string or identifier; `E'…'` escapes with backslashes.
+        mutating func skipQuoted(_ quote: Character) {
+            let escapes = quote == "'" && i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
+                && (i < 2 || !(chars[i - 2].isLetter || chars[i - 2].isNumber || chars[i - 2] == "_"))
+            advance()
+            while let c = at(0) {
+                if c == quote {
+                    if at(1) == quote { advance(2); continue }
+                    break
+                }
+                if escapes && c == "\\" { advance(2); continue }
+                advance()
+            }
+            advance()
+        }
+
+        /// Passes over `$tag$ … $tag$`, or over a lone `$` (`$1`).
+        mutating func skipDollarQuoted() {
+            guard let tag = SQLScript.dollarTag(chars, at: i) else { advance(); return }
+            advance(tag.count)
+            while at(0) != nil {
+                if at(0) == "$", Array(chars[i..<min(chars.count, i + tag.count)]) == tag { advance(tag.count); return }
+                advance()
+            }
+        }
     }
 
     /// `$tag$` starting at `i`, when it is one (not `$1` nor part of a name).
-    func dollarTag(_ chars: [Character], at i: Int) -> [Character]? {
+    static func dollarTag(_ chars: [Character], at i: Int) -> [Character]? {
         if i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "_" { return nil }
         var j = i + 1
         while j < chars.count, chars[j].isLetter || chars[j] == "_" || (j > i + 1 && chars[j].isNumber) { j += 1 }
         guard j < chars.count, chars[j] == "$" else { return nil }
         return Array(chars[i...j])
-    }
-
-    /// Whether the string holding position `i` was opened as `E'`.
-    func isEscapeString(_ chars: [Character], quoteBefore i: Int) -> Bool {
-        var j = i - 1
-        while j >= 0, chars[j] != "'" { j -= 1 }
-        while j > 0, chars[j] == "'" && j > 0 && chars[j - 1] == "'" { j -= 2 }
-        return j > 0 && (chars[j - 1] == "E" || chars[j - 1] == "e")
     }
 
     /// The statement as it can run inside a transaction: `CONCURRENTLY`
