@@ -117,16 +117,17 @@ def diff_vs_pg_dump(schema_sql, definitions_project, runs):
         wall(command, definitions_project, 1, warm_env)  # fills the definitions cache
         pulled = os.path.join(tmp, "pulled")
         pull = [BIN, "pull", "--from", target, "--out", pulled, "--force"]
-        dump, cold, warm, pulls = [], [], [], []
+        dump, cold, warm, pulls, checked = [], [], [], [], []
         # Side by side: each round runs all four, so that drift on the VM hits each alike.
         for _ in range(runs):
             dump += wall([f"{bindir}/pg_dump", "-h", tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", "bench"], definitions_project, 1)
             cold += wall(command, definitions_project, 1, cold_env)
             warm += wall(command, definitions_project, 1, warm_env)
             pulls += wall(pull, tmp, 1)
+            checked += wall(pull + ["--check"], tmp, 1)
         timings = subprocess.run([BIN, "diff", "--against", target], cwd=definitions_project, capture_output=True, text=True,
                                  env=dict(cold_env, SCHEMAC_TIMINGS="1")).stderr
-        return cold, warm, dump, pulls, timings
+        return cold, warm, dump, pulls, checked, timings
     finally:
         subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -180,15 +181,17 @@ def main():
     if result is None:
         print("diff vs pg_dump: skipped (no PostgreSQL server binaries)")
         return
-    cold, warm, dump, pulls, timings = result
+    cold, warm, dump, pulls, checked, timings = result
     print(f"live diff, 1,000-table database in sync, {len(dump)} rounds (wall):")
     print(f"  {'pg_dump --schema-only':<52} {min(dump) * 1000:8.1f} {statistics.median(dump) * 1000:8.1f} {max(dump) * 1000:8.1f} ms")
     print(f"  {'schemac diff, definitions loaded (no cache)':<52} {min(cold) * 1000:8.1f} {statistics.median(cold) * 1000:8.1f} {max(cold) * 1000:8.1f} ms")
     print(f"  {'schemac diff, definitions from the cache':<52} {min(warm) * 1000:8.1f} {statistics.median(warm) * 1000:8.1f} {max(warm) * 1000:8.1f} ms")
-    print(f"  {'schemac pull (inspect, write, check on the server)':<52} {min(pulls) * 1000:8.1f} {statistics.median(pulls) * 1000:8.1f} {max(pulls) * 1000:8.1f} ms")
+    print(f"  {'schemac pull (inspect, list what is not held, write)':<52} {min(pulls) * 1000:8.1f} {statistics.median(pulls) * 1000:8.1f} {max(pulls) * 1000:8.1f} ms")
+    print(f"  {'schemac pull --check (and load back, build, compare)':<52} {min(checked) * 1000:8.1f} {statistics.median(checked) * 1000:8.1f} {max(checked) * 1000:8.1f} ms")
     print(f"schemac diff / pg_dump (medians): {statistics.median(cold) / statistics.median(dump):.2f}x without the cache, "
           f"{statistics.median(warm) / statistics.median(dump):.2f}x with it")
-    print(f"schemac pull / pg_dump (medians): {statistics.median(pulls) / statistics.median(dump):.2f}x")
+    print(f"schemac pull / pg_dump (medians): {statistics.median(pulls) / statistics.median(dump):.2f}x, "
+          f"with --check {statistics.median(checked) / statistics.median(dump):.2f}x")
     print("phases of one diff without the cache (SCHEMAC_TIMINGS=1):")
     for line in timings.strip().splitlines():
         print("  " + line.removeprefix("schemac: "))

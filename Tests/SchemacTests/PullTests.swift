@@ -37,9 +37,12 @@ final class PullTests: XCTestCase {
         return Pulled(folder: root, result: result, texts: texts)
     }
 
-    static func pull(from connection: String, label: String) throws -> Pulled {
+    /// `check`: as `--check`, which the round trips use so that what pull
+    /// says of its own output is tested too.
+    static func pull(from connection: String, label: String, check: Bool = true) throws -> Pulled {
         var request = Commands.PullRequest()
         request.from = connection
+        request.check = check
         return try pull(request, label: label)
     }
 
@@ -52,6 +55,9 @@ final class PullTests: XCTestCase {
         let source = Self.connection(cluster, db)
         let first = try Self.pull(from: source, label: label)
         defer { try? FileManager.default.removeItem(at: first.folder) }
+        let unchecked = try Self.pull(from: source, label: label + "_unchecked", check: false)
+        defer { try? FileManager.default.removeItem(at: unchecked.folder) }
+        XCTAssertEqual(unchecked.texts, first.texts, "\(label): --check changes what is written", file: file, line: line)
         let problems = first.result.diagnostics.filter { $0.id != .pullUnsupported }
         XCTAssertEqual(problems.map(\.description), [], "\(label): pull says more than what it skipped", file: file, line: line)
         XCTAssertEqual(first.result.status, 0, "\(label): pull fails", file: file, line: line)
@@ -220,6 +226,7 @@ extension PullTests {
             var request = Commands.PullRequest()
             request.sql = [file.path]
             request.devURL = PullTests.connection(cluster, dev)
+            request.check = true
             let imported = try PullTests.pull(request, label: "sql")
             defer { try? FileManager.default.removeItem(at: imported.folder) }
             XCTAssertEqual(imported.result.diagnostics.map(\.description), [], fixture)
@@ -259,6 +266,7 @@ extension PullTests {
             var request = Commands.PullRequest()
             request.sql = files
             request.devURL = PullTests.connection(cluster, dev)
+            request.check = true
             let (paths, _) = ProjectPaths.load(root: folder)
             return Commands.pull(paths, request, relativeTo: folder)
         }

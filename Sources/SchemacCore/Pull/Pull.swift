@@ -20,11 +20,14 @@ extension Commands {
         public var force = false
         /// Any object not pulled fails the run.
         public var strict = false
+        /// Load the files back and build them on the source's server before
+        /// writing: any statement `diff` would still run is a warning.
+        public var check = false
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case from, sql, out, force, strict
+            case from, sql, out, force, strict, check
             case devURL = "dev_url", schemas = "schema"
         }
 
@@ -37,6 +40,7 @@ extension Commands {
             out = try c.decodeIfPresent(String.self, forKey: .out)
             force = try c.decodeIfPresent(Bool.self, forKey: .force) ?? false
             strict = try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false
+            check = try c.decodeIfPresent(Bool.self, forKey: .check) ?? false
         }
     }
 
@@ -70,19 +74,19 @@ extension Commands {
         let folder = request.out.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : cwd.appendingPathComponent($0) }
             ?? paths.definitionsURL.appendingPathComponent("postgres")
         let display = request.out ?? (paths.definitions.hasSuffix("/") ? paths.definitions : paths.definitions + "/") + "postgres"
-        let unwritable = Set(source.unheld.filter { $0.kind == "function signature" }.map { u in
-            QualifiedName(schema: u.schema, name: String(u.name.dropFirst(u.schema.count + 1).prefix { $0 != "(" }))
-        })
-        let pulled = PostgresPull.definitions(of: source.model, schemas: source.schemas, leavingOut: unwritable)
-        var files: [GeneratedFile] = []
-        do {
-            for file in pulled.files { files.append(GeneratedFile(path: "\(file.schema).yaml", contents: try YAMLWriter.text(file.document))) }
-        } catch {
-            return CommandResult(diagnostics: [.pullInvalid([String(describing: error)])])
-        }
         func shown(_ file: GeneratedFile) -> String { display + "/" + file.path }
-        let loaded = DefinitionsLoader.load(files.map { DefinitionSource(displayPath: shown($0), text: $0.contents) })
-        if loaded.hasErrors { return CommandResult(diagnostics: [.pullInvalid(loaded.diagnostics.map(\.description))]) }
+        let pulled: PostgresPull.Result, files: [GeneratedFile]
+        switch render(source) {
+        case .failure(let failure): return CommandResult(diagnostics: failure.diagnostics)
+        case .success(let rendered): (pulled, files) = rendered
+        }
+        var skips = pulled.skipped + unheldSkips(source)
+        if request.check {
+            switch differences(files, shown: shown, source: source, skips: skips, on: session) {
+            case .failure(let failure): return CommandResult(diagnostics: failure.diagnostics)
+            case .success(let found): skips += found
+            }
+        }
         let existing = files.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0.path).path) }
         if !existing.isEmpty && !request.force {
             return CommandResult(diagnostics: [.pullWouldOverwrite(existing.map(shown))])
@@ -92,16 +96,43 @@ extension Commands {
         } catch {
             return CommandResult(diagnostics: [.writeFailed(String(describing: error))])
         }
-        let skips = pulled.skipped + unheldSkips(source)
-        let differences: [PullSkip]
-        do {
-            differences = try readBackDifferences(loaded.definitions?.postgres ?? PostgresSchema(), source: source, skips: skips, on: session)
-        } catch {
-            return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
-        }
-        let warnings = skipWarnings(skips + differences, files: files, shown: shown)
+        let warnings = skipWarnings(skips, files: files, shown: shown)
         let status: Int32 = request.strict && !warnings.isEmpty ? 1 : 0
         return CommandResult(stdout: files.map { shown($0) + "\n" }.joined(), diagnostics: warnings, status: status)
+    }
+
+    /// The definitions of what was read, a file a schema, as text.
+    static func render(_ source: PullSource.Read) -> Result<(PostgresPull.Result, [GeneratedFile]), DiagnosticFailure> {
+        let timer = PhaseTimer()
+        let unwritable = Set(source.unheld.filter { $0.kind == "function signature" }.map { u in
+            QualifiedName(schema: u.schema, name: String(u.name.dropFirst(u.schema.count + 1).prefix { $0 != "(" }))
+        })
+        let pulled = PostgresPull.definitions(of: source.model, schemas: source.schemas, leavingOut: unwritable)
+        timer.lap("turn the model into definitions")
+        do {
+            let files = try pulled.files.map { GeneratedFile(path: "\($0.schema).yaml", contents: try YAMLWriter.text($0.document)) }
+            timer.lap("write them as YAML (\(files.count) files)")
+            return .success((pulled, files))
+        } catch {
+            return .failure([.pullInvalid([String(describing: error)])])
+        }
+    }
+
+    /// `--check`: the files loaded back (an error is pull's own fault) and
+    /// what they would still change in their source.
+    static func differences(_ files: [GeneratedFile], shown: (GeneratedFile) -> String, source: PullSource.Read, skips: [PullSkip],
+                            on session: PullSource.Session) -> Result<[PullSkip], DiagnosticFailure> {
+        let timer = PhaseTimer()
+        let loaded = DefinitionsLoader.load(files.map { DefinitionSource(displayPath: shown($0), text: $0.contents) })
+        if loaded.hasErrors { return .failure([.pullInvalid(loaded.diagnostics.map(\.description))]) }
+        timer.lap("load them back")
+        do {
+            let found = try readBackDifferences(loaded.definitions?.postgres ?? PostgresSchema(), source: source, skips: skips, on: session)
+            timer.lap("build them on the server and compare")
+            return .success(found)
+        } catch {
+            return .failure([.connectionFailed(String(describing: error))])
+        }
     }
 
     /// What the pulled definitions would still change in the database they

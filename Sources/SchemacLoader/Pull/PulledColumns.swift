@@ -61,7 +61,7 @@ extension PullWriter {
             guard !ext.isEmpty else { return nil }
             text = name + mods
         case .enumeration(let name):
-            guard enumLabels[name] != nil, schemas.contains(name.schema), !name.name.contains("."), !name.name.contains("("), !name.name.contains("["), name.name.trimmingCharacters(in: .whitespaces) == name.name
+            guard enumLabels[name] != nil, schemas.contains(name.schema), !name.name.contains("."), !name.name.contains("("), !name.name.contains("["), name.name.trimmedSpaces() == name.name
             else { return nil }
             text = name.display(defaultSchema: s)
         }

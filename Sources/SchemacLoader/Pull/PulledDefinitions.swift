@@ -62,6 +62,7 @@ struct PullWriter {
     var skipped: [PullSkip] = []
     /// `tenancy:` as recognised from the tenant tables' policies.
     var tenancy: (column: String, setting: String)?
+    var tenantTables: Set<QualifiedName> = []
     /// Where the shared auto_updated_at function lives, when every trigger on it is schemac's own.
     var updatedAtFunction: QualifiedName?
     /// Functions written, by name: a trigger may only call one of these.
@@ -89,6 +90,7 @@ struct PullWriter {
 
     mutating func write() -> PostgresPull.Result {
         tenancy = recognisedTenancy()
+        tenantTables = recognisedTenantTables()
         updatedAtFunction = recognisedUpdatedAtFunction()
         var sections: [String: [(String, YAMLValue)]] = [:]
         for s in schemas {

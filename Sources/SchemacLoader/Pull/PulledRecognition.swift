@@ -30,8 +30,13 @@ extension PullWriter {
 
     /// Whether `t` is a tenant table under the tenancy recognised.
     func isTenant(_ t: Table) -> Bool {
-        guard let tenancy, let found = tenantPolicy(t) else { return false }
-        return found == tenancy
+        tenantTables.contains(t.name)
+    }
+
+    /// The tables `tenant: true` is written on.
+    func recognisedTenantTables() -> Set<QualifiedName> {
+        guard let tenancy else { return [] }
+        return Set(model.tables.filter { tenantPolicy($0).map { $0 == tenancy } ?? false }.map(\.name))
     }
 
     /// The shared function of `auto_updated_at`, when it is schemac's own

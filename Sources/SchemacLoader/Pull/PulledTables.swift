@@ -3,12 +3,24 @@ import SchemacModel
 /// A table written as definitions: its columns first, then the keys of
 /// the language's table in the documentation's order.
 extension PullWriter {
+    /// The tables of schema `s`, written on every core: each worker has a
+    /// copy of the writer, whose skips and roles are merged in table order.
     mutating func tablesSection(_ s: String) -> YAMLValue? {
         let tables = model.tables.filter { $0.name.schema == s }.sorted { $0.name.name < $1.name.name }
+        let base = UncheckedSendable(self)
+        let chunks = stride(from: 0, to: tables.count, by: 64).map { Array(tables[$0..<min($0 + 64, tables.count)]) }
+        let written = parallelMap(chunks) { chunk in
+            var worker = base.value
+            worker.skipped = []
+            worker.rolesUsed = []
+            let entries = chunk.compactMap { t in worker.writable(t).map { (t.name.name, worker.table($0)) } }
+            return UncheckedSendable((entries, worker.skipped, worker.rolesUsed))
+        }
         var entries: [(String, YAMLValue)] = []
-        for t in tables {
-            guard let kept = writable(t) else { continue }
-            entries.append((t.name.name, table(kept)))
+        for part in written {
+            entries += part.value.0
+            skipped += part.value.1
+            rolesUsed.formUnion(part.value.2)
         }
         return entries.isEmpty ? nil : .mapping(entries)
     }

@@ -69,6 +69,14 @@ enum PulledText {
         return depth == 0 ? String(chars.dropFirst().dropLast()) : text
     }
 
+    /// Without the spaces and line breaks around it (Foundation's trimming
+    /// costs more than the rest of pull's reading of an expression).
+    static func trimmed(_ text: String) -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[first...last])
+    }
+
     /// A quoted SQL string at the start of `text` (`'it''s'`), its value and what follows.
     static func quoted(_ text: Substring) -> (value: String, rest: Substring)? {
         guard text.first == "'" else { return nil }
@@ -109,7 +117,7 @@ enum PulledText {
     /// PostgreSQL prints it:
     /// `(org_id = (NULLIF(current_setting('app.org'::text, true), ''::text))::uuid)`.
     static func tenantCheck(_ printed: String) -> (column: String, setting: String, type: String)? {
-        var text = Substring(withoutOuterParentheses(printed.trimmingCharacters(in: .whitespacesAndNewlines)))
+        var text = Substring(withoutOuterParentheses(trimmed(printed)))
         guard let (column, afterColumn) = identifier(text) else { return nil }
         text = afterColumn
         guard text.hasPrefix(" = ") else { return nil }
@@ -136,7 +144,7 @@ enum PulledText {
     /// `keepingParentheses` for a default, which `DEFAULT` takes only as a
     /// simple expression (`now() AT TIME ZONE 'utc'` must stay in parentheses).
     static func expression(_ printed: String, keepingParentheses: Bool = false) -> YAMLValue {
-        let trimmed = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = trimmed(printed)
         let text = unqualifiedPublic(settledArrays(keepingParentheses ? trimmed : withoutOuterParentheses(trimmed)))
         return text.contains("\n") ? .block(text) : .string(text)
     }

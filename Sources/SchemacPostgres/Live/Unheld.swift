@@ -150,7 +150,8 @@ extension PostgresInspector {
          WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_collation'::regclass AND ext.objid = c.oid)
         UNION ALL SELECT 'column collation', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname, co.collname
           FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation AND r.relkind IN ('r', 'p') AND NOT r.relispartition
+         WHERE a.attcollation NOT IN (0, 100) AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation
+           AND r.relkind IN ('r', 'p') AND NOT r.relispartition
         UNION ALL SELECT 'statistics object', n.nspname, n.nspname || '.' || s.stxname, ''
           FROM pg_statistic_ext s JOIN nsp n ON n.oid = s.stxnamespace
         UNION ALL SELECT 'trigger on a view', r.nspname, r.nspname || '.' || r.relname || '.' || t.tgname, ''

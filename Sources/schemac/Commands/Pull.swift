@@ -11,8 +11,9 @@ struct Pull: ParsableCommand {
             rolled back, and writes one definitions file a schema (postgres/<schema>.yaml \
             under the definitions folder, or under --out). Every object the language \
             cannot hold yet is a warning [pull-unsupported]; --strict makes any \
-            such warning fail the run. Files that already exist are not replaced \
-            unless --force.
+            such warning fail the run. --check loads the files back and builds \
+            them on the source's server before writing them. Files that already \
+            exist are not replaced unless --force.
             """)
 
     enum Format: String, ExpressibleByArgument { case text, json }
@@ -40,6 +41,9 @@ struct Pull: ParsableCommand {
     @Flag(help: "Fail (exit 1) when any object could not be pulled.")
     var strict = false
 
+    @Flag(help: "Before writing, load the files back and build them on the source's server: any statement diff would still run is a warning.")
+    var check = false
+
     @Option(help: "Diagnostics as text or json.")
     var format: Format = .text
 
@@ -54,6 +58,7 @@ struct Pull: ParsableCommand {
         request.out = out
         request.force = force
         request.strict = strict
+        request.check = check
         let result = Commands.pull(paths, configDiagnostics: configDiagnostics, request,
                                    relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         Output.diagnostics(result.diagnostics)
