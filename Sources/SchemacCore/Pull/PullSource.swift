@@ -30,36 +30,22 @@ enum PullSource {
     static func database(_ connection: String, only: [String], excluding: [String], _ body: Body) -> CommandResult {
         let lanes: [PostgresConnection], read: Read
         do {
-            // Two lanes inspect; a third lists what the model does not hold meanwhile.
-            lanes = try parallelMap([0, 1, 2]) { _ in UncheckedSendable(Result { try PostgresConnection(connection) }) }.map { try $0.value.get() }
+            lanes = [try PostgresConnection(connection), try PostgresConnection(connection)]
             try lanes.forEach { try $0.execute("SET statement_timeout = '120s'") }
-            read = try Self.read(Array(lanes.prefix(2)), inventory: lanes[2], only: only, excluding: excluding)
+            read = try Self.read(lanes, only: only, excluding: excluding)
         } catch {
             return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
         }
         return body(read, Session(connection: lanes[1], inTransaction: false))
     }
 
-    /// `inventory`: a connection of its own for the list of what the model
-    /// does not hold, read while the lanes inspect; else the first lane's, after.
-    static func read(_ lanes: [PostgresConnection], inventory: PostgresConnection? = nil, only: [String], excluding: [String]) throws -> Read {
+    static func read(_ lanes: [PostgresConnection], only: [String], excluding: [String]) throws -> Read {
         let timer = PhaseTimer()
         let schemas = only.isEmpty ? try PostgresInspector.schemasToInspect(lanes[0], declared: [], excluding: excluding, extensionHomes: true) : only
-        let unheld: [UnheldObject], model: PostgresSchema
-        if let inventory {
-            let work = UncheckedSendable((lanes, inventory))
-            let both = parallelMap([0, 1]) { part in
-                UncheckedSendable(Result<Any, Error> {
-                    if part == 0 { return try PostgresInspector.inspect(work.value.0, schemas: schemas) }
-                    return try PostgresInspector.unheld(work.value.1, schemas: schemas)
-                })
-            }
-            model = try both[0].value.get() as! PostgresSchema
-            unheld = try both[1].value.get() as! [UnheldObject]
-        } else {
-            model = try PostgresInspector.inspect(lanes, schemas: schemas)
-            unheld = try PostgresInspector.unheld(lanes[0], schemas: schemas)
-        }
+        let model = try PostgresInspector.inspect(lanes, schemas: schemas)
+        // After the inspection, not beside it: the inspection's two lanes
+        // keep a 2-core server busy, and a third query only slows them.
+        let unheld = try PostgresInspector.unheld(lanes[0], schemas: schemas)
         timer.lap("inspect (\(PostgresInspector.queryCount) catalog queries) and list what the model does not hold")
         return Read(model: model, unheld: unheld, schemas: schemas)
     }
