@@ -471,7 +471,7 @@ extension Diagnostic {
     }
 
     public static func pullWouldOverwrite(_ paths: [String]) -> Diagnostic {
-        Diagnostic(.error, .pullWouldOverwrite, "the definitions already hold these schemas; nothing written (--force replaces them)",
+        Diagnostic(.error, .pullWouldOverwrite, "the definitions already hold objects of these schemas; nothing written (--force writes the pulled files anyway, replacing those of the same names)",
                    at: nil, notes: paths)
     }
 

@@ -12,7 +12,14 @@ import XCTest
 /// silence. `SCHEMAC_PULL_OUTSIDE_CASES` sets the sample's size (`all` for
 /// every case); cases are taken evenly from each source.
 final class PullOutsideTests: XCTestCase {
-    static var corpus: URL { Repo.root.deletingLastPathComponent().appendingPathComponent("shared/outside") }
+    /// `SCHEMAC_OUTSIDE_DIR`, else `../shared/outside` beside the repository,
+    /// else the workplace's copy (a clone elsewhere has no `../shared`).
+    static var corpus: URL {
+        let candidates = [ProcessInfo.processInfo.environment["SCHEMAC_OUTSIDE_DIR"].map(URL.init(fileURLWithPath:)),
+                          Repo.root.deletingLastPathComponent().appendingPathComponent("shared/outside"),
+                          URL(fileURLWithPath: "/work/shared/outside")].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("INDEX.tsv").path) } ?? candidates[0]
+    }
 
     /// Every `kind schema.name` a database holds that people made.
     static let inventoryQuery = """

@@ -204,6 +204,14 @@ final class PullTests: XCTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertEqual(refused.diagnostics.map(\.id), [.pullWouldOverwrite])
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("public.yaml"), encoding: .utf8), "# mine\n")
+        // Another file that declares tables of the schema is named too.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("public.yaml"))
+        try Data("postgres:\n  tables:\n    notes:\n      columns: { id: bigint }\n".utf8).write(to: root.appendingPathComponent("definitions/app.yaml"))
+        let held = Commands.pull(paths, request, relativeTo: root)
+        XCTAssertEqual(held.diagnostics.map(\.notes), [["definitions/app.yaml"]])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("public.yaml").path))
+        try FileManager.default.removeItem(at: root.appendingPathComponent("definitions/app.yaml"))
+        try Data("# mine\n".utf8).write(to: folder.appendingPathComponent("public.yaml"))
         request.force = true
         let forced = Commands.pull(paths, request, relativeTo: root)
         XCTAssertEqual(forced.status, 0, forced.diagnostics.map(\.description).joined(separator: "\n"))

@@ -23,11 +23,13 @@ extension Commands {
         /// Load the files back and build them on the source's server before
         /// writing: any statement `diff` would still run is a warning.
         public var check = false
+        /// The written files on stdout as JSON lines (`{"written": path}`).
+        public var json = false
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case from, sql, out, force, strict, check
+            case from, sql, out, force, strict, check, format
             case devURL = "dev_url", schemas = "schema"
         }
 
@@ -41,6 +43,7 @@ extension Commands {
             force = try c.decodeIfPresent(Bool.self, forKey: .force) ?? false
             strict = try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false
             check = try c.decodeIfPresent(Bool.self, forKey: .check) ?? false
+            json = try c.decodeIfPresent(String.self, forKey: .format) == "json"
         }
     }
 
@@ -87,9 +90,10 @@ extension Commands {
             case .success(let found): skips += found
             }
         }
-        let existing = files.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0.path).path) }
-        if !existing.isEmpty && !request.force {
-            return CommandResult(diagnostics: [.pullWouldOverwrite(existing.map(shown))])
+        let held = filesHolding(Set(pulled.files.map(\.schema)), in: paths, except: files.map { folder.appendingPathComponent($0.path) })
+        let existing = files.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0.path).path) }.map(shown)
+        if !(existing + held).isEmpty && !request.force {
+            return CommandResult(diagnostics: [.pullWouldOverwrite(existing + held)])
         }
         do {
             try OutputWriter.write(files, to: folder)
@@ -98,7 +102,25 @@ extension Commands {
         }
         let warnings = skipWarnings(skips, files: files, shown: shown)
         let status: Int32 = request.strict && !warnings.isEmpty ? 1 : 0
-        return CommandResult(stdout: files.map { shown($0) + "\n" }.joined(), diagnostics: warnings, status: status)
+        let written = files.map { request.json ? JSONLine([("written", .string(shown($0)))]).text : shown($0) + "\n" }
+        return CommandResult(stdout: written.joined(), diagnostics: warnings, status: status)
+    }
+
+    /// The project's definitions files, other than `except`, that declare
+    /// PostgreSQL objects in `schemas`: loaded with the pulled files, they
+    /// would define the same names twice.
+    static func filesHolding(_ schemas: Set<String>, in paths: ProjectPaths, except: [URL]) -> [String] {
+        guard FileManager.default.fileExists(atPath: paths.definitionsURL.path) else { return [] }
+        let replaced = Set(except.map { $0.standardizedFileURL.path })
+        let loaded = DefinitionsLoader.load(directory: paths.definitionsURL, displayPrefix: paths.definitions)
+        var files: Set<String> = []
+        for (name, location) in loaded.definitions?.locations ?? [:] {
+            guard let schema = name.split(separator: ".", maxSplits: 1).first.map(String.init), schemas.contains(schema) else { continue }
+            let prefix = paths.definitions.hasSuffix("/") ? paths.definitions : paths.definitions + "/"
+            let relative = location.file.hasPrefix(prefix) ? String(location.file.dropFirst(prefix.count)) : location.file
+            if !replaced.contains(paths.definitionsURL.appendingPathComponent(relative).standardizedFileURL.path) { files.insert(location.file) }
+        }
+        return files.sorted()
     }
 
     /// The definitions of what was read, a file a schema, as text.

@@ -59,6 +59,7 @@ struct Pull: ParsableCommand {
         request.force = force
         request.strict = strict
         request.check = check
+        request.json = format == .json
         let result = Commands.pull(paths, configDiagnostics: configDiagnostics, request,
                                    relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         Output.diagnostics(result.diagnostics)
