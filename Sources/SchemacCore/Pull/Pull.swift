@@ -182,7 +182,7 @@ extension Commands {
         let granted = Set(source.model.tables.flatMap { t in t.grants.map { "\(t.name.schema)\u{0}\($0.role)" } }
             + source.model.views.flatMap { v in v.grants.map { "\(v.name.schema)\u{0}\($0.role)" } })
         let implied = source.unheld.filter { u in
-            guard u.kind == "schema grant", let (role, privileges) = aclItem(u.detail) else { return false }
+            guard u.kind == "schema grant", let (role, privileges) = try? PostgresInspector.aclItem(u.detail) else { return false }
             return privileges == "U" && granted.contains("\(u.schema)\u{0}\(role)")
         }
         var skips = source.unheld.filter { !implied.contains($0) }.map {
@@ -193,16 +193,6 @@ extension Commands {
             skips.append(PullSkip(schema: s, kind: "schema", object: s, reason: "it holds no object the definitions hold, and the language makes a schema for its objects"))
         }
         return skips
-    }
-
-    /// The grantee and privileges of an access list item (`"a b"=U/owner`).
-    static func aclItem(_ item: String) -> (role: String, privileges: String)? {
-        guard let slash = item.lastIndex(of: "/"), let equals = item[..<slash].lastIndex(of: "=") else { return nil }
-        var role = String(item[..<equals])
-        if role.hasPrefix("\""), role.hasSuffix("\""), role.count >= 2 {
-            role = String(role.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
-        }
-        return (role, String(item[item.index(after: equals)..<slash]))
     }
 
     /// A warning for each skip, at the file its schema's objects went to

@@ -152,7 +152,7 @@ struct PullWriter {
                 skip(s, "overloaded function", object, "a function name is written once; only its first overload was written")
                 continue
             }
-            guard ["plpgsql", "sql"].contains(fn.language) || !fn.language.isEmpty && !["c", "internal"].contains(fn.language) else {
+            guard !fn.language.isEmpty, !["c", "internal"].contains(fn.language) else {
                 skip(s, "function", object, "its body is in language \(fn.language), which is not SQL text")
                 continue
             }

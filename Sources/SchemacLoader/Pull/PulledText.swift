@@ -79,12 +79,17 @@ enum PulledText {
 
     /// A quoted SQL string at the start of `text` (`'it''s'`), its value and what follows.
     static func quoted(_ text: Substring) -> (value: String, rest: Substring)? {
-        guard text.first == "'" else { return nil }
+        enclosed(text, by: "'")
+    }
+
+    /// Text between `quote`s at the start of `text`, a doubled quote read as one.
+    static func enclosed(_ text: Substring, by quote: Character) -> (value: String, rest: Substring)? {
+        guard text.first == quote else { return nil }
         var value = "", i = text.index(after: text.startIndex)
         while i < text.endIndex {
-            if text[i] == "'" {
+            if text[i] == quote {
                 let next = text.index(after: i)
-                if next < text.endIndex, text[next] == "'" { value.append("'"); i = text.index(after: next); continue }
+                if next < text.endIndex, text[next] == quote { value.append(quote); i = text.index(after: next); continue }
                 return (value, text[next...])
             }
             value.append(text[i])
@@ -95,19 +100,7 @@ enum PulledText {
 
     /// An identifier at the start of `text`, plain or double-quoted, and what follows.
     static func identifier(_ text: Substring) -> (name: String, rest: Substring)? {
-        if text.first == "\"" {
-            var name = "", i = text.index(after: text.startIndex)
-            while i < text.endIndex {
-                if text[i] == "\"" {
-                    let next = text.index(after: i)
-                    if next < text.endIndex, text[next] == "\"" { name.append("\""); i = text.index(after: next); continue }
-                    return (name, text[next...])
-                }
-                name.append(text[i])
-                i = text.index(after: i)
-            }
-            return nil
-        }
+        if text.first == "\"" { return enclosed(text, by: "\"").map { (name: $0.value, rest: $0.rest) } }
         let end = text.firstIndex { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "$") } ?? text.endIndex
         guard end != text.startIndex else { return nil }
         return (String(text[..<end]), text[end...])

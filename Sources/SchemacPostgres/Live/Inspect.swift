@@ -370,33 +370,39 @@ public enum PostgresInspector {
                                                "x": .references, "t": .trigger]
         var byRole: [String: Set<Privilege>] = [:]
         for item in items {
-            // grantee=privileges/grantor; the grantee is empty for PUBLIC and
-            // double-quoted (quotes doubled) when it is not a plain name.
-            var grantee = "", i = item.startIndex
-            if item.first == "\"" {
-                i = item.index(after: i)
-                while i < item.endIndex {
-                    if item[i] == "\"" {
-                        let next = item.index(after: i)
-                        if next < item.endIndex, item[next] == "\"" { grantee.append("\""); i = item.index(after: next); continue }
-                        i = next
-                        break
-                    }
-                    grantee.append(item[i])
-                    i = item.index(after: i)
-                }
-            } else {
-                while i < item.endIndex, item[i] != "=" { grantee.append(item[i]); i = item.index(after: i) }
-            }
-            guard i < item.endIndex, item[i] == "=", let slash = item[i...].firstIndex(of: "/") else {
-                throw Failure(description: "unexpected catalog value: access list item \(item)")
-            }
+            let (grantee, granted) = try aclItem(item)
             guard !grantee.isEmpty, grantee != owner else { continue }
-            for letter in item[item.index(after: i)..<slash] {
+            for letter in granted {
                 if let privilege = letters[letter] { byRole[grantee, default: []].insert(privilege) }
             }
         }
         return byRole.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { Grant(role: $0.key, privileges: $0.value.sorted()) }
+    }
+
+    /// The grantee (empty for PUBLIC) and privilege letters of an access
+    /// list item, `grantee=privileges/grantor`; the grantee double-quoted
+    /// (quotes doubled) when it is not a plain name.
+    public static func aclItem(_ item: String) throws -> (grantee: String, privileges: String) {
+        var grantee = "", i = item.startIndex
+        if item.first == "\"" {
+            i = item.index(after: i)
+            while i < item.endIndex {
+                if item[i] == "\"" {
+                    let next = item.index(after: i)
+                    if next < item.endIndex, item[next] == "\"" { grantee.append("\""); i = item.index(after: next); continue }
+                    i = next
+                    break
+                }
+                grantee.append(item[i])
+                i = item.index(after: i)
+            }
+        } else {
+            while i < item.endIndex, item[i] != "=" { grantee.append(item[i]); i = item.index(after: i) }
+        }
+        guard i < item.endIndex, item[i] == "=", let slash = item[i...].firstIndex(of: "/") else {
+            throw Failure(description: "unexpected catalog value: access list item \(item)")
+        }
+        return (grantee, String(item[item.index(after: i)..<slash]))
     }
 
     /// A one-dimensional text[] as printed: `{a,"b c","d\"e"}`.
