@@ -48,24 +48,42 @@ public struct PlannedStatement: Hashable, Sendable {
     public var target: String
     public var sql: String
     public var hazards: [Hazard]
-    /// False for statements the engine refuses inside a transaction block
-    /// (PostgreSQL's CREATE INDEX CONCURRENTLY).
-    public var transactional: Bool
+    /// How the statement stands to the transactions around it.
+    public var isolation: Isolation
     /// What the rows must satisfy for the statement to succeed, where the
     /// data can refuse it: checked against a live target before anything runs.
     public var precondition: DataPrecondition?
 
-    public init(kind: StatementKind, target: String, sql: String, hazards: [Hazard], transactional: Bool = true,
+    public init(kind: StatementKind, target: String, sql: String, hazards: [Hazard], isolation: Isolation = .shared,
                 precondition: DataPrecondition? = nil) {
         self.kind = kind
         self.target = target
         self.sql = sql
         self.hazards = hazards
-        self.transactional = transactional
+        self.isolation = isolation
         self.precondition = precondition
     }
 
     public var isDestructive: Bool { hazards.contains { $0.kind == .dataLoss } }
+
+    /// False for statements the engine refuses inside a transaction block
+    /// (PostgreSQL's CREATE INDEX CONCURRENTLY).
+    public var transactional: Bool { isolation != .outside }
+
+    /// Where a statement runs in a migration: the transactions of a file are
+    /// made from these, so that what must be atomic is, and what runs long
+    /// holds no lock taken by the statements before it.
+    public enum Isolation: String, Hashable, Sendable {
+        /// In one transaction with the statements beside it.
+        case shared
+        /// In a transaction of its own, after the ones before it commit: it
+        /// runs long (a validation scan, a rewrite) and must not hold their
+        /// locks meanwhile, or it needs their work committed first (a value
+        /// added to an enum can be used only once committed).
+        case alone
+        /// Outside any transaction block (the engine refuses one).
+        case outside
+    }
 }
 
 /// A condition on the rows of a table that a statement needs, with what to
@@ -125,5 +143,52 @@ public struct MigrationPlan: Hashable, Sendable {
     public mutating func append(_ title: String, _ statements: [PlannedStatement], atomic: Bool = false) {
         guard !statements.isEmpty else { return }
         sections.append(Section(title: title, statements: statements, atomic: atomic))
+    }
+}
+
+extension MigrationPlan {
+    /// One step of a plan as it runs: a transaction, or a statement that runs
+    /// outside one.
+    public struct Step: Hashable, Sendable {
+        public struct Entry: Hashable, Sendable {
+            /// The index of the statement's section in `sections`.
+            public var section: Int
+            public var statement: PlannedStatement
+        }
+
+        public var inTransaction: Bool
+        public var entries: [Entry]
+    }
+
+    /// The plan in transactions: the statements that may share one do, in
+    /// the order of the plan; a statement that runs alone has a transaction of
+    /// its own; an atomic section is one transaction whole; and what refuses a
+    /// transaction runs between them.
+    public var steps: [Step] {
+        var out: [Step] = [], open: Step?
+        func close() {
+            if let step = open { out.append(step) }
+            open = nil
+        }
+        for (index, section) in sections.enumerated() {
+            let entries = section.statements.map { Step.Entry(section: index, statement: $0) }
+            if section.atomic {
+                close()
+                out.append(Step(inTransaction: true, entries: entries))
+                continue
+            }
+            for entry in entries {
+                switch entry.statement.isolation {
+                case .shared:
+                    if open == nil { open = Step(inTransaction: true, entries: []) }
+                    open?.entries.append(entry)
+                case .alone, .outside:
+                    close()
+                    out.append(Step(inTransaction: entry.statement.isolation == .alone, entries: [entry]))
+                }
+            }
+        }
+        close()
+        return out
     }
 }

@@ -165,7 +165,7 @@ extension LiveSafetyTests {
         XCTAssertTrue(refused.stderr.contains("drop_table billing.invoices"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("drop_schema billing"), refused.stderr)
         let migration = try project.migrate(allowDestructive: true)
-        XCTAssertTrue(migration.contains("DROP SCHEMA \"billing\";"), migration)
+        XCTAssertTrue(migration.contains("DROP SCHEMA IF EXISTS \"billing\";"), migration)
         XCTAssertEqual(try project.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'billing'"), "0")
         try project.assertInSync("after dropping the schema")
 
@@ -173,14 +173,14 @@ extension LiveSafetyTests {
         try project.psql("CREATE SCHEMA legacy_reports; CREATE TABLE legacy_reports.daily (d date);")
         let seen = try project.diff(["--allow-destructive"])
         XCTAssertEqual(seen.status, 0, seen.stderr)
-        XCTAssertTrue(seen.stdout.contains("DROP TABLE \"legacy_reports\".\"daily\";"), seen.stdout)
+        XCTAssertTrue(seen.stdout.contains("DROP TABLE IF EXISTS \"legacy_reports\".\"daily\";"), seen.stdout)
         try Data("targets: [postgres]\npostgres: { exclude_schemas: [\"legacy_*\"] }\n".utf8)
             .write(to: project.directory.appendingPathComponent("schemac.yaml"))
         try project.assertInSync("legacy_reports is excluded")
         // A schema an extension lives in is not the definitions' to drop.
         try project.psql("CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;")
         let ext = try project.diff(["--allow-destructive"])
-        XCTAssertFalse(ext.stdout.contains("DROP SCHEMA \"ext\""), ext.stdout)
+        XCTAssertFalse(ext.stdout.contains("DROP SCHEMA IF EXISTS \"ext\""), ext.stdout)
     }
 }
 
@@ -324,8 +324,8 @@ extension LiveSafetyTests {
         try project.write(["v.yaml": definitions("varchar(20)")])
         let plan = try project.diff([])
         XCTAssertEqual(plan.status, 0, plan.stderr)
-        XCTAssertTrue(plan.stdout.contains("BEGIN;\nDROP VIEW \"public\".\"reads_reads_b\";\nDROP VIEW \"public\".\"reads_b\";\n"), plan.stdout)
-        XCTAssertFalse(plan.stdout.contains("DROP VIEW \"public\".\"reads_a\""), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("in one transaction\nDROP VIEW IF EXISTS \"public\".\"reads_reads_b\";\nDROP VIEW IF EXISTS \"public\".\"reads_b\";\n"), plan.stdout)
+        XCTAssertFalse(plan.stdout.contains("DROP VIEW IF EXISTS \"public\".\"reads_a\""), plan.stdout)
         XCTAssertFalse(plan.stdout.contains("a_snapshot"), plan.stdout)
         XCTAssertTrue(plan.stdout.contains("BEGIN;") && plan.stdout.contains("COMMIT;"), plan.stdout)
 

@@ -71,15 +71,89 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(applied.status, 0, "\(c.name): the migration does not apply:\n\(applied.stderr)")
             let fresh = try cluster.databaseFromSchema(afterSQL, label: "fresh_\(c.name)")
             let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
-            let a = try PostgresInspector.inspect(try connect(cluster, migrated), schemas: schemas)
             let b = try PostgresInspector.inspect(try connect(cluster, fresh), schemas: schemas)
-            let migratedDump = InspectTests.dump(a), freshDump = InspectTests.dump(b)
-            if migratedDump != freshDump {
-                XCTFail("\(c.name): migrated database differs from a fresh one at \(firstDifference(freshDump, migratedDump))")
-            }
-            // Column order aside, the defaults and check texts agree too, as PostgreSQL prints them.
-            XCTAssertEqual(Self.expressions(a), Self.expressions(b), c.name)
+            try assertSame(migrated, as: b, schemas: schemas, cluster, "\(c.name)")
+            // Run again whole, the migration finds its work done and changes nothing.
+            let again = try cluster.psqlResult(database: migrated, file: migrationSQL.path)
+            XCTAssertEqual(again.status, 0, "\(c.name): the migration does not run a second time:\n\(again.stderr)")
+            try assertSame(migrated, as: b, schemas: schemas, cluster, "\(c.name), run twice")
         }
+    }
+
+    /// The migrated database inspects as `fresh` does, defaults and checks
+    /// spelled alike too (column order aside).
+    func assertSame(_ migrated: String, as fresh: PostgresSchema, schemas: [String], _ cluster: PostgresCluster, _ label: String) throws {
+        let a = try PostgresInspector.inspect(try connect(cluster, migrated), schemas: schemas)
+        let migratedDump = InspectTests.dump(a), freshDump = InspectTests.dump(fresh)
+        if migratedDump != freshDump {
+            XCTFail("\(label): migrated database differs from a fresh one at \(firstDifference(freshDump, migratedDump))")
+        }
+        XCTAssertEqual(Self.expressions(a), Self.expressions(fresh), label)
+    }
+
+    /// No migration breaks a rule of the outside linter that guards running
+    /// databases: neither as written (guards and all) nor with its guards taken
+    /// away, so that what runs inside a guard is linted too.
+    func testSquawkFindsNothingForbiddenInAnyMigration() throws {
+        let dir = try Repo.temporaryDirectory("squawk")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [URL] = []
+        for c in try Self.cases() {
+            let (paths, _) = ProjectPaths.load(root: c.directory, definitions: "after", output: "generated")
+            let planned = PostgresPlanning.plan(paths, against: .definitionsFolder(c.directory.appendingPathComponent("before"), display: "before"),
+                                                options: .init(allowDestructive: true))
+            guard let plan = planned.value, !plan.isEmpty else { continue }
+            for (suffix, rerunnable) in [("", true), ("_unguarded", false)] {
+                let file = dir.appendingPathComponent("\(c.name)\(suffix).sql")
+                try Data(PostgresRenderer.migration(plan, rerunnable: rerunnable).utf8).write(to: file)
+                files.append(file)
+            }
+        }
+        XCTAssertGreaterThan(files.count, 40)
+        // Robustness is the guards' work: without them, only the rules on locks and scans apply.
+        let all = try Squawk.findings(files)
+        XCTAssertTrue(all.contains { $0.rule == "ban-drop-column" }, "squawk reports no dropped column: is it reading the files?")
+        let findings = all.filter {
+            Squawk.forbiddenRules.contains($0.rule) && !($0.file.hasSuffix("_unguarded.sql") && $0.rule == "prefer-robust-stmts")
+        }
+        XCTAssertTrue(findings.isEmpty, findings.map(\.description).joined(separator: "\n"))
+    }
+
+    /// A migration stopped after any statement (a failure, a kill: what
+    /// its open transaction did is rolled back) is finished by running the
+    /// file again whole, as `psql -f` runs it.
+    func testEveryMigrationCutAfterAnyStatementConvergesWhenRunAgain() throws {
+        let cluster = try PostgresCluster.get()
+        var cuts = 0
+        for c in try Self.cases() {
+            let (text, migratable) = try Self.migration(c)
+            guard migratable else { continue }
+            let before = try c.load("before"), after = try c.load("after")
+            let dir = try Repo.temporaryDirectory("cut")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let beforeSQL = dir.appendingPathComponent("before.sql"), afterSQL = dir.appendingPathComponent("after.sql")
+            let migrationSQL = dir.appendingPathComponent("migration.sql")
+            try Data(PostgresRenderer.schemaFile(for: before, sourceFiles: []).utf8).write(to: beforeSQL)
+            try Data(PostgresRenderer.schemaFile(for: after, sourceFiles: []).utf8).write(to: afterSQL)
+            try Data(text.utf8).write(to: migrationSQL)
+            let template = try cluster.databaseFromSchema(beforeSQL, label: "cut_before_\(c.name)")
+            let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
+            let fresh = try PostgresInspector.inspect(try connect(cluster, try cluster.databaseFromSchema(afterSQL, label: "cut_fresh")), schemas: schemas)
+            let statements = try SQLScript(text).statements
+            let header = statements.prefix { $0.sql.hasPrefix("SET ") }.count
+            for cut in header..<statements.count where statements[cut].sql != "BEGIN" {
+                let db = try cluster.createDatabase("cut_\(c.name)", template: template)
+                let prefix = statements[..<(cut + 1)].map { $0.sql + ";\n" }.joined()
+                let partial = try cluster.psqlResult(database: db, sql: prefix)
+                XCTAssertEqual(partial.status, 0, "\(c.name), the first \(cut + 1) statements:\n\(partial.stderr)")
+                let rerun = try cluster.psqlResult(database: db, file: migrationSQL.path)
+                XCTAssertEqual(rerun.status, 0, "\(c.name), run again after statement \(cut + 1) (line \(statements[cut].line)):\n\(rerun.stderr)")
+                try assertSame(db, as: fresh, schemas: schemas, cluster, "\(c.name), run again after statement \(cut + 1) (line \(statements[cut].line))")
+                try cluster.psql(database: "postgres", sql: "DROP DATABASE \"\(db)\";")
+                cuts += 1
+            }
+        }
+        XCTAssertGreaterThan(cuts, 100)
     }
 
     func connect(_ cluster: PostgresCluster, _ db: String) throws -> PostgresConnection {
@@ -103,7 +177,7 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(inSync.stdout, "")
         let changes = try diff("add_columns", ["--detailed-exitcode"])
         XCTAssertEqual(changes.status, 2, changes.stderr)
-        XCTAssertTrue(changes.stdout.contains("ADD COLUMN \"note\" text;"), changes.stdout)
+        XCTAssertTrue(changes.stdout.contains("ADD COLUMN IF NOT EXISTS \"note\" text;"), changes.stdout)
         XCTAssertEqual(try diff("add_columns", []).status, 0)
 
         let refused = try diff("drop_column_and_table", [])
@@ -113,7 +187,7 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("drop_table public.legacy"), refused.stderr)
         let allowed = try diff("drop_column_and_table", ["--allow-destructive"])
         XCTAssertEqual(allowed.status, 0, allowed.stderr)
-        XCTAssertTrue(allowed.stdout.contains("DROP TABLE \"public\".\"legacy\";"))
+        XCTAssertTrue(allowed.stdout.contains("DROP TABLE IF EXISTS \"public\".\"legacy\";"))
 
         let json = try diff("indexes", ["--format", "json"])
         XCTAssertEqual(json.status, 0, json.stderr)
@@ -152,7 +226,7 @@ extension MigrationTests {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, "postgresql/migrations/008_add_notes_tiers.sql\n")
         let written = try String(contentsOf: migrations.appendingPathComponent("008_add_notes_tiers.sql"), encoding: .utf8)
-        XCTAssertTrue(written.contains("ADD COLUMN \"note\" text;"))
+        XCTAssertTrue(written.contains("ADD COLUMN IF NOT EXISTS \"note\" text;"))
         // The same migration again, before the first was applied: nothing new.
         let twice = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "Add notes & tiers"], cwd: dir)
         XCTAssertEqual(twice.status, 0, twice.stderr)

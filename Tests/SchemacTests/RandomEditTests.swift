@@ -237,17 +237,23 @@ final class RandomEditTests: XCTestCase {
         let seeds: [UInt64] = env["SCHEMAC_PROPERTY_SEED"].flatMap(UInt64.init).map { [$0] }
             ?? Array(1...UInt64(Int(env["SCHEMAC_PROPERTY_SEEDS"] ?? "") ?? 200))
         let cluster = try PostgresCluster.get()
+        let migrations = try Repo.temporaryDirectory("random_migrations")
+        defer { try? FileManager.default.removeItem(at: migrations) }
         for seed in seeds {
             do {
-                try runSeed(seed, cluster)
+                try runSeed(seed, cluster, keepingMigrationIn: migrations)
             } catch {
                 XCTFail("seed \(seed) (rerun with SCHEMAC_PROPERTY_SEED=\(seed)): \(error)")
                 break
             }
         }
+        // The outside linter finds nothing forbidden in any of the migrations.
+        let files = try FileManager.default.contentsOfDirectory(at: migrations, includingPropertiesForKeys: nil)
+        let forbidden = try Squawk.findings(files).filter { Squawk.forbiddenRules.contains($0.rule) }
+        XCTAssertTrue(forbidden.isEmpty, forbidden.map(\.description).joined(separator: "\n"))
     }
 
-    func runSeed(_ seed: UInt64, _ cluster: PostgresCluster) throws {
+    func runSeed(_ seed: UInt64, _ cluster: PostgresCluster, keepingMigrationIn kept: URL) throws {
         var rng = RNG(state: seed)
         var generator = Generator()
         var spec = generator.randomSpec(&rng)
@@ -280,6 +286,7 @@ final class RandomEditTests: XCTestCase {
         guard unsupported.isEmpty else { throw TestFailure("unsupported: \(unsupported)\n\(spec.yaml)") }
         let migration = dir.appendingPathComponent("migration.sql")
         try Data(PostgresRenderer.migration(PostgresPlanner.plan(changes)).utf8).write(to: migration)
+        try? FileManager.default.copyItem(at: migration, to: kept.appendingPathComponent("seed_\(seed).sql"))
         let applied = try cluster.psqlResult(database: db, file: migration.path)
         guard applied.status == 0 else {
             throw TestFailure("migration failed: \(applied.stderr)\n\(try String(contentsOf: migration, encoding: .utf8))\n\(spec.yaml)")

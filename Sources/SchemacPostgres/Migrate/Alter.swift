@@ -47,6 +47,9 @@ enum Alter {
                 columns text;
                 moved bigint;
             BEGIN
+                IF pg_catalog.to_regclass(\(SQL.literal(SQL.qualified(p.name)))) IS NOT NULL THEN
+                    RETURN;  -- made by an earlier run of this migration
+                END IF;
                 ALTER TABLE \(SQL.qualified(parent)) DETACH PARTITION \(SQL.qualified(defaultPartition));
                 \(create)
                 SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
@@ -142,9 +145,11 @@ enum Alter {
         let table = SQL.qualified(t), target = "\(t).\(c.name)"
         switch c {
         case .primaryKey(let pk):
+            if !partitioned { return keyThroughIndex(t, name: pk.name, columns: pk.columns, nullsNotDistinct: false, primary: true) }
             return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.primaryKey(pk));",
                                      hazards: [.indexBuild, .longLock])]
         case .unique(let u):
+            if !partitioned { return keyThroughIndex(t, name: u.name, columns: u.columns, nullsNotDistinct: u.nullsNotDistinct, primary: false) }
             return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.unique(u));",
                                      hazards: [.indexBuild, .longLock])]
         case .check, .foreignKey:
@@ -163,6 +168,22 @@ enum Alter {
         }
     }
 
+    /// A key on a table that has rows: its unique index built concurrently
+    /// (writes go on), then made the constraint, which takes the lock only
+    /// for a moment. A partitioned table can do neither, and adds the key at once.
+    static func keyThroughIndex(_ t: QualifiedName, name: String, columns: [String], nullsNotDistinct: Bool,
+                                primary: Bool) -> [PlannedStatement] {
+        let index = SQL.identifier(name), target = "\(t).\(name)"
+        let nulls = nullsNotDistinct ? " NULLS NOT DISTINCT" : ""
+        let build = "CREATE UNIQUE INDEX CONCURRENTLY \(index) ON \(SQL.qualified(t)) (\(SQL.identifierList(columns)))\(nulls);"
+        let key = primary ? "PRIMARY KEY" : "UNIQUE"
+        return [
+            PlannedStatement(kind: .createIndex, target: "\(t.schema).\(name)", sql: build, hazards: [.indexBuild], isolation: .outside),
+            PlannedStatement(kind: .addConstraint, target: target,
+                             sql: "ALTER TABLE \(SQL.qualified(t)) ADD CONSTRAINT \(index) \(key) USING INDEX \(index);"),
+        ]
+    }
+
     /// Concurrently on an existing table (outside a transaction); a partitioned
     /// table cannot build concurrently, so it takes the lock and says so.
     static func createIndex(_ i: Index, on t: QualifiedName, partitioned: Bool) -> PlannedStatement {
@@ -172,7 +193,7 @@ enum Alter {
             return PlannedStatement(kind: .createIndex, target: target, sql: sql, hazards: [.indexBuild, .longLock])
         }
         sql = sql.replacingFirst("INDEX ", with: "INDEX CONCURRENTLY ")
-        return PlannedStatement(kind: .createIndex, target: target, sql: sql, hazards: [.indexBuild], transactional: false)
+        return PlannedStatement(kind: .createIndex, target: target, sql: sql, hazards: [.indexBuild], isolation: .outside)
     }
 }
 

@@ -52,12 +52,16 @@ extension StatementKind {
 
 extension PlannedStatement {
     /// A PostgreSQL statement whose hazards are said in the sentences of
-    /// `PostgresHazards` for its kind and target.
-    init(kind: StatementKind, target: String, sql: String, hazards: [HazardKind] = [], transactional: Bool = true,
+    /// `PostgresHazards` for its kind and target. Unless told otherwise it
+    /// runs in a transaction of its own when it scans, rewrites or moves rows
+    /// (the locks of the statements before it are not held meanwhile) and when
+    /// it adds an enum value (which later statements can use only once committed).
+    init(kind: StatementKind, target: String, sql: String, hazards: [HazardKind] = [], isolation: Isolation? = nil,
          precondition: DataPrecondition? = nil) {
+        let long = hazards.contains { [.validation, .tableRewrite, .movesRows].contains($0) }
         self.init(kind: kind, target: target, sql: sql,
                   hazards: hazards.map { Hazard($0, PostgresHazards.sentence($0, of: kind, on: target)) },
-                  transactional: transactional, precondition: precondition)
+                  isolation: isolation ?? (long || kind == .addEnumValue ? .alone : .shared), precondition: precondition)
     }
 }
 

@@ -137,7 +137,7 @@ struct GatheredChanges {
         case .createIndex(let t, let i, _, let partitioned): phased.add(.indexBuilds, Alter.createIndex(i, on: t, partitioned: partitioned))
         case .dropIndex(let i):
             phased.add(.indexDrops, PlannedStatement(kind: .dropIndex, target: i.description,
-                                                     sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", transactional: false))
+                                                     sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", isolation: .outside))
         default: preconditionFailure("no phase for \(change)")
         }
     }

@@ -81,12 +81,12 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A new, empty database.
-    func createDatabase(_ label: String) throws -> String {
+    func createDatabase(_ label: String, template: String? = nil) throws -> String {
         lock.lock()
         databaseCounter += 1
         let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(40))_\(databaseCounter)"
         lock.unlock()
-        try psql(database: "postgres", sql: "CREATE DATABASE \"\(name)\";")
+        try psql(database: "postgres", sql: "CREATE DATABASE \"\(name)\"\(template.map { " TEMPLATE \"\($0)\"" } ?? "");")
         return name
     }
 
