@@ -33,7 +33,22 @@ public enum Commands {
             Diagnostic.staleOutput(paths.output.hasSuffix("/") ? paths.output + path : paths.output + "/" + path,
                                    exists: FileManager.default.fileExists(atPath: paths.outputURL.appendingPathComponent(path).path))
         }
-        return CommandResult(diagnostics: outcome.diagnostics + stale)
+        return CommandResult(diagnostics: outcome.diagnostics + stale + migrationIntegrity(paths))
+    }
+
+    /// The migrations folder against its integrity file: an edited, removed
+    /// or inserted migration is an error naming it; a folder of migrations
+    /// with no integrity file, a warning.
+    static func migrationIntegrity(_ paths: ProjectPaths) -> [Diagnostic] {
+        let display = paths.config.migrations
+        let url = paths.root.appendingPathComponent(display)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        switch MigrationFolder.read(url, display: display) {
+        case .failure(let failure): return failure.diagnostics
+        case .success(let folder):
+            let missing = !FileManager.default.fileExists(atPath: url.appendingPathComponent(MigrationFolder.integrityFileName).path)
+            return IntegrityFile.problems(folder).map { Diagnostic(missing ? .warning : .error, .migrationEdited, $0, at: nil) }
+        }
     }
 
     /// What `schemac diff` is asked.

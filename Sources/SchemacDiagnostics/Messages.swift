@@ -70,6 +70,10 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case pullWouldOverwrite = "pull-would-overwrite"
     case sqlRefused = "sql-refused"
     case pullInvalid = "pull-invalid"
+    case migrationFailed = "migration-failed"
+    case migrationLocked = "migration-locked"
+    case migrationRefused = "migration-refused"
+    case migrationEdited = "migration-edited"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -484,5 +488,25 @@ extension Diagnostic {
     public static func pullInvalid(_ problems: [String]) -> Diagnostic {
         Diagnostic(.error, .pullInvalid, "the pulled definitions do not load back, so nothing was written; please report this", at: nil,
                    notes: problems)
+    }
+
+    /// A statement of a migration file that the server refused, at its line; the history records it.
+    public static func migrationFailed(_ reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .migrationFailed, reason, at: location)
+    }
+
+    /// Another runner holds the migration lock.
+    public static func migrationLocked(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .migrationLocked, reason, at: nil)
+    }
+
+    /// What the runner will not do, and why, before it runs anything.
+    public static func migrationRefused(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .migrationRefused, reason, at: nil)
+    }
+
+    /// A migration that differs from what the integrity file pinned.
+    public static func migrationEdited(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .migrationEdited, reason, at: nil)
     }
 }

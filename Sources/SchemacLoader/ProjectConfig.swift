@@ -13,6 +13,10 @@ public struct ProjectConfig: Sendable, Equatable {
     /// Schemas of a live database that `diff` leaves alone (`postgres: {
     /// exclude_schemas: [auth, "tmp_*"] }`): managed by something else.
     public var excludeSchemas: [String] = []
+    /// `postgres.lock_timeout` / `postgres.statement_timeout`: what `migrate`
+    /// and `apply` set for every statement (`5s`, `1h`), over the file's own.
+    public var lockTimeout: String?
+    public var statementTimeout: String?
     /// Warning ids `check` and `lint` leave unsaid (`lint: { ignore: [...] }`).
     public var lintIgnore: [String] = []
 
@@ -75,11 +79,13 @@ public struct ProjectConfig: Sendable, Equatable {
         if let n = f["swift"], let s = reader.fields(n, "swift", allowed: ["module"]), let m = s["module"] {
             if let name = reader.name(m, "swift.module") { config.swiftModule = name }
         }
-        if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations", "exclude_schemas"]) {
+        if let n = f["postgres"], let p = reader.fields(n, "postgres", allowed: ["migrations", "exclude_schemas", "lock_timeout", "statement_timeout"]) {
             if let m = p["migrations"], let dir = reader.name(m, "postgres.migrations") { config.migrations = dir }
             if let e = p["exclude_schemas"], let list = reader.stringList(e, "postgres.exclude_schemas", allowSingle: true) {
                 config.excludeSchemas = list
             }
+            if let t = p["lock_timeout"], let text = reader.name(t, "postgres.lock_timeout") { config.lockTimeout = text }
+            if let t = p["statement_timeout"], let text = reader.name(t, "postgres.statement_timeout") { config.statementTimeout = text }
         }
         if let n = f["lint"], let l = reader.fields(n, "lint", allowed: ["ignore"]), let ignore = l["ignore"],
            let ids = reader.stringList(ignore, "lint.ignore", allowSingle: true) {

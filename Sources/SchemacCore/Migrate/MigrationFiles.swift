@@ -44,6 +44,9 @@ extension MigrationFiles {
         let folder = paths.root.appendingPathComponent(paths.config.migrations)
         do {
             let file = try writeNext(PostgresRenderer.migration(plan), in: folder, description: description)
+            if file.written, case .success(let read) = MigrationFolder.read(folder, display: paths.config.migrations) {
+                try IntegrityFile.write(read)
+            }
             return .success(("\(paths.config.migrations)/\(file.name)", file.written))
         } catch {
             return .failure([.writeFailed(String(describing: error))])

@@ -74,6 +74,11 @@ public enum PostgresInspector {
         return schema
     }
 
+    /// The schema of `schemac migrate`'s history table: never a schema of
+    /// the definitions', so neither diff nor pull sees it (unless the
+    /// definitions name it).
+    public static let historySchema = "schemac"
+
     /// The schemas a diff inspects: those the definitions use, and every other
     /// schema of the target that people made, so that a schema the definitions
     /// no longer name is seen (and dropped) rather than silently left behind.
@@ -85,7 +90,7 @@ public enum PostgresInspector {
                                         extensionHomes: Bool = false) throws -> [String] {
         let present = try db.query("""
             SELECT n.nspname FROM pg_namespace n
-             WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+             WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND n.nspname <> \(SQL.literal(historySchema))
                AND NOT EXISTS (SELECT 1 FROM pg_depend d
                                 WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
                AND (\(extensionHomes) OR NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extnamespace = n.oid AND n.nspname <> 'public'))
