@@ -104,22 +104,26 @@ public enum Commands {
             return CommandResult(stdout: request.format == .json ? report.jsonLines : report.text, diagnostics: planned.diagnostics,
                                  status: request.detailedExitcode && report.hasDrift ? 2 : 0)
         }
-        let planned = PostgresPlanning.plan(paths, configDiagnostics: configDiagnostics, against: target,
-                                            options: .init(allowDestructive: request.allowDestructive, cache: cache))
-        guard let plan = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
+        let planned = PostgresPlanning.plans(paths, configDiagnostics: configDiagnostics, against: target,
+                                             options: .init(allowDestructive: request.allowDestructive, cache: cache), down: request.write)
+        guard let plans = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
+        let plan = plans.up
         var result = CommandResult(diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)
         if !request.write {
             result.stdout = request.format == .json ? PostgresRenderer.migrationJSON(plan) : PostgresRenderer.migration(plan)
             return result
         }
         guard !plan.isEmpty else { return result }
-        switch MigrationFiles.save(plan, project: paths, description: request.name) {
+        switch MigrationFiles.save(plans, project: paths, description: request.name) {
         case .failure(let failure):
             return CommandResult(diagnostics: result.diagnostics + failure.diagnostics, status: 1)
         case .success(let file) where file.written:
-            result.stdout = request.format == .json ? JSONLine([("kind", .string("written")), ("path", .string(file.path))]).text : file.path + "\n"
+            result.stdout = file.paths.map {
+                request.format == .json ? JSONLine([("kind", .string("written")), ("path", .string($0))]).text : $0 + "\n"
+            }.joined()
+            if !plans.downUnsupported.isEmpty { result.diagnostics.append(.noDownMigration(plans.downUnsupported)) }
         case .success(let file):
-            result.diagnostics.append(.migrationExists(file.path))
+            result.diagnostics.append(.migrationExists(file.paths[0]))
         }
         return result
     }

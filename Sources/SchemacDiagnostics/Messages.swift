@@ -74,6 +74,7 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case migrationLocked = "migration-locked"
     case migrationRefused = "migration-refused"
     case migrationEdited = "migration-edited"
+    case noDownMigration = "no-down-migration"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -508,5 +509,10 @@ extension Diagnostic {
     /// A migration that differs from what the integrity file pinned.
     public static func migrationEdited(_ reason: String) -> Diagnostic {
         Diagnostic(.error, .migrationEdited, reason, at: nil)
+    }
+
+    /// `diff --write` wrote no `.down.sql`: the way back has changes the planner cannot make.
+    public static func noDownMigration(_ reasons: [String]) -> Diagnostic {
+        Diagnostic(.warning, .noDownMigration, "no down migration written: the way back cannot be migrated", at: nil, notes: reasons)
     }
 }

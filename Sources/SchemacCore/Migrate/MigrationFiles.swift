@@ -38,18 +38,39 @@ public enum MigrationFiles {
 extension MigrationFiles {
     /// `diff --write`: the plan as the next file of the project's migrations
     /// folder, named `postgres.migrations/NNN_description.sql` as the project
-    /// shows it; `written` is false when the newest file already holds it.
-    public static func save(_ plan: MigrationPlan, project paths: ProjectPaths,
-                            description: String) -> Result<(path: String, written: Bool), DiagnosticFailure> {
+    /// shows it, with `NNN_description.down.sql` beside it when there is a
+    /// way back; `written` is false when the newest file already holds it.
+    /// The integrity file is written again for the folder as it then is.
+    public static func save(_ plans: PostgresPlanning.Plans, project paths: ProjectPaths,
+                            description: String) -> Result<(paths: [String], written: Bool), DiagnosticFailure> {
         let folder = paths.root.appendingPathComponent(paths.config.migrations)
         do {
-            let file = try writeNext(PostgresRenderer.migration(plan), in: folder, description: description)
-            if file.written, case .success(let read) = MigrationFolder.read(folder, display: paths.config.migrations) {
-                try IntegrityFile.write(read)
+            let file = try writeNext(PostgresRenderer.migration(plans.up), in: folder, description: description)
+            var written = ["\(paths.config.migrations)/\(file.name)"]
+            guard file.written else { return .success((written, false)) }
+            if let down = plans.down {
+                let name = String(file.name.dropLast(".sql".count)) + ".down.sql"
+                _ = try OutputWriter.write([GeneratedFile(path: name, contents: downFile(down, of: file.name))], to: folder)
+                written.append("\(paths.config.migrations)/\(name)")
             }
-            return .success(("\(paths.config.migrations)/\(file.name)", file.written))
+            if case .success(let read) = MigrationFolder.read(folder, display: paths.config.migrations) { try IntegrityFile.write(read) }
+            return .success((written, true))
         } catch {
             return .failure([.writeFailed(String(describing: error))])
         }
+    }
+
+    /// The way back from migration `name`: its own hazards, and a header that
+    /// says when it loses data, which `migrate down` then refuses without
+    /// --allow-destructive.
+    static func downFile(_ plan: MigrationPlan, of name: String) -> String {
+        var out = "-- Down migration of \(name): back to the definitions before it.\n"
+        let losing = plan.statements.filter(\.isDestructive)
+        if !losing.isEmpty {
+            out += "\(MigrationSteps.destructiveMarker): it loses data, and `schemac migrate down` refuses it without --allow-destructive:\n"
+            for s in losing { out += "--   \(s.hazards.first { $0.kind == .dataLoss }?.message ?? s.target)\n" }
+        }
+        if plan.isEmpty { return out + "-- Nothing to undo.\n" }
+        return out + PostgresRenderer.migration(plan)
     }
 }

@@ -38,6 +38,23 @@ public enum PostgresPlanning {
     /// the reasons when the definitions, the target or the policy refuse.
     public static func plan(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], against target: MigrationTarget,
                             options: Options = Options()) -> Planned<MigrationPlan> {
+        let planned = plans(paths, configDiagnostics: configDiagnostics, against: target, options: options, down: false)
+        return Planned(planned.value?.up, planned.diagnostics)
+    }
+
+    /// A plan and the plan back.
+    public struct Plans: Sendable {
+        public var up: MigrationPlan
+        /// From the definitions back to the target as it was, renames undone;
+        /// nil when the way back has a change the planner cannot make.
+        public var down: MigrationPlan?
+        /// Why there is no way back, when there is none.
+        public var downUnsupported: [String] = []
+    }
+
+    /// The plan, and with `down` the plan back (`diff --write`).
+    public static func plans(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], against target: MigrationTarget,
+                             options: Options = Options(), down: Bool) -> Planned<Plans> {
         // A database is connected to and inspected while the definitions load.
         let live: LiveInspection?
         if case .postgres(let connection) = target {
@@ -58,7 +75,36 @@ public enum PostgresPlanning {
         let changes = Self.changes(states, written: definitions)
         let plan = PostgresPlanner.plan(changes)
         let refusals = refusals(plan, changes: changes, live: live, options: options)
-        return Planned(refusals.isEmpty ? plan : nil, diagnostics + refusals)
+        guard refusals.isEmpty else { return Planned(nil, diagnostics + refusals) }
+        var plans = Plans(up: plan)
+        if down {
+            let back = downChanges(states, up: changes)
+            plans.downUnsupported = PostgresDiff.unsupported(back)
+            if plans.downUnsupported.isEmpty { plans.down = PostgresPlanner.plan(back) }
+        }
+        return Planned(plans, diagnostics)
+    }
+
+    /// The changes back from the definitions to the target as it was: the
+    /// up plan's renames are renames back (not a drop and a create).
+    static func downChanges(_ states: TargetStates, up: [SchemaChange]) -> [SchemaChange] {
+        var from = states.desired, back = states.current
+        for i in from.tables.indices {
+            from.tables[i].renamedFrom = nil
+            for j in from.tables[i].columns.indices { from.tables[i].columns[j].renamedFrom = nil }
+        }
+        let renames = PostgresDiff.renames(up)
+        let newNames = Dictionary(renames.tables.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        for i in back.tables.indices {
+            back.tables[i].renamedFrom = nil
+            for j in back.tables[i].columns.indices { back.tables[i].columns[j].renamedFrom = nil }
+            let name = back.tables[i].name, newName = newNames[name] ?? name
+            back.tables[i].renamedFrom = newName == name ? nil : newName
+            for (to, old) in renames.columns[newName] ?? [:] {
+                if let j = back.tables[i].columns.firstIndex(where: { $0.name == old }) { back.tables[i].columns[j].renamedFrom = to }
+            }
+        }
+        return PostgresDiff.changes(from: from, to: back)
     }
 
     /// The changes from the target to the definitions: compared in the
