@@ -224,9 +224,12 @@ extension MigrationTests {
         try Data("-- by hand\n".utf8).write(to: migrations.appendingPathComponent("007_seed.sql"))
         let run = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "Add notes & tiers"], cwd: dir)
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout, "postgresql/migrations/008_add_notes_tiers.sql\n")
+        XCTAssertEqual(run.stdout, "postgresql/migrations/008_add_notes_tiers.sql\npostgresql/migrations/008_add_notes_tiers.down.sql\n")
         let written = try String(contentsOf: migrations.appendingPathComponent("008_add_notes_tiers.sql"), encoding: .utf8)
         XCTAssertTrue(written.contains("ADD COLUMN IF NOT EXISTS \"note\" text;"))
+        // The way back drops what the way there added, and says so in its header.
+        let down = try String(contentsOf: migrations.appendingPathComponent("008_add_notes_tiers.down.sql"), encoding: .utf8)
+        XCTAssertTrue(down.contains("-- schemac: destructive: it loses data") && down.contains("DROP COLUMN IF EXISTS \"note\""), down)
         // The same migration again, before the first was applied: nothing new.
         let twice = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "Add notes & tiers"], cwd: dir)
         XCTAssertEqual(twice.status, 0, twice.stderr)
@@ -236,7 +239,20 @@ extension MigrationTests {
         let again = try Shell.run(binary, ["diff", "--against", "definitions", "--write"], cwd: dir)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.stdout, "")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: migrations.path).sorted(), ["007_seed.sql", "008_add_notes_tiers.sql"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: migrations.path).sorted(),
+                       ["007_seed.sql", "008_add_notes_tiers.down.sql", "008_add_notes_tiers.sql", "schemac.sum"])
+        XCTAssertEqual(try Shell.run(binary, ["migrate", "hash"], cwd: dir).status, 0)
+
+        // A new enum value has no way back (PostgreSQL cannot remove one): no down file, and a warning saying why.
+        let enums = Repo.root.appendingPathComponent("Tests/Migrations/enum_values")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("before"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("definitions"))
+        try Repo.copy(enums.appendingPathComponent("before"), to: dir.appendingPathComponent("before"))
+        try Repo.copy(enums.appendingPathComponent("after"), to: dir.appendingPathComponent("definitions"))
+        let oneWay = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "statuses"], cwd: dir)
+        XCTAssertEqual(oneWay.status, 0, oneWay.stderr)
+        XCTAssertEqual(oneWay.stdout, "postgresql/migrations/009_statuses.sql\n")
+        XCTAssertTrue(oneWay.stderr.contains("no down migration written: the way back cannot be migrated [no-down-migration]"), oneWay.stderr)
     }
 }
 

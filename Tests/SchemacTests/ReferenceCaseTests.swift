@@ -72,6 +72,11 @@ enum DiagnosticIDList {
         "pull-unsupported": "needs a database holding what the language cannot: PullTests.testWhatCannotBePulledIsNamed",
         "pull-would-overwrite": "needs a database to pull: PullTests.testPullRefusesToOverwriteUnlessForced",
         "pull-invalid": "only a fault of pull's own makes it; PullTests and PullOutsideTests assert it never appears",
+        "migration-failed": "needs a server: MigrateTests.testAFailedStatementIsRecordedAndTheFixedFileApplies",
+        "migration-locked": "needs two runners on a server: MigrateTests.testTwoRunnersNeverRunAFileTwice",
+        "migration-refused": "needs a history on a server: MigrateTests.testAnEditedMigrationIsReportedByStatusUpAndCheck",
+        "migration-edited": "MigrateTests.testAnEditedMigrationIsReportedByStatusUpAndCheck, through check and migrate",
+        "no-down-migration": "MigrationTests.testWriteSavesTheNextNumberedMigration writes a migration with no way back",
     ]
 
     static var all: [String] {

@@ -138,7 +138,7 @@ extension Commands {
                 if json {
                     say(JSONLine([("kind", .string("started")), ("name", .string(file)), ("steps", .int(steps)), ("from_step", .int(resume + 1))]).text, false)
                 } else {
-                    say(resume > 0 ? "going on with \(file).sql from step \(resume + 1) of \(steps)\n" : "applying \(file).sql (\(steps) steps)\n", false)
+                    say(resume > 0 ? "going on with \(file).sql from step \(resume + 1) of \(steps)\n" : "applying \(file).sql (\(steps) step\(steps == 1 ? "" : "s"))\n", false)
                 }
             case .statement(let file, let step, let line, let sql, let ms):
                 guard json else { return }

@@ -50,6 +50,10 @@ public final class MigrationRunner {
         self.options = options
         self.showProgress = showProgress
         self.report = report
+        // A migration runs in the session the database and the role give
+        // (their search_path, their time zone), not in the one the driver
+        // pins for reading catalogs; the file sets what it needs itself.
+        try connection.execute("RESET ALL")
         // A runner killed in a long statement: the server notices the
         // dead client soon and stops the statement (PostgreSQL 14 and later).
         if connection.serverVersion >= 140000 { try? connection.execute("SET client_connection_check_interval = '2s'") }

@@ -1,0 +1,233 @@
+import Foundation
+import SchemacCore
+import XCTest
+
+/// `schemac migrate` against a real server, through the binary: the seeds'
+/// workflow end to end, a runner killed in a long statement, two runners at
+/// once, a failing statement fixed, an edited migration.
+final class MigrateTests: XCTestCase {
+    /// A project folder with a migrations folder and a database of its own.
+    struct Project {
+        let dir: URL
+        let cluster: PostgresCluster
+        let database: String
+        var url: String { "host=\(cluster.socketDirectory) dbname=\(database) user=postgres" }
+        var migrations: URL { dir.appendingPathComponent("postgresql/migrations") }
+
+        init(_ label: String) throws {
+            cluster = try PostgresCluster.get()
+            dir = try Repo.temporaryDirectory(label)
+            database = try cluster.createDatabase(label)
+            try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        }
+
+        func write(_ name: String, _ text: String) throws {
+            try Data(text.utf8).write(to: migrations.appendingPathComponent(name))
+        }
+
+        func schemac(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(try Repo.binary, arguments, cwd: dir)
+        }
+
+        func migrate(_ arguments: [String]) throws -> Shell.Result {
+            try schemac(["migrate"] + arguments + ["--url", url])
+        }
+
+        func sql(_ query: String) throws -> String {
+            try cluster.psql(database: database, sql: query).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// `version state steps_done/steps_total` a line, from the history table.
+        func history() throws -> String {
+            try sql("SELECT string_agg(version || ' ' || state || ' ' || steps_done || '/' || steps_total, E'\\n' ORDER BY version) FROM schemac.schema_migrations")
+        }
+    }
+
+    func testTheSeedsWorkflowEndToEnd() throws {
+        let p = try Project("migrate_seeds")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        // The team's database, built from its first migration, taken over by pull.
+        let fixture = Repo.root.appendingPathComponent("Tests/Fixtures/001_init_schema.sql")
+        try p.cluster.psql(database: p.database, file: fixture.path)
+        try FileManager.default.copyItem(at: fixture, to: p.migrations.appendingPathComponent("001_init_schema.sql"))
+        let pulled = try p.schemac(["pull", "--from", p.url])
+        XCTAssertEqual(pulled.status, 0, pulled.stderr)
+        XCTAssertEqual(try p.migrate(["baseline", "1"]).status, 0)
+
+        // Three edits, each saved as a migration against the definitions before it.
+        let definitions = p.dir.appendingPathComponent("definitions/postgres/public.yaml")
+        var text = try String(contentsOf: definitions, encoding: .utf8)
+        // The pulled file ends with its last table, so a table appended is one more table.
+        let steps: [(name: String, edit: (inout String) -> Void)] = [
+            ("add notes table", { $0 += "    migrate_notes:\n      columns:\n        id: {type: bigint, primary_key: true}\n        body: text?\n" }),
+            ("add a column", { $0 += "        pinned: {type: boolean, default: false}\n" }),
+            ("index the column", { $0 += "      indexes:\n      - {columns: [pinned]}\n" }),
+        ]
+        for (index, step) in steps.enumerated() {
+            let before = p.dir.appendingPathComponent("before_\(index)")
+            try Repo.copy(p.dir.appendingPathComponent("definitions"), to: before)
+            step.edit(&text)
+            try Data(text.utf8).write(to: definitions)
+            let written = try p.schemac(["diff", "--against", before.path, "--write", "--name", step.name])
+            XCTAssertEqual(written.status, 0, "\(step.name): \(written.stderr)\n\(text)")
+            XCTAssertTrue(written.stdout.contains(String(format: "%03d_", index + 2)), written.stdout)
+        }
+        XCTAssertEqual(try p.schemac(["check"]).stderr.contains("migration-edited"), false)
+
+        let up = try p.migrate(["up"])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        let expected = try (2...4).map { "\($0) applied \(try stepsOf(p, $0))" }
+        XCTAssertEqual(try p.history(), (["1 baseline 1/1"] + expected).joined(separator: "\n"))
+        let status = try p.migrate(["status", "--detailed-exitcode"])
+        XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
+        let inSync = try p.schemac(["diff", "--against", p.url, "--detailed-exitcode"])
+        XCTAssertEqual(inSync.status, 0, inSync.stdout + inSync.stderr)
+
+        let down = try p.migrate(["down"])
+        XCTAssertEqual(down.status, 0, down.stderr)
+        XCTAssertEqual(try p.sql("SELECT count(*) FROM pg_indexes WHERE tablename = 'migrate_notes' AND indexdef LIKE '%pinned%'"), "0")
+        XCTAssertEqual(try p.migrate(["status", "--detailed-exitcode"]).status, 2)
+        XCTAssertEqual(try p.migrate(["up"]).status, 0)
+        XCTAssertEqual(try p.schemac(["diff", "--against", p.url, "--detailed-exitcode"]).status, 0)
+    }
+
+    func stepsOf(_ p: Project, _ version: Int) throws -> String {
+        let name = try FileManager.default.contentsOfDirectory(atPath: p.migrations.path)
+            .first { $0.hasPrefix(String(format: "%03d_", version)) && !$0.hasSuffix(".down.sql") }!
+        let steps = try MigrationSteps(try String(contentsOf: p.migrations.appendingPathComponent(name), encoding: .utf8)).steps.count
+        return "\(steps)/\(steps)"
+    }
+
+    /// Killed in a long statement of a multi-file run: the next `up` goes
+    /// on where it stopped, and the history says exactly what ran.
+    func testARunnerKilledInALongStatementIsResumed() throws {
+        let p = try Project("migrate_kill")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        // The long statement sleeps as long as the table says: an hour the first time, no time once resumed.
+        try p.write("001_a.sql", "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCREATE TABLE sleep_for (s float);\nINSERT INTO sleep_for VALUES (3600);\n")
+        try p.write("002_b.sql", "BEGIN;\nCREATE TABLE b (id int);\nCOMMIT;\nBEGIN;\nINSERT INTO a VALUES (2);\nSELECT pg_sleep((SELECT s FROM sleep_for));\nCOMMIT;\n")
+        try p.write("003_c.sql", "ALTER TABLE a ADD COLUMN note text;\n")
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: try Repo.binary)
+        runner.arguments = ["migrate", "up", "--url", p.url]
+        runner.currentDirectoryURL = p.dir
+        runner.standardOutput = FileHandle.nullDevice
+        runner.standardError = FileHandle.nullDevice
+        try runner.run()
+        try waitFor("the sleep to start") { try p.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep((SELECT s%'") == "1" }
+        kill(runner.processIdentifier, SIGKILL)
+        runner.waitUntilExit()
+        _ = try p.sql("UPDATE sleep_for SET s = 0")
+
+        XCTAssertEqual(try p.history(), "1 applied 1/1\n2 running 1/2")
+        let status = try p.migrate(["status", "--detailed-exitcode"])
+        XCTAssertEqual(status.status, 2, status.stderr)
+        XCTAssertTrue(status.stdout.contains("002_b                             partial: 1 of 2 steps done"), status.stdout)
+        let up = try p.migrate(["up"])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        XCTAssertTrue(up.stdout.contains("going on with 002_b.sql from step 2 of 2"), up.stdout)
+        XCTAssertEqual(try p.history(), "1 applied 1/1\n2 applied 2/2\n3 applied 1/1")
+        XCTAssertEqual(try p.sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM a"), "1,2")
+    }
+
+    /// Two runners at once: one applies, the other waits and finds nothing
+    /// to do, or, told not to wait, fails saying why; nothing runs twice.
+    func testTwoRunnersNeverRunAFileTwice() throws {
+        let p = try Project("migrate_two")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        try p.write("001_runs.sql", "CREATE TABLE runs (n int);\n")
+        try p.write("002_slow.sql", "INSERT INTO runs VALUES (2);\nSELECT pg_sleep(2);\n")
+        try p.write("003_last.sql", "INSERT INTO runs VALUES (3);\n")
+        let group = DispatchGroup()
+        let results = ResultBox()
+        for wait in ["60", "60"] {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                results.append(Result { try p.migrate(["up", "--lock-wait", wait]) })
+            }
+        }
+        group.wait()
+        let both = try results.all.map { try $0.get() }
+        XCTAssertEqual(both.map(\.status), [0, 0], both.map(\.stderr).joined())
+        XCTAssertEqual(both.filter { $0.stdout.contains("nothing to apply") }.count, 1, both.map(\.stdout).joined())
+        XCTAssertEqual(try p.sql("SELECT string_agg(n::text, ',' ORDER BY n) FROM runs"), "2,3")
+
+        // Told not to wait, the second fails with the lock's message.
+        try p.write("004_slow.sql", "SELECT pg_sleep(3);\n")
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: try Repo.binary)
+        first.arguments = ["migrate", "up", "--url", p.url]
+        first.currentDirectoryURL = p.dir
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        try waitFor("the first runner's sleep") { try p.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%'") == "1" }
+        let second = try p.migrate(["up", "--lock-wait", "0.2"])
+        first.waitUntilExit()
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stderr.contains("another schemac migrate is running on this database") && second.stderr.contains("[migration-locked]"),
+                      second.stderr)
+        XCTAssertEqual(try p.history(), "1 applied 1/1\n2 applied 1/1\n3 applied 1/1\n4 applied 1/1")
+    }
+
+    func testAFailedStatementIsRecordedAndTheFixedFileApplies() throws {
+        let p = try Project("migrate_fail")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        try p.write("001_t.sql", "CREATE TABLE t (id int);\n")
+        try p.write("002_bad.sql", "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nBEGIN;\nALTER TABLE nope ADD COLUMN b int;\nCOMMIT;\n")
+        let failed = try p.migrate(["up"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("postgresql/migrations/002_bad.sql:5:1: error: relation \"nope\" does not exist [migration-failed]"),
+                      failed.stderr)
+        XCTAssertEqual(try p.history(), "1 applied 1/1\n2 failed 1/2")
+        let status = try p.migrate(["status"])
+        XCTAssertEqual(status.status, 1)
+        XCTAssertTrue(status.stdout.contains("failed: step 2 of 2 failed at line 5: relation \"nope\" does not exist"), status.stdout)
+
+        try p.write("002_bad.sql", "BEGIN;\nALTER TABLE t ADD COLUMN IF NOT EXISTS a int;\nCOMMIT;\nBEGIN;\nALTER TABLE t ADD COLUMN b int;\nCOMMIT;\n")
+        let fixed = try p.migrate(["up"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        XCTAssertEqual(try p.history(), "1 applied 1/1\n2 applied 2/2")
+        XCTAssertEqual(try p.sql("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0"), "id,a,b")
+    }
+
+    func testAnEditedMigrationIsReportedByStatusUpAndCheck() throws {
+        let p = try Project("migrate_edited")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        try p.write("001_t.sql", "CREATE TABLE t (id int);\n")
+        try Data("postgres:\n  tables:\n    t:\n      columns:\n        id: integer?\n".utf8).write(to: p.dir.appendingPathComponent("definitions/t.yaml"))
+        XCTAssertEqual(try p.migrate(["hash"]).status, 0)
+        XCTAssertEqual(try p.migrate(["up"]).status, 0)
+        try p.write("001_t.sql", "CREATE TABLE t (id bigint);\n")
+        try p.write("002_u.sql", "CREATE TABLE u (id int);\n")
+
+        let status = try p.migrate(["status"])
+        XCTAssertEqual(status.status, 1)
+        XCTAssertTrue(status.stdout.contains("001_t                             changed: the file was edited after it was applied"), status.stdout)
+        let up = try p.migrate(["up"])
+        XCTAssertEqual(up.status, 1)
+        XCTAssertTrue(up.stderr.contains("postgresql/migrations/001_t.sql was edited after it was applied here"), up.stderr)
+        XCTAssertEqual(try p.sql("SELECT to_regclass('u') IS NULL"), "t", "up must run nothing")
+        let check = try p.schemac(["check"])
+        XCTAssertEqual(check.status, 1)
+        XCTAssertTrue(check.stderr.contains("error: postgresql/migrations/001_t.sql was edited after postgresql/migrations/schemac.sum pinned it"),
+                      check.stderr)
+    }
+
+    func waitFor(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("timed out waiting for \(what)")
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<Shell.Result, Error>] = []
+    func append(_ r: Result<Shell.Result, Error>) { lock.lock(); results.append(r); lock.unlock() }
+    var all: [Result<Shell.Result, Error>] { lock.lock(); defer { lock.unlock() }; return results }
+}
