@@ -63,6 +63,10 @@ public struct EnumType: Hashable, Sendable {
 public struct Function: Hashable, Sendable {
     public enum Volatility: String, Hashable, Sendable { case volatile, stable, immutable }
 
+    /// schemac's own trigger function behind `auto_updated_at`: created with
+    /// its first user, dropped with its last.
+    public static let updatedAtHelperName = "schemac_set_updated_at"
+
     public var name: QualifiedName
     /// The argument list as SQL, e.g. `org uuid, amount numeric`.
     public var arguments: String

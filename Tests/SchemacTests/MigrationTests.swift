@@ -119,6 +119,47 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(findings.isEmpty, findings.map(\.description).joined(separator: "\n"))
     }
 
+    /// Up, then down: every case whose way back can be planned gives back
+    /// the "before" catalog, and the rows of a table that lives through
+    /// both directions are still there.
+    func testEveryMigrationUpThenDownGivesBackTheBeforeCatalog() throws {
+        let cluster = try PostgresCluster.get()
+        var reverted = 0
+        for c in try Self.cases() {
+            let (paths, _) = ProjectPaths.load(root: c.directory, definitions: "after", output: "generated")
+            let planned = PostgresPlanning.plans(paths, against: .definitionsFolder(c.directory.appendingPathComponent("before"), display: "before"),
+                                                 options: .init(allowDestructive: true), down: true)
+            guard let plans = planned.value, let down = plans.down, !plans.up.isEmpty else { continue }
+            let before = try c.load("before"), after = try c.load("after")
+            let dir = try Repo.temporaryDirectory("down")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let beforeSQL = dir.appendingPathComponent("before.sql"), upSQL = dir.appendingPathComponent("up.sql")
+            let downSQL = dir.appendingPathComponent("down.sql")
+            try Data(PostgresRenderer.schemaFile(for: before, sourceFiles: []).utf8).write(to: beforeSQL)
+            try Data(PostgresRenderer.migration(plans.up).utf8).write(to: upSQL)
+            try Data(PostgresRenderer.migration(down).utf8).write(to: downSQL)
+            let db = try cluster.databaseFromSchema(beforeSQL, label: "down_\(c.name)")
+            let fresh = try cluster.databaseFromSchema(beforeSQL, label: "down_fresh_\(c.name)")
+            let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
+            // A row in every table that lives through both ways (same name before and after, no new NOT NULL column).
+            let kept = before.tables.filter { t in
+                after.tables.contains { $0.name == t.name && $0.renamedFrom == nil }
+            }.map(\.name)
+            for t in kept { _ = try? cluster.psql(database: db, sql: "INSERT INTO \(SQL.qualified(t)) DEFAULT VALUES;") }
+            let rows = try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0));") }
+            for (label, file) in [("up", upSQL), ("down", downSQL)] {
+                let run = try cluster.psqlResult(database: db, file: file.path)
+                XCTAssertEqual(run.status, 0, "\(c.name): \(label) does not apply:\n\(run.stderr)")
+            }
+            let b = try PostgresInspector.inspect(try connect(cluster, fresh), schemas: schemas)
+            try assertSame(db, as: b, schemas: schemas, cluster, "\(c.name), up then down")
+            XCTAssertEqual(try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0));") }, rows,
+                           "\(c.name): rows lost on the way there and back")
+            reverted += 1
+        }
+        XCTAssertGreaterThan(reverted, 20)
+    }
+
     /// A migration stopped after any statement (a failure, a kill: what
     /// its open transaction did is rolled back) is finished by running the
     /// file again whole, as `psql -f` runs it.

@@ -44,7 +44,7 @@ struct PostgresResolver {
     /// table (in declaration order) that asks for it.
     var updatedAtFunctionSchema: String?
 
-    static let sharedUpdatedAtFunction = "schemac_set_updated_at"
+    static let sharedUpdatedAtFunction = Function.updatedAtHelperName
 
     /// Every table name declared, resolved or not, for reference lookups.
     let declaredTables: Set<QualifiedName>

@@ -27,6 +27,8 @@ public enum SchemaChange: Hashable, Sendable {
     case dropSchema(String)
     /// A function of a dropped schema.
     case dropFunction(Function)
+    /// schemac's own function (`auto_updated_at`'s) whose last user is gone: no data in it.
+    case dropHelperFunction(Function)
     case createExtension(String)
     case createRole(String)
     case createEnum(EnumType)
@@ -125,6 +127,9 @@ public enum PostgresDiff {
                 // Same signature: replaced in place; a new signature would be a new function.
                 if old.arguments == f.arguments && old.returns == f.returns {
                     changes.append(.replaceFunction(f))
+                    if old.comment != nil && f.comment == nil {
+                        changes.append(.comment(object: "FUNCTION \(DDL.functionSignature(f))", target: f.name.description, text: nil))
+                    }
                 } else {
                     changes.append(.replaceFunctionSignature(old: old, new: f))
                 }
@@ -188,6 +193,11 @@ public enum PostgresDiff {
         for f in current.functions where droppedSchemas.contains(f.name.schema) && currentFunctions[f.name] != nil
             && !desired.functions.contains(where: { $0.name == f.name }) {
             changes.append(.dropFunction(f))
+        }
+        // schemac's own helper goes with its last user, as a fresh build never has it without one.
+        for f in current.functions where f.name.name == Function.updatedAtHelperName && !droppedSchemas.contains(f.name.schema)
+            && !desired.functions.contains(where: { $0.name == f.name }) {
+            changes.append(.dropHelperFunction(f))
         }
         changes += droppedSchemas.map(SchemaChange.dropSchema)
         return changes

@@ -31,6 +31,8 @@ struct GatheredChanges {
         case .dropFunction(let f):
             phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description,
                                                       sql: "DROP FUNCTION \(DDL.functionSignature(f));", hazards: [.dataLoss]))
+        case .dropHelperFunction(let f):
+            phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description, sql: "DROP FUNCTION \(DDL.functionSignature(f));"))
         case .createExtension(let e): phased.add(.extensions, PlannedStatement(kind: .createExtension, target: e, sql: DDL.createExtension(e)))
         case .createRole(let r): phased.add(.roles, PlannedStatement(kind: .createRole, target: r, sql: DDL.createRole(r)))
         case .createEnum(let e): phased.add(.enums, contentsOf: P.enumStatements(e))
