@@ -111,6 +111,10 @@ public enum Commands {
         var result = CommandResult(diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)
         if !request.write {
             result.stdout = request.format == .json ? PostgresRenderer.migrationJSON(plan) : PostgresRenderer.migration(plan)
+            if request.format == .json, let fingerprint = plans.fingerprint {
+                // The last line: what `apply --plan` checks the database against before it runs the statements above.
+                result.stdout += JSONLine([("kind", .string("fingerprint")), ("fingerprint", .string(fingerprint))]).text
+            }
             return result
         }
         guard !plan.isEmpty else { return result }

@@ -10,7 +10,7 @@ struct Schemac: ParsableCommand {
         commandName: "schemac",
         abstract: "Compile declarative schema definitions into PostgreSQL DDL (and more).",
         version: SchemacVersion.current,
-        subcommands: [Generate.self, Check.self, Lint.self, Diff.self, Pull.self, Migrate.self, Hook.self, Schema.self]
+        subcommands: [Generate.self, Check.self, Lint.self, Diff.self, Pull.self, Migrate.self, Apply.self, Hook.self, Schema.self]
     )
 
     /// As ArgumentParser's own, except that a command line the parser refuses

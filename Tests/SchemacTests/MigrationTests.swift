@@ -119,6 +119,76 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(findings.isEmpty, findings.map(\.description).joined(separator: "\n"))
     }
 
+    /// Each case the other two ways: its migration file through `migrate
+    /// up`, and `apply` planning against the database itself; both converge.
+    func testEveryMigrationConvergesThroughMigrateUpAndThroughApply() throws {
+        let cluster = try PostgresCluster.get()
+        let binary = try Repo.binary
+        for c in try Self.cases() {
+            let (text, migratable) = try Self.migration(c)
+            guard migratable, !text.isEmpty else { continue }
+            let before = try c.load("before"), after = try c.load("after")
+            let dir = try Repo.temporaryDirectory("ways")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let beforeSQL = dir.appendingPathComponent("before.sql"), afterSQL = dir.appendingPathComponent("after.sql")
+            try Data(PostgresRenderer.schemaFile(for: before, sourceFiles: []).utf8).write(to: beforeSQL)
+            try Data(PostgresRenderer.schemaFile(for: after, sourceFiles: []).utf8).write(to: afterSQL)
+            let migrations = dir.appendingPathComponent("postgresql/migrations")
+            try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: migrations.appendingPathComponent("001_case.sql"))
+            let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
+            let fresh = try PostgresInspector.inspect(try connect(cluster, try cluster.databaseFromSchema(afterSQL, label: "ways_fresh")), schemas: schemas)
+
+            let migrated = try cluster.databaseFromSchema(beforeSQL, label: "ways_up_\(c.name)")
+            let url = "host=\(cluster.socketDirectory) dbname=\(migrated) user=postgres"
+            let up = try Shell.run(binary, ["migrate", "up", "--url", url, "--allow-destructive"], cwd: dir)
+            XCTAssertEqual(up.status, 0, "\(c.name): migrate up: \(up.stderr)")
+            try assertSame(migrated, as: fresh, schemas: schemas, cluster, "\(c.name), through migrate up")
+
+            let applied = try cluster.databaseFromSchema(beforeSQL, label: "ways_apply_\(c.name)")
+            let target = "host=\(cluster.socketDirectory) dbname=\(applied) user=postgres"
+            let run = try Shell.run(binary, ["apply", "-C", c.directory.path, "--definitions", "after", "--against", target,
+                                             "--auto-approve", "--allow-destructive"], cwd: dir)
+            XCTAssertEqual(run.status, 0, "\(c.name): apply: \(run.stderr)")
+            XCTAssertTrue(run.stdout.hasSuffix("applied: the database is in sync with the definitions\n"), "\(c.name): \(run.stdout)")
+            try assertSame(applied, as: fresh, schemas: schemas, cluster, "\(c.name), through apply")
+        }
+    }
+
+    /// apply refuses without a terminal and without --auto-approve, and
+    /// refuses a reviewed plan once the database has changed under it.
+    func testApplyAsksAndRefusesAStalePlan() throws {
+        let cluster = try PostgresCluster.get()
+        let binary = try Repo.binary
+        let c = Repo.root.appendingPathComponent("Tests/Migrations/add_columns")
+        let dir = try Repo.temporaryDirectory("apply")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let beforeSQL = dir.appendingPathComponent("before.sql")
+        try Data(PostgresRenderer.schemaFile(for: try Case(name: "add_columns", directory: c).load("before"), sourceFiles: []).utf8).write(to: beforeSQL)
+        let db = try cluster.databaseFromSchema(beforeSQL, label: "apply_stale")
+        let url = "host=\(cluster.socketDirectory) dbname=\(db) user=postgres"
+        let project = ["-C", c.path, "--definitions", "after"]
+
+        let unasked = try Shell.run(binary, ["apply"] + project + ["--against", url], cwd: dir)
+        XCTAssertEqual(unasked.status, 1)
+        XCTAssertTrue(unasked.stderr.contains("there is no terminal to ask") && unasked.stdout.contains("ADD COLUMN IF NOT EXISTS"), unasked.stderr)
+        XCTAssertEqual(try cluster.psql(database: db, sql: "SELECT count(*) FROM pg_attribute WHERE attname = 'note'").trimmingCharacters(in: .whitespacesAndNewlines), "0")
+
+        let plan = try Shell.run(binary, ["diff"] + project + ["--against", url, "--format", "json"], cwd: dir)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.split(separator: "\n").last?.contains("\"kind\": \"fingerprint\"") ?? false, plan.stdout)
+        let planFile = dir.appendingPathComponent("plan.json")
+        try Data(plan.stdout.utf8).write(to: planFile)
+        try cluster.psql(database: db, sql: "CREATE TABLE public.sneaked_in (x int);")
+        let stale = try Shell.run(binary, ["apply"] + project + ["--against", url, "--plan", planFile.path, "--auto-approve"], cwd: dir)
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("the database changed since") && stale.stderr.contains("nothing was run"), stale.stderr)
+        try cluster.psql(database: db, sql: "DROP TABLE public.sneaked_in;")
+        let reviewed = try Shell.run(binary, ["apply"] + project + ["--against", url, "--plan", planFile.path, "--auto-approve"], cwd: dir)
+        XCTAssertEqual(reviewed.status, 0, reviewed.stderr)
+        XCTAssertTrue(reviewed.stdout.hasSuffix("applied: the database is in sync with the definitions\n"), reviewed.stdout)
+    }
+
     /// Up, then down: every case whose way back can be planned gives back
     /// the "before" catalog, and the rows of a table that lives through
     /// both directions are still there.

@@ -50,6 +50,15 @@ public enum PostgresPlanning {
         public var down: MigrationPlan?
         /// Why there is no way back, when there is none.
         public var downUnsupported: [String] = []
+        /// Of a live target: the SHA-256 of its state as inspected (the DDL
+        /// that would build it), so that a plan reviewed now runs later only
+        /// on the same state.
+        public var fingerprint: String?
+    }
+
+    /// The fingerprint of a state: the SHA-256 of the schema file that builds it.
+    public static func fingerprint(_ state: PostgresSchema) -> String {
+        MigrationFolder.checksum(Data(PostgresRenderer.schemaFile(for: state, sourceFiles: []).utf8))
     }
 
     /// The plan, and with `down` the plan back (`diff --write`).
@@ -77,6 +86,7 @@ public enum PostgresPlanning {
         let refusals = refusals(plan, changes: changes, live: live, options: options)
         guard refusals.isEmpty else { return Planned(nil, diagnostics + refusals) }
         var plans = Plans(up: plan)
+        if case .postgres = target { plans.fingerprint = fingerprint(states.current) }
         if down {
             let back = downChanges(states, up: changes)
             plans.downUnsupported = PostgresDiff.unsupported(back)

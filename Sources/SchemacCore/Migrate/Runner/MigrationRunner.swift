@@ -216,6 +216,18 @@ public final class MigrationRunner {
         try body()
     }
 
+    // MARK: - A plan (apply)
+
+    /// Runs a plan's steps under the lock, with no history: `apply` plans
+    /// again to know what is left, and every statement of a plan can run again.
+    public func runPlan(_ steps: MigrationSteps, label: String) throws {
+        try lock()
+        defer { unlock() }
+        try runSettings(steps)
+        let plan = MigrationFolder.File(version: 0, name: label, up: folder.folder, down: nil, checksum: "", contents: "")
+        for (index, step) in steps.steps.enumerated() { try run(step, of: plan, index: index) {} }
+    }
+
     // MARK: - Down, baseline
 
     /// Reverts the applied files newer than `version` (by default the

@@ -1,0 +1,128 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacMigrate
+import SchemacModel
+import SchemacPostgres
+import SchemacPostgresDriver
+
+extension Commands {
+    /// What `schemac apply` is asked.
+    public struct ApplyRequest: Sendable {
+        public var against: String
+        /// A plan reviewed before: `diff --format json` output, run only if
+        /// the database still has the fingerprint it ends with.
+        public var planFile: String?
+        public var autoApprove = false
+        /// Whether a person can answer the question (stdin is a terminal).
+        public var interactive = false
+        public var allowDestructive = false
+        public var lockTimeout: String?
+        public var statementTimeout: String?
+        public var lockWait: Double = 60
+        public var json = false
+
+        public init(against: String) { self.against = against }
+    }
+
+    /// `schemac apply`: plans as `diff` does (or reads a reviewed plan),
+    /// shows it with its hazards, asks (`confirm`), runs it with the
+    /// migration runner, and plans again: success only when nothing is left.
+    public static func apply(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: ApplyRequest, relativeTo cwd: URL,
+                             confirm: () -> Bool, say: @escaping @Sendable (String, _ toStderr: Bool) -> Void) -> CommandResult {
+        guard case .success(.postgres(let url)) = MigrationTarget.parse(request.against, relativeTo: cwd) else {
+            return CommandResult(diagnostics: [.usage("apply --against needs a PostgreSQL database (a URI or key=value string)")])
+        }
+        let target = MigrationTarget.postgres(connection: url)
+        // A reviewed plan was refused or allowed when it was made: only the state it was made on matters now.
+        let options = PostgresPlanning.Options(allowDestructive: request.allowDestructive || request.planFile != nil)
+        let planned = PostgresPlanning.plans(paths, configDiagnostics: configDiagnostics, against: target, options: options, down: false)
+        guard let plans = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics) }
+        var diagnostics = planned.diagnostics
+        let shown: String, steps: MigrationSteps
+        do {
+            if let file = request.planFile {
+                (shown, steps) = try reviewedPlan(file, relativeTo: cwd, fingerprint: plans.fingerprint)
+            } else {
+                guard !plans.up.isEmpty else {
+                    return CommandResult(stdout: request.json ? "" : "the database is in sync with the definitions: nothing to apply\n",
+                                         diagnostics: diagnostics)
+                }
+                shown = PostgresRenderer.migration(plans.up)
+                steps = try MigrationSteps(shown)
+            }
+        } catch let failure as DiagnosticFailure {
+            return CommandResult(diagnostics: diagnostics + failure.diagnostics)
+        } catch {
+            return CommandResult(diagnostics: diagnostics + [.migrationRefused(String(describing: error))])
+        }
+        say(request.json && request.planFile == nil ? PostgresRenderer.migrationJSON(plans.up) : shown, false)
+        if !request.autoApprove {
+            guard request.interactive else {
+                return CommandResult(diagnostics: diagnostics + [.migrationRefused(
+                    "apply asks before it changes the database, and there is no terminal to ask: review the plan above, then run again "
+                        + "with --auto-approve (or apply --plan FILE with the reviewed plan)")])
+            }
+            guard confirm() else { return CommandResult(diagnostics: diagnostics + [.migrationRefused("not applied: the plan was not approved")]) }
+        }
+        var runnerOptions = MigrationRunner.Options()
+        runnerOptions.lockTimeout = request.lockTimeout ?? paths.config.lockTimeout
+        runnerOptions.statementTimeout = request.statementTimeout ?? paths.config.statementTimeout
+        runnerOptions.lockWait = request.lockWait
+        runnerOptions.allowDestructive = request.allowDestructive
+        do {
+            let folder = MigrationFolder(folder: cwd, display: "apply", files: [])
+            let runner = try MigrationRunner(target: url, folder: folder, options: runnerOptions, report: { _ in })
+            try runner.runPlan(steps, label: "plan")
+        } catch let failure as DiagnosticFailure {
+            return CommandResult(diagnostics: diagnostics + failure.diagnostics)
+        } catch {
+            return CommandResult(diagnostics: diagnostics + [.connectionFailed(String(describing: error))])
+        }
+        // In sync, or not done: the plan again says which.
+        let after = PostgresPlanning.plan(paths, configDiagnostics: [], against: target, options: .init(allowDestructive: true))
+        guard let left = after.value else { return CommandResult(diagnostics: diagnostics + after.diagnostics) }
+        if !left.isEmpty {
+            diagnostics.append(.migrationRefused("the plan ran, but the database still differs from the definitions: "
+                                                 + "\(left.statements.count) statements left (schemac diff shows them)"))
+            return CommandResult(diagnostics: diagnostics)
+        }
+        return CommandResult(stdout: request.json ? JSONLine([("kind", .string("in_sync"))]).text : "applied: the database is in sync with the definitions\n",
+                             diagnostics: diagnostics)
+    }
+
+    /// The plan a person reviewed (`diff --format json` saved to a file),
+    /// as steps: refused unless the database is still in the state it was
+    /// planned against.
+    static func reviewedPlan(_ path: String, relativeTo cwd: URL, fingerprint: String?) throws -> (String, MigrationSteps) {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : cwd.appendingPathComponent(path)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw DiagnosticFailure([.migrationRefused("cannot read \(path)")]) }
+        var statements: [(sql: String, transaction: Int?)] = [], planned: String?
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw DiagnosticFailure([.migrationRefused("\(path) is not the output of `schemac diff --format json`")])
+            }
+            if object["kind"] as? String == "fingerprint" { planned = object["fingerprint"] as? String; continue }
+            guard let sql = object["sql"] as? String else { continue }
+            statements.append((sql, object["transaction"] as? Int))
+        }
+        guard let planned else {
+            throw DiagnosticFailure([.migrationRefused("\(path) has no fingerprint: plan it with `schemac diff --against DATABASE --format json`")])
+        }
+        guard planned == fingerprint else {
+            throw DiagnosticFailure([.migrationRefused("the database changed since \(path) was planned (its fingerprint is not the plan's): "
+                                                       + "nothing was run; plan again and review the new plan")])
+        }
+        var sql = PostgresRenderer.migrationSettings(), open: Int?
+        for s in statements {
+            if s.transaction != open {
+                if open != nil { sql += "COMMIT;\n" }
+                if s.transaction != nil { sql += "BEGIN;\n" }
+                open = s.transaction
+            }
+            sql += s.sql + "\n"
+        }
+        if open != nil { sql += "COMMIT;\n" }
+        return (sql, try MigrationSteps(sql))
+    }
+}
