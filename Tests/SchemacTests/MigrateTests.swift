@@ -169,6 +169,7 @@ final class MigrateTests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("another schemac migrate is running on this database") && second.stderr.contains("[migration-locked]"),
                       second.stderr)
         XCTAssertEqual(try p.history(), "1 applied 1/1\n2 applied 1/1\n3 applied 1/1\n4 applied 1/1")
+        XCTAssertEqual(MigrationRunner.lockKey, 32478922351141219, "the key README documents")
     }
 
     func testAFailedStatementIsRecordedAndTheFixedFileApplies() throws {

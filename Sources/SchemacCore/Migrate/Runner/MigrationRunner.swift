@@ -31,7 +31,7 @@ public final class MigrationRunner {
     }
 
     /// The key of the advisory lock a runner holds while it runs (the
-    /// bytes of "schemac" as a number): `SELECT pg_advisory_lock(32481164396347747)`
+    /// bytes of "schemac" as a number): `SELECT pg_advisory_lock(32478922351141219)`
     /// in a session keeps every runner out.
     public static let lockKey: Int64 = 0x73_63_68_65_6d_61_63
 
