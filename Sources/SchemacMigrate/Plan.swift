@@ -25,6 +25,11 @@ public enum HazardKind: String, Hashable, Sendable, CaseIterable {
     case failsIfRows = "fails_if_rows"
     /// Moves rows between partitions (out of a default partition into a new one).
     case movesRows = "moves_rows"
+    /// Rows already there disappear from sessions the new rules do not let
+    /// in (row level security turned on over a table that has rows).
+    case hidesRows = "hides_rows"
+    /// Clients that use the old name fail (a table or column renamed).
+    case breaksClients = "breaks_clients"
 }
 
 /// One risk of one statement: its kind, for machines and policy, and a

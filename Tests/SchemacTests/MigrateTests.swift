@@ -216,6 +216,58 @@ final class MigrateTests: XCTestCase {
                       check.stderr)
     }
 
+    /// A unique key whose concurrent build fails on duplicates leaves an
+    /// INVALID index; once the rows are fixed, `up` drops it and builds it
+    /// again, and the key is there, valid.
+    func testAnInvalidIndexLeftByAFailedBuildIsRebuilt() throws {
+        let p = try Project("migrate_invalid")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        let definitions = p.dir.appendingPathComponent("definitions/t.yaml")
+        let before = "postgres:\n  tables:\n    accounts:\n      columns:\n        id: {type: bigint, primary_key: true}\n        email: text\n"
+        try Data(before.utf8).write(to: definitions)
+        _ = try p.sql("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL); INSERT INTO accounts VALUES (1, 'a'), (2, 'a');")
+        try Data((before + "      unique:\n      - [email]\n").utf8).write(to: definitions)
+        let written = try p.schemac(["diff", "--against", p.url, "--write", "--name", "unique email"])
+        XCTAssertEqual(written.status, 0, written.stderr)
+
+        let failed = try p.migrate(["up"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("could not create unique index") && failed.stderr.contains("[migration-failed]"), failed.stderr)
+        XCTAssertEqual(try p.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_email_key'::regclass"), "f")
+
+        _ = try p.sql("UPDATE accounts SET email = 'b' WHERE id = 2")
+        let fixed = try p.migrate(["up"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        XCTAssertEqual(try p.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_email_key'::regclass"), "t")
+        XCTAssertEqual(try p.sql("SELECT contype FROM pg_constraint WHERE conname = 'accounts_email_key'"), "u")
+        XCTAssertEqual(try p.schemac(["diff", "--against", p.url, "--detailed-exitcode"]).status, 0)
+    }
+
+    /// On a terminal, a long index build shows its progress; in a log
+    /// (no terminal) it does not, and `--format json` says each statement.
+    func testALongStatementShowsItsProgressOnATerminal() throws {
+        guard let script = Shell.which("script") else { throw XCTSkip("script (util-linux) is not installed") }
+        let p = try Project("migrate_progress")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        // Each row costs the build 20 ms: 150 rows, three seconds of building.
+        try p.write("001_slow.sql", """
+            CREATE FUNCTION slow(n int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.02); RETURN n; END $$;
+            CREATE TABLE items AS SELECT g AS n FROM generate_series(1, 150) g;
+            CREATE INDEX CONCURRENTLY items_slow ON items (slow(n));
+
+            """)
+        let command = [try Repo.binary, "migrate", "up", "--url", "'\(p.url)'"].joined(separator: " ")
+        let terminal = try Shell.run(script, ["-qec", command, "/dev/null"], cwd: p.dir)
+        XCTAssertEqual(terminal.status, 0, terminal.stdout + terminal.stderr)
+        XCTAssertTrue(terminal.stdout.contains("building index: "), terminal.stdout)
+
+        try p.write("002_slow_again.sql", "CREATE INDEX CONCURRENTLY items_slow_again ON items (slow(n));\n")
+        let log = try p.migrate(["up", "--format", "json"])
+        XCTAssertEqual(log.status, 0, log.stderr)
+        XCTAssertFalse(log.stdout.contains("building index") || log.stderr.contains("building index"), log.stdout + log.stderr)
+        XCTAssertTrue(log.stdout.contains("\"kind\": \"statement\", \"name\": \"002_slow_again\", \"step\": 1, \"line\": 1"), log.stdout)
+    }
+
     func waitFor(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

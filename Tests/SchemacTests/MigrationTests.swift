@@ -117,6 +117,18 @@ final class MigrationTests: XCTestCase {
             Squawk.forbiddenRules.contains($0.rule) && !($0.file.hasSuffix("_unguarded.sql") && $0.rule == "prefer-robust-stmts")
         }
         XCTAssertTrue(findings.isEmpty, findings.map(\.description).joined(separator: "\n"))
+        // What squawk reports of a change the definitions asked for, the statement says in its hazards.
+        let asked: [String: String] = ["renaming-table": "breaks_clients", "renaming-column": "breaks_clients",
+                                       "ban-drop-table": "data_loss", "ban-drop-column": "", "changing-column-type": "long_lock"]
+        var said = 0
+        for finding in all where finding.file.hasSuffix("_unguarded.sql") {
+            guard let hazard = asked[finding.rule] else { continue }
+            let lines = try String(contentsOfFile: finding.file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let above = lines[..<(finding.line - 1)].reversed().prefix { $0.hasPrefix("-- hazard ") }
+            XCTAssertTrue(above.contains { $0.hasPrefix("-- hazard \(hazard)") }, "\(finding): no \(hazard.isEmpty ? "hazard" : hazard) said above it")
+            said += 1
+        }
+        XCTAssertGreaterThan(said, 10)
     }
 
     /// Each case the other two ways: its migration file through `migrate
@@ -194,7 +206,7 @@ final class MigrationTests: XCTestCase {
     /// both directions are still there.
     func testEveryMigrationUpThenDownGivesBackTheBeforeCatalog() throws {
         let cluster = try PostgresCluster.get()
-        var reverted = 0
+        var reverted = 0, filled = 0
         for c in try Self.cases() {
             let (paths, _) = ProjectPaths.load(root: c.directory, definitions: "after", output: "generated")
             let planned = PostgresPlanning.plans(paths, against: .definitionsFolder(c.directory.appendingPathComponent("before"), display: "before"),
@@ -211,23 +223,51 @@ final class MigrationTests: XCTestCase {
             let db = try cluster.databaseFromSchema(beforeSQL, label: "down_\(c.name)")
             let fresh = try cluster.databaseFromSchema(beforeSQL, label: "down_fresh_\(c.name)")
             let schemas = Array(Set(["public"] + after.schemas + before.schemas)).sorted()
-            // A row in every table that lives through both ways (same name before and after, no new NOT NULL column).
-            let kept = before.tables.filter { t in
-                after.tables.contains { $0.name == t.name && $0.renamedFrom == nil }
-            }.map(\.name)
-            for t in kept { _ = try? cluster.psql(database: db, sql: "INSERT INTO \(SQL.qualified(t)) DEFAULT VALUES;") }
-            let rows = try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0));") }
+            // A row in every table that lives through both ways (the same name before and after), where one goes in:
+            // not where a statement needs the table empty or a column without NULLs (the planner refuses it on a live
+            // target), nor a partitioned table that loses a partition (and its rows, as asked).
+            let statements = plans.up.statements + down.statements
+            let refusing = Set(statements.compactMap { $0.precondition?.table })
+            let dropped = Set(statements.filter { $0.kind == .dropTable }.map(\.target))
+            let kept = PostgresPlanner.foreignKeyOrder(before.tables).filter { t in
+                after.tables.contains { $0.name == t.name && $0.renamedFrom == nil } && !refusing.contains(t.name)
+                    && !(before.tables + after.tables).filter({ $0.name == t.name }).flatMap(\.partitions).contains { dropped.contains($0.name.description) }
+            }
+            for t in kept { _ = try? cluster.psql(database: db, sql: Self.sampleRow(t)) }
+            let rows = try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0.name));") }
+            filled += rows.filter { $0.trimmingCharacters(in: .whitespacesAndNewlines) != "0" }.count
             for (label, file) in [("up", upSQL), ("down", downSQL)] {
                 let run = try cluster.psqlResult(database: db, file: file.path)
                 XCTAssertEqual(run.status, 0, "\(c.name): \(label) does not apply:\n\(run.stderr)")
             }
             let b = try PostgresInspector.inspect(try connect(cluster, fresh), schemas: schemas)
             try assertSame(db, as: b, schemas: schemas, cluster, "\(c.name), up then down")
-            XCTAssertEqual(try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0));") }, rows,
+            XCTAssertEqual(try kept.map { try cluster.psql(database: db, sql: "SELECT count(*) FROM \(SQL.qualified($0.name));") }, rows,
                            "\(c.name): rows lost on the way there and back")
             reverted += 1
         }
         XCTAssertGreaterThan(reverted, 20)
+        XCTAssertGreaterThan(filled, 20, "too few tables held a row: the row check checks little")
+    }
+
+    /// One row for `t`: a value of its type for each column that needs one
+    /// (NOT NULL, no default, not generated or identity).
+    static func sampleRow(_ t: Table) -> String {
+        let needed = t.columns.filter { !$0.nullable && $0.defaultSQL == nil && $0.identity == nil && $0.generated == nil }
+        guard !needed.isEmpty else { return "INSERT INTO \(SQL.qualified(t.name)) DEFAULT VALUES;" }
+        let values = needed.map { c -> String in
+            if c.type.isArray { return "'{}'" }
+            switch c.type.builtin {
+            case .smallint, .integer, .bigint, .numeric, .real, .doublePrecision: return "1"
+            case .boolean: return "true"
+            case .uuid: return "'00000000-0000-0000-0000-000000000001'"
+            case .jsonb, .json: return "'{}'"
+            case .date, .timestamp, .timestamptz: return "'2026-01-15'"
+            case .none: return "(pg_catalog.enum_range(NULL::\(c.type.sql)))[1]"
+            default: return "'x'"
+            }
+        }
+        return "INSERT INTO \(SQL.qualified(t.name)) (\(SQL.identifierList(needed.map(\.name)))) VALUES (\(values.joined(separator: ", ")));"
     }
 
     /// A migration stopped after any statement (a failure, a kill: what

@@ -78,7 +78,8 @@ public enum SchemaChange: Hashable, Sendable {
     case replaceFunction(Function)
     case addConstraint(QualifiedName, TableConstraint, partitioned: Bool)
     case dropConstraint(QualifiedName, String, TableConstraint)
-    case setRowLevelSecurity(QualifiedName, enabled: Bool, forced: Bool)
+    /// Row level security to `enabled`/`forced`, from `wasEnabled`/`wasForced`.
+    case setRowLevelSecurity(QualifiedName, enabled: Bool, forced: Bool, wasEnabled: Bool, wasForced: Bool)
     case createPolicy(QualifiedName, Policy)
     case dropPolicy(QualifiedName, String)
     /// A policy whose roles or expressions change: ALTER POLICY in place.
@@ -414,7 +415,8 @@ public enum PostgresDiff {
         var changes: [SchemaChange] = []
         let name = new.name
         if old.rowLevelSecurity != new.rowLevelSecurity || old.forceRowLevelSecurity != new.forceRowLevelSecurity {
-            changes.append(.setRowLevelSecurity(name, enabled: new.rowLevelSecurity, forced: new.forceRowLevelSecurity))
+            changes.append(.setRowLevelSecurity(name, enabled: new.rowLevelSecurity, forced: new.forceRowLevelSecurity,
+                                                wasEnabled: old.rowLevelSecurity, wasForced: old.forceRowLevelSecurity))
         }
         let oldPolicies = Dictionary(old.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newPolicies = Dictionary(new.policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -12,6 +12,8 @@ enum PostgresHazards {
         case .validation: "scans every row to validate \(target); writes go on meanwhile"
         case .failsIfRows: "fails if the table already has rows: the new column \(target) is NOT NULL without a default"
         case .movesRows: "moves the rows that belong in \(target) out of the default partition, with both locked"
+        case .hidesRows: hidesRows(kind, target)
+        case .breaksClients: "renames \(target): a client that still uses the old name fails until it is deployed with the new one"
         }
     }
 
@@ -26,6 +28,15 @@ enum PostgresHazards {
         case .replaceColumn: "drops \(target) and adds it again as generated: the values it holds are replaced"
         default: "loses data of \(target)"
         }
+    }
+
+    private static func hidesRows(_ kind: StatementKind, _ target: String) -> String {
+        if kind == .forceRowLevelSecurity {
+            return "applies the policies of \(target) to its owner too: the owner's sessions (often the application's) see and write "
+                + "only the rows the policies let them, none without the settings they read (the tenant, say)"
+        }
+        return "applies row level security to the rows already in \(target): a session its policies do not let in (one that has not set "
+            + "the tenant they read, say) sees none of them from now on, and cannot write them"
     }
 
     private static func longLock(_ kind: StatementKind, _ target: String) -> String {

@@ -52,10 +52,10 @@ struct GatheredChanges {
         case .renameColumn(let t, let from, let to):
             phased.add(.renames, PlannedStatement(
                 kind: .renameColumn, target: "\(t).\(to)",
-                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
+                sql: "ALTER TABLE \(SQL.qualified(t)) RENAME COLUMN \(SQL.identifier(from)) TO \(SQL.identifier(to));", hazards: [.breaksClients]))
         case .renameConstraint(let t, let from, let to):
             phased.add(.renames, PlannedStatement(
-                kind: .renameColumn, target: "\(t).\(to)",
+                kind: .renameConstraint, target: "\(t).\(to)",
                 sql: "ALTER TABLE \(SQL.qualified(t)) RENAME CONSTRAINT \(SQL.identifier(from)) TO \(SQL.identifier(to));"))
         case .setIdentity(let t, let c, let from): routeIdentity(t, c, from: from)
         case .dropExpression(let t, let c):
@@ -79,8 +79,9 @@ struct GatheredChanges {
             // Foreign keys after the keys they may reference.
             let isForeignKey = if case .foreignKey = c { true } else { false }
             phased.add(isForeignKey ? .foreignKeys : .keys, contentsOf: Alter.addConstraint(t, c, partitioned: partitioned))
-        case .setRowLevelSecurity(let t, let enabled, let forced):
-            phased.add(.rowLevelSecurity, contentsOf: Alter.setRowLevelSecurity(t, enabled: enabled, forced: forced))
+        case .setRowLevelSecurity(let t, let enabled, let forced, let wasEnabled, let wasForced):
+            phased.add(.rowLevelSecurity, contentsOf: Alter.setRowLevelSecurity(t, enabled: enabled, forced: forced,
+                                                                                 wasEnabled: wasEnabled, wasForced: wasForced))
         case .createPolicy(let t, let p):
             phased.add(.policies, PlannedStatement(kind: .createPolicy, target: "\(t).\(p.name)", sql: DDL.createPolicy(p, on: t)))
         case .alterPolicy(let t, let p):
@@ -212,12 +213,12 @@ extension Alter {
         var at = from
         if from.schema != to.schema {
             out.append(PlannedStatement(kind: .renameTable, target: to.description,
-                                        sql: "ALTER TABLE \(SQL.qualified(from)) SET SCHEMA \(SQL.identifier(to.schema));", hazards: [.longLock]))
+                                        sql: "ALTER TABLE \(SQL.qualified(from)) SET SCHEMA \(SQL.identifier(to.schema));", hazards: [.longLock, .breaksClients]))
             at = QualifiedName(schema: to.schema, name: from.name)
         }
         if from.name != to.name {
             out.append(PlannedStatement(kind: .renameTable, target: to.description,
-                                        sql: "ALTER TABLE \(SQL.qualified(at)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock]))
+                                        sql: "ALTER TABLE \(SQL.qualified(at)) RENAME TO \(SQL.identifier(to.name));", hazards: [.longLock, .breaksClients]))
         }
         return out
     }
@@ -234,11 +235,21 @@ extension Alter {
         return out
     }
 
-    static func setRowLevelSecurity(_ t: QualifiedName, enabled: Bool, forced: Bool) -> [PlannedStatement] {
-        [PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
-                          sql: "ALTER TABLE \(SQL.qualified(t)) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY;"),
-         PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
-                          sql: "ALTER TABLE \(SQL.qualified(t)) \(forced ? "FORCE" : "NO FORCE") ROW LEVEL SECURITY;")]
+    /// Only what changes. Turned on over a table that already has rows, it
+    /// hides them from every session its policies do not let in.
+    static func setRowLevelSecurity(_ t: QualifiedName, enabled: Bool, forced: Bool, wasEnabled: Bool, wasForced: Bool) -> [PlannedStatement] {
+        var out: [PlannedStatement] = []
+        if enabled != wasEnabled {
+            out.append(PlannedStatement(kind: .enableRowLevelSecurity, target: t.description,
+                                        sql: "ALTER TABLE \(SQL.qualified(t)) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY;",
+                                        hazards: enabled ? [.hidesRows] : []))
+        }
+        if forced != wasForced {
+            out.append(PlannedStatement(kind: .forceRowLevelSecurity, target: t.description,
+                                        sql: "ALTER TABLE \(SQL.qualified(t)) \(forced ? "FORCE" : "NO FORCE") ROW LEVEL SECURITY;",
+                                        hazards: forced ? [.hidesRows] : []))
+        }
+        return out
     }
 
     static func revoke(_ g: Grant, on object: QualifiedName) -> PlannedStatement {

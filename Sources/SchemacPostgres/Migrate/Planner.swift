@@ -119,7 +119,7 @@ public enum PostgresPlanner {
             out.append(PlannedStatement(kind: .enableRowLevelSecurity, target: target, sql: DDL.enableRowLevelSecurity(t.name)))
         }
         if t.forceRowLevelSecurity {
-            out.append(PlannedStatement(kind: .enableRowLevelSecurity, target: target, sql: DDL.forceRowLevelSecurity(t.name)))
+            out.append(PlannedStatement(kind: .forceRowLevelSecurity, target: target, sql: DDL.forceRowLevelSecurity(t.name)))
         }
         out += grantStatements(t.grants, on: t.name)
         return out

@@ -45,7 +45,7 @@ enum PostgresRerun {
         case .createPolicy: return guarded(tokens, when: { t in
             Catalog.missing("pg_policy", "polrelid", "polname", table: t.qualifiedName(afterFirst: ["ON"]), name: t.name(after: ["CREATE", "POLICY"]))
         })
-        case .renameTable, .renameIndex, .renameColumn: return rename(tokens)
+        case .renameTable, .renameIndex, .renameColumn, .renameConstraint: return rename(tokens)
         case .setIdentity:
             if tokens.find(["DROP", "IDENTITY"]) != nil { return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "IDENTITY"]) }
             guard tokens.find(["ADD", "GENERATED"]) != nil else { return s.sql }
@@ -99,7 +99,7 @@ enum PostgresRerun {
             for (words, catalog) in [(["RENAME", "COLUMN"], "column"), (["RENAME", "CONSTRAINT"], "constraint")] {
                 guard let from = tokens.name(after: words), let to = tokens.name(afterFirst: ["TO"]) else { continue }
                 let exists: (String) -> String = catalog == "column"
-                    ? { Catalog.column(table, $0, "true") }
+                    ? { Catalog.column(table, $0) }
                     : { "EXISTS (\(Catalog.constraint(table, $0)))" }
                 return guardedText(tokens.sql, when: "\(exists(from)) AND NOT \(exists(to))")
             }
@@ -143,9 +143,9 @@ enum PostgresRerun {
             "SELECT FROM pg_catalog.pg_constraint WHERE conrelid = \(regclass(table)) AND conname = \(SQL.literal(name))"
         }
 
-        static func column(_ table: QualifiedName, _ name: String, _ condition: String) -> String {
+        static func column(_ table: QualifiedName, _ name: String, _ condition: String? = nil) -> String {
             "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = \(regclass(table)) AND attname = \(SQL.literal(name)) "
-                + "AND attnum > 0 AND NOT attisdropped AND \(condition))"
+                + "AND attnum > 0 AND NOT attisdropped\(condition.map { " AND " + $0 } ?? ""))"
         }
 
         /// The relation is under its old name, and nothing has the new one.

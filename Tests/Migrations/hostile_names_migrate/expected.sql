@@ -14,6 +14,7 @@ BEGIN;
 
 -- Renames
 -- hazard long_lock: takes an ACCESS EXCLUSIVE lock on public.user table: brief, but it waits behind every open transaction on it and what queues behind it waits too
+-- hazard breaks_clients: renames public.user table: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
     IF pg_catalog.to_regclass('"public"."select"') IS NOT NULL AND pg_catalog.to_regclass('"public"."user table"') IS NULL THEN
@@ -21,9 +22,10 @@ BEGIN
     END IF;
 END
 $rerun$;
+-- hazard breaks_clients: renames public.user table.to: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."user table"'::regclass AND attname = 'from' AND attnum > 0 AND NOT attisdropped AND true) AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."user table"'::regclass AND attname = 'to' AND attnum > 0 AND NOT attisdropped AND true) THEN
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."user table"'::regclass AND attname = 'from' AND attnum > 0 AND NOT attisdropped) AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."user table"'::regclass AND attname = 'to' AND attnum > 0 AND NOT attisdropped) THEN
         ALTER TABLE "public"."user table" RENAME COLUMN "from" TO "to";
     END IF;
 END

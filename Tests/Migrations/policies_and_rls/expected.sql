@@ -16,7 +16,7 @@ BEGIN;
 DROP POLICY IF EXISTS "old_one" ON "public"."t";
 
 -- Row level security
-ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;
+-- hazard hides_rows: applies the policies of public.t to its owner too: the owner's sessions (often the application's) see and write only the rows the policies let them, none without the settings they read (the tenant, say)
 ALTER TABLE "public"."t" FORCE ROW LEVEL SECURITY;
 
 -- Policies

@@ -14,6 +14,7 @@ BEGIN;
 
 -- Renames
 -- hazard long_lock: takes an ACCESS EXCLUSIVE lock on public.organizations: brief, but it waits behind every open transaction on it and what queues behind it waits too
+-- hazard breaks_clients: renames public.organizations: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
     IF pg_catalog.to_regclass('"public"."orgs"') IS NOT NULL AND pg_catalog.to_regclass('"public"."organizations"') IS NULL THEN
@@ -21,9 +22,10 @@ BEGIN
     END IF;
 END
 $rerun$;
+-- hazard breaks_clients: renames public.organizations.display_name: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."organizations"'::regclass AND attname = 'name' AND attnum > 0 AND NOT attisdropped AND true) AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."organizations"'::regclass AND attname = 'display_name' AND attnum > 0 AND NOT attisdropped AND true) THEN
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."organizations"'::regclass AND attname = 'name' AND attnum > 0 AND NOT attisdropped) AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = '"public"."organizations"'::regclass AND attname = 'display_name' AND attnum > 0 AND NOT attisdropped) THEN
         ALTER TABLE "public"."organizations" RENAME COLUMN "name" TO "display_name";
     END IF;
 END

@@ -14,6 +14,7 @@ BEGIN;
 
 -- Renames
 -- hazard long_lock: takes an ACCESS EXCLUSIVE lock on public.organizations: brief, but it waits behind every open transaction on it and what queues behind it waits too
+-- hazard breaks_clients: renames public.organizations: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
     IF pg_catalog.to_regclass('"public"."orgs"') IS NOT NULL AND pg_catalog.to_regclass('"public"."organizations"') IS NULL THEN
@@ -22,6 +23,7 @@ BEGIN
 END
 $rerun$;
 -- hazard long_lock: takes an ACCESS EXCLUSIVE lock on public.work_items: brief, but it waits behind every open transaction on it and what queues behind it waits too
+-- hazard breaks_clients: renames public.work_items: a client that still uses the old name fails until it is deployed with the new one
 DO $rerun$
 BEGIN
     IF pg_catalog.to_regclass('"public"."projects"') IS NOT NULL AND pg_catalog.to_regclass('"public"."work_items"') IS NULL THEN

@@ -112,7 +112,7 @@ extension Commands {
         for s in try runner.status() where s.needsRun && (to.map { s.version <= $0 } ?? true) {
             guard let file = folder.file(s.version) else { continue }
             let steps = try runner.steps(of: file.contents, file.name + ".sql")
-            let from = s.row.map { $0.checksum == file.checksum ? $0.stepsDone : 0 } ?? 0
+            let from = MigrationRunner.resumeStep(steps, row: s.row, checksum: file.checksum)
             if json {
                 out += JSONLine([("kind", .string("would_apply")), ("name", .string(file.name)), ("steps", .int(steps.steps.count)),
                                  ("from_step", .int(from + 1))]).text

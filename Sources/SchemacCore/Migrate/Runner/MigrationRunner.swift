@@ -143,9 +143,7 @@ public final class MigrationRunner {
             throw DiagnosticFailure([.migrationRefused("\(file.name).sql says it loses data (\(MigrationSteps.destructiveMarker)); "
                                                        + "run it with --allow-destructive")])
         }
-        // The same file goes on after its last step done; an edited one (a fix
-        // after a failure) starts again: every statement of it can run again.
-        let resume = row.map { $0.checksum == file.checksum ? $0.stepsDone : 0 } ?? 0
+        let resume = Self.resumeStep(parsed, row: row, checksum: file.checksum)
         try MigrationHistory.start(connection, file, steps: parsed.steps.count)
         report(.started(file: file.name, steps: parsed.steps.count, resumingAt: resume))
         let started = Date()
@@ -158,6 +156,20 @@ public final class MigrationRunner {
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         try MigrationHistory.finish(connection, file.version, milliseconds: ms)
         report(.finished(file: file.name, milliseconds: ms))
+    }
+
+    /// Where a file that stopped goes on: after its last `BEGIN … COMMIT`
+    /// block done. The statements written between blocks since then run
+    /// again (each can), so that what prepares a statement runs before it
+    /// again (the guard that drops an index a failed build left INVALID). A
+    /// file with no block goes on after its last step done. An edited file
+    /// (a fix after a failure) starts again from its first step.
+    static func resumeStep(_ steps: MigrationSteps, row: MigrationHistory.Row?, checksum: String) -> Int {
+        guard let row, row.checksum == checksum else { return 0 }
+        var step = min(row.stepsDone, steps.steps.count)
+        guard steps.steps.contains(where: \.isBlock) else { return step }
+        while step > 0, !steps.steps[step - 1].isBlock { step -= 1 }
+        return step
     }
 
     func steps(of text: String, _ name: String) throws -> MigrationSteps {

@@ -14,6 +14,8 @@ public struct MigrationSteps: Sendable {
     public struct Step: Hashable, Sendable {
         public var statements: [Statement]
         public var inTransaction: Bool
+        /// Written as a `BEGIN; … COMMIT;` block (else a statement between blocks).
+        public var isBlock = false
     }
 
     /// `SET …` statements outside any block, run again at every start
@@ -42,7 +44,7 @@ public struct MigrationSteps: Sendable {
             } else if word == "BEGIN" || word == "START" {
                 open = []
             } else if word == "COMMIT" || word == "END" {
-                if let block = open, !block.isEmpty { steps.append(Step(statements: block, inTransaction: true)) }
+                if let block = open, !block.isEmpty { steps.append(Step(statements: block, inTransaction: true, isBlock: true)) }
                 open = nil
             } else if open != nil {
                 open?.append(s)
@@ -50,7 +52,7 @@ public struct MigrationSteps: Sendable {
                 steps.append(Step(statements: [s], inTransaction: !Self.refusesTransaction(s.sql)))
             }
         }
-        if let block = open, !block.isEmpty { steps.append(Step(statements: block, inTransaction: true)) }
+        if let block = open, !block.isEmpty { steps.append(Step(statements: block, inTransaction: true, isBlock: true)) }
         let handWritten = statements.allSatisfy { !["BEGIN", "START", "COMMIT", "END"].contains($0.sql.prefix { !$0.isWhitespace }.uppercased()) }
         if handWritten, steps.count > 1, steps.allSatisfy(\.inTransaction) {
             steps = [Step(statements: steps.flatMap(\.statements), inTransaction: true)]
