@@ -38,7 +38,7 @@ extension Commands {
         let options = PostgresPlanning.Options(allowDestructive: request.allowDestructive || request.planFile != nil)
         let planned = PostgresPlanning.plans(paths, configDiagnostics: configDiagnostics, against: target, options: options, down: false)
         guard let plans = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics) }
-        var diagnostics = planned.diagnostics
+        let diagnostics = planned.diagnostics
         let shown: String, steps: MigrationSteps
         do {
             if let file = request.planFile {
@@ -65,30 +65,34 @@ extension Commands {
             }
             guard confirm() else { return CommandResult(diagnostics: diagnostics + [.migrationRefused("not applied: the plan was not approved")]) }
         }
-        var runnerOptions = MigrationRunner.Options()
-        runnerOptions.lockTimeout = request.lockTimeout ?? paths.config.lockTimeout
-        runnerOptions.statementTimeout = request.statementTimeout ?? paths.config.statementTimeout
-        runnerOptions.lockWait = request.lockWait
-        runnerOptions.allowDestructive = request.allowDestructive
+        return run(steps, on: url, paths, request, relativeTo: cwd, diagnostics: diagnostics)
+    }
+
+    /// Runs the approved steps with the migration runner, then plans again:
+    /// success only when nothing is left.
+    static func run(_ steps: MigrationSteps, on url: String, _ paths: ProjectPaths, _ request: ApplyRequest, relativeTo cwd: URL,
+                    diagnostics: [Diagnostic]) -> CommandResult {
+        var options = MigrationRunner.Options()
+        options.lockTimeout = request.lockTimeout ?? paths.config.lockTimeout
+        options.statementTimeout = request.statementTimeout ?? paths.config.statementTimeout
+        options.lockWait = request.lockWait
+        options.allowDestructive = request.allowDestructive
         do {
             let folder = MigrationFolder(folder: cwd, display: "apply", files: [])
-            let runner = try MigrationRunner(target: url, folder: folder, options: runnerOptions, report: { _ in })
-            try runner.runPlan(steps, label: "plan")
+            try MigrationRunner(target: url, folder: folder, options: options, report: { _ in }).runPlan(steps, label: "plan")
         } catch let failure as DiagnosticFailure {
             return CommandResult(diagnostics: diagnostics + failure.diagnostics)
         } catch {
             return CommandResult(diagnostics: diagnostics + [.connectionFailed(String(describing: error))])
         }
-        // In sync, or not done: the plan again says which.
-        let after = PostgresPlanning.plan(paths, configDiagnostics: [], against: target, options: .init(allowDestructive: true))
+        let after = PostgresPlanning.plan(paths, against: .postgres(connection: url), options: .init(allowDestructive: true))
         guard let left = after.value else { return CommandResult(diagnostics: diagnostics + after.diagnostics) }
-        if !left.isEmpty {
-            diagnostics.append(.migrationRefused("the plan ran, but the database still differs from the definitions: "
-                                                 + "\(left.statements.count) statements left (schemac diff shows them)"))
-            return CommandResult(diagnostics: diagnostics)
+        guard left.isEmpty else {
+            return CommandResult(diagnostics: diagnostics + [.migrationRefused(
+                "the plan ran, but the database still differs from the definitions: \(left.statements.count) statements left (schemac diff shows them)")])
         }
-        return CommandResult(stdout: request.json ? JSONLine([("kind", .string("in_sync"))]).text : "applied: the database is in sync with the definitions\n",
-                             diagnostics: diagnostics)
+        let done = request.json ? JSONLine([("kind", .string("in_sync"))]).text : "applied: the database is in sync with the definitions\n"
+        return CommandResult(stdout: done, diagnostics: diagnostics)
     }
 
     /// The plan a person reviewed (`diff --format json` saved to a file),
