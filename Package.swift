@@ -9,7 +9,6 @@ import PackageDescription
 //                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 //                              ↘ SchemacRedisDriver → CLibHiredis (libhiredis-dev)
-// SchemacCore hashes migration files with swift-crypto.
 // SchemacMigrate is the engine-neutral plan every engine's planner produces.
 // Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq,
 // only SchemacRedisDriver hiredis; only the executable imports ArgumentParser,
@@ -23,8 +22,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // SHA-256 for the checksums of migration files and their integrity file.
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .target(name: "SchemacDiagnostics"),
@@ -45,7 +42,6 @@ let package = Package(
         .target(name: "SchemacCore", dependencies: [
             "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
             "SchemacSwift", "SchemacRedis", "SchemacRedisDriver",
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacPostgres", "SchemacRedis",

@@ -1,5 +1,6 @@
 import Foundation
 import SchemacCore
+import SchemacModel
 import XCTest
 
 /// `schemac migrate` against a real server, through the binary: the seeds'
@@ -266,6 +267,26 @@ final class MigrateTests: XCTestCase {
         XCTAssertEqual(log.status, 0, log.stderr)
         XCTAssertFalse(log.stdout.contains("building index") || log.stderr.contains("building index"), log.stdout + log.stderr)
         XCTAssertTrue(log.stdout.contains("\"kind\": \"statement\", \"name\": \"002_slow_again\", \"step\": 1, \"line\": 1"), log.stdout)
+    }
+
+    /// The checksums are SHA-256: the standard's examples, and `sha256sum`
+    /// on every length around the block boundaries.
+    func testSHA256AgreesWithTheStandardAndWithSha256sum() throws {
+        XCTAssertEqual(SHA256.hex(Array("".utf8)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        guard let sha256sum = Shell.which("sha256sum") else { throw XCTSkip("sha256sum is not installed") }
+        let dir = try Repo.temporaryDirectory("sha")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SystemRandomNumberGenerator()
+        for length in [1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 65_537] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let file = dir.appendingPathComponent("\(length)")
+            try Data(bytes).write(to: file)
+            let expected = try Shell.run(sha256sum, [file.path]).stdout.prefix(64)
+            XCTAssertEqual(SHA256.hex(bytes), String(expected), "\(length) bytes")
+        }
     }
 
     func waitFor(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {

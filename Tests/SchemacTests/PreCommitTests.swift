@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// The real pre-commit framework runs this checkout's hooks (`pre-commit
-/// try-repo`, which builds schemac with pre-commit's Swift support) in a
-/// repository of the bundled project.
+/// The real pre-commit framework runs this checkout's hooks (named by
+/// repository and revision in `.pre-commit-config.yaml`, built by
+/// pre-commit's Swift support) in a repository of the bundled project.
 final class PreCommitTests: XCTestCase {
     func testHooksRunFromThisCheckout() throws {
         let precommit = try Oracles.venvTool("pre-commit")
@@ -14,14 +14,30 @@ final class PreCommitTests: XCTestCase {
             try Repo.copy(Repo.root.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
         }
         let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
-        XCTAssertEqual(try Shell.run(git, ["init", "-q"], cwd: dir).status, 0)
-        XCTAssertEqual(try Shell.run(git, ["add", "-A"], cwd: dir).status, 0)
-        XCTAssertEqual(try Shell.run(git, identity + ["commit", "-q", "-m", "init"], cwd: dir).status, 0)
-        // One environment per checkout revision, kept under .build between runs.
+        // The checkout's files as they are (tracked, and new ones not ignored), committed in a copy of their own.
+        let checkout = try Repo.temporaryDirectory("precommit_checkout")
+        defer { try? FileManager.default.removeItem(at: checkout) }
+        let files = try Shell.run(git, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd: Repo.root).stdout
+        for path in files.split(separator: "\0").map(String.init) where FileManager.default.fileExists(atPath: Repo.root.appendingPathComponent(path).path) {
+            let destination = checkout.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Repo.root.appendingPathComponent(path), to: destination)
+        }
+        for args in [["init", "-q"], ["add", "-A"], identity + ["commit", "-q", "-m", "checkout"]] {
+            XCTAssertEqual(try Shell.run(git, args, cwd: checkout).status, 0)
+        }
+        // As a user has it: the hooks by repository and revision in .pre-commit-config.yaml. Unlike try-repo
+        // (a new store each call), pre-commit then builds schemac once for the revision and reuses it.
+        let revision = try Shell.run(git, ["rev-parse", "HEAD"], cwd: checkout).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = "repos:\n- repo: \(checkout.path)\n  rev: \(revision)\n  hooks:\n  - id: schemac-check\n"
+        try Data(config.utf8).write(to: dir.appendingPathComponent(".pre-commit-config.yaml"))
+        for args in [["init", "-q"], ["add", "-A"], identity + ["commit", "-q", "-m", "init"]] {
+            XCTAssertEqual(try Shell.run(git, args, cwd: dir).status, 0)
+        }
         var environment = ProcessInfo.processInfo.environment
-        environment["PRE_COMMIT_HOME"] = Repo.root.appendingPathComponent(".build/pre-commit-home").path
+        environment["PRE_COMMIT_HOME"] = dir.appendingPathComponent(".pre-commit-home").path
         func tryRepo() throws -> Shell.Result {
-            try Shell.run(precommit, ["try-repo", Repo.root.path, "schemac-check", "--all-files"], cwd: dir, environment: environment)
+            try Shell.run(precommit, ["run", "schemac-check", "--all-files"], cwd: dir, environment: environment)
         }
 
         let current = try tryRepo()

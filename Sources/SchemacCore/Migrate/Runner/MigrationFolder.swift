@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import SchemacDiagnostics
+import SchemacModel
 
 /// The migrations folder as the runner reads it: `NNN_description.sql` files
 /// in the order of their numbers, each with the `NNN_description.down.sql`
@@ -55,7 +55,7 @@ public struct MigrationFolder: Sendable {
     }
 
     public static func checksum(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(data)
     }
 
     public func file(_ version: Int) -> File? { files.first { $0.version == version } }
