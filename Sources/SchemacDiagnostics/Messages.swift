@@ -75,6 +75,7 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case migrationRefused = "migration-refused"
     case migrationEdited = "migration-edited"
     case noDownMigration = "no-down-migration"
+    case unmanagedObjects = "unmanaged-objects"
 }
 
 /// Which kind of YAML node a key wants, for wrong-kind messages.
@@ -514,5 +515,11 @@ extension Diagnostic {
     /// `diff --write` wrote no `.down.sql`: the way back has changes the planner cannot make.
     public static func noDownMigration(_ reasons: [String]) -> Diagnostic {
         Diagnostic(.warning, .noDownMigration, "no down migration written: the way back cannot be migrated", at: nil, notes: reasons)
+    }
+
+    /// Objects of a live target that schemac does not manage: the plan leaves them as they are.
+    public static func unmanagedObjects(_ objects: [String]) -> Diagnostic {
+        Diagnostic(.warning, .unmanagedObjects, "the target holds \(objects.count) object\(objects.count == 1 ? "" : "s") schemac does not manage; "
+                   + "the plan leaves \(objects.count == 1 ? "it" : "them") as \(objects.count == 1 ? "it is" : "they are")", at: nil, notes: objects)
     }
 }

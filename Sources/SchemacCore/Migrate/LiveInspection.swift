@@ -30,6 +30,7 @@ public final class LiveInspection: @unchecked Sendable {
     private let normalization = DispatchQueue(label: "schemac.normalization")
     private var normalizerConnection: Result<PostgresConnection, Error>?
     private var normalized: Result<PostgresNormalizer.Result, Error>?
+    private var unmanaged: [UnheldObject] = []
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes.
@@ -77,8 +78,21 @@ public final class LiveInspection: @unchecked Sendable {
 
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
         inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas)
-        return try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
+        let schema = try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
+        unmanaged = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas).filter { Self.wholeObjects.contains($0.kind) }
+        return schema
     }
+
+    /// Objects of the target the model does not hold at all (not details
+    /// of ones it holds): a diff leaves them as they are, and says so.
+    static let wholeObjects: Set<String> = [
+        "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
+        "foreign server", "exclusion constraint", "constraint trigger", "procedure", "aggregate", "window function", "foreign table",
+        "typed table", "inheritance", "collation", "statistics object",
+    ]
+
+    /// What the inspection found and leaves alone, `kind schema.name` each.
+    var unmanagedObjects: [String] { inspection.sync { unmanaged.map { "\($0.kind) \($0.name)" } } }
 
     /// The live schema and the desired one normalized on the server. Throws
     /// a connection's error as a `PostgresError`.
@@ -127,6 +141,8 @@ extension LiveInspection {
             return Diagnostic.serverRefuses(what.description, pendingExtensions: pendingExtensions, at: place)
         }
         if refused.contains(where: { $0.severity == .error }) { return .failure(DiagnosticFailure(refused)) }
-        return .success(PostgresPlanning.TargetStates(current: current, desired: normalized.schema, warnings: refused))
+        let unmanaged = unmanagedObjects
+        let leftAlone = unmanaged.isEmpty ? [] : [Diagnostic.unmanagedObjects(unmanaged)]
+        return .success(PostgresPlanning.TargetStates(current: current, desired: normalized.schema, warnings: refused + leftAlone))
     }
 }

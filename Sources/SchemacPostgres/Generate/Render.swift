@@ -86,8 +86,9 @@ extension PostgresRenderer {
     /// The session a migration's statements run in: timeouts, then the
     /// settings under which their text means what the definitions say.
     public static func migrationSettings(lockTimeout: String = "5s", statementTimeout: String = "1h") -> String {
+        // Function bodies are checked when they run, not when created: a SQL function may read a table created after it.
         "SET lock_timeout = \(SQL.literal(lockTimeout));\nSET statement_timeout = \(SQL.literal(statementTimeout));\n"
-            + "SET standard_conforming_strings = on;\n" + sessionSettings
+            + "SET check_function_bodies = false;\nSET standard_conforming_strings = on;\n" + sessionSettings
     }
 
     /// The same migration as JSON lines, one object per statement in order:

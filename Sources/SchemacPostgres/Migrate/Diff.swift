@@ -64,7 +64,8 @@ public enum SchemaChange: Hashable, Sendable {
     case setDefault(QualifiedName, String, sql: String)
     case dropDefault(QualifiedName, String)
     case createIndex(QualifiedName, Index, newTable: Bool, partitioned: Bool)
-    case dropIndex(QualifiedName)
+    /// `partitioned`: of a partitioned table, which cannot drop it concurrently.
+    case dropIndex(QualifiedName, partitioned: Bool)
     case createView(View)
     case dropView(View)
     /// Views that read columns whose type changes (and the views that read
@@ -187,18 +188,17 @@ public enum PostgresDiff {
         changes += viewChanges(current, desired, changes: changes, renamedTables: renamedTables)
         let desiredEnums = Set(desired.enums.map(\.name))
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
-        // Schemas the definitions stopped naming go, with the functions they
-        // hold; functions elsewhere are the target's own business.
+        // Schemas the definitions stopped naming go, with the functions they hold.
         let desiredSchemas = Set(desired.schemas).union(PostgresSchema.builtinSchemas).union(desired.namespacesInUse)
         let droppedSchemas = current.schemas.filter { !desiredSchemas.contains($0) }
         for f in current.functions where droppedSchemas.contains(f.name.schema) && currentFunctions[f.name] != nil
             && !desired.functions.contains(where: { $0.name == f.name }) {
             changes.append(.dropFunction(f))
         }
-        // schemac's own helper goes with its last user, as a fresh build never has it without one.
-        for f in current.functions where f.name.name == Function.updatedAtHelperName && !droppedSchemas.contains(f.name.schema)
-            && !desired.functions.contains(where: { $0.name == f.name }) {
-            changes.append(.dropHelperFunction(f))
+        // A function the definitions no longer have goes, after what reads it; schemac's own helper goes with
+        // its last user, as a fresh build never has it without one.
+        for f in current.functions where !droppedSchemas.contains(f.name.schema) && !desired.functions.contains(where: { $0.name == f.name }) {
+            changes.append(f.name.name == Function.updatedAtHelperName ? .dropHelperFunction(f) : .dropFunction(f))
         }
         changes += droppedSchemas.map(SchemaChange.dropSchema)
         return changes
@@ -345,7 +345,7 @@ public enum PostgresDiff {
         func sameButComment(_ a: Index, _ b: Index) -> Bool { var a = a; a.comment = b.comment; return a == b }
         for i in oldIndexes.values.sorted(by: { $0.name < $1.name }) {
             if let n = new.indexes.first(where: { $0.name == i.name }), sameButComment(i, n), !replaced.readBy(n) { continue }
-            changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name)))
+            changes.append(.dropIndex(QualifiedName(schema: name.schema, name: i.name), partitioned: old.partitioning != nil))
         }
         for i in new.indexes where oldIndexes[i.name] != i || replaced.readBy(i) {
             var build = i

@@ -46,6 +46,8 @@ enum PostgresHazards {
         case .renameTable: "takes an ACCESS EXCLUSIVE lock on \(target): brief, but it waits behind every open transaction on it "
             + "and what queues behind it waits too"
         case .createIndex, .addConstraint: "blocks writes to the table of \(target) until the build ends"
+        case .dropIndex: "drops \(target) under an ACCESS EXCLUSIVE lock on its partitioned table (which cannot drop it concurrently): brief, "
+            + "but it waits behind every open transaction on the table"
         default: "holds a lock on \(target) that blocks reads and writes while it runs"
         }
     }

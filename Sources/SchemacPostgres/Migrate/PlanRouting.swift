@@ -138,7 +138,10 @@ struct GatheredChanges {
                                                         sql: "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c)) DROP NOT NULL;"))
         case .setNotNull(let t, let c): phased.add(.notNulls, contentsOf: Alter.setNotNull(t, c))
         case .createIndex(let t, let i, _, let partitioned): phased.add(.indexBuilds, Alter.createIndex(i, on: t, partitioned: partitioned))
-        case .dropIndex(let i):
+        case .dropIndex(let i, partitioned: true):
+            phased.add(.indexDrops, PlannedStatement(kind: .dropIndex, target: i.description, sql: "DROP INDEX \(SQL.qualified(i));",
+                                                     hazards: [.longLock]))
+        case .dropIndex(let i, partitioned: false):
             phased.add(.indexDrops, PlannedStatement(kind: .dropIndex, target: i.description,
                                                      sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", isolation: .outside))
         default: preconditionFailure("no phase for \(change)")

@@ -3,6 +3,7 @@
 -- A statement waits at most lock_timeout for its locks and runs at most statement_timeout.
 SET lock_timeout = '5s';
 SET statement_timeout = '1h';
+SET check_function_bodies = false;
 SET standard_conforming_strings = on;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
