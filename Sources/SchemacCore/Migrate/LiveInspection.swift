@@ -88,7 +88,8 @@ public final class LiveInspection: @unchecked Sendable {
     static let wholeObjects: Set<String> = [
         "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
         "foreign server", "exclusion constraint", "constraint trigger", "procedure", "aggregate", "window function", "foreign table",
-        "typed table", "inheritance", "collation", "statistics object",
+        "typed table", "inheritance", "collation", "statistics object", "partition index", "partition constraint", "partition trigger",
+        "partition policy",
     ]
 
     /// What the inspection found and leaves alone, `kind schema.name` each.

@@ -10,13 +10,25 @@ public enum PostgresPlanner {
     public static func plan(_ changes: [SchemaChange]) -> MigrationPlan {
         var gathered = GatheredChanges(changes)
         for change in changes { gathered.route(change) }
-        return assemble(gathered)
+        return assemble(gathered, gainingKeys: tablesGainingColumnsOrKeys(changes))
+    }
+
+    /// Existing tables that get a column or a key in the plan: a new table's
+    /// foreign key to one waits until they are there.
+    static func tablesGainingColumnsOrKeys(_ changes: [SchemaChange]) -> Set<QualifiedName> {
+        Set(changes.compactMap { change -> QualifiedName? in
+            switch change {
+            case .addColumn(let t, _): t
+            case .addConstraint(let t, .primaryKey, _), .addConstraint(let t, .unique, _): t
+            default: nil
+            }
+        })
     }
 
     /// The sections of the plan, phase by phase in `PostgresPhase` order.
-    static func assemble(_ gathered: GatheredChanges) -> MigrationPlan {
+    static func assemble(_ gathered: GatheredChanges, gainingKeys: Set<QualifiedName> = []) -> MigrationPlan {
         var plan = MigrationPlan()
-        let tables = newTables(gathered.tables)
+        let tables = newTables(gathered.tables, waitingFor: gainingKeys)
         for phase in PostgresPhase.allCases {
             switch phase {
             case .schemaPrivileges:
@@ -36,6 +48,10 @@ public enum PostgresPlanner {
                         PlannedStatement(kind: .createPolicy, target: "\(table.name).\($0.name)", sql: DDL.createPolicy($0, on: table.name))
                     }
                 })
+            case .foreignKeys:
+                // After the keys and columns of existing tables that new tables' keys reference.
+                let late = tables.late.flatMap { table, fk in Alter.addConstraint(table, .foreignKey(fk), partitioned: false) }
+                plan.append(phase.title!, gathered.phased[phase] + late, atomic: phase.atomic)
             case .typeChangesUnderViews:
                 plan.append(phase.title!, gathered.typeChangesUnderViews(), atomic: true)
             case .views:
@@ -51,17 +67,22 @@ public enum PostgresPlanner {
 
     /// New tables in foreign-key order, each with the keys its CREATE TABLE
     /// can hold; a key to a table created later waits for an ALTER after all.
-    static func newTables(_ tables: [Table]) -> (ordered: [Table], inlineKeys: [[ForeignKey]], deferred: [(QualifiedName, ForeignKey)]) {
+    /// `late`: keys to existing tables that gain the referenced column or key
+    /// in the same plan, added with the foreign keys of existing tables.
+    static func newTables(_ tables: [Table], waitingFor gainingKeys: Set<QualifiedName> = [])
+        -> (ordered: [Table], inlineKeys: [[ForeignKey]], deferred: [(QualifiedName, ForeignKey)], late: [(QualifiedName, ForeignKey)]) {
         let ordered = foreignKeyOrder(tables)
         let planned = Set(tables.map(\.name))
         var created = Set<QualifiedName>()
-        var deferred: [(QualifiedName, ForeignKey)] = []
+        var deferred: [(QualifiedName, ForeignKey)] = [], late: [(QualifiedName, ForeignKey)] = []
         var inlineKeys: [[ForeignKey]] = []
         for table in ordered {
             created.insert(table.name)
             var inline: [ForeignKey] = []
             for fk in table.foreignKeys {
-                if created.contains(fk.referencedTable) || !planned.contains(fk.referencedTable) {
+                if gainingKeys.contains(fk.referencedTable) && !planned.contains(fk.referencedTable) {
+                    late.append((table.name, fk))
+                } else if created.contains(fk.referencedTable) || !planned.contains(fk.referencedTable) {
                     inline.append(fk)
                 } else {
                     deferred.append((table.name, fk))
@@ -69,7 +90,7 @@ public enum PostgresPlanner {
             }
             inlineKeys.append(inline)
         }
-        return (ordered, inlineKeys, deferred)
+        return (ordered, inlineKeys, deferred, late)
     }
 
     static func enumStatements(_ e: EnumType) -> [PlannedStatement] {
