@@ -18,7 +18,8 @@ import XCTest
 /// - **wrong**: anything else.
 ///
 /// `SCHEMAC_OUTSIDE_DIFF_CASES` sets the sample (default 120, `all` for
-/// every case), taken evenly from the sorted list. The cases known to be
+/// every case, or case names separated by commas), taken evenly from the
+/// sorted list. The cases known to be
 /// wrong are listed with their reason in `Tests/outside-known-wrong.tsv`:
 /// a case wrong and not listed fails the run, and so does a listed case
 /// that is no longer wrong, so the list only shrinks.
@@ -36,6 +37,8 @@ final class OutsideDiffTests: XCTestCase {
         let cases = index.split(separator: "\n").dropFirst().compactMap { $0.split(separator: "\t").first.map(String.init) }
         let wanted = ProcessInfo.processInfo.environment["SCHEMAC_OUTSIDE_DIFF_CASES"] ?? "120"
         if wanted == "all" { return cases }
+        // Named cases, comma-separated, to look at one.
+        if wanted.contains("__") { return wanted.split(separator: ",").map(String.init) }
         let step = max(1, cases.count / max(1, Int(wanted) ?? 120))
         return cases.enumerated().filter { $0.offset % step == 0 }.map(\.element)
     }

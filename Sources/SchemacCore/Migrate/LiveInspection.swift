@@ -92,6 +92,11 @@ public final class LiveInspection: @unchecked Sendable {
         "partition policy",
     ]
 
+    /// The same, by the schema that holds them.
+    var unmanagedBySchema: [String: [String]] {
+        inspection.sync { Dictionary(grouping: unmanaged, by: \.schema).mapValues { $0.map { "\($0.kind) \($0.name)" } } }
+    }
+
     /// What the inspection found and leaves alone, `kind schema.name` each.
     var unmanagedObjects: [String] { inspection.sync { unmanaged.map { "\($0.kind) \($0.name)" } } }
 

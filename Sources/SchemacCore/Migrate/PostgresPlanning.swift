@@ -136,7 +136,16 @@ public enum PostgresPlanning {
     /// planner cannot make, rows that would make a statement fail, and
     /// statements that lose data unless that is allowed.
     static func refusals(_ plan: MigrationPlan, changes: [SchemaChange], live: LiveInspection?, options: Options) -> [Diagnostic] {
-        let unsupported = PostgresDiff.unsupported(changes)
+        var unsupported = PostgresDiff.unsupported(changes)
+        if let live {
+            // A schema that holds what schemac does not manage cannot be dropped by it: the drop would fail.
+            let held = live.unmanagedBySchema
+            for case .dropSchema(let schema) in changes {
+                guard let objects = held[schema] else { continue }
+                unsupported.append("schema \(schema) is not in the definitions, but it holds what schemac does not manage ("
+                                   + objects.joined(separator: ", ") + "): drop those first, or keep the schema in the definitions")
+            }
+        }
         if !unsupported.isEmpty { return unsupported.map { .unsupportedChange($0) } }
         if let live {
             do {

@@ -13,13 +13,14 @@ public enum PostgresPlanner {
         return assemble(gathered, gainingKeys: tablesGainingColumnsOrKeys(changes))
     }
 
-    /// Existing tables that get a column or a key in the plan: a new table's
-    /// foreign key to one waits until they are there.
+    /// Existing tables that get a column, a key or a unique index in the
+    /// plan: a new table's foreign key to one waits until they are there.
     static func tablesGainingColumnsOrKeys(_ changes: [SchemaChange]) -> Set<QualifiedName> {
         Set(changes.compactMap { change -> QualifiedName? in
             switch change {
             case .addColumn(let t, _): t
             case .addConstraint(let t, .primaryKey, _), .addConstraint(let t, .unique, _): t
+            case .createIndex(let t, let i, newTable: false, _) where i.unique: t
             default: nil
             }
         })
