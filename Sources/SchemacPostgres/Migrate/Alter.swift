@@ -89,7 +89,10 @@ enum Alter {
     /// `ALTER … TYPE … USING`: widening within a family keeps the data; anything
     /// else may not, and is treated as destructive.
     static func columnType(_ t: QualifiedName, _ c: Column, from old: PostgresType) -> PlannedStatement {
-        let sql = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name)) TYPE \(c.type.sql) USING \(SQL.identifier(c.name))::\(c.type.sql);"
+        // One enum (or other type of the database's) to another has no cast: through text, as the values are spelled.
+        let through = old.builtin == nil && c.type.builtin == nil && !old.isArray && !c.type.isArray ? "::text" : ""
+        let sql = "ALTER TABLE \(SQL.qualified(t)) ALTER COLUMN \(SQL.identifier(c.name)) TYPE \(c.type.sql) "
+            + "USING \(SQL.identifier(c.name))\(through)::\(c.type.sql);"
         var hazards: [HazardKind] = [.longLock]
         switch widening(from: old, to: c.type) {
         case .inPlace: break
