@@ -51,7 +51,7 @@ public enum PostgresPlanner {
                 })
             case .foreignKeys:
                 // After the keys and columns of existing tables that new tables' keys reference.
-                let late = tables.late.flatMap { table, fk in Alter.addConstraint(table, .foreignKey(fk), partitioned: false) }
+                let late = tables.late.flatMap { table, fk, partitioned in Alter.addConstraint(table, .foreignKey(fk), partitioned: partitioned) }
                 plan.append(phase.title!, gathered.phased[phase] + late, atomic: phase.atomic)
             case .typeChangesUnderViews:
                 plan.append(phase.title!, gathered.typeChangesUnderViews(), atomic: true)
@@ -71,18 +71,19 @@ public enum PostgresPlanner {
     /// `late`: keys to existing tables that gain the referenced column or key
     /// in the same plan, added with the foreign keys of existing tables.
     static func newTables(_ tables: [Table], waitingFor gainingKeys: Set<QualifiedName> = [])
-        -> (ordered: [Table], inlineKeys: [[ForeignKey]], deferred: [(QualifiedName, ForeignKey)], late: [(QualifiedName, ForeignKey)]) {
+        -> (ordered: [Table], inlineKeys: [[ForeignKey]], deferred: [(QualifiedName, ForeignKey)], late: [(QualifiedName, ForeignKey, Bool)]) {
         let ordered = foreignKeyOrder(tables)
         let planned = Set(tables.map(\.name))
         var created = Set<QualifiedName>()
-        var deferred: [(QualifiedName, ForeignKey)] = [], late: [(QualifiedName, ForeignKey)] = []
+        // A partitioned table refuses NOT VALID: its late keys are added (and checked) at once.
+        var deferred: [(QualifiedName, ForeignKey)] = [], late: [(QualifiedName, ForeignKey, Bool)] = []
         var inlineKeys: [[ForeignKey]] = []
         for table in ordered {
             created.insert(table.name)
             var inline: [ForeignKey] = []
             for fk in table.foreignKeys {
                 if gainingKeys.contains(fk.referencedTable) && !planned.contains(fk.referencedTable) {
-                    late.append((table.name, fk))
+                    late.append((table.name, fk, table.partitioning != nil))
                 } else if created.contains(fk.referencedTable) || !planned.contains(fk.referencedTable) {
                     inline.append(fk)
                 } else {
