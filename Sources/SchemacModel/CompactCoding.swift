@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 6
+    public static let formatVersion = 7
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -181,6 +181,7 @@ extension Trigger.Timing: CompactRawCodable {}
 extension Trigger.Event: CompactRawCodable {}
 extension Partitioning.Strategy: CompactRawCodable {}
 extension BuiltinType: CompactRawCodable {}
+extension PostgresSequence.DataType: CompactRawCodable {}
 
 // MARK: The model
 
@@ -214,6 +215,22 @@ extension PostgresType: CompactCodable {
 extension EnumType: CompactCodable {
     public func encode(to e: inout CompactEncoder) { e.write(name); e.write(values); e.write(comment) }
     public init(from d: inout CompactDecoder) throws { self.init(name: try d.read(), values: try d.read(), comment: try d.read()) }
+}
+
+extension ColumnName: CompactCodable {
+    public func encode(to e: inout CompactEncoder) { e.write(relation); e.write(column) }
+    public init(from d: inout CompactDecoder) throws { self.init(try d.read(), try d.read()) }
+}
+
+extension PostgresSequence: CompactCodable {
+    public func encode(to e: inout CompactEncoder) {
+        e.write(name); e.write(type); e.write(start); e.write(increment); e.write(minValue); e.write(maxValue); e.write(cache)
+        e.write(cycle); e.write(ownedBy); e.write(comment)
+    }
+    public init(from d: inout CompactDecoder) throws {
+        self.init(name: try d.read(), type: try d.read(), start: try d.read(Int.self), increment: try d.read(), minValue: try d.read(Int.self),
+                  maxValue: try d.read(Int.self), cache: try d.read(), cycle: try d.read(), ownedBy: try d.read(), comment: try d.read())
+    }
 }
 
 extension Function: CompactCodable {
@@ -370,11 +387,12 @@ extension View: CompactCodable {
 
 extension PostgresSchema: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
-        e.write(schemas); e.write(extensions); e.write(roles); e.write(enums); e.write(functions); e.write(tables); e.write(views)
+        e.write(schemas); e.write(extensions); e.write(roles); e.write(enums); e.write(sequences); e.write(functions); e.write(tables)
+        e.write(views)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init()
-        schemas = try d.read(); extensions = try d.read(); roles = try d.read(); enums = try d.read()
+        schemas = try d.read(); extensions = try d.read(); roles = try d.read(); enums = try d.read(); sequences = try d.read()
         functions = try d.read(); tables = try d.read(); views = try d.read()
     }
 }

@@ -9,6 +9,9 @@ public struct PostgresSchema: Hashable, Sendable {
     public var extensions: [String] = []
     public var roles: [String] = []
     public var enums: [EnumType] = []
+    /// Sequences of their own (a serial column's among them); an identity
+    /// column's sequence belongs to its column, not here.
+    public var sequences: [PostgresSequence] = []
     public var functions: [Function] = []
     public var tables: [Table] = []
     public var views: [View] = []
@@ -24,6 +27,7 @@ public struct PostgresSchema: Hashable, Sendable {
         var used: [String] = []
         func note(_ s: String) { if !used.contains(s) { used.append(s) } }
         enums.forEach { note($0.name.schema) }
+        sequences.forEach { note($0.name.schema) }
         functions.forEach { note($0.name.schema) }
         tables.forEach { t in note(t.name.schema); t.partitions.forEach { note($0.name.schema) } }
         views.forEach { note($0.name.schema) }
@@ -58,6 +62,54 @@ public struct EnumType: Hashable, Sendable {
         self.values = values
         self.comment = comment
     }
+}
+
+/// A sequence, every option explicit (those left out of the definitions
+/// have PostgreSQL's defaults for the type and direction).
+public struct PostgresSequence: Hashable, Sendable {
+    public enum DataType: String, Hashable, Sendable, CaseIterable {
+        case smallint, integer, bigint
+
+        public var range: ClosedRange<Int> {
+            switch self {
+            case .smallint: Int(Int16.min)...Int(Int16.max)
+            case .integer: Int(Int32.min)...Int(Int32.max)
+            case .bigint: Int.min...Int.max
+            }
+        }
+    }
+
+    public var name: QualifiedName
+    public var type: DataType
+    public var start: Int
+    public var increment: Int
+    public var minValue: Int
+    public var maxValue: Int
+    public var cache: Int
+    public var cycle: Bool
+    /// The column whose drop (or its table's) drops the sequence too.
+    public var ownedBy: ColumnName?
+    public var comment: String?
+
+    /// A sequence with PostgreSQL's defaults where an option is nil.
+    public init(name: QualifiedName, type: DataType = .bigint, start: Int? = nil, increment: Int = 1, minValue: Int? = nil,
+                maxValue: Int? = nil, cache: Int = 1, cycle: Bool = false, ownedBy: ColumnName? = nil, comment: String? = nil) {
+        self.name = name
+        self.type = type
+        self.increment = increment
+        let minimum = minValue ?? Self.defaultMin(type, increment: increment)
+        let maximum = maxValue ?? Self.defaultMax(type, increment: increment)
+        self.minValue = minimum
+        self.maxValue = maximum
+        self.start = start ?? (increment > 0 ? minimum : maximum)
+        self.cache = cache
+        self.cycle = cycle
+        self.ownedBy = ownedBy
+        self.comment = comment
+    }
+
+    public static func defaultMin(_ type: DataType, increment: Int) -> Int { increment > 0 ? 1 : type.range.lowerBound }
+    public static func defaultMax(_ type: DataType, increment: Int) -> Int { increment > 0 ? type.range.upperBound : -1 }
 }
 
 public struct Function: Hashable, Sendable {

@@ -145,6 +145,10 @@ final class InspectTests: XCTestCase {
         for e in s.enums.sorted(by: { $0.name < $1.name }) {
             out.append("enum \(e.name) \(e.values) comment=\(e.comment ?? "-")")
         }
+        for q in s.sequences.sorted(by: { $0.name < $1.name }) {
+            let owner = q.ownedBy.map { "\($0.relation).\($0.column ?? "")" } ?? "-"
+            out.append("sequence \(q.name) \(q.type.rawValue) start=\(q.start) increment=\(q.increment) min=\(q.minValue) max=\(q.maxValue) cache=\(q.cache) cycle=\(q.cycle) owner=\(owner) comment=\(q.comment ?? "-")")
+        }
         for f in s.functions.sorted(by: { $0.name < $1.name }) {
             out.append("function \(f.name) language=\(f.language) volatility=\((f.volatility ?? .volatile).rawValue) definer=\(f.securityDefiner) comment=\(f.comment ?? "-")")
         }

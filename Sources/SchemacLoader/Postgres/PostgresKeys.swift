@@ -42,6 +42,7 @@ public enum PostgresKeys {
         DefinitionKey("roles", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
         DefinitionKey("tenancy", ##"{ "$ref": "#/$defs/pgTenancy" }"##),
         DefinitionKey("enums", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }, { "$ref": "#/$defs/pgEnum" }] } }"##),
+        DefinitionKey("sequences", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgSequence" } }"##),
         DefinitionKey("functions", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgFunction" } }"##),
         DefinitionKey("tables", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgTable" } }"##),
         DefinitionKey("views", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgView" } }"##),
@@ -51,6 +52,14 @@ public enum PostgresKeys {
 
     public static let enumeration = [
         DefinitionKey("values", ##"{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }"##), DefinitionKey("comment", comment),
+    ]
+
+    public static let sequence = [
+        DefinitionKey("type", ##"{ "enum": ["smallint", "integer", "bigint", "int2", "int4", "int8", "int"] }"##),
+        DefinitionKey("start", ##"{ "type": "integer" }"##), DefinitionKey("increment", ##"{ "type": "integer" }"##),
+        DefinitionKey("min", ##"{ "type": "integer" }"##), DefinitionKey("max", ##"{ "type": "integer" }"##),
+        DefinitionKey("cache", ##"{ "type": "integer" }"##), DefinitionKey("cycle", flag), DefinitionKey("owned_by", name),
+        DefinitionKey("comment", comment),
     ]
 
     public static let function = [

@@ -77,6 +77,7 @@ struct PostgresResolver {
             return false
         }?.name.schema
         resolveTables()
+        for d in decls.sequences { resolveSequence(d) }
         if let fnSchema = updatedAtFunctionSchema,
            schema.tables.contains(where: { $0.triggers.contains { $0.function.name == Self.sharedUpdatedAtFunction && $0.function.schema == fnSchema } }) {
             schema.functions.append(Self.updatedAtFunction(schema: fnSchema))

@@ -69,13 +69,8 @@ extension PullWriter {
     }
 
     /// `default` for a literal the loader quotes back to the same value,
-    /// `default_sql` for the rest; a sequence's default is not written.
+    /// `default_sql` for the rest (a serial column's `nextval(…)` among them).
     mutating func defaultKeys(_ sql: String, of c: Column, in t: Table) -> [(String, YAMLValue)] {
-        if sql.hasPrefix("nextval(") {
-            skip(t.name.schema, "sequence default", "\(t.name).\(c.name)",
-                 "it takes its values from a sequence (a serial column), which the language does not hold; written without the default (identity: by_default is the language's form)")
-            return []
-        }
         if let literal = literal(sql, of: c.type) { return [("default", literal)] }
         return [("default_sql", PulledText.expression(sql, keepingParentheses: true))]
     }

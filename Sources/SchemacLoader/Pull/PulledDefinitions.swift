@@ -96,6 +96,7 @@ struct PullWriter {
         for s in schemas {
             var section: [(String, YAMLValue)] = []
             if let enums = enumsSection(s) { section.append(("enums", enums)) }
+            if let sequences = sequencesSection(s) { section.append(("sequences", sequences)) }
             if let functions = functionsSection(s) { section.append(("functions", functions)) }
             sections[s] = section
         }
@@ -139,6 +140,35 @@ struct PullWriter {
             let values = YAMLValue.sequence(e.values.map(YAMLValue.string), flow: true)
             guard let comment = e.comment else { return (e.name.name, values) }
             return (e.name.name, .mapping([("values", values), ("comment", .string(comment))]))
+        })
+    }
+
+    /// Each sequence with the options that differ from PostgreSQL's defaults
+    /// (`{}` when none do); `owned_by` when its column is written.
+    mutating func sequencesSection(_ s: String) -> YAMLValue? {
+        let sequences = model.sequences.filter { $0.name.schema == s }.sorted { $0.name.name < $1.name.name }
+        guard !sequences.isEmpty else { return nil }
+        return .mapping(sequences.map { q in
+            let plain = PostgresSequence(name: q.name, type: q.type, increment: q.increment)
+            var f: [(String, YAMLValue)] = []
+            if q.type != .bigint { f.append(("type", .string(q.type.rawValue))) }
+            // The loader starts at min (max when counting down) unless told.
+            if q.start != (q.increment > 0 ? q.minValue : q.maxValue) { f.append(("start", .int(q.start))) }
+            if q.increment != 1 { f.append(("increment", .int(q.increment))) }
+            if q.minValue != plain.minValue { f.append(("min", .int(q.minValue))) }
+            if q.maxValue != plain.maxValue { f.append(("max", .int(q.maxValue))) }
+            if q.cache != 1 { f.append(("cache", .int(q.cache))) }
+            if q.cycle { f.append(("cycle", .bool(true))) }
+            if let owner = q.ownedBy, let column = owner.column {
+                if writtenColumns[owner.relation]?.contains(column) ?? false {
+                    f.append(("owned_by", .string("\(written(owner.relation, from: s)).\(column)")))
+                } else {
+                    skip(s, "sequence owner", q.name.description,
+                         "it is owned by \(owner.relation).\(column), which is not written; written without owned_by")
+                }
+            }
+            if let comment = q.comment { f.append(("comment", .string(comment))) }
+            return (q.name.name, .mapping(f, flow: true))
         })
     }
 

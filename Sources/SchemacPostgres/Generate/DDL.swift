@@ -29,6 +29,40 @@ enum DDL {
         "CREATE TYPE \(SQL.qualified(e.name)) AS ENUM (\(e.values.map(SQL.literal).joined(separator: ", ")));"
     }
 
+    /// The options that differ from PostgreSQL's defaults for the type and
+    /// direction, so that a plain sequence reads `CREATE SEQUENCE "s"."n";`.
+    static func createSequence(_ s: PostgresSequence) -> String {
+        let plain = PostgresSequence(name: s.name, type: s.type, increment: s.increment)
+        var options: [String] = []
+        if s.type != .bigint { options.append("AS \(s.type.rawValue)") }
+        if s.increment != 1 { options.append("INCREMENT BY \(s.increment)") }
+        if s.minValue != plain.minValue { options.append("MINVALUE \(s.minValue)") }
+        if s.maxValue != plain.maxValue { options.append("MAXVALUE \(s.maxValue)") }
+        if s.start != (s.increment > 0 ? s.minValue : s.maxValue) { options.append("START WITH \(s.start)") }
+        if s.cache != 1 { options.append("CACHE \(s.cache)") }
+        if s.cycle { options.append("CYCLE") }
+        return "CREATE SEQUENCE \(SQL.qualified(s.name))\(options.isEmpty ? "" : " " + options.joined(separator: " "));"
+    }
+
+    /// The options that change; bounds are written whenever the type does,
+    /// as PostgreSQL would otherwise move bounds that were the old type's.
+    static func alterSequence(from old: PostgresSequence, to new: PostgresSequence) -> String? {
+        var options: [String] = []
+        if old.type != new.type { options.append("AS \(new.type.rawValue)") }
+        if old.increment != new.increment { options.append("INCREMENT BY \(new.increment)") }
+        if old.minValue != new.minValue || old.type != new.type { options.append("MINVALUE \(new.minValue)") }
+        if old.maxValue != new.maxValue || old.type != new.type { options.append("MAXVALUE \(new.maxValue)") }
+        if old.start != new.start { options.append("START WITH \(new.start)") }
+        if old.cache != new.cache { options.append("CACHE \(new.cache)") }
+        if old.cycle != new.cycle { options.append(new.cycle ? "CYCLE" : "NO CYCLE") }
+        return options.isEmpty ? nil : "ALTER SEQUENCE \(SQL.qualified(new.name)) \(options.joined(separator: " "));"
+    }
+
+    static func sequenceOwner(_ s: QualifiedName, _ owner: ColumnName?) -> String {
+        let by = owner.map { "\(SQL.qualified($0.relation)).\(SQL.identifier($0.column ?? ""))" } ?? "NONE"
+        return "ALTER SEQUENCE \(SQL.qualified(s)) OWNED BY \(by);"
+    }
+
     static func createFunction(_ f: Function, orReplace: Bool = false) -> String {
         var lines = ["CREATE \(orReplace ? "OR REPLACE " : "")FUNCTION \(SQL.qualified(f.name))(\(f.arguments)) RETURNS \(f.returns)"]
         var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]

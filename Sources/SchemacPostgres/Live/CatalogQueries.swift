@@ -3,7 +3,7 @@ import SchemacModel
 /// The inspector's catalog queries. Each is independent of the others, so they
 /// run side by side when the inspector has more than one connection.
 public enum CatalogQuery: Int, CaseIterable, Sendable {
-    case schemas, extensions, roles, enums, functions, extensionRelations, tables, columns, columnTypes, defaults
+    case schemas, extensions, roles, enums, sequences, functions, extensionRelations, tables, columns, columnTypes, defaults
     case constraints, opclasses, indexes, policies, triggers, partitions, views, grants, viewReads
 
     /// The queries that print expressions in a table's context: they open
@@ -13,7 +13,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
     /// Whether `$1` is the schemas inspected (a text[] literal).
     var takesSchemas: Bool {
         switch self {
-        case .schemas, .enums, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
+        case .schemas, .enums, .sequences, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
              .grants, .viewReads: true
         default: false
         }
@@ -47,6 +47,23 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    obj_description(t.oid, 'pg_type') AS comment
               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
              WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND \(notExtensions("pg_type", "t.oid"))
+             ORDER BY 1, 2
+            """
+        case .sequences:
+            // An identity column's sequence is its column's (deptype 'i');
+            // the column a serial's sequence is OWNED BY, deptype 'a'.
+            """
+            SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart AS start,
+                   s.seqincrement AS increment, s.seqmin AS min, s.seqmax AS max, s.seqcache AS cache, s.seqcycle AS cycle,
+                   tn.nspname AS owner_schema, tc.relname AS owner_table, a.attname AS owner_column,
+                   obj_description(c.oid, 'pg_class') AS comment
+              FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+                                   AND d.deptype = 'a' AND d.refobjsubid > 0
+              LEFT JOIN pg_class tc ON tc.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+              LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE n.nspname = ANY($1::text[]) AND \(notExtensions("pg_class", "c.oid"))
+               AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid AND i.deptype = 'i')
              ORDER BY 1, 2
             """
         case .functions:

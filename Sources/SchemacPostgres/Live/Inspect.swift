@@ -133,6 +133,8 @@ public enum PostgresInspector {
             schema.enums.append(EnumType(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), values: try strings(row["labels"]), comment: row["comment"]))
         }
 
+        for row in try rows(.sequences) { schema.sequences.append(try sequence(row)) }
+
         // Functions.
         for row in try rows(.functions) {
             let volatility: Function.Volatility = row["volatility"] == "i" ? .immutable : row["volatility"] == "s" ? .stable : .volatile
@@ -450,6 +452,22 @@ public enum PostgresInspector {
     static func objects(_ json: String?) throws -> [[String: Any]] {
         guard let json else { return [] }
         return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    static func sequence(_ row: CatalogRow) throws -> PostgresSequence {
+        let name = QualifiedName(schema: row["schema"]!, name: row["name"]!)
+        func number(_ field: String) throws -> Int {
+            guard let text = row[field], let n = Int(text) else { throw Failure(description: "sequence \(name): \(field) is not a number") }
+            return n
+        }
+        var owner: ColumnName?
+        if let schema = row["owner_schema"], let table = row["owner_table"], let column = row["owner_column"] {
+            owner = ColumnName(QualifiedName(schema: schema, name: table), column)
+        }
+        return PostgresSequence(name: name, type: PostgresSequence.DataType(rawValue: row["type"] ?? "") ?? .bigint,
+                                start: try number("start"), increment: try number("increment"), minValue: try number("min"),
+                                maxValue: try number("max"), cache: try number("cache"), cycle: row["cycle"] == "t", ownedBy: owner,
+                                comment: row["comment"])
     }
 
     static func columnType(isArray: Bool, typtype: String?, schema: String, name: String, formatted: String) -> PostgresType {

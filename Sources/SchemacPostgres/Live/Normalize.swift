@@ -140,11 +140,22 @@ public enum PostgresNormalizer {
         out.roles = []
         out.extensions = []
         out.enums = s.enums.map { var e = $0; e.name = q(e.name); return e }
+        out.sequences = s.sequences.map { seq in
+            var seq = seq
+            seq.name = q(seq.name)
+            seq.ownedBy = seq.ownedBy.map { ColumnName(q($0.relation), $0.column) }
+            return seq
+        }
         out.functions = s.functions.map { var f = $0; f.name = q(f.name); return f }
         out.tables = s.tables.map { table in
             var table = table
             table.name = q(table.name)
-            table.columns = table.columns.map { var c = $0; c.type = type(c.type); return c }
+            table.columns = table.columns.map { c in
+                var c = c
+                c.type = type(c.type)
+                c.defaultSQL = c.defaultSQL.map { remapLiterals($0, map) }
+                return c
+            }
             table.foreignKeys = table.foreignKeys.map { var f = $0; f.referencedTable = q(f.referencedTable); return f }
             table.policies = table.policies.map { var p = $0; p.roles = []; return p }
             table.triggers = table.triggers.map { var tr = $0; tr.function = q(tr.function); return tr }
@@ -154,6 +165,35 @@ public enum PostgresNormalizer {
         }
         out.views = s.views.map { var v = $0; v.name = q(v.name); v.grants = []; return v }
         return out
+    }
+
+    /// A literal that names a relation of a remapped schema (`'billing.seq'`,
+    /// a serial's `nextval('public.t_id_seq'::regclass)`) names the scratch
+    /// one; `unmapText` turns the printed name back.
+    static func remapLiterals(_ sql: String, _ map: [String: String]) -> String {
+        guard sql.contains("'") else { return sql }
+        var out = ""
+        var rest = Substring(sql)
+        while let open = rest.firstIndex(of: "'") {
+            out += rest[...open]
+            rest = rest[rest.index(after: open)...]
+            for (real, shadow) in map {
+                for prefix in [real + ".", SQL.identifier(real) + "."] where rest.hasPrefix(prefix) {
+                    out += shadow + "."
+                    rest = rest.dropFirst(prefix.count)
+                    break
+                }
+            }
+            // To the closing quote; '' inside stands for one quote.
+            while let close = rest.firstIndex(of: "'") {
+                out += rest[...close]
+                rest = rest[rest.index(after: close)...]
+                guard rest.first == "'" else { break }
+                out += "'"
+                rest = rest.dropFirst()
+            }
+        }
+        return out + rest
     }
 
     /// Scratch schema names back to the real ones: in SQL text as the server

@@ -135,6 +135,8 @@ struct ScratchBuild {
         var subset = shadow
         subset.schemas = shadow.schemas + [contextSchema]
         subset.enums = shadow.enums.map { var e = $0; e.comment = nil; return e }
+        // A serial's default names its sequence: built so that the default prints.
+        subset.sequences = shadow.sequences.map { var q = $0; q.ownedBy = nil; q.comment = nil; return q }
         subset.functions = shadow.functions.map { var f = $0; f.comment = nil; return f }
         subset.views = shadow.views.map { var v = $0; v.comment = nil; v.grants = []; return v }
         subset.tables = shadow.tables.filter { inPlace.contains($0.name.name) }.map { t in

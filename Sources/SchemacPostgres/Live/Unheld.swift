@@ -15,7 +15,7 @@ extension PostgresInspector {
     /// The kinds `unheld(_:schemas:)` looks for, as the closing note and the
     /// README list them.
     public static let unheldKinds = [
-        "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
+        "domain", "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
         "exclusion constraint", "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
         "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
@@ -64,12 +64,6 @@ extension PostgresInspector {
         UNION ALL SELECT 'range type', nspname, nspname || '.' || typname, '' FROM typ WHERE typtype IN ('r', 'm')
           AND NOT EXISTS (SELECT 1 FROM pg_range r WHERE r.rngmultitypid = typ.oid)
         UNION ALL SELECT 'base type', nspname, nspname || '.' || typname, '' FROM typ WHERE typtype = 'b' AND typcategory <> 'A'
-        UNION ALL SELECT 'sequence', s.nspname, s.nspname || '.' || s.relname,
-               coalesce((SELECT 'owned by ' || tc.relname || '.' || a.attname FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
-                          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                         WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'a' LIMIT 1), '')
-          FROM rel s WHERE s.relkind = 'S'
-           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i')
         UNION ALL SELECT 'identity options', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname,
                'start ' || q.seqstart || ', increment ' || q.seqincrement
           FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attidentity <> ''

@@ -34,6 +34,14 @@ public enum SchemaChange: Hashable, Sendable {
     case createEnum(EnumType)
     case addEnumValue(QualifiedName, value: String, before: String?)
     case dropEnum(QualifiedName)
+    case createSequence(PostgresSequence)
+    /// Options of an existing sequence changed in place.
+    case alterSequence(from: PostgresSequence, to: PostgresSequence)
+    /// OWNED BY a column (its drop drops the sequence), or by none.
+    case setSequenceOwner(QualifiedName, ColumnName?)
+    /// `implicit`: its owning column or table is dropped by the same plan,
+    /// which drops the sequence with it.
+    case dropSequence(QualifiedName, implicit: Bool)
     case createFunction(Function)
     /// A function whose arguments or result change: a different function to
     /// PostgreSQL. `old` is dropped; `new` created.
@@ -186,6 +194,7 @@ public enum PostgresDiff {
         }
 
         changes += viewChanges(current, desired, changes: changes, renamedTables: renamedTables)
+        changes += sequenceChanges(current, desired, renamedTables: renamedTables, changes: changes)
         let desiredEnums = Set(desired.enums.map(\.name))
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
         // Schemas the definitions stopped naming go, with the functions they hold.
@@ -228,6 +237,57 @@ public enum PostgresDiff {
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
             && old.partitioning == new.partitioning && same(old.partitions, new.partitions)
+    }
+
+    /// Sequences created, changed in place, owned anew, dropped. An owner
+    /// renamed by the plan is the same owner (PostgreSQL follows the rename).
+    static func sequenceChanges(_ current: PostgresSchema, _ desired: PostgresSchema, renamedTables: [QualifiedName: QualifiedName],
+                                changes: [SchemaChange]) -> [SchemaChange] {
+        guard !current.sequences.isEmpty || !desired.sequences.isEmpty else { return [] }
+        var out: [SchemaChange] = []
+        var renamedColumns: [ColumnName: String] = [:]
+        var droppedColumns: Set<ColumnName> = []
+        var droppedTables: Set<QualifiedName> = []
+        for change in changes {
+            switch change {
+            case .renameColumn(let t, let from, let to): renamedColumns[ColumnName(t, from)] = to
+            case .dropColumn(let t, let c): droppedColumns.insert(ColumnName(t, c))
+            case .replaceGeneratedColumn(let t, let c, _): droppedColumns.insert(ColumnName(t, c.name))
+            case .dropTable(let t): droppedTables.insert(t)
+            default: break
+            }
+        }
+        // Renames name the table as the definitions do.
+        func currentOwner(_ owner: ColumnName?) -> ColumnName? {
+            guard let owner, let column = owner.column else { return owner }
+            let table = renamedTables[owner.relation] ?? owner.relation
+            return ColumnName(table, renamedColumns[ColumnName(table, column)] ?? column)
+        }
+        let currentByName = Dictionary(current.sequences.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for s in desired.sequences {
+            guard let old = currentByName[s.name] else {
+                out.append(.createSequence(s))
+                if s.ownedBy != nil { out.append(.setSequenceOwner(s.name, s.ownedBy)) }
+                if let c = s.comment { out.append(.comment(object: "SEQUENCE \(SQL.qualified(s.name))", target: s.name.description, text: c)) }
+                continue
+            }
+            var compared = old
+            compared.ownedBy = s.ownedBy
+            compared.comment = s.comment
+            if compared != s { out.append(.alterSequence(from: old, to: s)) }
+            // A new owner is set before the old one is dropped (which would take the sequence with it).
+            if currentOwner(old.ownedBy) != s.ownedBy { out.append(.setSequenceOwner(s.name, s.ownedBy)) }
+            if old.comment != s.comment {
+                out.append(.comment(object: "SEQUENCE \(SQL.qualified(s.name))", target: s.name.description, text: s.comment))
+            }
+        }
+        let desiredNames = Set(desired.sequences.map(\.name))
+        for s in current.sequences where !desiredNames.contains(s.name) {
+            let owner = currentOwner(s.ownedBy)
+            let implicit = owner.map { droppedColumns.contains($0) || droppedTables.contains($0.relation) } ?? false
+            out.append(.dropSequence(s.name, implicit: implicit))
+        }
+        return out
     }
 
     /// Enums: new ones, values added in place; a removed value cannot be migrated in place.

@@ -24,6 +24,7 @@ enum PostgresHazards {
         case .dropSchema: "drops schema \(target)"
         case .dropFunction: "drops function \(target): what calls it fails from then on"
         case .dropEnum: "drops type \(target)"
+        case .dropSequence: "drops sequence \(target) and the value it has reached"
         case .alterColumnType: "converts \(target) to a type that cannot hold every value: what does not fit is cut or refused"
         case .replaceColumn: "drops \(target) and adds it again as generated: the values it holds are replaced"
         default: "loses data of \(target)"

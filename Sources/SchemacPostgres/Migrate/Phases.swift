@@ -13,19 +13,19 @@ import SchemacModel
 /// them; privileges and comments follow what they are on; views come after
 /// their tables; and what loses data (drops) comes last, once nothing reads it.
 enum PostgresPhase: CaseIterable, Hashable {
-    case schemas, extensions, roles, schemaPrivileges, enums, enumValues, functions, changedFunctions, renames
+    case schemas, extensions, roles, schemaPrivileges, enums, enumValues, sequences, functions, changedFunctions, renames
     case viewDrops, objectDrops
     /// One section a new table, in foreign-key order.
     case tables
     case deferredForeignKeys, newTablePolicies, newColumns, columnChanges
     /// Type changes under views, the views dropped and built again, in one transaction.
     case typeChangesUnderViews
-    case notNulls, identity, indexDrops, generatedColumnReplaces, indexBuilds, keys, foreignKeys
+    case notNulls, identity, sequenceOwners, indexDrops, generatedColumnReplaces, indexBuilds, keys, foreignKeys
     case partitionDetaches, partitionDrops, partitionAttaches, partitionAdds
     case rowLevelSecurity, policies, triggers, privileges, comments
     /// One section a new view, after the views it reads.
     case views
-    case columnDrops, tableDrops, enumDrops, functionsReplacedBySignature, schemaDrops
+    case columnDrops, tableDrops, sequenceDrops, enumDrops, functionsReplacedBySignature, schemaDrops
 
     /// The title of the phase's section; nil for a phase of one section an object.
     var title: String? {
@@ -36,6 +36,7 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .schemaPrivileges: "Schema privileges"
         case .enums: "Enums"
         case .enumValues: "Enum values"
+        case .sequences: "Sequences"
         case .functions: "Functions"
         case .changedFunctions: "Changed functions"
         case .renames: "Renames"
@@ -49,6 +50,7 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .typeChangesUnderViews: "Type changes under the views that read the columns, in one transaction"
         case .notNulls: "NOT NULL, through a validated check"
         case .identity: "Identity"
+        case .sequenceOwners: "Sequences owned by columns"
         case .indexDrops: "Dropped or changed indexes"
         case .generatedColumnReplaces: "Columns added again as generated (what reads them is built again below)"
         case .indexBuilds: "Index builds"
@@ -65,6 +67,7 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .comments: "Comments"
         case .columnDrops: "Dropped columns"
         case .tableDrops: "Dropped tables"
+        case .sequenceDrops: "Dropped sequences"
         case .enumDrops: "Dropped enums"
         case .functionsReplacedBySignature: "Functions replaced by a new signature"
         case .schemaDrops: "Dropped schemas"

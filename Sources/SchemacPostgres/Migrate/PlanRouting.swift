@@ -37,6 +37,17 @@ struct GatheredChanges {
         case .createRole(let r): phased.add(.roles, PlannedStatement(kind: .createRole, target: r, sql: DDL.createRole(r)))
         case .createEnum(let e): phased.add(.enums, contentsOf: P.enumStatements(e))
         case .createFunction(let f): phased.add(.functions, contentsOf: P.functionStatements(f))
+        case .createSequence(let s):
+            phased.add(.sequences, PlannedStatement(kind: .createSequence, target: s.name.description, sql: DDL.createSequence(s)))
+        case .alterSequence(let old, let new):
+            if let sql = DDL.alterSequence(from: old, to: new) {
+                phased.add(.sequences, PlannedStatement(kind: .alterSequence, target: new.name.description, sql: sql))
+            }
+        case .setSequenceOwner(let s, let owner):
+            phased.add(.sequenceOwners, PlannedStatement(kind: .alterSequence, target: s.description, sql: DDL.sequenceOwner(s, owner)))
+        case .dropSequence(let s, let implicit):
+            phased.add(.sequenceDrops, PlannedStatement(kind: .dropSequence, target: s.description,
+                                                        sql: "DROP SEQUENCE \(implicit ? "IF EXISTS " : "")\(SQL.qualified(s));", hazards: [.dataLoss]))
         case .createTable(let t): tables.append(t)
         case .createView(let v): views.append(v)
         case .replaceFunctionSignature(let old, let new): routeNewSignature(old, new)

@@ -17,8 +17,10 @@ enum PostgresRerun {
         let tokens = SQLTokens(s.sql)
         if tokens.startsWithWords(["DO"]) { return s.sql }  // schemac's DO blocks look before they act
         switch s.kind {
-        case .createSchema, .createTable, .createPartition:
-            return tokens.inserting(" IF NOT EXISTS", afterWords: ["CREATE", "SCHEMA"], ["CREATE", "TABLE"])
+        case .createSchema, .createTable, .createPartition, .createSequence:
+            return tokens.inserting(" IF NOT EXISTS", afterWords: ["CREATE", "SCHEMA"], ["CREATE", "TABLE"], ["CREATE", "SEQUENCE"])
+        case .dropSequence:
+            return tokens.find(["IF", "EXISTS"]) != nil ? s.sql : tokens.inserting(" IF EXISTS", afterWords: ["DROP", "SEQUENCE"])
         case .dropSchema, .dropTable, .dropEnum, .dropIndex, .dropView, .dropPolicy, .dropTrigger, .dropFunction, .dropConstraint,
              .dropExpression:
             return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "INDEX", "CONCURRENTLY"], ["DROP", "MATERIALIZED", "VIEW"],
