@@ -53,6 +53,8 @@ public enum SwiftRenderer {
         s += "public struct \(r.typeName): Codable, Sendable, Hashable {\n"
         s += "    public static let schemaName = \(literal(r.schemaName))\n"
         s += "    public static let tableName = \(literal(r.tableName))\n"
+        // A table of no columns: an empty row (an enum with no cases cannot have a raw type).
+        if r.members.isEmpty { return s + "\n    public init() {}\n}\n" }
         s += "\n"
         for (i, m) in r.members.enumerated() {
             // A documented member stands apart from the ones before it.

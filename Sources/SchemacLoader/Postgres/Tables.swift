@@ -73,9 +73,8 @@ extension PostgresResolver {
                                              columnPrimaryKeys: &t.columnPrimaryKeys, columnIndexes: &t.columnIndexes) else { continue }
             t.table.columns.append(column)
         }
-        if columnEntries?.isEmpty == true {
-            r.report(.invalidValue("\(what) has no columns", at: r.location(columnsNode)))
-        }
+        // `columns: {}` is a table of no columns, which PostgreSQL allows (a
+        // placeholder to add columns to, a parent of partitions by policy).
     }
 
     /// The primary key: the table's own, or the one column that says primary_key.

@@ -31,7 +31,7 @@ extension PullWriter {
         var out: [QualifiedName: Set<String>] = [:]
         for t in model.tables where schemas.contains(t.name.schema) && !t.name.name.contains(".") {
             let columns = Set(t.columns.filter { spelling($0.type, t.name.schema) != nil }.map(\.name))
-            if !columns.isEmpty { out[t.name] = columns }
+            if !columns.isEmpty || t.columns.isEmpty { out[t.name] = columns }
         }
         return out
     }
@@ -43,7 +43,7 @@ extension PullWriter {
         let s = t.name.schema, object = t.name.description
         guard let columns = writtenColumns[t.name] else {
             let why = t.name.name.contains(".") ? "a table name with a dot cannot be written as a definitions key yet"
-                : t.columns.isEmpty ? "the language holds no table without columns" : "none of its columns can be written"
+                : "none of its columns can be written"
             skip(s, "table", object, why)
             return nil
         }

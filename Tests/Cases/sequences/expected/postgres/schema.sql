@@ -38,6 +38,11 @@ CREATE TABLE "billing"."ledger" (
     CONSTRAINT "ledger_pkey" PRIMARY KEY ("entry")
 );
 
+-- Table public.placeholders
+CREATE TABLE "public"."placeholders" (
+
+);
+
 -- Sequences owned by columns
 ALTER SEQUENCE "public"."orders_id_seq" OWNED BY "public"."orders"."id";
 ALTER SEQUENCE "billing"."ledger_seq" OWNED BY "billing"."ledger"."entry";
