@@ -41,6 +41,7 @@ struct PostgresDeclarations {
     var roles: [(String, SourceLocation)] = []
     var tenancy: (column: String, setting: String, location: SourceLocation)?
     var enums: [Declaration] = []
+    var domains: [Declaration] = []
     var sequences: [Declaration] = []
     var functions: [Declaration] = []
     var tables: [Declaration] = []
@@ -58,7 +59,7 @@ struct PostgresDeclarations {
     /// The schemas objects are declared in, `public` always among them.
     var schemas: [String] {
         var seen: Set<String> = ["public"]
-        for d in enums + sequences + functions + tables + views { seen.insert(d.name.schema) }
+        for d in enums + domains + sequences + functions + tables + views { seen.insert(d.name.schema) }
         return seen.sorted()
     }
 
@@ -100,6 +101,9 @@ struct PostgresDeclarations {
             }
         }
         enums += declarations(section["enums"], "postgres.enums", kind: "enum", schema: schema, reader) { name, loc in
+            typeNames.claim(name.description, display: name.display(defaultSchema: schema), at: loc, reader, kind: "type")
+        }
+        domains += declarations(section["domains"], "postgres.domains", kind: "domain", schema: schema, reader) { name, loc in
             typeNames.claim(name.description, display: name.display(defaultSchema: schema), at: loc, reader, kind: "type")
         }
         sequences += declarations(section["sequences"], "postgres.sequences", kind: "sequence", schema: schema, reader) { name, loc in

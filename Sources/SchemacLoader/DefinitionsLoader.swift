@@ -217,7 +217,7 @@ public enum DefinitionsLoader {
         diagnostics = sortedDiagnostics(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
         var set = DefinitionSet(sourceFiles: sources.map(\.displayPath), postgres: postgres, clickhouse: clickhouseSchema, redis: redisSchema)
-        for d in declarations.tables + declarations.views + declarations.functions + declarations.enums + declarations.sequences where set.locations[d.name.description] == nil {
+        for d in declarations.tables + declarations.views + declarations.functions + declarations.enums + declarations.domains + declarations.sequences where set.locations[d.name.description] == nil {
             set.locations[d.name.description] = d.location
         }
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics)

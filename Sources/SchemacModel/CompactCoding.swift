@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 7
+    public static let formatVersion = 8
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -196,6 +196,7 @@ extension PostgresType: CompactCodable {
         case .builtin(let b): e.writeVarint(0); e.write(b)
         case .extensionType(let name, let ext): e.writeVarint(1); e.write(name); e.write(ext)
         case .enumeration(let name): e.writeVarint(2); e.write(name)
+        case .domain(let name, let over): e.writeVarint(3); e.write(name); e.write(over)
         }
         e.write(modifiers)
         e.write(isArray)
@@ -206,6 +207,7 @@ extension PostgresType: CompactCodable {
         case 0: base = .builtin(try d.read())
         case 1: base = .extensionType(name: try d.read(), extension: try d.read())
         case 2: base = .enumeration(try d.read())
+        case 3: base = .domain(try d.read(), over: try d.read())
         default: throw CompactCoding.Failure(description: "unknown type kind")
         }
         self.init(base: base, modifiers: try d.read(), isArray: try d.read())
@@ -220,6 +222,16 @@ extension EnumType: CompactCodable {
 extension ColumnName: CompactCodable {
     public func encode(to e: inout CompactEncoder) { e.write(relation); e.write(column) }
     public init(from d: inout CompactDecoder) throws { self.init(try d.read(), try d.read()) }
+}
+
+extension Domain: CompactCodable {
+    public func encode(to e: inout CompactEncoder) {
+        e.write(name); e.write(type); e.write(notNull); e.write(defaultSQL); e.write(checks); e.write(comment)
+    }
+    public init(from d: inout CompactDecoder) throws {
+        self.init(name: try d.read(), type: try d.read(), notNull: try d.read(), defaultSQL: try d.read(), checks: try d.read(),
+                  comment: try d.read())
+    }
 }
 
 extension PostgresSequence: CompactCodable {
@@ -387,12 +399,12 @@ extension View: CompactCodable {
 
 extension PostgresSchema: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
-        e.write(schemas); e.write(extensions); e.write(roles); e.write(enums); e.write(sequences); e.write(functions); e.write(tables)
+        e.write(schemas); e.write(extensions); e.write(roles); e.write(enums); e.write(domains); e.write(sequences); e.write(functions); e.write(tables)
         e.write(views)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init()
-        schemas = try d.read(); extensions = try d.read(); roles = try d.read(); enums = try d.read(); sequences = try d.read()
+        schemas = try d.read(); extensions = try d.read(); roles = try d.read(); enums = try d.read(); domains = try d.read(); sequences = try d.read()
         functions = try d.read(); tables = try d.read(); views = try d.read()
     }
 }

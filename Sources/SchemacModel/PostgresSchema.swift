@@ -9,6 +9,8 @@ public struct PostgresSchema: Hashable, Sendable {
     public var extensions: [String] = []
     public var roles: [String] = []
     public var enums: [EnumType] = []
+    /// In the order they are created: a domain over another comes after it.
+    public var domains: [Domain] = []
     /// Sequences of their own (a serial column's among them); an identity
     /// column's sequence belongs to its column, not here.
     public var sequences: [PostgresSequence] = []
@@ -27,6 +29,7 @@ public struct PostgresSchema: Hashable, Sendable {
         var used: [String] = []
         func note(_ s: String) { if !used.contains(s) { used.append(s) } }
         enums.forEach { note($0.name.schema) }
+        domains.forEach { note($0.name.schema) }
         sequences.forEach { note($0.name.schema) }
         functions.forEach { note($0.name.schema) }
         tables.forEach { t in note(t.name.schema); t.partitions.forEach { note($0.name.schema) } }
@@ -62,6 +65,29 @@ public struct EnumType: Hashable, Sendable {
         self.values = values
         self.comment = comment
     }
+}
+
+/// A domain: a type over another, with its NOT NULL, default and checks
+/// (whose expressions name the value `VALUE`).
+public struct Domain: Hashable, Sendable {
+    public var name: QualifiedName
+    public var type: PostgresType
+    public var notNull: Bool
+    public var defaultSQL: String?
+    public var checks: [CheckConstraint]
+    public var comment: String?
+
+    public init(name: QualifiedName, type: PostgresType, notNull: Bool = false, defaultSQL: String? = nil,
+                checks: [CheckConstraint] = [], comment: String? = nil) {
+        self.name = name
+        self.type = type
+        self.notNull = notNull
+        self.defaultSQL = defaultSQL
+        self.checks = checks
+        self.comment = comment
+    }
+
+    public var asType: PostgresType { PostgresType(base: .domain(name, over: type)) }
 }
 
 /// A sequence, every option explicit (those left out of the definitions

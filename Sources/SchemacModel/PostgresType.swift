@@ -2,11 +2,14 @@
 /// (`int`, `int4` and `integer` are all `.integer`), so that the diff never sees a
 /// difference of spelling.
 public struct PostgresType: Hashable, Sendable, CustomStringConvertible {
-    public enum Base: Hashable, Sendable {
+    public indirect enum Base: Hashable, Sendable {
         case builtin(BuiltinType)
         /// A type a declared extension provides (`citext`, `vector`, ...).
         case extensionType(name: String, extension: String)
         case enumeration(QualifiedName)
+        /// A domain, and the type it is over (what values, literals and
+        /// Swift and ClickHouse types follow).
+        case domain(QualifiedName, over: PostgresType)
     }
 
     public var base: Base
@@ -31,7 +34,7 @@ public struct PostgresType: Hashable, Sendable, CustomStringConvertible {
             text = builtin.render(modifiers)
         case .extensionType(let name, _):
             text = modifiers.isEmpty ? name : "\(name)(\(modifiers.map(String.init).joined(separator: ",")))"
-        case .enumeration(let name):
+        case .enumeration(let name), .domain(let name, _):
             text = SQL.qualified(name)
         }
         if isArray { text += "[]" }
@@ -43,6 +46,14 @@ public struct PostgresType: Hashable, Sendable, CustomStringConvertible {
     public var builtin: BuiltinType? {
         if case .builtin(let b) = base { return b }
         return nil
+    }
+
+    /// Through domains to the type they are over, arrays kept.
+    public var underlying: PostgresType {
+        guard case .domain(_, let over) = base else { return self }
+        var t = over.underlying
+        if isArray { t.isArray = true }
+        return t
     }
 }
 

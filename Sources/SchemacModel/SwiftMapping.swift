@@ -97,6 +97,7 @@ public enum SwiftMapping {
     public static func swiftType(_ type: PostgresType, enumName: (QualifiedName) -> String) -> Mapped {
         let element: String
         switch type.base {
+        case .domain: return swiftType(type.underlying, enumName: enumName)
         case .enumeration(let name): element = enumName(name)
         case .extensionType(let name, _):
             guard name == "citext" else { return .unsupported("extension type \(name) has no Swift mapping") }

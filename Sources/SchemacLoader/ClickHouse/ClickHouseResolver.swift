@@ -665,6 +665,7 @@ struct ClickHouseResolver {
     static func clickHouseType(for type: PostgresType) -> ClickHouseType? {
         var element: ClickHouseType
         switch type.base {
+        case .domain: return clickHouseType(for: type.underlying)
         case .enumeration: element = .plain("String")
         case .extensionType(let name, _): element = name == "citext" ? .plain("String") : .plain("String")
         case .builtin(let b):

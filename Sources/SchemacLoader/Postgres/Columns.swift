@@ -9,7 +9,7 @@ extension PostgresResolver {
 
 
     func typeParser(defaultSchema: String) -> TypeParser {
-        TypeParser(enums: enumsByName, extensions: Set(schema.extensions), defaultSchema: defaultSchema)
+        TypeParser(enums: enumsByName, domains: domainsByName, extensions: Set(schema.extensions), defaultSchema: defaultSchema)
     }
 
     /// Resolves a type as written, reporting what is wrong with it.
@@ -37,7 +37,7 @@ extension PostgresResolver {
     }
 
     func enumValues(_ type: PostgresType) -> [String]? {
-        if case .enumeration(let name) = type.base, !type.isArray { return enumsByName[name]?.values }
+        if case .enumeration(let name) = type.underlying.base, !type.underlying.isArray { return enumsByName[name]?.values }
         return nil
     }
 

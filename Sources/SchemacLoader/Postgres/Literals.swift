@@ -34,6 +34,7 @@ enum Literals {
     /// SQL for `value` as a literal of `type`. `enumValues` are the labels when the
     /// type is an enum.
     static func render(_ value: String, as type: PostgresType, enumValues: [String]?) -> Result<String, Failure> {
+        if case .domain = type.base { return render(value, as: type.underlying, enumValues: enumValues) }
         if type.isArray {
             // An array default written as text must already be an array literal.
             guard value.hasPrefix("{"), value.hasSuffix("}") else {
@@ -62,7 +63,7 @@ enum Literals {
         switch type.base {
         case .builtin(let b): category = b.literalCategory
         case .extensionType(let name, _): category = name == "citext" ? .text : .other
-        case .enumeration: category = .other
+        case .enumeration, .domain: category = .other
         }
         if category != .text, looksLikeCall(value) { return .failure(.looksLikeCall) }
         switch category {

@@ -42,6 +42,7 @@ public enum PostgresKeys {
         DefinitionKey("roles", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
         DefinitionKey("tenancy", ##"{ "$ref": "#/$defs/pgTenancy" }"##),
         DefinitionKey("enums", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }, { "$ref": "#/$defs/pgEnum" }] } }"##),
+        DefinitionKey("domains", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "string" }, { "$ref": "#/$defs/pgDomain" }] } }"##),
         DefinitionKey("sequences", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgSequence" } }"##),
         DefinitionKey("functions", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgFunction" } }"##),
         DefinitionKey("tables", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/pgTable" } }"##),
@@ -52,6 +53,13 @@ public enum PostgresKeys {
 
     public static let enumeration = [
         DefinitionKey("values", ##"{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }"##), DefinitionKey("comment", comment),
+    ]
+
+    public static let domain = [
+        DefinitionKey("type", text), DefinitionKey("not_null", flag),
+        DefinitionKey("default", ##"{ "$ref": "#/$defs/scalar" }"##), DefinitionKey("default_sql", text),
+        DefinitionKey("check", text), DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
+        DefinitionKey("comment", comment),
     ]
 
     public static let sequence = [

@@ -30,6 +30,7 @@ struct PostgresResolver {
     var decls: PostgresDeclarations
     var schema = PostgresSchema()
     var enumsByName: [QualifiedName: EnumType] = [:]
+    var domainsByName: [QualifiedName: Domain] = [:]
     var functionsByName: [QualifiedName: Function] = [:]
     var roleSet: Set<String> = []
     /// Foreign keys are checked once every table's columns are known.
@@ -71,6 +72,7 @@ struct PostgresResolver {
         schema.roles = decls.roles.map(\.0)
         roleSet = Set(schema.roles)
         for d in decls.enums { resolveEnum(d) }
+        resolveDomains()
         for d in decls.functions { resolveFunction(d) }
         updatedAtFunctionSchema = decls.tables.first { d in
             if case .mapping(let m) = d.node { return m.contains { $0.key.scalar?.string == "auto_updated_at" } }

@@ -6,6 +6,8 @@ import SchemacModel
 struct TypeParser {
     /// Enums visible to the definitions, by qualified name.
     var enums: [QualifiedName: EnumType]
+    /// Domains resolved so far, by qualified name.
+    var domains: [QualifiedName: Domain] = [:]
     var extensions: Set<String>
     var defaultSchema: String
 
@@ -65,6 +67,10 @@ struct TypeParser {
         if enums[name] != nil {
             guard modifiers.isEmpty else { return .failure(.badModifiers("an enum takes no modifiers")) }
             return .success(PostgresType(base: .enumeration(name), isArray: isArray))
+        }
+        if let domain = domains[name] {
+            guard modifiers.isEmpty else { return .failure(.badModifiers("a domain takes no modifiers")) }
+            return .success(PostgresType(base: .domain(name, over: domain.type), isArray: isArray))
         }
         let enumNames = enums.keys.map { $0.display(defaultSchema: defaultSchema) }
         let builtinNames = BuiltinType.spellings.keys

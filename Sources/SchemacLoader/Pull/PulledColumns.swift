@@ -64,6 +64,12 @@ extension PullWriter {
             guard enumLabels[name] != nil, schemas.contains(name.schema), !name.name.contains("."), !name.name.contains("("), !name.name.contains("["), name.name.trimmedSpaces() == name.name
             else { return nil }
             text = name.display(defaultSchema: s)
+        case .domain(let name, let over):
+            // Written when the type it is over can be (so is the domain).
+            guard schemas.contains(name.schema), !name.name.contains("."), !name.name.contains("("), !name.name.contains("["),
+                  name.name.trimmedSpaces() == name.name, spelling(over, from: name.schema, enumLabels: enumLabels, schemas: schemas) != nil
+            else { return nil }
+            text = name.display(defaultSchema: s)
         }
         return type.isArray ? text + "[]" : text
     }
@@ -85,7 +91,7 @@ extension PullWriter {
             guard let labels = enumLabels[name], let (value, rest) = PulledText.quoted(Substring(sql)), rest.hasPrefix("::"),
                   labels.contains(value), !type.isArray else { return nil }
             return .string(value)
-        case .extensionType: return nil
+        case .extensionType, .domain: return nil
         }
         if type.isArray {
             guard let (value, rest) = PulledText.quoted(Substring(sql)), rest == "::" + type.sql else { return nil }

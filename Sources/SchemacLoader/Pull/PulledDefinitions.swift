@@ -96,6 +96,7 @@ struct PullWriter {
         for s in schemas {
             var section: [(String, YAMLValue)] = []
             if let enums = enumsSection(s) { section.append(("enums", enums)) }
+            if let domains = domainsSection(s) { section.append(("domains", domains)) }
             if let sequences = sequencesSection(s) { section.append(("sequences", sequences)) }
             if let functions = functionsSection(s) { section.append(("functions", functions)) }
             sections[s] = section
@@ -141,6 +142,35 @@ struct PullWriter {
             guard let comment = e.comment else { return (e.name.name, values) }
             return (e.name.name, .mapping([("values", values), ("comment", .string(comment))]))
         })
+    }
+
+    /// Each domain over a type the language can write: `name: type` when it
+    /// has nothing else; `check:` for the one check PostgreSQL would name so.
+    mutating func domainsSection(_ s: String) -> YAMLValue? {
+        let domains = model.domains.filter { $0.name.schema == s }
+        guard !domains.isEmpty else { return nil }
+        var entries: [(String, YAMLValue)] = []
+        for d in domains {
+            guard let type = typeSpelling(d.type, from: s), typeSpelling(d.asType, from: s) != nil else {
+                skip(s, "domain", d.name.description, "it is over \(d.type.sql), which the language does not hold")
+                continue
+            }
+            var f: [(String, YAMLValue)] = [("type", .string(type))]
+            if d.notNull { f.append(("not_null", .bool(true))) }
+            if let sql = d.defaultSQL {
+                if let literal = literal(sql, of: d.type) { f.append(("default", literal)) } else {
+                    f.append(("default_sql", PulledText.expression(sql, keepingParentheses: true)))
+                }
+            }
+            if d.checks.count == 1, d.checks[0].name == Identifier.derived(d.name.name, nil, label: "check") {
+                f.append(("check", PulledText.expression(d.checks[0].expression)))
+            } else if !d.checks.isEmpty {
+                f.append(("checks", .mapping(d.checks.map { ($0.name, PulledText.expression($0.expression)) })))
+            }
+            if let comment = d.comment { f.append(("comment", .string(comment))) }
+            entries.append((d.name.name, f.count == 1 ? .string(type) : .mapping(f, flow: f.count <= 3)))
+        }
+        return entries.isEmpty ? nil : .mapping(entries)
     }
 
     /// Each sequence with the options that differ from PostgreSQL's defaults

@@ -29,6 +29,14 @@ enum DDL {
         "CREATE TYPE \(SQL.qualified(e.name)) AS ENUM (\(e.values.map(SQL.literal).joined(separator: ", ")));"
     }
 
+    static func createDomain(_ d: Domain) -> String {
+        var text = "CREATE DOMAIN \(SQL.qualified(d.name)) AS \(d.type.sql)"
+        if let value = d.defaultSQL { text += " DEFAULT \(value)" }
+        if d.notNull { text += " NOT NULL" }
+        for c in d.checks { text += " " + check(c) }
+        return text + ";"
+    }
+
     /// The options that differ from PostgreSQL's defaults for the type and
     /// direction, so that a plain sequence reads `CREATE SEQUENCE "s"."n";`.
     static func createSequence(_ s: PostgresSequence) -> String {

@@ -3,7 +3,7 @@ import SchemacModel
 /// The inspector's catalog queries. Each is independent of the others, so they
 /// run side by side when the inspector has more than one connection.
 public enum CatalogQuery: Int, CaseIterable, Sendable {
-    case schemas, extensions, roles, enums, sequences, functions, extensionRelations, tables, columns, columnTypes, defaults
+    case schemas, extensions, roles, enums, domains, sequences, functions, extensionRelations, tables, columns, columnTypes, defaults
     case constraints, opclasses, indexes, policies, triggers, partitions, views, grants, viewReads
 
     /// The queries that print expressions in a table's context: they open
@@ -13,7 +13,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
     /// Whether `$1` is the schemas inspected (a text[] literal).
     var takesSchemas: Bool {
         switch self {
-        case .schemas, .enums, .sequences, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
+        case .schemas, .enums, .domains, .sequences, .functions, .tables, .columns, .defaults, .constraints, .indexes, .policies, .triggers, .partitions, .views,
              .grants, .viewReads: true
         default: false
         }
@@ -47,6 +47,22 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    obj_description(t.oid, 'pg_type') AS comment
               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
              WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) AND \(notExtensions("pg_type", "t.oid"))
+             ORDER BY 1, 2
+            """
+        case .domains:
+            // The base type as the columns' types are described (an array by its element).
+            """
+            SELECT n.nspname AS schema, t.typname AS name, t.typnotnull AS not_null, pg_get_expr(t.typdefaultbin, 0) AS default_sql,
+                   format_type(t.typbasetype, t.typtypmod) AS formatted_type, et.oid IS NOT NULL AS is_array,
+                   coalesce(et.typtype, bt.typtype) AS base_typtype, coalesce(etn.nspname, btn.nspname) AS base_schema,
+                   coalesce(et.typname, bt.typname) AS base_name,
+                   (SELECT json_agg(json_build_array(c.conname, pg_get_constraintdef(c.oid, true)) ORDER BY c.conname)
+                      FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')::text AS checks,
+                   obj_description(t.oid, 'pg_type') AS comment
+              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+              JOIN pg_type bt ON bt.oid = t.typbasetype JOIN pg_namespace btn ON btn.oid = bt.typnamespace
+              LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A' LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+             WHERE t.typtype = 'd' AND n.nspname = ANY($1::text[]) AND \(notExtensions("pg_type", "t.oid"))
              ORDER BY 1, 2
             """
         case .sequences:

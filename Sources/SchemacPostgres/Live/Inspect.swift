@@ -133,6 +133,7 @@ public enum PostgresInspector {
             schema.enums.append(EnumType(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), values: try strings(row["labels"]), comment: row["comment"]))
         }
 
+        schema.domains = try domains(try rows(.domains))
         for row in try rows(.sequences) { schema.sequences.append(try sequence(row)) }
 
         // Functions.
@@ -157,7 +158,8 @@ public enum PostgresInspector {
             order.append(row["oid"]!)
         }
 
-        try readColumns(rows, into: &tables, names: &columnNames)
+        try readColumns(rows, into: &tables, names: &columnNames,
+                        domains: Dictionary(schema.domains.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
 
         // Triggers (not the internal ones of constraints, not clones on partitions).
         for row in try rows(.triggers) {
@@ -207,7 +209,7 @@ public enum PostgresInspector {
     /// Columns, with their types and defaults read apart (see the queries),
     /// into the tables read before; `names` gets each table's attribute numbers.
     static func readColumns(_ rows: (CatalogQuery) throws -> CatalogRows, into tables: inout [String: Table],
-                            names columnNames: inout [String: [Int: String]]) throws {
+                            names columnNames: inout [String: [Int: String]], domains: [QualifiedName: Domain] = [:]) throws {
         var typeParts: [String: (isArray: Bool, typtype: String?, schema: String, name: String)] = [:]
         for row in try rows(.columnTypes) { typeParts[row["oid"]!] = (row["is_array"] == "t", row["typtype"], row["schema"]!, row["name"]!) }
         // Rows come table by table (ORDER BY relid): a table's defaults are
@@ -249,7 +251,7 @@ public enum PostgresInspector {
                 var formatted = row["formatted_type"]!
                 if parts.isArray, formatted.hasSuffix("[]") { formatted.removeLast(2) }
                 let type = columnType(isArray: parts.isArray || row["declared_array"] == "t", typtype: parts.typtype, schema: parts.schema,
-                                      name: parts.name, formatted: formatted)
+                                      name: parts.name, formatted: formatted, domains: domains)
                 types[typeKey] = type
                 return type
             }()
@@ -454,6 +456,39 @@ public enum PostgresInspector {
         return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
     }
 
+    /// Domains in the order they can be created: one over another after it.
+    static func domains(_ rows: CatalogRows) throws -> [Domain] {
+        var byName: [QualifiedName: CatalogRow] = [:]
+        var order: [QualifiedName] = []
+        for row in rows {
+            let name = QualifiedName(schema: row["schema"]!, name: row["name"]!)
+            byName[name] = row
+            order.append(name)
+        }
+        var done: [QualifiedName: Domain] = [:]
+        var out: [Domain] = []
+        func resolve(_ name: QualifiedName, _ seen: Set<QualifiedName>) throws {
+            guard done[name] == nil, let row = byName[name], !seen.contains(name) else { return }
+            let base = QualifiedName(schema: row["base_schema"]!, name: row["base_name"]!)
+            if row["base_typtype"] == "d" { try resolve(base, seen.union([name])) }
+            var formatted = row["formatted_type"]!
+            let isArray = row["is_array"] == "t"
+            if isArray, formatted.hasSuffix("[]") { formatted.removeLast(2) }
+            let type = columnType(isArray: isArray, typtype: row["base_typtype"], schema: base.schema, name: base.name,
+                                  formatted: formatted, domains: done)
+            var parsed: [CheckConstraint] = []
+            if let json = row["checks"], let pairs = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String]] {
+                parsed = pairs.compactMap { $0.count == 2 ? CheckConstraint(name: $0[0], expression: checkExpression($0[1])) : nil }
+            }
+            let domain = Domain(name: name, type: type, notNull: row["not_null"] == "t", defaultSQL: row["default_sql"],
+                                checks: parsed, comment: row["comment"])
+            done[name] = domain
+            out.append(domain)
+        }
+        for name in order { try resolve(name, []) }
+        return out
+    }
+
     static func sequence(_ row: CatalogRow) throws -> PostgresSequence {
         let name = QualifiedName(schema: row["schema"]!, name: row["name"]!)
         func number(_ field: String) throws -> Int {
@@ -470,11 +505,16 @@ public enum PostgresInspector {
                                 comment: row["comment"])
     }
 
-    static func columnType(isArray: Bool, typtype: String?, schema: String, name: String, formatted: String) -> PostgresType {
+    static func columnType(isArray: Bool, typtype: String?, schema: String, name: String, formatted: String,
+                           domains: [QualifiedName: Domain] = [:]) -> PostgresType {
+        if typtype == "d", let domain = domains[QualifiedName(schema: schema, name: name)] {
+            return PostgresType(base: .domain(domain.name, over: domain.type), isArray: isArray)
+        }
         if typtype == "e" {
             return PostgresType(base: .enumeration(QualifiedName(schema: schema, name: name)), isArray: isArray)
         }
-        if let ext = ExtensionTypes.table[name], schema != "pg_catalog" {
+        // An extension's type outside public is not one the DDL can name unqualified (its search_path is public).
+        if let ext = ExtensionTypes.table[name], schema == "public" {
             let mods = PostgresType.splitSpelling(formatted)?.modifiers ?? []
             return PostgresType(base: .extensionType(name: name, extension: ext), modifiers: mods, isArray: isArray)
         }

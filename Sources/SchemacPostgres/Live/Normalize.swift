@@ -102,6 +102,7 @@ public enum PostgresNormalizer {
         var readBack: Set<CatalogQuery> = [.tables, .columns, .columnTypes, .defaults]
         if !desired.functions.isEmpty { readBack.insert(.functions) }
         if !desired.views.isEmpty { readBack.insert(.views) }
+        if !desired.domains.isEmpty { readBack.insert(.domains) }
         for t in desired.tables {
             if !t.checks.isEmpty { readBack.insert(.constraints) }
             if t.indexes.contains(where: ScratchBuild.carriesText) { readBack.insert(.indexes) }
@@ -133,6 +134,7 @@ public enum PostgresNormalizer {
         func type(_ ty: PostgresType) -> PostgresType {
             var ty = ty
             if case .enumeration(let n) = ty.base { ty.base = .enumeration(q(n)) }
+            if case .domain(let n, let over) = ty.base { ty.base = .domain(q(n), over: type(over)) }
             return ty
         }
         var out = s
@@ -140,6 +142,12 @@ public enum PostgresNormalizer {
         out.roles = []
         out.extensions = []
         out.enums = s.enums.map { var e = $0; e.name = q(e.name); return e }
+        out.domains = s.domains.map { d in
+            var d = d
+            d.name = q(d.name)
+            d.type = type(d.type)
+            return d
+        }
         out.sequences = s.sequences.map { seq in
             var seq = seq
             seq.name = q(seq.name)
@@ -292,6 +300,19 @@ public enum PostgresNormalizer {
                 }
             }
             return table
+        }
+        let domains = Dictionary(printed.domains.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        out.domains = zip(desired.domains, shadow.domains).map { d, sd in
+            var d = d
+            guard let pd = domains[sd.name] else { return d }
+            d.defaultSQL = text(pd.defaultSQL)
+            let printedChecks = Dictionary(pd.checks.map { ($0.name, $0.expression) }, uniquingKeysWith: { a, _ in a })
+            d.checks = d.checks.map { c in
+                var c = c
+                if let e = printedChecks[c.name] { c.expression = unmap(e) }
+                return c
+            }
+            return d
         }
         out.views = zip(desired.views, shadow.views).map { v, sv in
             var v = v

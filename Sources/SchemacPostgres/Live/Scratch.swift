@@ -135,6 +135,7 @@ struct ScratchBuild {
         var subset = shadow
         subset.schemas = shadow.schemas + [contextSchema]
         subset.enums = shadow.enums.map { var e = $0; e.comment = nil; return e }
+        subset.domains = shadow.domains.map { var d = $0; d.comment = nil; return d }
         // A serial's default names its sequence: built so that the default prints.
         subset.sequences = shadow.sequences.map { var q = $0; q.ownedBy = nil; q.comment = nil; return q }
         subset.functions = shadow.functions.map { var f = $0; f.comment = nil; return f }

@@ -15,7 +15,7 @@ extension PostgresInspector {
     /// The kinds `unheld(_:schemas:)` looks for, as the closing note and the
     /// README list them.
     public static let unheldKinds = [
-        "domain", "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
+        "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
         "exclusion constraint", "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
         "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
@@ -58,8 +58,7 @@ extension PostgresInspector {
                  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)),
         fun AS (SELECT p.*, n.nspname FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
                  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
-        SELECT 'domain', nspname, nspname || '.' || typname, format_type(typbasetype, typtypmod) FROM typ WHERE typtype = 'd'
-        UNION ALL SELECT 'composite type', t.nspname, t.nspname || '.' || t.typname, '' FROM typ t JOIN pg_class c ON c.oid = t.typrelid
+        SELECT 'composite type', t.nspname, t.nspname || '.' || t.typname, '' FROM typ t JOIN pg_class c ON c.oid = t.typrelid
          WHERE t.typtype = 'c' AND c.relkind = 'c'
         UNION ALL SELECT 'range type', nspname, nspname || '.' || typname, '' FROM typ WHERE typtype IN ('r', 'm')
           AND NOT EXISTS (SELECT 1 FROM pg_range r WHERE r.rngmultitypid = typ.oid)

@@ -34,6 +34,13 @@ public enum SchemaChange: Hashable, Sendable {
     case createEnum(EnumType)
     case addEnumValue(QualifiedName, value: String, before: String?)
     case dropEnum(QualifiedName)
+    /// `afterFunctions`: its checks or default call a function of the
+    /// definitions, so it is created once they are.
+    case createDomain(Domain, afterFunctions: Bool)
+    /// `ALTER DOMAIN name <clause>`; `validates` for a VALIDATE, which reads
+    /// every column of the domain.
+    case alterDomain(QualifiedName, clause: String, validates: Bool)
+    case dropDomain(QualifiedName)
     case createSequence(PostgresSequence)
     /// Options of an existing sequence changed in place.
     case alterSequence(from: PostgresSequence, to: PostgresSequence)
@@ -124,6 +131,7 @@ public enum PostgresDiff {
         changes += desired.roles.filter { !currentRoles.contains($0) }.map(SchemaChange.createRole)
 
         changes += enumChanges(current, desired)
+        changes += domainChanges(current, desired)
 
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for f in desired.functions {
@@ -196,6 +204,7 @@ public enum PostgresDiff {
         changes += viewChanges(current, desired, changes: changes, renamedTables: renamedTables)
         changes += sequenceChanges(current, desired, renamedTables: renamedTables, changes: changes)
         let desiredEnums = Set(desired.enums.map(\.name))
+        changes += domainDrops(current, desired)
         for e in current.enums where !desiredEnums.contains(e.name) { changes.append(.dropEnum(e.name)) }
         // Schemas the definitions stopped naming go, with the functions they hold.
         let desiredSchemas = Set(desired.schemas).union(PostgresSchema.builtinSchemas).union(desired.namespacesInUse)
@@ -237,6 +246,62 @@ public enum PostgresDiff {
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
             && old.partitioning == new.partitioning && same(old.partitions, new.partitions)
+    }
+
+    /// Domains created, and changed in place: NOT NULL, default, checks
+    /// (a new one added NOT VALID, then validated). A domain over another
+    /// type is another domain, which PostgreSQL cannot change in place.
+    static func domainChanges(_ current: PostgresSchema, _ desired: PostgresSchema) -> [SchemaChange] {
+        guard !current.domains.isEmpty || !desired.domains.isEmpty else { return [] }
+        var out: [SchemaChange] = []
+        let currentByName = Dictionary(current.domains.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let functionNames = Set(desired.functions.map(\.name.name))
+        // Over a domain that waits for the functions, a domain waits too.
+        var waiting: Set<QualifiedName> = []
+        for d in desired.domains {
+            guard let old = currentByName[d.name] else {
+                let words = SQLWords.of(([d.defaultSQL ?? ""] + d.checks.map(\.expression)).joined(separator: " "))
+                var overWaiting = false
+                if case .domain(let over, _) = d.type.base { overWaiting = waiting.contains(over) }
+                let after = overWaiting || !words.isDisjoint(with: functionNames)
+                if after { waiting.insert(d.name) }
+                out.append(.createDomain(d, afterFunctions: after))
+                if let c = d.comment { out.append(.comment(object: "DOMAIN \(SQL.qualified(d.name))", target: d.name.description, text: c)) }
+                continue
+            }
+            guard old.type == d.type else {
+                out.append(.unsupported("domain \(d.name) is over \(old.type.sql) and the definitions put it over \(d.type.sql): PostgreSQL cannot change a domain's type in place"))
+                continue
+            }
+            if old.defaultSQL != d.defaultSQL {
+                out.append(.alterDomain(d.name, clause: d.defaultSQL.map { "SET DEFAULT \($0)" } ?? "DROP DEFAULT", validates: false))
+            }
+            if old.notNull != d.notNull {
+                out.append(.alterDomain(d.name, clause: d.notNull ? "SET NOT NULL" : "DROP NOT NULL", validates: false))
+            }
+            let oldChecks = Dictionary(old.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let newNames = Set(d.checks.map(\.name))
+            for c in old.checks where !newNames.contains(c.name) || !d.checks.contains(c) {
+                out.append(.alterDomain(d.name, clause: "DROP CONSTRAINT \(SQL.identifier(c.name))", validates: false))
+            }
+            for c in d.checks where oldChecks[c.name] != c {
+                out.append(.alterDomain(d.name, clause: "ADD \(DDL.check(c)) NOT VALID", validates: false))
+                out.append(.alterDomain(d.name, clause: "VALIDATE CONSTRAINT \(SQL.identifier(c.name))", validates: true))
+            }
+            if old.comment != d.comment {
+                out.append(.comment(object: "DOMAIN \(SQL.qualified(d.name))", target: d.name.description, text: d.comment))
+            }
+        }
+        return out
+    }
+
+    /// Domains the definitions no longer have, one over another first.
+    static func domainDrops(_ current: PostgresSchema, _ desired: PostgresSchema) -> [SchemaChange] {
+        let kept = Set(desired.domains.map(\.name))
+        func depth(_ t: PostgresType) -> Int { if case .domain(_, let over) = t.base { 1 + depth(over) } else { 0 } }
+        return current.domains.filter { !kept.contains($0.name) }
+            .sorted { (depth($0.type), $0.name.description) > (depth($1.type), $1.name.description) }
+            .map { .dropDomain($0.name) }
     }
 
     /// Sequences created, changed in place, owned anew, dropped. An owner

@@ -23,7 +23,7 @@ enum PostgresHazards {
         case .dropColumn: "drops column \(target) and every value in it"
         case .dropSchema: "drops schema \(target)"
         case .dropFunction: "drops function \(target): what calls it fails from then on"
-        case .dropEnum: "drops type \(target)"
+        case .dropEnum, .dropDomain: "drops type \(target)"
         case .dropSequence: "drops sequence \(target) and the value it has reached"
         case .alterColumnType: "converts \(target) to a type that cannot hold every value: what does not fit is cut or refused"
         case .replaceColumn: "drops \(target) and adds it again as generated: the values it holds are replaced"

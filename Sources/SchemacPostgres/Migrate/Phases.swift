@@ -13,7 +13,7 @@ import SchemacModel
 /// them; privileges and comments follow what they are on; views come after
 /// their tables; and what loses data (drops) comes last, once nothing reads it.
 enum PostgresPhase: CaseIterable, Hashable {
-    case schemas, extensions, roles, schemaPrivileges, enums, enumValues, sequences, functions, changedFunctions, renames
+    case schemas, extensions, roles, schemaPrivileges, enums, enumValues, domains, sequences, functions, changedFunctions, domainsCallingFunctions, renames
     case viewDrops, objectDrops
     /// One section a new table, in foreign-key order.
     case tables
@@ -25,7 +25,7 @@ enum PostgresPhase: CaseIterable, Hashable {
     case rowLevelSecurity, policies, triggers, privileges, comments
     /// One section a new view, after the views it reads.
     case views
-    case columnDrops, tableDrops, sequenceDrops, enumDrops, functionsReplacedBySignature, schemaDrops
+    case columnDrops, tableDrops, sequenceDrops, domainDrops, enumDrops, functionsReplacedBySignature, schemaDrops
 
     /// The title of the phase's section; nil for a phase of one section an object.
     var title: String? {
@@ -36,9 +36,11 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .schemaPrivileges: "Schema privileges"
         case .enums: "Enums"
         case .enumValues: "Enum values"
+        case .domains: "Domains"
         case .sequences: "Sequences"
         case .functions: "Functions"
         case .changedFunctions: "Changed functions"
+        case .domainsCallingFunctions: "Domains whose checks or defaults call the functions above"
         case .renames: "Renames"
         case .viewDrops: "Views that change or read changed columns"
         case .objectDrops: "Dropped or changed policies, triggers and constraints"
@@ -68,6 +70,7 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .columnDrops: "Dropped columns"
         case .tableDrops: "Dropped tables"
         case .sequenceDrops: "Dropped sequences"
+        case .domainDrops: "Dropped domains"
         case .enumDrops: "Dropped enums"
         case .functionsReplacedBySignature: "Functions replaced by a new signature"
         case .schemaDrops: "Dropped schemas"

@@ -37,6 +37,13 @@ struct GatheredChanges {
         case .createRole(let r): phased.add(.roles, PlannedStatement(kind: .createRole, target: r, sql: DDL.createRole(r)))
         case .createEnum(let e): phased.add(.enums, contentsOf: P.enumStatements(e))
         case .createFunction(let f): phased.add(.functions, contentsOf: P.functionStatements(f))
+        case .createDomain(let d, let afterFunctions):
+            phased.add(afterFunctions ? .domainsCallingFunctions : .domains, PlannedStatement(kind: .createDomain, target: d.name.description, sql: DDL.createDomain(d)))
+        case .alterDomain(let d, let clause, let validates):
+            phased.add(.domains, PlannedStatement(kind: .alterDomain, target: d.description, sql: "ALTER DOMAIN \(SQL.qualified(d)) \(clause);",
+                                                  hazards: validates ? [.validation] : []))
+        case .dropDomain(let d):
+            phased.add(.domainDrops, PlannedStatement(kind: .dropDomain, target: d.description, sql: "DROP DOMAIN \(SQL.qualified(d));", hazards: [.dataLoss]))
         case .createSequence(let s):
             phased.add(.sequences, PlannedStatement(kind: .createSequence, target: s.name.description, sql: DDL.createSequence(s)))
         case .alterSequence(let old, let new):

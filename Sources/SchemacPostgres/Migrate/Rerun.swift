@@ -21,6 +21,11 @@ enum PostgresRerun {
             return tokens.inserting(" IF NOT EXISTS", afterWords: ["CREATE", "SCHEMA"], ["CREATE", "TABLE"], ["CREATE", "SEQUENCE"])
         case .dropSequence:
             return tokens.find(["IF", "EXISTS"]) != nil ? s.sql : tokens.inserting(" IF EXISTS", afterWords: ["DROP", "SEQUENCE"])
+        case .createDomain: return guarded(tokens, when: { t in
+            t.qualifiedName(after: ["CREATE", "DOMAIN"]).map { "pg_catalog.to_regtype(\(SQL.literal(SQL.qualified($0)))) IS NULL" }
+        })
+        case .dropDomain: return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "DOMAIN"])
+        case .alterDomain: return domain(tokens)
         case .dropSchema, .dropTable, .dropEnum, .dropIndex, .dropView, .dropPolicy, .dropTrigger, .dropFunction, .dropConstraint,
              .dropExpression:
             return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "INDEX", "CONCURRENTLY"], ["DROP", "MATERIALIZED", "VIEW"],
@@ -58,6 +63,22 @@ enum PostgresRerun {
         case .attachPartition, .detachPartition: return partition(tokens, attach: s.kind == .attachPartition)
         default: return s.sql
         }
+    }
+
+    /// ADD CONSTRAINT while the domain has none of the name; VALIDATE while
+    /// it is not yet valid; DROP CONSTRAINT IF EXISTS. The rest (defaults,
+    /// NOT NULL) leave the same state however often they run.
+    private static func domain(_ tokens: SQLTokens) -> String {
+        guard let domain = tokens.qualifiedName(after: ["ALTER", "DOMAIN"]) else { return tokens.sql }
+        let type = "pg_catalog.to_regtype(\(SQL.literal(SQL.qualified(domain))))"
+        if tokens.find(["DROP", "CONSTRAINT"]) != nil { return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "CONSTRAINT"]) }
+        if let name = tokens.name(after: ["ADD", "CONSTRAINT"]) {
+            return guardedText(tokens.sql, when: "NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE contypid = \(type) AND conname = \(SQL.literal(name)))")
+        }
+        if let name = tokens.name(after: ["VALIDATE", "CONSTRAINT"]) {
+            return guardedText(tokens.sql, when: "EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE contypid = \(type) AND conname = \(SQL.literal(name)) AND NOT convalidated)")
+        }
+        return tokens.sql
     }
 
     /// An index built concurrently that failed (or was killed) is left
