@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 8
+    public static let formatVersion = 9
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -224,6 +224,11 @@ extension ColumnName: CompactCodable {
     public init(from d: inout CompactDecoder) throws { self.init(try d.read(), try d.read()) }
 }
 
+extension ExclusionConstraint: CompactCodable {
+    public func encode(to e: inout CompactEncoder) { e.write(name); e.write(definition) }
+    public init(from d: inout CompactDecoder) throws { self.init(name: try d.read(), definition: try d.read()) }
+}
+
 extension Domain: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(name); e.write(type); e.write(notNull); e.write(defaultSQL); e.write(checks); e.write(comment)
@@ -377,13 +382,14 @@ extension Table: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(name); e.write(columns); e.write(primaryKey); e.write(uniques); e.write(checks); e.write(foreignKeys)
         e.write(indexes); e.write(rowLevelSecurity); e.write(forceRowLevelSecurity); e.write(policies); e.write(grants)
-        e.write(triggers); e.write(comment); e.write(partitioning); e.write(partitions); e.write(renamedFrom)
+        e.write(triggers); e.write(comment); e.write(partitioning); e.write(partitions); e.write(renamedFrom); e.write(exclusions)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init(name: try d.read(), columns: try d.read(), primaryKey: try d.read(), uniques: try d.read(), checks: try d.read(),
                   foreignKeys: try d.read(), indexes: try d.read(), rowLevelSecurity: try d.read(),
                   forceRowLevelSecurity: try d.read(), policies: try d.read(), grants: try d.read(), triggers: try d.read(),
                   comment: try d.read(), partitioning: try d.read(), partitions: try d.read(), renamedFrom: try d.read())
+        exclusions = try d.read()
     }
 }
 

@@ -422,12 +422,25 @@ public struct Partition: Hashable, Sendable {
     }
 }
 
+/// `EXCLUDE …`: `definition` is the text after EXCLUDE, as the server prints
+/// it (`USING gist (room WITH =, during WITH &&)`), a `WHERE` included.
+public struct ExclusionConstraint: Hashable, Sendable {
+    public var name: String
+    public var definition: String
+
+    public init(name: String, definition: String) {
+        self.name = name
+        self.definition = definition
+    }
+}
+
 public struct Table: Hashable, Sendable {
     public var name: QualifiedName
     public var columns: [Column]
     public var primaryKey: PrimaryKey?
     public var uniques: [UniqueConstraint]
     public var checks: [CheckConstraint]
+    public var exclusions: [ExclusionConstraint] = []
     public var foreignKeys: [ForeignKey]
     public var indexes: [Index]
     public var rowLevelSecurity: Bool

@@ -161,6 +161,7 @@ final class InspectTests: XCTestCase {
             if let pk = t.primaryKey { out.append("  primary key \(pk.name) \(pk.columns)") }
             for u in t.uniques.sorted(by: { $0.name < $1.name }) { out.append("  unique \(u.name) \(u.columns) nnd=\(u.nullsNotDistinct)") }
             for c in t.checks.sorted(by: { $0.name < $1.name }) { out.append("  check \(c.name)") }
+            for x in t.exclusions.sorted(by: { $0.name < $1.name }) { out.append("  exclusion \(x.name)") }
             for f in t.foreignKeys.sorted(by: { $0.name < $1.name }) {
                 out.append("  foreign key \(f.name) \(f.columns) -> \(f.referencedTable) \(f.referencedColumns) delete=\(f.onDelete.rawValue) update=\(f.onUpdate.rawValue) deferrable=\(f.deferrable)")
             }

@@ -87,6 +87,7 @@ public enum PostgresKeys {
         DefinitionKey("primary_key", names),
         DefinitionKey("unique", ##"{ "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/names" }, { "$ref": "#/$defs/pgUnique" }] } }"##),
         DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
+        DefinitionKey("exclusions", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
         DefinitionKey("foreign_keys", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgForeignKey" } }"##),
         DefinitionKey("indexes", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgIndex" } }"##),
         DefinitionKey("policies", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgPolicy" } }"##),

@@ -148,6 +148,18 @@ extension PostgresResolver {
                 checkNodes[entry.key] = entry.value
             }
         }
+        // Exclusion constraints: the text after EXCLUDE, SQL on purpose; their index takes the name.
+        if let node = f["exclusions"] {
+            for entry in r.namedEntries(node, "exclusions") ?? [] {
+                guard let definition = r.string(entry.value, "exclusion '\(entry.key)'") else { continue }
+                if entry.key.isEmpty { r.report(.emptyName("exclusion", at: r.location(entry.keyNode))); continue }
+                guard checkIdentifier(entry.key, entry.keyNode, r),
+                      t.constraintNames.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
+                claimRelation(QualifiedName(schema: d.name.schema, name: entry.key), display: entry.key, at: r.location(entry.keyNode), r,
+                              kind: "index", owner: .constraint)
+                t.table.exclusions.append(ExclusionConstraint(name: entry.key, definition: definition))
+            }
+        }
         for check in t.table.checks {
             guard let node = checkNodes[check.name] else { continue }
             for missing in ExpressionColumns.unknownColumns(in: check.expression, columns: Set(t.allColumnNames)) {

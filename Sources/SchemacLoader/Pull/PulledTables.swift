@@ -69,6 +69,11 @@ extension PullWriter {
         kept.checks = t.checks.filter {
             keep(ExpressionColumns.unknownColumns(in: $0.expression, columns: columns).isEmpty, "check constraint", $0.name, onSkipped)
         }
+        // Its text is the server's (operators and methods among the words): only the columns left out matter.
+        kept.exclusions = t.exclusions.filter { x in
+            keep(!ExpressionColumns.unknownColumns(in: x.definition, columns: columns).contains(where: skippedColumns.contains),
+                 "exclusion constraint", x.name, onSkipped)
+        }
         kept.foreignKeys = t.foreignKeys.filter { fk in
             guard keep(names(fk.columns), "foreign key", fk.name, onSkipped) else { return false }
             let target = writtenColumns[fk.referencedTable]
@@ -120,6 +125,7 @@ extension PullWriter {
         if !checks.isEmpty {
             f.append(("checks", .mapping(checks.map { ($0.name, PulledText.expression($0.expression)) })))
         }
+        if !t.exclusions.isEmpty { f.append(("exclusions", .mapping(t.exclusions.map { ($0.name, .string($0.definition)) }))) }
         let foreignKeys = t.foreignKeys.filter { claims.references[$0.name] == nil }
         if !foreignKeys.isEmpty { f.append(("foreign_keys", .sequence(foreignKeys.map { foreignKey($0, of: t) }))) }
         let indexes = t.indexes.filter { !claims.index.contains($0.name) }.compactMap { index($0, of: t) }

@@ -29,6 +29,10 @@ enum DDL {
         "CREATE TYPE \(SQL.qualified(e.name)) AS ENUM (\(e.values.map(SQL.literal).joined(separator: ", ")));"
     }
 
+    static func exclusion(_ x: ExclusionConstraint) -> String {
+        "CONSTRAINT \(SQL.identifier(x.name)) EXCLUDE \(x.definition)"
+    }
+
     static func createDomain(_ d: Domain) -> String {
         var text = "CREATE DOMAIN \(SQL.qualified(d.name)) AS \(d.type.sql)"
         if let value = d.defaultSQL { text += " DEFAULT \(value)" }
@@ -134,6 +138,7 @@ enum DDL {
         if let pk = t.primaryKey { items.append(primaryKey(pk)) }
         items += t.uniques.map(unique)
         items += t.checks.map(check)
+        items += t.exclusions.map(exclusion)
         items += inlineForeignKeys.map(foreignKey)
         var text = "CREATE TABLE \(SQL.qualified(t.name)) (\n"
         text += items.map { "    " + $0 }.joined(separator: ",\n")

@@ -145,7 +145,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    ext.nspname AS referenced_schema, ext.relname AS referenced_table, con.confrelid AS referenced_relid,
                    con.confkey AS referenced_numbers, con.confdeltype AS on_delete, con.confupdtype AS on_update,
                    con.condeferrable AS deferrable,
-                   CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END AS check_definition,
+                   CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid, true) END AS check_definition,
                    CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END
                      AS nulls_not_distinct,
                    ext.columns AS referenced_columns, con.conindid AS index_oid

@@ -289,8 +289,13 @@ public enum PostgresInspector {
         for row in try rows(.constraints) {
             guard let oid = row["relid"], tables[oid] != nil else { continue }
             if let index = row["index_oid"], index != "0", row["kind"] != "f" { constraintIndexes.insert(index) }
-            // An exclusion constraint (not in the model) may have expression keys, numbered 0.
-            guard row["kind"] != "x" else { continue }
+            // An exclusion constraint may have expression keys (numbered 0): read by its text.
+            if row["kind"] == "x" {
+                var definition = Substring(row["check_definition"] ?? "")
+                if definition.hasPrefix("EXCLUDE ") { definition = definition.dropFirst(8) }
+                tables[oid]!.exclusions.append(ExclusionConstraint(name: row["name"]!, definition: String(definition)))
+                continue
+            }
             let name = row["name"]!, columns = try attributeNames(row["key_numbers"], of: oid, columnNames)
             switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)

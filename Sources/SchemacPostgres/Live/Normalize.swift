@@ -104,7 +104,7 @@ public enum PostgresNormalizer {
         if !desired.views.isEmpty { readBack.insert(.views) }
         if !desired.domains.isEmpty { readBack.insert(.domains) }
         for t in desired.tables {
-            if !t.checks.isEmpty { readBack.insert(.constraints) }
+            if !t.checks.isEmpty || !t.exclusions.isEmpty { readBack.insert(.constraints) }
             if t.indexes.contains(where: ScratchBuild.carriesText) { readBack.insert(.indexes) }
             if !t.policies.isEmpty { readBack.insert(.policies) }
             if t.triggers.contains(where: { $0.when != nil }) { readBack.insert(.triggers) }
@@ -265,6 +265,11 @@ public enum PostgresNormalizer {
                 if let (t, n) = lookup(name, .check, c.name), let pc = t.checks[n] { c.expression = unmap(pc.expression) }
                 return c
             }
+            table.exclusions = table.exclusions.map { x in
+                var x = x
+                if let (t, n) = lookup(name, .exclusion, x.name), let px = t.exclusions[n] { x.definition = unmap(px.definition) }
+                return x
+            }
             table.indexes = table.indexes.map { i in
                 var i = i
                 guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes[n],
@@ -327,6 +332,7 @@ public enum PostgresNormalizer {
 struct PrintedTable {
     var columns: [String: Column] = [:]
     var checks: [String: CheckConstraint] = [:]
+    var exclusions: [String: ExclusionConstraint] = [:]
     var indexes: [String: Index] = [:]
     var policies: [String: Policy] = [:]
     var triggers: [String: Trigger] = [:]
@@ -335,6 +341,7 @@ struct PrintedTable {
     init(_ t: Table) {
         for c in t.columns { columns[c.name] = c }
         for c in t.checks { checks[c.name] = c }
+        for x in t.exclusions { exclusions[x.name] = x }
         for i in t.indexes { indexes[i.name] = i }
         for p in t.policies { policies[p.name] = p }
         for tr in t.triggers { triggers[tr.name] = tr }

@@ -24,7 +24,7 @@ import SchemacModel
 struct ScratchBuild {
     /// A piece of text in the desired schema (under scratch names).
     struct Item: Hashable {
-        enum Kind: Hashable { case defaultValue, generated, check, index, policy, trigger }
+        enum Kind: Hashable { case defaultValue, generated, check, exclusion, index, policy, trigger }
         var table: QualifiedName
         var kind: Kind
         var name: String
@@ -67,6 +67,7 @@ struct ScratchBuild {
     private enum Built: Hashable {
         case generated(PostgresType, String)
         case check(String)
+        case exclusion(String)
         case index(Index)
         case policy(Policy)
         case trigger(Trigger)
@@ -162,6 +163,7 @@ struct ScratchBuild {
                 if c.generated != nil { slots[Item(table: t.name, kind: .generated, name: c.name)] = Slot(table: t.name, name: c.name) }
             }
             for c in t.checks { slots[Item(table: t.name, kind: .check, name: c.name)] = Slot(table: t.name, name: c.name) }
+            for x in t.exclusions { slots[Item(table: t.name, kind: .exclusion, name: x.name)] = Slot(table: t.name, name: x.name) }
             for i in t.indexes { slots[Item(table: t.name, kind: .index, name: i.name)] = Slot(table: t.name, name: i.name) }
             for p in t.policies { slots[Item(table: t.name, kind: .policy, name: p.name)] = Slot(table: t.name, name: p.name) }
             for tr in t.triggers { slots[Item(table: t.name, kind: .trigger, name: tr.name)] = Slot(table: t.name, name: tr.name) }
@@ -179,6 +181,7 @@ struct ScratchBuild {
         var texts: [String] = []
         for c in t.columns { if let g = c.generated { texts.append(g) } }
         for c in t.checks { texts.append(c.expression) }
+        for x in t.exclusions { texts.append(x.definition) }
         for i in t.indexes where carriesText(i) {
             texts.append((i.keys.compactMap { k -> String? in
                 if case .expression(let e) = k.target { return e }
@@ -221,6 +224,14 @@ struct ScratchBuild {
         for c in t.checks {
             build(.check, c.name, of: t.name, in: context(words.next()!), as: .check(c.expression), prefix: "c") { name, ctx in
                 ctx.checks.append((name, DDL.check(CheckConstraint(name: name, expression: c.expression)), describe("check", c.name)))
+            }
+        }
+        for x in t.exclusions {
+            // Its index shares the schema's namespace with the context tables.
+            build(.exclusion, x.name, of: t.name, in: context(words.next()!), as: .exclusion(x.definition),
+                  prefix: "\(contextTables.count)_x") { name, ctx in
+                ctx.objects.append(Step(sql: "ALTER TABLE \(SQL.qualified(ctx.name)) ADD \(DDL.exclusion(ExclusionConstraint(name: name, definition: x.definition)));",
+                                        target: describe("exclusion", x.name)))
             }
         }
         for i in t.indexes where Self.carriesText(i) {

@@ -16,7 +16,7 @@ extension PostgresInspector {
     /// README list them.
     public static let unheldKinds = [
         "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
-        "exclusion constraint", "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
+        "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
         "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
         "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
@@ -78,9 +78,8 @@ extension PostgresInspector {
         UNION ALL SELECT 'subscription', '', subname, '' FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         UNION ALL SELECT 'foreign server', '', srvname, '' FROM pg_foreign_server
          WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_foreign_server'::regclass AND ext.objid = pg_foreign_server.oid)
-        UNION ALL SELECT CASE con.contype WHEN 'x' THEN 'exclusion constraint' WHEN 't' THEN 'constraint trigger' END,
-               r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
-          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype IN ('x', 't') AND con.conislocal
+        UNION ALL SELECT 'constraint trigger', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
+          FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype = 't' AND con.conislocal
         UNION ALL SELECT 'constraint not valid', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as valid'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE NOT con.convalidated AND con.conislocal
         UNION ALL SELECT 'initially immediate foreign key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname,

@@ -155,11 +155,15 @@ enum Alter {
             if !partitioned { return keyThroughIndex(t, name: u.name, columns: u.columns, nullsNotDistinct: u.nullsNotDistinct, primary: false) }
             return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.unique(u));",
                                      hazards: [.indexBuild, .longLock])]
+        case .exclusion(let x):
+            // No NOT VALID for an exclusion: its index is built under the lock.
+            return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(DDL.exclusion(x));",
+                                     hazards: [.indexBuild, .longLock])]
         case .check, .foreignKey:
             let body: String = switch c {
             case .check(let check): DDL.check(check)
             case .foreignKey(let fk): DDL.foreignKey(fk)
-            case .primaryKey, .unique: ""  // handled above
+            case .primaryKey, .unique, .exclusion: ""  // handled above
             }
             if partitioned {
                 return [PlannedStatement(kind: .addConstraint, target: target, sql: "ALTER TABLE \(table) ADD \(body);", hazards: [.validation, .longLock])]

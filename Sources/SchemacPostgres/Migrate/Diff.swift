@@ -7,9 +7,11 @@ public enum TableConstraint: Hashable, Sendable {
     case unique(UniqueConstraint)
     case check(CheckConstraint)
     case foreignKey(ForeignKey)
+    case exclusion(ExclusionConstraint)
 
     public var name: String {
         switch self {
+        case .exclusion(let c): c.name
         case .primaryKey(let c): c.name
         case .unique(let c): c.name
         case .check(let c): c.name
@@ -242,6 +244,7 @@ public enum PostgresDiff {
         func same<T: Hashable>(_ a: [T], _ b: [T]) -> Bool { a.count == b.count && (a == b || Set(a) == Set(b)) }
         return old.name == new.name && old.columns == new.columns && old.primaryKey == new.primaryKey
             && same(old.uniques, new.uniques) && same(old.checks, new.checks) && same(old.foreignKeys, new.foreignKeys)
+            && same(old.exclusions, new.exclusions)
             && same(old.indexes, new.indexes) && old.rowLevelSecurity == new.rowLevelSecurity
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
@@ -509,6 +512,8 @@ public enum PostgresDiff {
         new.checks.forEach { newConstraints[$0.name] = .check($0) }
         old.foreignKeys.forEach { oldConstraints[$0.name] = .foreignKey($0) }
         new.foreignKeys.forEach { newConstraints[$0.name] = .foreignKey($0) }
+        old.exclusions.forEach { oldConstraints[$0.name] = .exclusion($0) }
+        new.exclusions.forEach { newConstraints[$0.name] = .exclusion($0) }
         // A constraint that only changes its name is renamed.
         func renamed(_ c: TableConstraint, to name: String) -> TableConstraint {
             switch c {
@@ -516,6 +521,7 @@ public enum PostgresDiff {
             case .unique(var u): u.name = name; return .unique(u)
             case .check(var k): k.name = name; return .check(k)
             case .foreignKey(var f): f.name = name; return .foreignKey(f)
+            case .exclusion(var x): x.name = name; return .exclusion(x)
             }
         }
         for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] == nil && !replaced.readBy(c) {
@@ -611,6 +617,7 @@ struct ReplacedColumns {
         case .unique(let u): reads([], columns: u.columns)
         case .check(let k): reads([k.expression])
         case .foreignKey(let f): reads([], columns: f.columns)
+        case .exclusion(let x): reads([x.definition])
         }
     }
 
@@ -652,6 +659,7 @@ extension PostgresDiff {
                 case .unique(let u): table.uniques.first { $0.name == u.name }.map(TableConstraint.unique)
                 case .check(let k): table.checks.first { $0.name == k.name }.map(TableConstraint.check)
                 case .foreignKey(let f): table.foreignKeys.first { $0.name == f.name }.map(TableConstraint.foreignKey)
+                case .exclusion(let x): table.exclusions.first { $0.name == x.name }.map(TableConstraint.exclusion)
                 }
                 return .addConstraint(t, original ?? c, partitioned: partitioned)
             case .createPolicy(let t, let p): return .createPolicy(t, tables[t]?.policies.first { $0.name == p.name } ?? p)

@@ -26,4 +26,15 @@ CREATE TABLE "public"."budgets" (
     CONSTRAINT "budgets_dates" CHECK (ends IS NULL OR ends > starts)
 );
 
+-- Table public.bookings
+CREATE TABLE "public"."bookings" (
+    "id" integer NOT NULL,
+    "room" integer NOT NULL,
+    "starts" timestamp with time zone NOT NULL,
+    "ends" timestamp with time zone NOT NULL,
+    "cancelled" boolean NOT NULL,
+    CONSTRAINT "bookings_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "bookings_no_overlap" EXCLUDE USING gist (tstzrange(starts, ends) WITH &&) WHERE (NOT cancelled)
+);
+
 COMMIT;
