@@ -154,6 +154,11 @@ public struct Function: Hashable, Sendable {
     public var volatility: Volatility?
     public var securityDefiner: Bool
     public var comment: String?
+    /// A procedure (CALLed, no result; `returns` is empty) rather than a function.
+    public var isProcedure = false
+
+    /// `FUNCTION` or `PROCEDURE`, as DROP, COMMENT ON and CREATE name it.
+    public var routineWord: String { isProcedure ? "PROCEDURE" : "FUNCTION" }
 
     public init(name: QualifiedName, arguments: String = "", returns: String, language: String, body: String,
                 volatility: Volatility? = nil, securityDefiner: Bool = false, comment: String? = nil) {

@@ -42,17 +42,23 @@ extension PostgresResolver {
         let r = d.reader
         let what = "function '\(d.name.name)'"
         guard let f = r.fields(d.node, what, allowed: PostgresKeys.function.names) else { return }
-        guard let returnsNode = f["returns"] else { r.report(.missingKey("returns", in: what, at: f.location)); return }
+        let isProcedure = f["procedure"].flatMap { r.bool($0, "procedure") } ?? false
+        if isProcedure, f["returns"] != nil || f["volatility"] != nil {
+            r.report(.conflictingKeys("procedure", f["returns"] != nil ? "returns" : "volatility", in: what, at: f.location))
+            return
+        }
+        guard isProcedure || f["returns"] != nil else { r.report(.missingKey("returns", in: what, at: f.location)); return }
         guard let bodyNode = f["body"] else { r.report(.missingKey("body", in: what, at: f.location)); return }
-        guard let returns = r.string(returnsNode, "returns"), let body = r.string(bodyNode, "body") else { return }
+        guard let returns = isProcedure ? "" : f["returns"].flatMap({ r.string($0, "returns") }), let body = r.string(bodyNode, "body") else { return }
         let language = f["language"].flatMap { r.name($0, "language") } ?? "plpgsql"
         let volatility: Function.Volatility? = f["volatility"].flatMap {
             r.choice($0, "volatility", [("volatile", .volatile), ("stable", .stable), ("immutable", .immutable)])
         }
-        let fn = Function(name: d.name, arguments: f["args"].flatMap { r.string($0, "args") } ?? "", returns: returns,
+        var fn = Function(name: d.name, arguments: f["args"].flatMap { r.string($0, "args") } ?? "", returns: returns,
                           language: language, body: body, volatility: volatility,
                           securityDefiner: f["security_definer"].flatMap { r.bool($0, "security_definer") } ?? false,
                           comment: f["comment"].flatMap { r.string($0, "comment") })
+        fn.isProcedure = isProcedure
         functionsByName[d.name] = fn
         schema.functions.append(fn)
     }

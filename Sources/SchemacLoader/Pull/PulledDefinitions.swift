@@ -220,7 +220,7 @@ struct PullWriter {
             writtenFunctions.insert(fn.name)
             var f: [(String, YAMLValue)] = []
             if !fn.arguments.isEmpty { f.append(("args", .string(fn.arguments))) }
-            f.append(("returns", .string(fn.returns)))
+            if fn.isProcedure { f.append(("procedure", .bool(true))) } else { f.append(("returns", .string(fn.returns))) }
             f.append(("language", .string(fn.language)))
             f.append(("body", .block(PulledText.functionBody(fn.body))))
             if let v = fn.volatility, v != .volatile { f.append(("volatility", .string(v.rawValue))) }

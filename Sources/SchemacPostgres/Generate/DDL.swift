@@ -76,9 +76,10 @@ enum DDL {
     }
 
     static func createFunction(_ f: Function, orReplace: Bool = false) -> String {
-        var lines = ["CREATE \(orReplace ? "OR REPLACE " : "")FUNCTION \(SQL.qualified(f.name))(\(f.arguments)) RETURNS \(f.returns)"]
+        let result = f.isProcedure ? "" : " RETURNS \(f.returns)"
+        var lines = ["CREATE \(orReplace ? "OR REPLACE " : "")\(f.routineWord) \(SQL.qualified(f.name))(\(f.arguments))\(result)"]
         var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]
-        if let v = f.volatility, v != .volatile { attributes.append(v.rawValue.uppercased()) }
+        if let v = f.volatility, v != .volatile, !f.isProcedure { attributes.append(v.rawValue.uppercased()) }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }
         lines.append("    " + attributes.joined(separator: " "))
         lines.append("    AS \(SQL.dollarQuoted(f.bodyAsCreated));")

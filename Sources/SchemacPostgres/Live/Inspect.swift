@@ -139,9 +139,11 @@ public enum PostgresInspector {
         // Functions.
         for row in try rows(.functions) {
             let volatility: Function.Volatility = row["volatility"] == "i" ? .immutable : row["volatility"] == "s" ? .stable : .volatile
-            schema.functions.append(Function(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), arguments: row["arguments"] ?? "",
-                                             returns: row["result"] ?? "", language: row["language"] ?? "", body: row["body"] ?? "",
-                                             volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"]))
+            var function = Function(name: QualifiedName(schema: row["schema"]!, name: row["name"]!), arguments: row["arguments"] ?? "",
+                                    returns: row["result"] ?? "", language: row["language"] ?? "", body: row["body"] ?? "",
+                                    volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"])
+            function.isProcedure = row["is_procedure"] == "t"
+            schema.functions.append(function)
         }
 
         // Tables (partitions are read as part of their parent).

@@ -16,7 +16,7 @@ extension PostgresInspector {
     /// README list them.
     public static let unheldKinds = [
         "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
-        "constraint trigger", "column grant", "procedure", "aggregate", "foreign table", "inheritance",
+        "constraint trigger", "column grant", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
         "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
         "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
@@ -104,9 +104,9 @@ extension PostgresInspector {
         UNION ALL SELECT 'schema grant', n.nspname, n.nspname, x
           FROM pg_namespace n JOIN nsp ON nsp.oid = n.oid, unnest(n.nspacl::text[]) x
          WHERE n.nspname <> 'public' AND x NOT LIKE (SELECT rolname FROM pg_roles WHERE oid = n.nspowner) || '=%'
-        UNION ALL SELECT CASE f.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
+        UNION ALL SELECT CASE f.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
                f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')', ''
-          FROM fun f WHERE f.prokind IN ('p', 'a', 'w')
+          FROM fun f WHERE f.prokind IN ('a', 'w')
         UNION ALL SELECT 'function setting', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
                concat_ws(', ', CASE WHEN f.proisstrict THEN 'strict' END, CASE WHEN f.proleakproof THEN 'leakproof' END,
                          CASE WHEN f.proparallel <> 'u' THEN 'parallel ' || f.proparallel::text END, array_to_string(f.proconfig, ', '),

@@ -148,7 +148,7 @@ public enum PostgresDiff {
                 if old.arguments == f.arguments && old.returns == f.returns {
                     changes.append(.replaceFunction(f))
                     if old.comment != nil && f.comment == nil {
-                        changes.append(.comment(object: "FUNCTION \(DDL.functionSignature(f))", target: f.name.description, text: nil))
+                        changes.append(.comment(object: "\(f.routineWord) \(DDL.functionSignature(f))", target: f.name.description, text: nil))
                     }
                 } else {
                     changes.append(.replaceFunctionSignature(old: old, new: f))

@@ -30,9 +30,9 @@ struct GatheredChanges {
             phased.addLast(.schemaDrops, PlannedStatement(kind: .dropSchema, target: s, sql: "DROP SCHEMA \(SQL.identifier(s));", hazards: [.dataLoss]))
         case .dropFunction(let f):
             phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description,
-                                                      sql: "DROP FUNCTION \(DDL.functionSignature(f));", hazards: [.dataLoss]))
+                                                      sql: "DROP \(f.routineWord) \(DDL.functionSignature(f));", hazards: [.dataLoss]))
         case .dropHelperFunction(let f):
-            phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description, sql: "DROP FUNCTION \(DDL.functionSignature(f));"))
+            phased.add(.schemaDrops, PlannedStatement(kind: .dropFunction, target: f.name.description, sql: "DROP \(f.routineWord) \(DDL.functionSignature(f));"))
         case .createExtension(let e): phased.add(.extensions, PlannedStatement(kind: .createExtension, target: e, sql: DDL.createExtension(e)))
         case .createRole(let r): phased.add(.roles, PlannedStatement(kind: .createRole, target: r, sql: DDL.createRole(r)))
         case .createEnum(let e): phased.add(.enums, contentsOf: P.enumStatements(e))
@@ -169,7 +169,7 @@ struct GatheredChanges {
     /// New arguments make an overload that can live beside the old function
     /// until the end; a new result type alone cannot.
     private mutating func routeNewSignature(_ old: Function, _ new: Function) {
-        let drop = PlannedStatement(kind: .dropFunction, target: old.name.description, sql: "DROP FUNCTION \(DDL.functionSignature(old));")
+        let drop = PlannedStatement(kind: .dropFunction, target: old.name.description, sql: "DROP \(old.routineWord) \(DDL.functionSignature(old));")
         phased.add(old.arguments == new.arguments ? .changedFunctions : .functionsReplacedBySignature, drop)
         phased.add(.changedFunctions, contentsOf: PostgresPlanner.functionStatements(new))
     }
@@ -178,7 +178,7 @@ struct GatheredChanges {
         phased.add(.changedFunctions, PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
         if let c = f.comment {
             phased.add(.changedFunctions, PlannedStatement(kind: .comment, target: f.name.description,
-                                                           sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
+                                                           sql: DDL.comment(on: "\(f.routineWord) \(DDL.functionSignature(f))", c)))
         }
     }
 

@@ -108,7 +108,7 @@ public enum PostgresPlanner {
         var out = [PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f))]
         if let c = f.comment {
             out.append(PlannedStatement(kind: .comment, target: f.name.description,
-                                        sql: DDL.comment(on: "FUNCTION \(DDL.functionSignature(f))", c)))
+                                        sql: DDL.comment(on: "\(f.routineWord) \(DDL.functionSignature(f))", c)))
         }
         return out
     }

@@ -30,12 +30,14 @@ enum PostgresRerun {
              .dropExpression:
             return tokens.inserting(" IF EXISTS", afterWords: ["DROP", "INDEX", "CONCURRENTLY"], ["DROP", "MATERIALIZED", "VIEW"],
                                     ["DROP", "SCHEMA"], ["DROP", "TABLE"], ["DROP", "TYPE"], ["DROP", "INDEX"], ["DROP", "VIEW"],
-                                    ["DROP", "POLICY"], ["DROP", "TRIGGER"], ["DROP", "FUNCTION"], ["DROP", "CONSTRAINT"],
+                                    ["DROP", "POLICY"], ["DROP", "TRIGGER"], ["DROP", "FUNCTION"], ["DROP", "PROCEDURE"], ["DROP", "CONSTRAINT"],
                                     ["DROP", "EXPRESSION"])
         case .addColumn: return tokens.inserting(" IF NOT EXISTS", everywhereAfter: ["ADD", "COLUMN"])
         case .dropColumn, .replaceColumn: return tokens.inserting(" IF EXISTS", everywhereAfter: ["DROP", "COLUMN"])
         case .addEnumValue: return tokens.inserting(" IF NOT EXISTS", afterWords: ["ADD", "VALUE"])
-        case .createFunction: return tokens.inserting(" OR REPLACE", afterWords: ["CREATE"], when: ["CREATE", "FUNCTION"])
+        case .createFunction:
+            if tokens.startsWithWords(["CREATE", "PROCEDURE"]) { return tokens.inserting(" OR REPLACE", afterWords: ["CREATE"], when: ["CREATE", "PROCEDURE"]) }
+            return tokens.inserting(" OR REPLACE", afterWords: ["CREATE"], when: ["CREATE", "FUNCTION"])
         case .createView:
             if tokens.startsWithWords(["CREATE", "MATERIALIZED", "VIEW"]) {
                 return tokens.inserting(" IF NOT EXISTS", afterWords: ["CREATE", "MATERIALIZED", "VIEW"])

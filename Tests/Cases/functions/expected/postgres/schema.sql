@@ -17,6 +17,12 @@ BEGIN;
 CREATE SCHEMA "util";
 
 -- Functions
+CREATE PROCEDURE "util"."archive_things"(before_price numeric)
+    LANGUAGE "sql"
+    AS $body$
+DELETE FROM util.things WHERE price < before_price
+$body$;
+COMMENT ON PROCEDURE "util"."archive_things"(before_price numeric) IS 'A procedure, CALLed';
 CREATE FUNCTION "util"."add_tax"(amount numeric, rate numeric DEFAULT 0.2) RETURNS numeric
     LANGUAGE "sql" IMMUTABLE
     AS $body$
