@@ -39,6 +39,8 @@ struct Declaration {
 struct PostgresDeclarations {
     var extensions: [(String, SourceLocation)] = []
     var roles: [(String, SourceLocation)] = []
+    /// Schemas made even when nothing in them is declared.
+    var declaredSchemas: [(String, SourceLocation)] = []
     var tenancy: (column: String, setting: String, location: SourceLocation)?
     var enums: [Declaration] = []
     var domains: [Declaration] = []
@@ -50,6 +52,7 @@ struct PostgresDeclarations {
 
     var extensionNames = Namespace(kind: "extension")
     var roleNames = Namespace(kind: "role")
+    var schemaNames = Namespace(kind: "schema")
     var typeNames = Namespace(kind: "type")
     var functionNames = Namespace(kind: "function")
     var relationNames = Namespace(kind: "relation")
@@ -60,6 +63,7 @@ struct PostgresDeclarations {
     var schemas: [String] {
         var seen: Set<String> = ["public"]
         for d in enums + domains + sequences + functions + tables + views { seen.insert(d.name.schema) }
+        for (s, _) in declaredSchemas { seen.insert(s) }
         return seen.sorted()
     }
 
@@ -85,6 +89,12 @@ struct PostgresDeclarations {
                 if roleNames.claim(name, at: reader.location(item), reader) {
                     roles.append((name, reader.location(item)))
                 }
+            }
+        }
+        if let list = section["schemas"], let items = reader.sequence(list, "postgres.schemas") {
+            for item in items {
+                guard let name = reader.name(item, "a schema"), checkIdentifier(name, item, reader) else { continue }
+                if schemaNames.claim(name, at: reader.location(item), reader) { declaredSchemas.append((name, reader.location(item))) }
             }
         }
         if let t = section["tenancy"], let f = reader.fields(t, "postgres.tenancy", allowed: PostgresKeys.tenancy.names) {

@@ -188,10 +188,6 @@ extension Commands {
         var skips = source.unheld.filter { !implied.contains($0) }.map {
             PullSkip(schema: $0.schema, kind: $0.kind, object: $0.name, reason: $0.detail)
         }
-        let used = Set(source.model.namespacesInUse)
-        for s in source.schemas where s != "public" && !used.contains(s) && source.model.schemas.contains(s) {
-            skips.append(PullSkip(schema: s, kind: "schema", object: s, reason: "it holds no object the definitions hold, and the language makes a schema for its objects"))
-        }
         return skips
     }
 

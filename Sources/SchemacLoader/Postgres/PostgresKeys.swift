@@ -40,6 +40,7 @@ public enum PostgresKeys {
     public static let section = [
         DefinitionKey("schema", name), DefinitionKey("extensions", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
         DefinitionKey("roles", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
+        DefinitionKey("schemas", ##"{ "type": "array", "items": { "$ref": "#/$defs/name" } }"##),
         DefinitionKey("tenancy", ##"{ "$ref": "#/$defs/pgTenancy" }"##),
         DefinitionKey("enums", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "array", "items": { "$ref": "#/$defs/scalar" } }, { "$ref": "#/$defs/pgEnum" }] } }"##),
         DefinitionKey("domains", ##"{ "type": ["object", "null"], "additionalProperties": { "oneOf": [{ "type": "string" }, { "$ref": "#/$defs/pgDomain" }] } }"##),

@@ -90,7 +90,7 @@ struct PostgresResolver {
         for d in decls.views { resolveView(d) }
         checkViewCycles()
         inheritSecurityInvoker()
-        schema.schemas = Set(schema.namespacesInUse).subtracting(PostgresSchema.builtinSchemas).sorted()
+        schema.schemas = Set(schema.namespacesInUse + decls.declaredSchemas.map(\.0)).subtracting(PostgresSchema.builtinSchemas).sorted()
         return schema
     }
 

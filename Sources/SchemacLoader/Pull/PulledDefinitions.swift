@@ -115,6 +115,9 @@ struct PullWriter {
         var settings: [(String, YAMLValue)] = []
         if !model.extensions.isEmpty { settings.append(("extensions", .sequence(model.extensions.sorted().map(YAMLValue.string), flow: true))) }
         if !rolesUsed.isEmpty { settings.append(("roles", .sequence(rolesUsed.sorted().map(YAMLValue.string), flow: true))) }
+        // Schemas no section is written for (empty, or holding only what the language lacks) are made all the same.
+        let bare = schemas.filter { $0 != "public" && model.schemas.contains($0) && (sections[$0] ?? []).isEmpty }
+        if !bare.isEmpty { settings.append(("schemas", .sequence(bare.sorted().map(YAMLValue.string), flow: true))) }
         if let tenancy {
             settings.append(("tenancy", .mapping([("column", .string(tenancy.column)), ("setting", .string(tenancy.setting))])))
         }

@@ -16,6 +16,7 @@ BEGIN;
 
 -- Schemas
 CREATE SCHEMA "analytics";
+CREATE SCHEMA "archive";
 CREATE SCHEMA "auth";
 
 -- Enums
