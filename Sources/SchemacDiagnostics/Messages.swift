@@ -196,14 +196,14 @@ extension Diagnostic {
         Diagnostic(.error, .unknownType, "type '\(type)' is not supported: \(advice)", at: location)
     }
 
-    public static func defaultLooksLikeCall(_ value: String, column: String, type: String, at location: SourceLocation) -> Diagnostic {
+    public static func defaultLooksLikeCall(_ value: String, column: String, kind: String = "column", type: String, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .defaultLooksLikeCall,
-            "default '\(value)' of column '\(column)' (\(type)) looks like an SQL expression but 'default' is a literal; use default_sql: \(value)",
+            "default '\(value)' of \(kind) '\(column)' (\(type)) looks like an SQL expression but 'default' is a literal; use default_sql: \(value)",
             at: location)
     }
 
-    public static func invalidDefault(_ value: String, column: String, type: String, reason: String, at location: SourceLocation) -> Diagnostic {
-        Diagnostic(.error, .invalidDefault, "default '\(value)' does not fit column '\(column)' of type \(type): \(reason)", at: location)
+    public static func invalidDefault(_ value: String, column: String, kind: String = "column", type: String, reason: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .invalidDefault, "default '\(value)' does not fit \(kind) '\(column)' of type \(type): \(reason)", at: location)
     }
 
     public static func invalidLiteral(_ value: String, what: String, type: String, reason: String, at location: SourceLocation) -> Diagnostic {

@@ -148,7 +148,7 @@ extension PostgresResolver {
     }
 
     /// `default:` as a quoted literal of the column's type.
-    func literalDefault(_ node: Node, column: Column, _ r: NodeReader) -> String? {
+    func literalDefault(_ node: Node, column: Column, kind: String = "column", _ r: NodeReader) -> String? {
         if r.isNull(node) { return nil }
         switch node {
         case .sequence(let seq) where column.type.isArray:
@@ -159,7 +159,7 @@ extension PostgresResolver {
                 switch Literals.render(s, as: column.type.element, enumValues: enumValues(column.type)) {
                 case .success: items.append(s)
                 case .failure(let failure):
-                    r.report(.invalidDefault(s, column: column.name, type: column.type.element.sql, reason: failure.reason, at: r.location(item)))
+                    r.report(.invalidDefault(s, column: column.name, kind: kind, type: column.type.element.sql, reason: failure.reason, at: r.location(item)))
                     valid = false
                 }
             }
@@ -175,9 +175,9 @@ extension PostgresResolver {
             switch Literals.render(value, as: column.type, enumValues: enumValues(column.type)) {
             case .success(let sql): return sql
             case .failure(.looksLikeCall):
-                r.report(.defaultLooksLikeCall(value, column: column.name, type: column.type.sql, at: r.location(node)))
+                r.report(.defaultLooksLikeCall(value, column: column.name, kind: kind, type: column.type.sql, at: r.location(node)))
             case .failure(.invalid(let why)):
-                r.report(.invalidDefault(value, column: column.name, type: column.type.sql, reason: why, at: r.location(node)))
+                r.report(.invalidDefault(value, column: column.name, kind: kind, type: column.type.sql, reason: why, at: r.location(node)))
             }
             return nil
         }

@@ -55,7 +55,7 @@ extension PostgresResolver {
             if f["default"] != nil, f["default_sql"] != nil {
                 r.report(.conflictingKeys("default", "default_sql", in: what, at: f.location))
             } else if let node = f["default"] {
-                domain.defaultSQL = literalDefault(node, column: Column(name: d.name.name, type: type), r)
+                domain.defaultSQL = literalDefault(node, column: Column(name: d.name.name, type: type), kind: "domain", r)
             } else if let node = f["default_sql"] {
                 domain.defaultSQL = r.string(node, "default_sql")
             }
