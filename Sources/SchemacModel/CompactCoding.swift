@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 10
+    public static let formatVersion = 11
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -284,8 +284,8 @@ extension UniqueConstraint: CompactCodable {
 }
 
 extension CheckConstraint: CompactCodable {
-    public func encode(to e: inout CompactEncoder) { e.write(name); e.write(expression) }
-    public init(from d: inout CompactDecoder) throws { self.init(name: try d.read(), expression: try d.read()) }
+    public func encode(to e: inout CompactEncoder) { e.write(name); e.write(expression); e.write(noInherit) }
+    public init(from d: inout CompactDecoder) throws { self.init(name: try d.read(), expression: try d.read(), noInherit: try d.read()) }
 }
 
 extension ForeignKey: CompactCodable {

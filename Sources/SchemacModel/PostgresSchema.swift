@@ -237,10 +237,13 @@ public struct UniqueConstraint: Hashable, Sendable {
 public struct CheckConstraint: Hashable, Sendable {
     public var name: String
     public var expression: String
+    /// NO INHERIT: the table's own, not its children's.
+    public var noInherit: Bool
 
-    public init(name: String, expression: String) {
+    public init(name: String, expression: String, noInherit: Bool = false) {
         self.name = name
         self.expression = expression
+        self.noInherit = noInherit
     }
 }
 

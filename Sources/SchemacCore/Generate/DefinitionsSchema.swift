@@ -22,6 +22,7 @@ public enum DefinitionsSchema {
     "postgres": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(PostgresKeys.section.jsonProperties) },
     "pgTenancy": { "type": "object", "additionalProperties": false, "required": ["column", "setting"], "properties": \#(PostgresKeys.tenancy.jsonProperties) },
     "pgEnum": { "type": "object", "additionalProperties": false, "required": ["values"], "properties": \#(PostgresKeys.enumeration.jsonProperties) },
+    "pgCheck": { "type": "object", "additionalProperties": false, "required": ["check"], "properties": \#(PostgresKeys.check.jsonProperties) },
     "pgDomain": { "type": "object", "additionalProperties": false, "required": ["type"], "properties": \#(PostgresKeys.domain.jsonProperties) },
     "pgSequence": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(PostgresKeys.sequence.jsonProperties) },
     "pgFunction": { "type": "object", "additionalProperties": false, "properties": \#(PostgresKeys.function.jsonProperties) },

@@ -63,6 +63,8 @@ public enum PostgresKeys {
         DefinitionKey("comment", comment),
     ]
 
+    public static let check = [DefinitionKey("check", text), DefinitionKey("no_inherit", flag)]
+
     public static let sequence = [
         DefinitionKey("type", ##"{ "enum": ["smallint", "integer", "bigint", "int2", "int4", "int8", "int"] }"##),
         DefinitionKey("start", ##"{ "type": "integer" }"##), DefinitionKey("increment", ##"{ "type": "integer" }"##),
@@ -87,7 +89,7 @@ public enum PostgresKeys {
         DefinitionKey("columns", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgColumn" } }"##),
         DefinitionKey("primary_key", names),
         DefinitionKey("unique", ##"{ "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/names" }, { "$ref": "#/$defs/pgUnique" }] } }"##),
-        DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
+        DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "oneOf": [{ "type": "string" }, { "$ref": "#/$defs/pgCheck" }] } }"##),
         DefinitionKey("exclusions", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
         DefinitionKey("foreign_keys", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgForeignKey" } }"##),
         DefinitionKey("indexes", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgIndex" } }"##),

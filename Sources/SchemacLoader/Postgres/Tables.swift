@@ -140,11 +140,20 @@ extension PostgresResolver {
         // Named checks.
         if let node = f["checks"] {
             for entry in r.namedEntries(node, "checks") ?? [] {
-                guard let expr = r.string(entry.value, "check '\(entry.key)'") else { continue }
+                // `name: expr`, or `name: {check: expr, no_inherit: true}`.
+                var noInherit = false
+                var expressionNode = entry.value
+                if case .mapping = entry.value {
+                    guard let f = r.fields(entry.value, "check '\(entry.key)'", allowed: PostgresKeys.check.names) else { continue }
+                    guard let e = f["check"] else { r.report(.missingKey("check", in: "check '\(entry.key)'", at: f.location)); continue }
+                    expressionNode = e
+                    noInherit = f["no_inherit"].flatMap { r.bool($0, "no_inherit") } ?? false
+                }
+                guard let expr = r.string(expressionNode, "check '\(entry.key)'") else { continue }
                 if entry.key.isEmpty { r.report(.emptyName("check", at: r.location(entry.keyNode))); continue }
                 guard checkIdentifier(entry.key, entry.keyNode, r),
                       t.constraintNames.claim(entry.key, at: r.location(entry.keyNode), r) else { continue }
-                t.table.checks.append(CheckConstraint(name: entry.key, expression: expr))
+                t.table.checks.append(CheckConstraint(name: entry.key, expression: expr, noInherit: noInherit))
                 checkNodes[entry.key] = entry.value
             }
         }

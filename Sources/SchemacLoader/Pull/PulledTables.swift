@@ -123,7 +123,10 @@ extension PullWriter {
         if !uniques.isEmpty { f.append(("unique", .sequence(uniques.map { unique($0, of: t) }))) }
         let checks = t.checks.filter { !claims.checkNames.contains($0.name) }
         if !checks.isEmpty {
-            f.append(("checks", .mapping(checks.map { ($0.name, PulledText.expression($0.expression)) })))
+            f.append(("checks", .mapping(checks.map { c in
+                let expression = PulledText.expression(c.expression)
+                return (c.name, c.noInherit ? .mapping([("check", expression), ("no_inherit", .bool(true))], flow: true) : expression)
+            })))
         }
         if !t.exclusions.isEmpty { f.append(("exclusions", .mapping(t.exclusions.map { ($0.name, .string($0.definition)) }))) }
         let foreignKeys = t.foreignKeys.filter { claims.references[$0.name] == nil }
@@ -152,7 +155,7 @@ extension PullWriter {
         for u in t.uniques where u.columns.count == 1 && !u.nullsNotDistinct && u.name == Identifier.derived(name, u.columns[0], label: "key") {
             claims.unique.insert(u.name)
         }
-        for c in t.checks {
+        for c in t.checks where !c.noInherit {
             // Long names clip alike: a name two columns would derive stays the check's own.
             let owners = t.columns.filter { c.name == Identifier.derived(name, $0.name, label: "check") }
             if owners.count == 1 {

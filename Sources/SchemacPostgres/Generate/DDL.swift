@@ -122,7 +122,7 @@ enum DDL {
     }
 
     static func check(_ c: CheckConstraint) -> String {
-        "CONSTRAINT \(SQL.identifier(c.name)) CHECK (\(c.expression))"
+        "CONSTRAINT \(SQL.identifier(c.name)) CHECK (\(c.expression))\(c.noInherit ? " NO INHERIT" : "")"
     }
 
     static func foreignKey(_ fk: ForeignKey) -> String {

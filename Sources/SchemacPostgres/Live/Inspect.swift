@@ -302,7 +302,10 @@ public enum PostgresInspector {
             switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
             case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row["nulls_not_distinct"] == "t"))
-            case "c": tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(row["check_definition"] ?? "")))
+            case "c":
+                let definition = row["check_definition"] ?? ""
+                let noInherit = definition.replacingOccurrences(of: " NOT VALID", with: "").hasSuffix(" NO INHERIT")
+                tables[oid]!.checks.append(CheckConstraint(name: name, expression: checkExpression(definition), noInherit: noInherit))
             case "f":
                 tables[oid]!.foreignKeys.append(ForeignKey(
                     name: name, columns: columns, referencedTable: try referenced(row),
@@ -554,6 +557,7 @@ public enum PostgresInspector {
         var text = Substring(definition)
         if text.hasPrefix("CHECK (") { text = text.dropFirst(7) }
         if text.hasSuffix(" NOT VALID") { text = text.dropLast(10) }
+        if text.hasSuffix(" NO INHERIT") { text = text.dropLast(11) }
         if text.hasSuffix(")") { text = text.dropLast() }
         return String(text)
     }

@@ -23,7 +23,8 @@ CREATE TABLE "public"."budgets" (
     CONSTRAINT "budgets_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "budgets_amount_check" CHECK (amount >= 0),
     CONSTRAINT "budgets_cap_over_amount" CHECK (cap IS NULL OR cap >= amount),
-    CONSTRAINT "budgets_dates" CHECK (ends IS NULL OR ends > starts)
+    CONSTRAINT "budgets_dates" CHECK (ends IS NULL OR ends > starts),
+    CONSTRAINT "budgets_own_cap" CHECK (amount < 1000000000) NO INHERIT
 );
 
 -- Table public.bookings
