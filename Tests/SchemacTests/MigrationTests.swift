@@ -398,12 +398,26 @@ extension MigrationTests {
                        ["007_seed.sql", "008_add_notes_tiers.down.sql", "008_add_notes_tiers.sql", "schemac.sum"])
         XCTAssertEqual(try Shell.run(binary, ["migrate", "hash"], cwd: dir).status, 0)
 
-        // A new enum value has no way back (PostgreSQL cannot remove one): no down file, and a warning saying why.
-        let enums = Repo.root.appendingPathComponent("Tests/Migrations/enum_values")
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("before"))
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("definitions"))
-        try Repo.copy(enums.appendingPathComponent("before"), to: dir.appendingPathComponent("before"))
-        try Repo.copy(enums.appendingPathComponent("after"), to: dir.appendingPathComponent("definitions"))
+        // A new enum value of a type a view reads has no way back (the type would be made again, and the view
+        // with it): no down file, and a warning saying why.
+        for (folder, values) in [("before", "[open, closed]"), ("definitions", "[open, closed, archived]")] {
+            let place = dir.appendingPathComponent(folder)
+            try FileManager.default.removeItem(at: place)
+            try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true)
+            try Data("""
+                postgres:
+                  enums:
+                    status: \(values)
+                  tables:
+                    tickets:
+                      columns:
+                        id: { type: bigint, primary_key: true }
+                        status: status
+                  views:
+                    open_tickets: { sql: "SELECT id, status FROM tickets WHERE status = 'open'" }
+
+                """.utf8).write(to: place.appendingPathComponent("schema.yaml"))
+        }
         let oneWay = try Shell.run(binary, ["diff", "--against", "before", "--write", "--name", "statuses"], cwd: dir)
         XCTAssertEqual(oneWay.status, 0, oneWay.stderr)
         XCTAssertEqual(oneWay.stdout, "postgresql/migrations/009_statuses.sql\n")

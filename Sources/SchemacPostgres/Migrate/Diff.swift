@@ -35,6 +35,12 @@ public enum SchemaChange: Hashable, Sendable {
     case createRole(String)
     case createEnum(EnumType)
     case addEnumValue(QualifiedName, value: String, before: String?)
+    /// An enum that loses or reorders values, which PostgreSQL cannot do in
+    /// place: the old type renamed aside and the new one created, the
+    /// columns of it converted through text (their defaults set again), the
+    /// old type dropped. `columns` are the current columns of the type, with
+    /// whether each is an array and the default the definitions give it.
+    case recreateEnum(EnumType, columns: [RecreatedEnumColumn])
     case dropEnum(QualifiedName)
     /// `afterFunctions`: its checks or default call a function of the
     /// definitions, so it is created once they are.
@@ -119,6 +125,14 @@ public enum SchemaChange: Hashable, Sendable {
     case unsupported(String)
 }
 
+public struct RecreatedEnumColumn: Hashable, Sendable {
+    public var table: QualifiedName
+    public var column: String
+    public var isArray: Bool
+    public var hadDefault: Bool
+    public var defaultSQL: String?
+}
+
 public enum PostgresDiff {
     /// What must be created, altered or dropped to turn `current` into `desired`.
     /// `generate` calls it with `current == .empty`, so fresh DDL and migrations
@@ -133,6 +147,7 @@ public enum PostgresDiff {
         changes += desired.roles.filter { !currentRoles.contains($0) }.map(SchemaChange.createRole)
 
         changes += enumChanges(current, desired)
+        changes += enumRecreations(current, desired)
         changes += domainChanges(current, desired)
 
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -366,16 +381,51 @@ public enum PostgresDiff {
             guard let old = currentEnums[e.name] else { changes.append(.createEnum(e)); continue }
             let removed = old.values.filter { !e.values.contains($0) }
             let kept = e.values.filter { old.values.contains($0) }
-            if !removed.isEmpty || kept != old.values {
-                changes.append(.unsupported("enum \(e.name) loses or reorders values \(removed); PostgreSQL cannot drop enum values in place"))
-                continue
-            }
+            if !removed.isEmpty || kept != old.values { continue }  // enumRecreations
             for (i, value) in e.values.enumerated() where !old.values.contains(value) {
                 // Place it before the next value that already exists, else at the end.
                 let before = e.values[(i + 1)...].first { old.values.contains($0) }
                 changes.append(.addEnumValue(e.name, value: value, before: before))
             }
             if old.comment != e.comment { changes.append(.comment(object: "TYPE \(SQL.qualified(e.name))", target: e.name.description, text: e.comment)) }
+        }
+        return changes
+    }
+
+    /// Enums that lose or reorder values, made again; refused where a view,
+    /// a domain or a function signature uses the type (they would have to be
+    /// made again with it).
+    static func enumRecreations(_ current: PostgresSchema, _ desired: PostgresSchema) -> [SchemaChange] {
+        let currentEnums = Dictionary(current.enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let desiredTables = Dictionary(desired.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var changes: [SchemaChange] = []
+        for e in desired.enums {
+            guard let old = currentEnums[e.name] else { continue }
+            let removed = old.values.filter { !e.values.contains($0) }
+            guard !removed.isEmpty || e.values.filter({ old.values.contains($0) }) != old.values else { continue }
+            func ofType(_ t: PostgresType) -> Bool { if case .enumeration(let n) = t.base { n == e.name } else { false } }
+            var columns: [RecreatedEnumColumn] = []
+            for t in current.tables {
+                for c in t.columns where ofType(c.type) {
+                    let wanted = desiredTables[t.name]?.column(named: c.name)
+                    guard wanted.map({ ofType($0.type) && $0.type.isArray == c.type.isArray }) ?? false else { continue }
+                    columns.append(RecreatedEnumColumn(table: t.name, column: c.name, isArray: c.type.isArray,
+                                                       hadDefault: c.defaultSQL != nil, defaultSQL: wanted?.defaultSQL))
+                }
+            }
+            // What a view reads: as the server records it, else (definitions) by the tables its query names.
+            let tables = Set(columns.map(\.table.name))
+            let readByViews = current.viewReads.values.contains { reads in columns.contains { reads.contains(ColumnName($0.table, $0.column)) } }
+                || current.views.contains { v in current.viewReads[v.name] == nil && !SQLWords.of(v.query).isDisjoint(with: tables) }
+            let inDomains = current.domains.contains { d in
+                if case .enumeration(let n) = d.type.underlying.base { n == e.name } else { false }
+            }
+            let words = current.functions.map { SQLWords.of($0.arguments + " " + $0.returns) }
+            if readByViews || inDomains || words.contains(where: { $0.contains(e.name.name) }) {
+                changes.append(.unsupported("enum \(e.name) loses or reorders values \(removed): PostgreSQL cannot drop enum values in place, and a view, domain or function signature uses it"))
+                continue
+            }
+            changes.append(.recreateEnum(e, columns: columns))
         }
         return changes
     }

@@ -18,6 +18,8 @@ enum PostgresPhase: CaseIterable, Hashable {
     /// One section a new table, in foreign-key order.
     case tables
     case deferredForeignKeys, newTablePolicies, newColumns, columnChanges
+    /// Columns of enums made again, converted to the new type, the old one dropped, in one transaction.
+    case enumRecreations
     /// Type changes under views, the views dropped and built again, in one transaction.
     case typeChangesUnderViews
     case notNulls, identity, sequenceOwners, indexDrops, generatedColumnReplaces, indexBuilds, keys, foreignKeys
@@ -49,6 +51,7 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .newTablePolicies: "Row level security policies"
         case .newColumns: "New columns"
         case .columnChanges: "Column changes"
+        case .enumRecreations: "Columns of enums made again (values removed or reordered), in one transaction"
         case .typeChangesUnderViews: "Type changes under the views that read the columns, in one transaction"
         case .notNulls: "NOT NULL, through a validated check"
         case .identity: "Identity"
@@ -78,7 +81,7 @@ enum PostgresPhase: CaseIterable, Hashable {
     }
 
     /// Whether the phase runs as one transaction, all of it or none.
-    var atomic: Bool { self == .typeChangesUnderViews }
+    var atomic: Bool { self == .typeChangesUnderViews || self == .enumRecreations }
 }
 
 /// Statements gathered by phase while the changes are read.

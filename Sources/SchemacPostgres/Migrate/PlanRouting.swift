@@ -124,6 +124,7 @@ struct GatheredChanges {
                                                         sql: DDL.createPartition(p, of: parent), hazards: [.longLock]))
         case .dropPartition(let p):
             phased.add(.partitionDrops, PlannedStatement(kind: .dropTable, target: p.description, sql: "DROP TABLE \(SQL.qualified(p));", hazards: [.dataLoss]))
+        case .recreateEnum(let e, let columns): routeRecreatedEnum(e, columns)
         case .addEnumValue(let e, let value, let before):
             phased.add(.enumValues, PlannedStatement(kind: .addEnumValue, target: e.description, sql: Alter.addEnumValue(e, value, before: before)))
         case .dropEnum(let e):
@@ -164,6 +165,43 @@ struct GatheredChanges {
                                                      sql: "DROP INDEX CONCURRENTLY \(SQL.qualified(i));", isolation: .outside))
         default: preconditionFailure("no phase for \(change)")
         }
+    }
+
+    /// The new type beside the old one at once (new tables may use it), the
+    /// columns moved over and the old type dropped later, together. Run
+    /// again, the type already has the new values and is left as it is.
+    private mutating func routeRecreatedEnum(_ e: EnumType, _ columns: [RecreatedEnumColumn]) {
+        let aside = String(e.name.name.prefix(40)) + "__schemac_old"
+        let old = QualifiedName(schema: e.name.schema, name: aside)
+        let body = """
+            BEGIN
+                IF pg_catalog.to_regtype(\(SQL.literal(SQL.qualified(old)))) IS NULL
+                   AND (SELECT pg_catalog.array_agg(enumlabel ORDER BY enumsortorder) FROM pg_catalog.pg_enum
+                         WHERE enumtypid = pg_catalog.to_regtype(\(SQL.literal(SQL.qualified(e.name)))))
+                       IS DISTINCT FROM ARRAY[\(e.values.map(SQL.literal).joined(separator: ", "))]::name[] THEN
+                    ALTER TYPE \(SQL.qualified(e.name)) RENAME TO \(SQL.identifier(aside));
+                    \(DDL.createEnum(e))
+                END IF;
+            END
+            """
+        phased.add(.enumValues, PlannedStatement(kind: .createEnum, target: e.name.description,
+                                                 sql: "DO " + SQL.dollarQuoted("\n" + body + "\n", preferredTag: "enum") + ";"))
+        let type = SQL.qualified(e.name)
+        for c in columns {
+            let table = SQL.qualified(c.table), column = SQL.identifier(c.column), target = "\(c.table).\(c.column)"
+            if c.hadDefault {
+                phased.add(.enumRecreations, PlannedStatement(kind: .dropDefault, target: target, sql: "ALTER TABLE \(table) ALTER COLUMN \(column) DROP DEFAULT;"))
+            }
+            let using = c.isArray ? "\(column)::text[]::\(type)[]" : "\(column)::text::\(type)"
+            phased.add(.enumRecreations, PlannedStatement(kind: .alterColumnType, target: target,
+                                                          sql: "ALTER TABLE \(table) ALTER COLUMN \(column) TYPE \(type)\(c.isArray ? "[]" : "") USING \(using);",
+                                                          hazards: [.tableRewrite, .longLock], isolation: .shared))
+            if let d = c.defaultSQL {
+                phased.add(.enumRecreations, PlannedStatement(kind: .setDefault, target: target, sql: "ALTER TABLE \(table) ALTER COLUMN \(column) SET DEFAULT \(d);"))
+            }
+        }
+        // Once the columns the plan drops are gone too (they keep the old type to the end).
+        phased.add(.enumDrops, PlannedStatement(kind: .dropEnum, target: old.description, sql: "DROP TYPE \(SQL.qualified(old));"))
     }
 
     /// New arguments make an overload that can live beside the old function
