@@ -76,7 +76,7 @@ public struct DefinitionsCache: Sendable {
 
     /// The schemas `load` announces: those the loader would have declared.
     static func declaredSchemas(_ set: DefinitionSet) -> [String] {
-        Array(Set(["public"] + (set.postgres?.namespacesInUse ?? []))).sorted()
+        Array(Set(["public"] + (set.postgres?.namespacesInUse ?? []) + (set.postgres?.schemas ?? []))).sorted()
     }
 
     /// Writes the entry atomically; a cache that cannot be written is no error.

@@ -129,7 +129,11 @@ extension Commands {
         let unwritable = Set(source.unheld.filter { $0.kind == "function signature" }.map { u in
             QualifiedName(schema: u.schema, name: String(u.name.dropFirst(u.schema.count + 1).prefix { $0 != "(" }))
         })
-        let pulled = PostgresPull.definitions(of: source.model, schemas: source.schemas, leavingOut: unwritable)
+        // A schema an extension lives in is the extension's (named above), not one to declare bare.
+        let homes = Set(source.unheld.filter { $0.kind == "extension schema" }.map(\.schema))
+        var model = source.model
+        model.schemas.removeAll { homes.contains($0) && !source.model.namespacesInUse.contains($0) }
+        let pulled = PostgresPull.definitions(of: model, schemas: source.schemas, leavingOut: unwritable)
         timer.lap("turn the model into definitions")
         do {
             let files = try pulled.files.map { GeneratedFile(path: "\($0.schema).yaml", contents: try YAMLWriter.text($0.document)) }
