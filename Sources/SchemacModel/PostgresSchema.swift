@@ -134,6 +134,12 @@ public struct PostgresSequence: Hashable, Sendable {
         self.comment = comment
     }
 
+    /// Whether each bound and the start are what PostgreSQL would pick
+    /// unasked: DDL and pull write only the others.
+    public var minIsDefault: Bool { minValue == Self.defaultMin(type, increment: increment) }
+    public var maxIsDefault: Bool { maxValue == Self.defaultMax(type, increment: increment) }
+    public var startIsDefault: Bool { start == (increment > 0 ? minValue : maxValue) }
+
     public static func defaultMin(_ type: DataType, increment: Int) -> Int { increment > 0 ? 1 : type.range.lowerBound }
     public static func defaultMax(_ type: DataType, increment: Int) -> Int { increment > 0 ? type.range.upperBound : -1 }
 }

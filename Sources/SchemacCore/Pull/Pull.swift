@@ -189,7 +189,7 @@ extension Commands {
             guard u.kind == "schema grant", let (role, privileges) = try? PostgresInspector.aclItem(u.detail) else { return false }
             return privileges == "U" && granted.contains("\(u.schema)\u{0}\(role)")
         }
-        var skips = source.unheld.filter { !implied.contains($0) }.map {
+        let skips = source.unheld.filter { !implied.contains($0) }.map {
             PullSkip(schema: $0.schema, kind: $0.kind, object: $0.name, reason: $0.detail)
         }
         return skips

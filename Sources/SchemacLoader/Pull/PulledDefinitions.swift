@@ -182,14 +182,13 @@ struct PullWriter {
         let sequences = model.sequences.filter { $0.name.schema == s }.sorted { $0.name.name < $1.name.name }
         guard !sequences.isEmpty else { return nil }
         return .mapping(sequences.map { q in
-            let plain = PostgresSequence(name: q.name, type: q.type, increment: q.increment)
             var f: [(String, YAMLValue)] = []
             if q.type != .bigint { f.append(("type", .string(q.type.rawValue))) }
             // The loader starts at min (max when counting down) unless told.
-            if q.start != (q.increment > 0 ? q.minValue : q.maxValue) { f.append(("start", .int(q.start))) }
+            if !q.startIsDefault { f.append(("start", .int(q.start))) }
             if q.increment != 1 { f.append(("increment", .int(q.increment))) }
-            if q.minValue != plain.minValue { f.append(("min", .int(q.minValue))) }
-            if q.maxValue != plain.maxValue { f.append(("max", .int(q.maxValue))) }
+            if !q.minIsDefault { f.append(("min", .int(q.minValue))) }
+            if !q.maxIsDefault { f.append(("max", .int(q.maxValue))) }
             if q.cache != 1 { f.append(("cache", .int(q.cache))) }
             if q.cycle { f.append(("cycle", .bool(true))) }
             if let owner = q.ownedBy, let column = owner.column {

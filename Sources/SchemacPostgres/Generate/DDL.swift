@@ -44,13 +44,12 @@ enum DDL {
     /// The options that differ from PostgreSQL's defaults for the type and
     /// direction, so that a plain sequence reads `CREATE SEQUENCE "s"."n";`.
     static func createSequence(_ s: PostgresSequence) -> String {
-        let plain = PostgresSequence(name: s.name, type: s.type, increment: s.increment)
         var options: [String] = []
         if s.type != .bigint { options.append("AS \(s.type.rawValue)") }
         if s.increment != 1 { options.append("INCREMENT BY \(s.increment)") }
-        if s.minValue != plain.minValue { options.append("MINVALUE \(s.minValue)") }
-        if s.maxValue != plain.maxValue { options.append("MAXVALUE \(s.maxValue)") }
-        if s.start != (s.increment > 0 ? s.minValue : s.maxValue) { options.append("START WITH \(s.start)") }
+        if !s.minIsDefault { options.append("MINVALUE \(s.minValue)") }
+        if !s.maxIsDefault { options.append("MAXVALUE \(s.maxValue)") }
+        if !s.startIsDefault { options.append("START WITH \(s.start)") }
         if s.cache != 1 { options.append("CACHE \(s.cache)") }
         if s.cycle { options.append("CYCLE") }
         return "CREATE SEQUENCE \(SQL.qualified(s.name))\(options.isEmpty ? "" : " " + options.joined(separator: " "));"

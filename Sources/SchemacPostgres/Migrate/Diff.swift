@@ -298,8 +298,7 @@ public enum PostgresDiff {
                 out.append(.alterDomain(d.name, clause: d.notNull ? "SET NOT NULL" : "DROP NOT NULL", validates: false))
             }
             let oldChecks = Dictionary(old.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            let newNames = Set(d.checks.map(\.name))
-            for c in old.checks where !newNames.contains(c.name) || !d.checks.contains(c) {
+            for c in old.checks where !d.checks.contains(c) {
                 out.append(.alterDomain(d.name, clause: "DROP CONSTRAINT \(SQL.identifier(c.name))", validates: false))
             }
             for c in d.checks where oldChecks[c.name] != c {
