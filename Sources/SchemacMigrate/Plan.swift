@@ -100,6 +100,9 @@ public struct DataPrecondition: Hashable, Sendable {
         case noRows
         /// The column holds no NULL (SET NOT NULL).
         case noNulls(column: String)
+        /// The server can convert the column's values from one type to the
+        /// other (ALTER … TYPE … USING column::type); types named as in SQL.
+        case castable(column: String, from: String, to: String)
     }
 
     public var table: QualifiedName
@@ -118,6 +121,8 @@ public struct DataPrecondition: Hashable, Sendable {
         switch kind {
         case .noRows: "table \(table) has rows, and the new column cannot be NOT NULL without a value for them"
         case .noNulls(let column): "column \(column) of table \(table) holds NULLs, so it cannot be made NOT NULL"
+        case .castable(let column, let from, let to):
+            "column \(column) of table \(table) cannot change from \(from) to \(to): the server has no cast between them"
         }
     }
 }

@@ -162,6 +162,10 @@ public struct Function: Hashable, Sendable {
     public var comment: String?
     /// A procedure (CALLed, no result; `returns` is empty) rather than a function.
     public var isProcedure = false
+    /// A SQL-standard body (`RETURN …` or `BEGIN ATOMIC … END`), written after
+    /// the header rather than as a string: the server parses it when the
+    /// function is created, and records what it names.
+    public var isStandardBody = false
 
     /// `FUNCTION` or `PROCEDURE`, as DROP, COMMENT ON and CREATE name it.
     public var routineWord: String { isProcedure ? "PROCEDURE" : "FUNCTION" }
@@ -181,6 +185,7 @@ public struct Function: Hashable, Sendable {
     /// The body as `CREATE FUNCTION` puts it between its dollar quotes, on
     /// lines of its own: what the server then holds, and what compares.
     public var bodyAsCreated: String {
+        if isStandardBody { return body.trimmingCharacters(in: .whitespacesAndNewlines) }
         var text = body
         if !text.hasPrefix("\n") { text = "\n" + text }
         if !text.hasSuffix("\n") { text += "\n" }

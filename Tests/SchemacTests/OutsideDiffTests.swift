@@ -147,6 +147,44 @@ final class OutsideDiffTests: XCTestCase {
         return try compare(name, pulled, leftAlone: leftAlone, target: target, fresh: fresh, cluster)
     }
 
+    /// Each object as the server prints it, one record each (`kind name<TAB>text`,
+    /// ended by U+0001): functions, views, constraints, indexes, triggers,
+    /// policies, columns and enums, whatever order the columns came in. A
+    /// function's text compares with its runs of white space as one space:
+    /// the definitions put a body on lines of its own.
+    static let definitionsQuery = """
+        WITH nsp AS (SELECT oid, nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'),
+        ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
+        SELECT line || chr(1) FROM (
+        SELECT 'function ' || n.nspname || '.' || p.proname || E'\t' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', ' ', 'g') AS line
+          FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
+         WHERE p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+        UNION ALL SELECT 'view ' || n.nspname || '.' || c.relname || E'\t' || pg_get_viewdef(c.oid)
+          FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm')
+           AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+        UNION ALL SELECT 'constraint ' || n.nspname || '.' || coalesce(c.relname, t.typname) || '.' || k.conname || E'\t' || pg_get_constraintdef(k.oid)
+          FROM pg_constraint k JOIN nsp n ON n.oid = k.connamespace LEFT JOIN pg_class c ON c.oid = k.conrelid
+          LEFT JOIN pg_type t ON t.oid = k.contypid WHERE k.contype <> 'n'
+        UNION ALL SELECT 'index ' || n.nspname || '.' || t.relname || '.' || c.relname || E'\t' || pg_get_indexdef(c.oid)
+          FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN nsp n ON n.oid = c.relnamespace
+         WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = t.oid)
+        UNION ALL SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || g.tgname || E'\t' || pg_get_triggerdef(g.oid)
+          FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN nsp n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal
+        UNION ALL SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname || E'\t' || p.polcmd::text || ' ' || p.polpermissive::text
+                         || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+          FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN nsp n ON n.oid = c.relnamespace
+        UNION ALL SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || E'\t' || format_type(a.atttypid, a.atttypmod)
+                         || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || ' ' || a.attidentity::text || a.attgenerated::text
+                         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN nsp n ON n.oid = c.relnamespace
+          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+           AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+        UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname || E'\t' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+          FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN nsp n ON n.oid = t.typnamespace GROUP BY n.nspname, t.typname
+        ) lines ORDER BY 1
+        """
+
     /// The same objects on both sides, but for those pull named.
     func compare(_ name: String, _ pulled: PullTests.Pulled, leftAlone: [String], target: String, fresh: String,
                  _ cluster: PostgresCluster) throws -> Result {
@@ -155,14 +193,18 @@ final class OutsideDiffTests: XCTestCase {
         // Named by pull (what it could not write) or by diff (what it leaves alone in the target).
         let said = (pulled.warnings.map(\.message) + leftAlone).joined(separator: "\n")
         let differences = a.symmetricDifference(b).sorted()
-        let unnamed = differences.filter { object in
-            let dotted = object.split(separator: " ", maxSplits: 1).last.map(String.init) ?? object
-            return !PullOutsideTests.prefixes(of: dotted).contains { said.contains($0) }
-        }
+        let unnamed = differences.filter { line in !PullOutsideTests.names(ofLine: line).contains { said.contains($0) } }
         if !unnamed.isEmpty {
             return Result(name: name, outcome: .wrong, why: "differs without a word: " + unnamed.map { (a.contains($0) ? "extra " : "missing ") + $0 }.joined(separator: ", "))
         }
         if !differences.isEmpty { return Result(name: name, outcome: .refused, why: "pull named: \(differences.joined(separator: ", "))") }
+        // The server's own account of each object, apart from schemac's reading of it.
+        let defA = Set(try cluster.psql(database: target, sql: Self.definitionsQuery).split(separator: "\u{1}").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        let defB = Set(try cluster.psql(database: fresh, sql: Self.definitionsQuery).split(separator: "\u{1}").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        let unsaid = defA.symmetricDifference(defB).filter { line in !PullOutsideTests.names(ofLine: line).contains { said.contains($0) } }.sorted()
+        if let first = unsaid.first {
+            return Result(name: name, outcome: .wrong, why: "the server defines it differently: \((defA.contains(first) ? "target " : "expected ") + first)")
+        }
         // The objects agree; their definitions too, as schemac reads them (unless pull left something out).
         guard pulled.warnings.isEmpty, leftAlone.isEmpty else { return Result(name: name, outcome: .converged, why: "") }
         let schemas = ["public"] + a.filter { $0.hasPrefix("schema ") }.map { String($0.dropFirst("schema ".count)) }.sorted()

@@ -25,7 +25,10 @@ final class PullOutsideTests: XCTestCase {
     static let inventoryQuery = """
         WITH nsp AS (SELECT oid, nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'),
         ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
-        SELECT 'relation ' || n.nspname || '.' || c.relname FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace
+        SELECT CASE WHEN c.relkind = 'i' THEN 'index ' || n.nspname || '.' || (SELECT t.relname FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
+                                                                       WHERE x.indexrelid = c.oid) || '.' || c.relname
+                    ELSE 'relation ' || n.nspname || '.' || c.relname END
+          FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'i', 'S', 'f', 'c')
            AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
            AND NOT (c.relkind = 'i' AND EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid AND k.contype IN ('p', 'u', 'x')))
@@ -108,20 +111,28 @@ final class PullOutsideTests: XCTestCase {
         let said = pulled.warnings.map(\.message).joined(separator: "\n")
         for lost in before.subtracting(after).sorted() {
             // `kind schema.table.part`: named by a warning on it, or on what holds it.
-            let parts = lost.split(separator: " ", maxSplits: 1).last.map(String.init) ?? lost
-            let names = Self.prefixes(of: parts)
+            let names = Self.names(ofLine: lost)
             XCTAssertTrue(names.contains { said.contains($0) }, "\(label): \(lost) is lost without a word; warnings:\n\(said)")
         }
         return pulled.warnings.isEmpty
     }
 
     /// `a.b.c`, `a.b` and the names' own last parts: what a warning may name.
-    static func prefixes(of dotted: String) -> [String] {
+    /// An index (`index schema.table.index`) is named by its schema and own name too.
+    static func prefixes(of dotted: String, index: Bool = false) -> [String] {
         let parts = dotted.split(separator: ".").map(String.init)
         var out: [String] = []
         for k in stride(from: parts.count, through: 2, by: -1) { out.append(parts.prefix(k).joined(separator: ".")) }
         if parts.count == 1 { out.append(parts[0]) }
+        if index, parts.count == 3 { out.append(parts[0] + "." + parts[2]) }
         return out
+    }
+
+    /// What a warning may name for one line of `inventoryQuery` or of a definitions query.
+    static func names(ofLine line: String) -> [String] {
+        let object = line.split(separator: "\t", maxSplits: 1).first.map(String.init) ?? line
+        let dotted = object.split(separator: " ", maxSplits: 1).last.map(String.init) ?? object
+        return prefixes(of: dotted, index: object.hasPrefix("index "))
     }
 }
 

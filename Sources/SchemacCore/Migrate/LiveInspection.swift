@@ -31,6 +31,9 @@ public final class LiveInspection: @unchecked Sendable {
     private var normalizerConnection: Result<PostgresConnection, Error>?
     private var normalized: Result<PostgresNormalizer.Result, Error>?
     private var unmanaged: [UnheldObject] = []
+    private var dependencyGraph = ServerDependencies()
+    /// The schema of each extension installed outside public, by the words `unheld` says it in.
+    private var extensionSchemas: [String: String] = [:]
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes.
@@ -79,7 +82,10 @@ public final class LiveInspection: @unchecked Sendable {
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
         inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas)
         let schema = try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
-        unmanaged = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas).filter { Self.wholeObjects.contains($0.kind) }
+        let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas)
+        unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
+        extensionSchemas = Dictionary(unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
+        dependencyGraph = try PostgresInspector.dependencies(connections[0], schemas: inspectedSchemas)
         return schema
     }
 
@@ -89,8 +95,11 @@ public final class LiveInspection: @unchecked Sendable {
         "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
         "foreign server", "exclusion constraint", "constraint trigger", "procedure", "aggregate", "window function", "foreign table",
         "typed table", "inheritance", "collation", "statistics object", "partition index", "partition constraint", "partition trigger",
-        "partition policy",
+        "partition policy", "index on a materialized view",
     ]
+
+    /// The target's normal dependencies, for ordering a plan by them.
+    var dependencies: ServerDependencies { inspection.sync { dependencyGraph } }
 
     /// The same, by the schema that holds them.
     var unmanagedBySchema: [String: [String]] {
@@ -147,7 +156,13 @@ extension LiveInspection {
             return Diagnostic.serverRefuses(what.description, pendingExtensions: pendingExtensions, at: place)
         }
         if refused.contains(where: { $0.severity == .error }) { return .failure(DiagnosticFailure(refused)) }
-        let unmanaged = unmanagedObjects
+        // A diff installs the extensions the definitions list and never drops one (what depends on it may hold data).
+        let schemas = inspection.sync { extensionSchemas }
+        let extraExtensions = Set(current.extensions).subtracting(desired.extensions).sorted().map { name -> String in
+            let schema = schemas.first { $0.key.contains("extension \(name),") }?.value
+            return "extension \(name)" + (schema.map { " (and schema \($0), which holds it)" } ?? "")
+        }
+        let unmanaged = unmanagedObjects + extraExtensions
         let leftAlone = unmanaged.isEmpty ? [] : [Diagnostic.unmanagedObjects(unmanaged)]
         return .success(PostgresPlanning.TargetStates(current: current, desired: normalized.schema, warnings: refused + leftAlone))
     }

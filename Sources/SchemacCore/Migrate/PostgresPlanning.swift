@@ -82,8 +82,13 @@ public enum PostgresPlanning {
         }
         diagnostics += states.warnings
         let changes = Self.changes(states, written: definitions)
-        let plan = PostgresPlanner.plan(changes)
-        let refusals = refusals(plan, changes: changes, live: live, options: options)
+        var plan = PostgresPlanner.plan(changes), blocked: [String] = []
+        if let live {
+            let ordered = DependencyOrder.apply(plan, live.dependencies)
+            plan = ordered.plan
+            blocked = ordered.blocked
+        }
+        let refusals = refusals(plan, changes: changes, live: live, blocked: blocked, options: options)
         guard refusals.isEmpty else { return Planned(nil, diagnostics + refusals) }
         var plans = Plans(up: plan)
         if case .postgres = target { plans.fingerprint = fingerprint(states.current) }
@@ -135,8 +140,9 @@ public enum PostgresPlanning {
     /// What stops a plan, in the order a reviewer fixes it: changes the
     /// planner cannot make, rows that would make a statement fail, and
     /// statements that lose data unless that is allowed.
-    static func refusals(_ plan: MigrationPlan, changes: [SchemaChange], live: LiveInspection?, options: Options) -> [Diagnostic] {
-        var unsupported = PostgresDiff.unsupported(changes)
+    static func refusals(_ plan: MigrationPlan, changes: [SchemaChange], live: LiveInspection?, blocked: [String] = [],
+                         options: Options) -> [Diagnostic] {
+        var unsupported = PostgresDiff.unsupported(changes) + blocked
         if let live {
             // A schema that holds what schemac does not manage cannot be dropped by it: the drop would fail.
             let held = live.unmanagedBySchema

@@ -48,9 +48,19 @@ extension PostgresResolver {
             return
         }
         guard isProcedure || f["returns"] != nil else { r.report(.missingKey("returns", in: what, at: f.location)); return }
-        guard let bodyNode = f["body"] else { r.report(.missingKey("body", in: what, at: f.location)); return }
-        guard let returns = isProcedure ? "" : f["returns"].flatMap({ r.string($0, "returns") }), let body = r.string(bodyNode, "body") else { return }
-        let language = f["language"].flatMap { r.name($0, "language") } ?? "plpgsql"
+        if f["body"] != nil, f["sql_body"] != nil {
+            r.report(.conflictingKeys("body", "sql_body", in: what, at: f.location))
+            return
+        }
+        let bodyKey = f["sql_body"] != nil ? "sql_body" : "body"
+        guard let bodyNode = f[bodyKey] else { r.report(.missingKey("body", in: what, at: f.location)); return }
+        guard let returns = isProcedure ? "" : f["returns"].flatMap({ r.string($0, "returns") }), let body = r.string(bodyNode, bodyKey) else { return }
+        // A SQL-standard body is SQL's own: it has no other language.
+        let language = f["language"].flatMap { r.name($0, "language") } ?? (bodyKey == "sql_body" ? "sql" : "plpgsql")
+        if bodyKey == "sql_body", language != "sql", let node = f["language"] {
+            r.report(.conflictingKeys("sql_body", "language: \(language)", in: what, at: r.location(node)))
+            return
+        }
         let volatility: Function.Volatility? = f["volatility"].flatMap {
             r.choice($0, "volatility", [("volatile", .volatile), ("stable", .stable), ("immutable", .immutable)])
         }
@@ -59,6 +69,7 @@ extension PostgresResolver {
                           securityDefiner: f["security_definer"].flatMap { r.bool($0, "security_definer") } ?? false,
                           comment: f["comment"].flatMap { r.string($0, "comment") })
         fn.isProcedure = isProcedure
+        fn.isStandardBody = bodyKey == "sql_body"
         functionsByName[d.name] = fn
         schema.functions.append(fn)
     }

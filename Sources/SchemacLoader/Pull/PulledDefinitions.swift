@@ -223,8 +223,12 @@ struct PullWriter {
             var f: [(String, YAMLValue)] = []
             if !fn.arguments.isEmpty { f.append(("args", .string(fn.arguments))) }
             if fn.isProcedure { f.append(("procedure", .bool(true))) } else { f.append(("returns", .string(fn.returns))) }
-            f.append(("language", .string(fn.language)))
-            f.append(("body", .block(PulledText.functionBody(fn.body))))
+            if fn.isStandardBody {
+                f.append(("sql_body", .block(fn.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")))
+            } else {
+                f.append(("language", .string(fn.language)))
+                f.append(("body", .block(PulledText.functionBody(fn.body))))
+            }
             if let v = fn.volatility, v != .volatile { f.append(("volatility", .string(v.rawValue))) }
             if fn.securityDefiner { f.append(("security_definer", .bool(true))) }
             if let c = fn.comment { f.append(("comment", .string(c))) }

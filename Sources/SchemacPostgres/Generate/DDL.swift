@@ -81,7 +81,7 @@ enum DDL {
         if let v = f.volatility, v != .volatile, !f.isProcedure { attributes.append(v.rawValue.uppercased()) }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }
         lines.append("    " + attributes.joined(separator: " "))
-        lines.append("    AS \(SQL.dollarQuoted(f.bodyAsCreated));")
+        lines.append(f.isStandardBody ? f.bodyAsCreated + ";" : "    AS \(SQL.dollarQuoted(f.bodyAsCreated));")
         return lines.joined(separator: "\n")
     }
 
@@ -96,6 +96,23 @@ enum DDL {
             return words.joined(separator: " ")
         }.filter { !$0.isEmpty }
         return "\(SQL.qualified(f.name))(\(arguments.joined(separator: ", ")))"
+    }
+
+    /// The argument types PostgreSQL tells functions apart by: modes other
+    /// than OUT, names and defaults left out (`a integer DEFAULT 1` is `integer`).
+    /// A name is read as the first of two or more words, as
+    /// `pg_get_function_arguments` prints a named argument.
+    static func identityTypes(_ arguments: String) -> [String] {
+        SQLText.splitTopLevel(arguments, separator: ",").compactMap { argument -> String? in
+            var words = SQLText.splitTopLevel(argument, separator: " ").filter { !$0.isEmpty }
+            if let cut = words.firstIndex(where: { $0.uppercased() == "DEFAULT" || $0 == "=" || $0.hasPrefix("=") }) { words = Array(words[..<cut]) }
+            if let mode = words.first?.uppercased(), ["IN", "OUT", "INOUT", "VARIADIC"].contains(mode) {
+                if mode == "OUT" { return nil }
+                words.removeFirst()
+            }
+            if words.count >= 2 { words.removeFirst() }
+            return words.isEmpty ? nil : words.joined(separator: " ").lowercased()
+        }
     }
 
     static func columnDefinition(_ c: Column) -> String {

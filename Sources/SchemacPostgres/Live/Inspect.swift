@@ -143,6 +143,10 @@ public enum PostgresInspector {
                                     returns: row["result"] ?? "", language: row["language"] ?? "", body: row["body"] ?? "",
                                     volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"])
             function.isProcedure = row["is_procedure"] == "t"
+            if let definition = row["standard_definition"] {
+                function.isStandardBody = true
+                function.body = Self.standardBody(of: definition)
+            }
             schema.functions.append(function)
         }
 
@@ -467,6 +471,17 @@ public enum PostgresInspector {
     }
 
     /// Domains in the order they can be created: one over another after it.
+    /// The body of a SQL-standard function out of `pg_get_functiondef`: its
+    /// header lines (the signature, then attributes indented by one space)
+    /// end where the first unindented line, `RETURN …` or `BEGIN ATOMIC`, starts.
+    static func standardBody(of definition: String) -> String {
+        let lines = definition.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.dropFirst().firstIndex(where: { !$0.hasPrefix(" ") && !$0.isEmpty }) else { return definition }
+        var body = lines[start...].joined(separator: "\n")
+        while body.hasSuffix("\n") { body.removeLast() }
+        return body
+    }
+
     static func domains(_ rows: CatalogRows) throws -> [Domain] {
         var byName: [QualifiedName: CatalogRow] = [:]
         var order: [QualifiedName] = []

@@ -154,54 +154,114 @@ public enum PostgresNormalizer {
             seq.ownedBy = seq.ownedBy.map { ColumnName(q($0.relation), $0.column) }
             return seq
         }
-        out.functions = s.functions.map { var f = $0; f.name = q(f.name); return f }
+        out.functions = s.functions.map { f in
+            var f = f
+            f.name = q(f.name)
+            f.arguments = remapQualifiers(f.arguments, map)
+            f.returns = remapQualifiers(f.returns, map)
+            // A string body is not parsed here (nor read back as text to unmap); a SQL-standard one is.
+            if f.isStandardBody { f.body = remapQualifiers(f.body, map) }
+            return f
+        }
         out.tables = s.tables.map { table in
             var table = table
             table.name = q(table.name)
             table.columns = table.columns.map { c in
                 var c = c
                 c.type = type(c.type)
-                c.defaultSQL = c.defaultSQL.map { remapLiterals($0, map) }
+                c.defaultSQL = c.defaultSQL.map { remapQualifiers($0, map) }
                 return c
             }
             table.foreignKeys = table.foreignKeys.map { var f = $0; f.referencedTable = q(f.referencedTable); return f }
-            table.policies = table.policies.map { var p = $0; p.roles = []; return p }
+            table.policies = table.policies.map { p in
+                var p = p
+                p.roles = []
+                p.using = p.using.map { remapQualifiers($0, map) }
+                p.withCheck = p.withCheck.map { remapQualifiers($0, map) }
+                return p
+            }
+            table.checks = table.checks.map { var c = $0; c.expression = remapQualifiers(c.expression, map); return c }
             table.triggers = table.triggers.map { var tr = $0; tr.function = q(tr.function); return tr }
             table.partitions = table.partitions.map { var p = $0; p.name = q(p.name); return p }
             table.grants = []
             return table
         }
-        out.views = s.views.map { var v = $0; v.name = q(v.name); v.grants = []; return v }
+        out.views = s.views.map { var v = $0; v.name = q(v.name); v.query = remapQualifiers(v.query, map); v.grants = []; return v }
         return out
     }
 
-    /// A literal that names a relation of a remapped schema (`'billing.seq'`,
-    /// a serial's `nextval('public.t_id_seq'::regclass)`) names the scratch
-    /// one; `unmapText` turns the printed name back.
-    static func remapLiterals(_ sql: String, _ map: [String: String]) -> String {
-        guard sql.contains("'") else { return sql }
+    /// Text whose schema-qualified names (`billing.invoices`, `"Billing".f()`)
+    /// name the scratch schemas, so that it reads what the scratch build
+    /// makes rather than what the database holds; so do literals that start
+    /// with one (`'billing.seq'`, a serial's `nextval('public.t_id_seq'::regclass)`).
+    /// `unmapText` turns the printed names back.
+    static func remapQualifiers(_ sql: String, _ map: [String: String]) -> String {
+        guard !map.isEmpty, sql.utf8.contains(0x2E) else { return sql }
+        let chars = Array(sql)
         var out = ""
-        var rest = Substring(sql)
-        while let open = rest.firstIndex(of: "'") {
-            out += rest[...open]
-            rest = rest[rest.index(after: open)...]
-            for (real, shadow) in map {
-                for prefix in [real + ".", SQL.identifier(real) + "."] where rest.hasPrefix(prefix) {
-                    out += shadow + "."
-                    rest = rest.dropFirst(prefix.count)
-                    break
+        var i = 0
+        func isWordStart(_ c: Character) -> Bool { c == "_" || c.isLetter }
+        func isWord(_ c: Character) -> Bool { isWordStart(c) || c.isNumber || c == "$" }
+        /// A qualifier at `i` that names a remapped schema: its shadow and length.
+        func qualifier(at i: Int) -> (String, Int)? {
+            if chars[i] == "\"" {
+                var j = i + 1, name = ""
+                while j < chars.count {
+                    if chars[j] == "\"" {
+                        if j + 1 < chars.count, chars[j + 1] == "\"" { name.append("\""); j += 2; continue }
+                        break
+                    }
+                    name.append(chars[j]); j += 1
                 }
+                guard j + 1 < chars.count, chars[j + 1] == ".", let shadow = map[name] else { return nil }
+                return (shadow, j + 1 - i)
             }
-            // To the closing quote; '' inside stands for one quote.
-            while let close = rest.firstIndex(of: "'") {
-                out += rest[...close]
-                rest = rest[rest.index(after: close)...]
-                guard rest.first == "'" else { break }
-                out += "'"
-                rest = rest.dropFirst()
-            }
+            guard isWordStart(chars[i]) else { return nil }
+            var j = i
+            while j < chars.count, isWord(chars[j]) { j += 1 }
+            guard j < chars.count, chars[j] == ".", let shadow = map[String(chars[i..<j]).lowercased()] else { return nil }
+            return (shadow, j - i)
         }
-        return out + rest
+        while i < chars.count {
+            let c = chars[i]
+            let afterName = i > 0 && (isWord(chars[i - 1]) || chars[i - 1] == "." || chars[i - 1] == "\"")
+            if !afterName, c == "\"" || isWordStart(c), let (shadow, length) = qualifier(at: i) {
+                out += shadow
+                i += length
+                continue
+            }
+            if c == "'" {
+                // A literal, to its closing quote ('' inside stands for one); it may start with a qualifier.
+                out.append(c); i += 1
+                if i < chars.count, let (shadow, length) = qualifier(at: i) { out += shadow; i += length }
+                while i < chars.count {
+                    out.append(chars[i]); i += 1
+                    if chars[i - 1] == "'" {
+                        guard i < chars.count, chars[i] == "'" else { break }
+                        out.append("'"); i += 1
+                    }
+                }
+                continue
+            }
+            if c == "\"" {
+                // A quoted identifier that is no qualifier, copied whole.
+                out.append(c); i += 1
+                while i < chars.count {
+                    out.append(chars[i]); i += 1
+                    if chars[i - 1] == "\"" {
+                        guard i < chars.count, chars[i] == "\"" else { break }
+                        out.append("\""); i += 1
+                    }
+                }
+                continue
+            }
+            if isWordStart(c) {
+                while i < chars.count, isWord(chars[i]) { out.append(chars[i]); i += 1 }
+                continue
+            }
+            out.append(c); i += 1
+        }
+        return out
     }
 
     /// Scratch schema names back to the real ones: in SQL text as the server
@@ -240,7 +300,7 @@ public enum PostgresNormalizer {
                 f.arguments = unmap(p.arguments)
                 f.returns = unmap(p.returns)
                 f.language = p.language
-                f.body = p.body
+                f.body = p.isStandardBody ? unmap(p.body) : p.body
             }
             return f
         }

@@ -129,7 +129,10 @@ struct ScratchBuild {
             for c in t.columns { if let d = c.defaultSQL, d.utf8.contains(0x27) { inPlace.formUnion(named(SQLWords.of(d))) } }
         }
         for v in shadow.views { inPlace.formUnion(named(SQLWords.of(v.query))) }
-        for f in shadow.functions { inPlace.formUnion(named(SQLWords.of(f.arguments + " " + f.returns))) }
+        for f in shadow.functions {
+            // A SQL-standard body is parsed at once: what it reads is built first.
+            inPlace.formUnion(named(SQLWords.of(f.arguments + " " + f.returns + (f.isStandardBody ? " " + f.body : ""))))
+        }
 
         // The in-place part is planned as a fresh database would be, with what
         // carries no text left out.

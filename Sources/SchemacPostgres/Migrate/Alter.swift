@@ -99,7 +99,12 @@ enum Alter {
         case .rewrite: hazards.append(.tableRewrite)
         case .lossy: hazards += [.tableRewrite, .dataLoss]
         }
-        return PlannedStatement(kind: .alterColumnType, target: "\(t).\(c.name)", sql: sql, hazards: hazards)
+        let castable = through.isEmpty && old.sql != c.type.sql
+            ? DataPrecondition(table: t, kind: .castable(column: c.name, from: old.sql, to: c.type.sql),
+                               advice: "add a column of the new type, fill it from the old one with an expression of your own, "
+                                   + "then drop the old column, in migrations of their own")
+            : nil
+        return PlannedStatement(kind: .alterColumnType, target: "\(t).\(c.name)", sql: sql, hazards: hazards, precondition: castable)
     }
 
     enum TypeChange { case inPlace, rewrite, lossy }

@@ -1,6 +1,28 @@
 import SchemacMigrate
 import SchemacModel
 
+/// What a function's SQL-standard body names among the definitions'
+/// relations: the server parses such a body when it is created, so the
+/// function waits for the tables (or the views) it reads.
+public enum FunctionReads: Hashable, Sendable {
+    case nothing, tables, views
+
+    /// For each function of `schema`, what its body reads.
+    static func reader(_ schema: PostgresSchema) -> (Function) -> FunctionReads {
+        var tables = Set<String>(), views = Set<String>()
+        for t in schema.tables {
+            tables.insert(t.name.name)
+            t.partitions.forEach { tables.insert($0.name.name) }
+        }
+        schema.views.forEach { views.insert($0.name.name) }
+        return { f in
+            guard f.isStandardBody else { return .nothing }
+            let words = SQLWords.of(f.body)
+            return !words.isDisjoint(with: views) ? .views : !words.isDisjoint(with: tables) ? .tables : .nothing
+        }
+    }
+}
+
 /// A constraint of an existing table, for adding and dropping.
 public enum TableConstraint: Hashable, Sendable {
     case primaryKey(PrimaryKey)
@@ -57,7 +79,8 @@ public enum SchemaChange: Hashable, Sendable {
     /// `implicit`: its owning column or table is dropped by the same plan,
     /// which drops the sequence with it.
     case dropSequence(QualifiedName, implicit: Bool)
-    case createFunction(Function)
+    /// `reads`: what a SQL-standard body names, which must exist when it is created.
+    case createFunction(Function, reads: FunctionReads = .nothing)
     /// A function whose arguments or result change: a different function to
     /// PostgreSQL. `old` is dropped; `new` created.
     case replaceFunctionSignature(old: Function, new: Function)
@@ -99,7 +122,7 @@ public enum SchemaChange: Hashable, Sendable {
     case viewsAroundTypeChanges(old: [View], new: [View], columns: Set<ColumnName>)
     /// `security_invoker` of a view turned on or off in place.
     case setViewSecurityInvoker(QualifiedName, Bool)
-    case replaceFunction(Function)
+    case replaceFunction(Function, reads: FunctionReads = .nothing)
     case addConstraint(QualifiedName, TableConstraint, partitioned: Bool)
     case dropConstraint(QualifiedName, String, TableConstraint)
     /// Row level security to `enabled`/`forced`, from `wasEnabled`/`wasForced`.
@@ -137,6 +160,28 @@ public enum PostgresDiff {
     /// What must be created, altered or dropped to turn `current` into `desired`.
     /// `generate` calls it with `current == .empty`, so fresh DDL and migrations
     /// share one path.
+    /// Functions with those their signatures and bodies call first (a
+    /// default that calls another function, a SQL-standard body that does),
+    /// by name, in the definitions' order otherwise; a cycle keeps that order.
+    static func functionOrder(_ functions: [Function]) -> [Function] {
+        guard functions.count > 1 else { return functions }
+        let byName = Dictionary(grouping: functions.indices, by: { functions[$0].name.name })
+        var placed = [Bool](repeating: false, count: functions.count), visiting = placed
+        var out: [Function] = []
+        func visit(_ i: Int) {
+            guard !placed[i], !visiting[i] else { return }
+            visiting[i] = true
+            let f = functions[i]
+            for word in SQLWords.of(f.arguments + " " + f.returns + " " + f.body).sorted() where word != f.name.name {
+                byName[word]?.forEach(visit)
+            }
+            placed[i] = true
+            out.append(f)
+        }
+        functions.indices.forEach(visit)
+        return out
+    }
+
     public static func changes(from current: PostgresSchema, to desired: PostgresSchema) -> [SchemaChange] {
         var changes: [SchemaChange] = []
         let currentSchemas = Set(current.schemas).union(PostgresSchema.builtinSchemas)
@@ -151,8 +196,9 @@ public enum PostgresDiff {
         changes += domainChanges(current, desired)
 
         let currentFunctions = Dictionary(current.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for f in desired.functions {
-            guard let old = currentFunctions[f.name] else { changes.append(.createFunction(f)); continue }
+        let reads = FunctionReads.reader(desired)
+        for f in functionOrder(desired.functions) {
+            guard let old = currentFunctions[f.name] else { changes.append(.createFunction(f, reads: reads(f))); continue }
             // A body made by hand (`AS $$SELECT 1$$`) is the one the definitions create on lines of their own.
             var asCreated = old
             asCreated.body = old.bodyAsCreated
@@ -161,7 +207,7 @@ public enum PostgresDiff {
             if asCreated != desiredAsCreated {
                 // Same signature: replaced in place; a new signature would be a new function.
                 if old.arguments == f.arguments && old.returns == f.returns {
-                    changes.append(.replaceFunction(f))
+                    changes.append(.replaceFunction(f, reads: reads(f)))
                     if old.comment != nil && f.comment == nil {
                         changes.append(.comment(object: "\(f.routineWord) \(DDL.functionSignature(f))", target: f.name.description, text: nil))
                     }
@@ -690,8 +736,8 @@ extension PostgresDiff {
             case .createView(let v): return .createView(views[v.name] ?? v)
             case .viewsAroundTypeChanges(let old, let new, let columns):
                 return .viewsAroundTypeChanges(old: old, new: new.map { views[$0.name] ?? $0 }, columns: columns)
-            case .createFunction(let f): return .createFunction(functions[f.name] ?? f)
-            case .replaceFunction(let f): return .replaceFunction(functions[f.name] ?? f)
+            case .createFunction(let f, let reads): return .createFunction(functions[f.name] ?? f, reads: reads)
+            case .replaceFunction(let f, let reads): return .replaceFunction(functions[f.name] ?? f, reads: reads)
             case .replaceFunctionSignature(let old, let f): return .replaceFunctionSignature(old: old, new: functions[f.name] ?? f)
             case .replaceGeneratedColumn(let t, let c, let keepsData): return .replaceGeneratedColumn(t, column(t, c), keepsData: keepsData)
             case .rebound(let t, let p): return .rebound(t, tables[t]?.partitions.first { $0.name == p.name } ?? p)
@@ -760,6 +806,11 @@ extension PostgresDiff {
                 retyped[ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name)] = ColumnName(t, c.name)
             case .replaceGeneratedColumn(let t, let c, _):
                 replaced.insert(ColumnName(toCurrentTable[t] ?? t, renamedColumns[t]?[c.name] ?? c.name))
+            case .dropColumn(let t, let c):
+                // A view the definitions keep over a column (or a table) that goes reads what takes its name, once made again.
+                replaced.insert(ColumnName(toCurrentTable[t] ?? t, c))
+            case .dropTable(let t):
+                replaced.insert(ColumnName(t, nil))
             default: break
             }
         }

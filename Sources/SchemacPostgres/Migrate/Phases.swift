@@ -25,8 +25,11 @@ enum PostgresPhase: CaseIterable, Hashable {
     case notNulls, identity, sequenceOwners, indexDrops, generatedColumnReplaces, indexBuilds, keys, foreignKeys
     case partitionDetaches, partitionDrops, partitionAttaches, partitionAdds
     case rowLevelSecurity, policies, triggers, privileges, comments
+    /// Functions whose SQL-standard bodies read tables: the server parses such a body at once.
+    case functionsReadingTables
     /// One section a new view, after the views it reads.
     case views
+    case functionsReadingViews
     case columnDrops, tableDrops, sequenceDrops, domainDrops, enumDrops, functionsReplacedBySignature, schemaDrops
 
     /// The title of the phase's section; nil for a phase of one section an object.
@@ -70,6 +73,8 @@ enum PostgresPhase: CaseIterable, Hashable {
         case .triggers: "Triggers"
         case .privileges: "Privileges"
         case .comments: "Comments"
+        case .functionsReadingTables: "Functions whose bodies read the tables above"
+        case .functionsReadingViews: "Functions whose bodies read the views above"
         case .columnDrops: "Dropped columns"
         case .tableDrops: "Dropped tables"
         case .sequenceDrops: "Dropped sequences"

@@ -85,6 +85,15 @@ extension DataPrecondition {
         case .noNulls(let column):
             let name = renamedColumns[table]?[column] ?? column
             return "SELECT EXISTS (SELECT FROM \(SQL.qualified(current)) WHERE \(SQL.identifier(name)) IS NULL)"
+        case .castable(_, let from, let to):
+            // An explicit cast exists between the base types, or through text (I/O conversion); a type not there yet is not judged.
+            return """
+                WITH s AS (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) AS oid FROM pg_catalog.pg_type t WHERE t.oid = pg_catalog.to_regtype(\(SQL.literal(from)))),
+                     d AS (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) AS oid FROM pg_catalog.pg_type t WHERE t.oid = pg_catalog.to_regtype(\(SQL.literal(to))))
+                SELECT EXISTS (SELECT FROM s, d WHERE s.oid <> d.oid
+                   AND NOT EXISTS (SELECT FROM pg_catalog.pg_cast c WHERE c.castsource = s.oid AND c.casttarget = d.oid)
+                   AND NOT EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.oid IN (s.oid, d.oid) AND (t.typcategory = 'S' OR t.typcategory = 'A')))
+                """
         }
     }
 }

@@ -36,7 +36,7 @@ struct GatheredChanges {
         case .createExtension(let e): phased.add(.extensions, PlannedStatement(kind: .createExtension, target: e, sql: DDL.createExtension(e)))
         case .createRole(let r): phased.add(.roles, PlannedStatement(kind: .createRole, target: r, sql: DDL.createRole(r)))
         case .createEnum(let e): phased.add(.enums, contentsOf: P.enumStatements(e))
-        case .createFunction(let f): phased.add(.functions, contentsOf: P.functionStatements(f))
+        case .createFunction(let f, let reads): phased.add(Self.phase(creating: reads, else: .functions), contentsOf: P.functionStatements(f))
         case .createDomain(let d, let afterFunctions):
             phased.add(afterFunctions ? .domainsCallingFunctions : .domains, PlannedStatement(kind: .createDomain, target: d.name.description, sql: DDL.createDomain(d)))
         case .alterDomain(let d, let clause, let validates):
@@ -58,7 +58,7 @@ struct GatheredChanges {
         case .createTable(let t): tables.append(t)
         case .createView(let v): views.append(v)
         case .replaceFunctionSignature(let old, let new): routeNewSignature(old, new)
-        case .replaceFunction(let f): routeReplacedFunction(f)
+        case .replaceFunction(let f, let reads): routeReplacedFunction(f, in: Self.phase(creating: reads, else: .changedFunctions))
         case .renameIndex(let i, let from, let to):
             phased.add(.renames, PlannedStatement(
                 kind: .renameIndex, target: "\(i.schema).\(to)",
@@ -208,14 +208,25 @@ struct GatheredChanges {
     /// until the end; a new result type alone cannot.
     private mutating func routeNewSignature(_ old: Function, _ new: Function) {
         let drop = PlannedStatement(kind: .dropFunction, target: old.name.description, sql: "DROP \(old.routineWord) \(DDL.functionSignature(old));")
-        phased.add(old.arguments == new.arguments ? .changedFunctions : .functionsReplacedBySignature, drop)
+        // The same identity (only names, defaults or the result change): the old goes first, as CREATE OR REPLACE cannot change those.
+        let sameIdentity = DDL.identityTypes(old.arguments) == DDL.identityTypes(new.arguments)
+        phased.add(sameIdentity ? .changedFunctions : .functionsReplacedBySignature, drop)
         phased.add(.changedFunctions, contentsOf: PostgresPlanner.functionStatements(new))
     }
 
-    private mutating func routeReplacedFunction(_ f: Function) {
-        phased.add(.changedFunctions, PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
+    /// Where a function is created: after the relations its SQL-standard body reads.
+    private static func phase(creating reads: FunctionReads, else early: PostgresPhase) -> PostgresPhase {
+        switch reads {
+        case .nothing: early
+        case .tables: .functionsReadingTables
+        case .views: .functionsReadingViews
+        }
+    }
+
+    private mutating func routeReplacedFunction(_ f: Function, in phase: PostgresPhase) {
+        phased.add(phase, PlannedStatement(kind: .createFunction, target: f.name.description, sql: DDL.createFunction(f, orReplace: true)))
         if let c = f.comment {
-            phased.add(.changedFunctions, PlannedStatement(kind: .comment, target: f.name.description,
+            phased.add(phase, PlannedStatement(kind: .comment, target: f.name.description,
                                                            sql: DDL.comment(on: "\(f.routineWord) \(DDL.functionSignature(f))", c)))
         }
     }
