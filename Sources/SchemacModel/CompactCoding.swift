@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 12
+    public static let formatVersion = 13
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -397,11 +397,12 @@ extension Table: CompactCodable {
 
 extension View: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
-        e.write(name); e.write(query); e.write(materialized); e.write(comment); e.write(grants); e.write(securityInvoker)
+        e.write(name); e.write(query); e.write(materialized); e.write(comment); e.write(grants); e.write(securityInvoker); e.write(indexes)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init(name: try d.read(), query: try d.read(), materialized: try d.read(), comment: try d.read(), grants: try d.read(),
                   securityInvoker: try d.read())
+        indexes = try d.read()
     }
 }
 

@@ -472,6 +472,9 @@ public struct Table: Hashable, Sendable {
     public var partitions: [Partition]
     /// The table's name before, in its own schema or another (`SET SCHEMA`).
     public var renamedFrom: QualifiedName?
+    /// Checks and foreign keys a live table holds NOT VALID (the definitions
+    /// have none: what they declare holds for every row).
+    public var notValidConstraints: Set<String> = []
 
     public init(name: QualifiedName, columns: [Column] = [], primaryKey: PrimaryKey? = nil,
                 uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [], foreignKeys: [ForeignKey] = [],
@@ -512,6 +515,8 @@ public struct View: Hashable, Sendable {
     /// role that queries it rather than of its owner. On by default for a view
     /// that reads a tenant table, which would otherwise show every tenant's rows.
     public var securityInvoker: Bool
+    /// Indexes of a materialized view (a plain view has none).
+    public var indexes: [Index] = []
 
     public init(name: QualifiedName, query: String, materialized: Bool = false, comment: String? = nil, grants: [Grant] = [],
                 securityInvoker: Bool = false) {

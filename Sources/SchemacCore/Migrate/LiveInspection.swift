@@ -80,7 +80,8 @@ public final class LiveInspection: @unchecked Sendable {
     }
 
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
-        inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas)
+        // Schemas an extension lives in too: what else they hold is the definitions' (the schemas themselves stay, with the extension).
+        inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas, extensionHomes: true)
         let schema = try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
         let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas)
         unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
@@ -95,8 +96,18 @@ public final class LiveInspection: @unchecked Sendable {
         "domain", "composite type", "range type", "base type", "sequence", "rule", "event trigger", "publication", "subscription",
         "foreign server", "exclusion constraint", "constraint trigger", "procedure", "aggregate", "window function", "foreign table",
         "typed table", "inheritance", "collation", "statistics object", "partition index", "partition constraint", "partition trigger",
-        "partition policy", "index on a materialized view",
+        "partition policy",
     ]
+
+    /// Tables that inherit (not as partitions), `schema.name`, with the name of the table they inherit from.
+    var inheritance: [(child: String, parent: String)] {
+        inspection.sync {
+            unmanaged.filter { $0.kind == "inheritance" }.map { ($0.name, String($0.detail.dropFirst("inherits ".count))) }
+        }
+    }
+
+    /// Schemas that hold an extension: never dropped by a plan.
+    var extensionHomes: Set<String> { inspection.sync { Set(extensionSchemas.values) } }
 
     /// The target's normal dependencies, for ordering a plan by them.
     var dependencies: ServerDependencies { inspection.sync { dependencyGraph } }

@@ -81,10 +81,15 @@ public enum PostgresPlanning {
         case .success(let read): states = read
         }
         diagnostics += states.warnings
-        let changes = Self.changes(states, written: definitions)
+        var changes = Self.changes(states, written: definitions)
+        if let homes = live?.extensionHomes, !homes.isEmpty {
+            changes.removeAll { if case .dropSchema(let s) = $0 { homes.contains(s) } else { false } }
+        }
         var plan = PostgresPlanner.plan(changes), blocked: [String] = []
         if let live {
-            let ordered = DependencyOrder.apply(plan, live.dependencies)
+            var dependencies = live.dependencies
+            dependencies.addPartitions(of: states.current)
+            let ordered = DependencyOrder.apply(DefaultPrivilegeRevokes.apply(plan, dependencies.defaultGrantees), dependencies)
             plan = ordered.plan
             blocked = ordered.blocked
         }
@@ -151,6 +156,7 @@ public enum PostgresPlanning {
                 unsupported.append("schema \(schema) is not in the definitions, but it holds what schemac does not manage ("
                                    + objects.joined(separator: ", ") + "): drop those first, or keep the schema in the definitions")
             }
+            unsupported += inheritanceRefusals(changes, live.inheritance)
         }
         if !unsupported.isEmpty { return unsupported.map { .unsupportedChange($0) } }
         if let live {
@@ -166,6 +172,29 @@ public enum PostgresPlanning {
             return [.destructiveChange(destructive.map { "\($0.kind) \($0.target): \($0.sql)" })]
         }
         return []
+    }
+
+    /// A change to the columns of a table that inherits, or is inherited
+    /// from (inheritance schemac does not model): it would reach the other
+    /// table too, or miss the columns it inherits.
+    static func inheritanceRefusals(_ changes: [SchemaChange], _ inheritance: [(child: String, parent: String)]) -> [String] {
+        guard !inheritance.isEmpty else { return [] }
+        var out: [String] = []
+        for change in changes {
+            let table: QualifiedName, what: String
+            switch change {
+            case .addColumn(let t, let c): (table, what) = (t, "a new column \(c.name)")
+            case .dropColumn(let t, let c): (table, what) = (t, "dropping column \(c)")
+            case .alterColumnType(let t, let c, _): (table, what) = (t, "a new type for column \(c.name)")
+            case .renameColumn(let t, let from, _): (table, what) = (t, "renaming column \(from)")
+            default: continue
+            }
+            for link in inheritance where link.child == table.description || link.parent == table.name {
+                out.append("table \(link.child) inherits from \(link.parent), which schemac does not model: \(what) of \(table) "
+                           + "would reach the other table, or miss what it inherits; change their columns by hand")
+            }
+        }
+        return Array(Set(out)).sorted()
     }
 
     /// The state to migrate from and the desired state in the same spelling,

@@ -135,10 +135,24 @@ extension PostgresResolver {
             r.report(.invalidValue("\(what): a materialized view has no security_invoker; its rows are stored as its owner read them",
                                    at: r.location(f["security_invoker"]!)))
         }
-        schema.views.append(View(name: d.name, query: sql, materialized: materialized,
-                                 comment: f["comment"].flatMap { r.string($0, "comment") },
-                                 grants: f["grants"].map { resolveGrants($0, r) } ?? [],
-                                 securityInvoker: !materialized && (explicit ?? readsRowSecure)))
+        var view = View(name: d.name, query: sql, materialized: materialized,
+                        comment: f["comment"].flatMap { r.string($0, "comment") },
+                        grants: f["grants"].map { resolveGrants($0, r) } ?? [],
+                        securityInvoker: !materialized && (explicit ?? readsRowSecure))
+        if let node = f["indexes"] {
+            if !materialized {
+                r.report(.invalidValue("\(what): only a materialized view has indexes (a plain view stores no rows)", at: r.location(node)))
+            } else if let items = r.sequence(node, "indexes") {
+                // The view's columns are its query's: the server checks the keys when it builds the scratch copy.
+                for item in items {
+                    guard let index = resolveIndex(item, d, r, { _, _ in true }) else { continue }
+                    claimRelation(QualifiedName(schema: d.name.schema, name: index.name), display: index.name, at: r.location(item), r,
+                                  owner: .constraint)
+                    view.indexes.append(index)
+                }
+            }
+        }
+        schema.views.append(view)
     }
 
     /// The tables and views a view's query names, each checked to exist. The

@@ -82,6 +82,7 @@ public enum PostgresKeys {
     public static let view = [
         DefinitionKey("sql", text), DefinitionKey("materialized", flag), DefinitionKey("comment", comment),
         DefinitionKey("grants", ##"{ "$ref": "#/$defs/grants" }"##), DefinitionKey("security_invoker", flag),
+        DefinitionKey("indexes", ##"{ "type": "array", "items": { "$ref": "#/$defs/pgIndex" } }"##),
     ]
 
     public static let table = [

@@ -245,6 +245,8 @@ struct PullWriter {
             var f: [(String, YAMLValue)] = [("sql", .block(PulledText.viewQuery(v.query)))]
             if v.materialized { f.append(("materialized", .bool(true))) }
             if let c = v.comment { f.append(("comment", .string(c))) }
+            let indexes = v.indexes.compactMap { index($0, of: Table(name: v.name)) }
+            if !indexes.isEmpty { f.append(("indexes", .sequence(indexes))) }
             if let g = grants(v.grants) { f.append(("grants", g)) }
             // The resolver turns security_invoker on for a view over a row-secure
             // table; a view that has it off says so.

@@ -150,7 +150,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid, true) END AS check_definition,
                    CASE WHEN con.contype = 'u' THEN (SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid) END
                      AS nulls_not_distinct,
-                   ext.columns AS referenced_columns, con.conindid AS index_oid
+                   ext.columns AS referenced_columns, con.conindid AS index_oid, con.convalidated AS validated
               FROM pg_constraint con
               LEFT JOIN LATERAL (
                 SELECT fn.nspname, fc.relname,
@@ -169,12 +169,15 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             SELECT i.indrelid AS relid, ic.relname AS name, am.amname AS method, i.indisunique AS is_unique,
                    pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indnkeyatts AS key_count,
                    i.indkey AS attnums, i.indclass AS opclasses, i.indoption AS options,
-                   CASE WHEN i.indexprs IS NOT NULL THEN
+                   CASE WHEN i.indexprs IS NOT NULL OR mv.oid IS NOT NULL THEN
                      (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END
                      AS printed_keys,
                    ds.description AS comment, i.indexrelid AS index_oid
               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(I.description("i.indexrelid"))
-             WHERE i.indrelid \(inTables)
+              -- A materialized view's columns are not read: its keys are named by printing them.
+              LEFT JOIN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND \(relationFilter)) mv
+                ON mv.oid = i.indrelid
+             WHERE i.indrelid \(inTables) OR mv.oid IS NOT NULL
              ORDER BY i.indrelid, ic.relname
             """
         case .policies:

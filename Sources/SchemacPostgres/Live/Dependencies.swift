@@ -54,7 +54,26 @@ public struct ServerDependencies: Hashable, Sendable {
     /// hold: what a plan cannot drop and make again.
     public var unmanaged: Set<CatalogObject> = []
 
+    /// Privileges the target grants by default (ALTER DEFAULT PRIVILEGES) to
+    /// tables and views (`r`) or sequences (`S`) the inspecting role creates:
+    /// the schema (nil for every schema), and the role (`PUBLIC` for all).
+    public var defaultGrantees: [DefaultGrantee] = []
+
+    public struct DefaultGrantee: Hashable, Sendable {
+        public var schema: String?
+        public var objectType: String
+        public var role: String
+    }
+
     public init() {}
+
+    /// The partitions of `schema`'s tables as owned by their tables: what
+    /// goes when a table is dropped.
+    public mutating func addPartitions(of schema: PostgresSchema) {
+        for t in schema.tables {
+            for p in t.partitions { owners[CatalogObject(.relation, p.name.description)] = CatalogObject(.relation, t.name.description) }
+        }
+    }
 
     /// The object and all that owns it, nearest first.
     func ownerChain(_ object: CatalogObject) -> [CatalogObject] {
@@ -82,8 +101,20 @@ extension PostgresInspector {
             if row[9] == "f" { out.unmanaged.insert(dependent) }
             if row[10] == "t" { out.partitioned.insert(dependent) }
         }
+        out.defaultGrantees = try db.query(defaultPrivilegesQuery, []).map {
+            ServerDependencies.DefaultGrantee(schema: $0[0], objectType: $0[1] ?? "", role: $0[2] ?? "PUBLIC")
+        }
         return out
     }
+
+    static let defaultPrivilegesQuery = """
+        SELECT n.nspname, d.defaclobjtype::text, r.rolname
+          FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+          CROSS JOIN LATERAL aclexplode(d.defaclacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+         WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.grantee <> d.defaclrole
+           AND d.defaclobjtype IN ('r', 'S')
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        """
 
     /// Each side of a `pg_depend` row named as `CatalogObject` does, with its
     /// owner: `kind, name, owner kind, owner name`. A table's row type is the
@@ -163,6 +194,8 @@ extension PostgresInspector {
           JOIN obj a ON a.classid = dep.classid AND a.objid = dep.objid AND a.subid = dep.objsubid
           JOIN obj b ON b.classid = dep.refclassid AND b.objid = dep.refobjid AND b.subid = dep.refobjsubid
          WHERE b.schema = ANY($1::text[])
+           -- A key a partition inherits goes with its parent's.
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE dep.classid = 'pg_constraint'::regclass AND k.oid = dep.objid AND k.coninhcount > 0)
            AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.deptype = 'e' AND e.classid = dep.classid AND e.objid = dep.objid)
          ORDER BY 1, 2, 5, 6
         """

@@ -84,8 +84,8 @@ public enum PostgresInspector {
     /// no longer name is seen (and dropped) rather than silently left behind.
     /// Left out: the system's schemas, those an extension made or lives in, and
     /// those `excluding` names (`*` matches any run of characters).
-    /// `extensionHomes`: also the schemas an extension lives in (pull reads
-    /// them, the extension's own objects aside; diff leaves them alone).
+    /// `extensionHomes`: also the schemas an extension lives in (pull and diff
+    /// read them, the extension's own objects aside; diff never drops one).
     public static func schemasToInspect(_ db: CatalogReader, declared: [String], excluding: [String],
                                         extensionHomes: Bool = false) throws -> [String] {
         let present = try db.query("""
@@ -303,6 +303,7 @@ public enum PostgresInspector {
                 continue
             }
             let name = row["name"]!, columns = try attributeNames(row["key_numbers"], of: oid, columnNames)
+            if row["validated"] == "f" { tables[oid]!.notValidConstraints.insert(name) }
             switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
             case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row["nulls_not_distinct"] == "t"))
@@ -324,14 +325,17 @@ public enum PostgresInspector {
         // only an index with expression keys has its keys printed, because
         // printing opens the index.
         for row in try rows(.indexes) {
-            guard let oid = row["relid"], tables[oid] != nil, let indexOid = row["index_oid"], !constraintIndexes.contains(indexOid) else { continue }
+            guard let oid = row["relid"], let indexOid = row["index_oid"], !constraintIndexes.contains(indexOid) else { continue }
+            let ofView = tables[oid] == nil && r.views[oid]?.materialized == true
+            guard tables[oid] != nil || ofView else { continue }
             let keyCount = Int(row["key_count"] ?? "0") ?? 0
             var index = Index(name: row["name"]!, keys: [], unique: row["is_unique"] == "t",
                               method: Index.Method(rawValue: row["method"] ?? "") ?? .btree, predicate: row["predicate"], comment: row["comment"])
             let attnums = vector(row["attnums"]), opclasses = vector(row["opclasses"]), options = vector(row["options"])
             let printed = try strings(row["printed_keys"])
             for (k, attnum) in attnums.enumerated() {
-                let column = attnum == "0" ? nil : Int(attnum).flatMap { columnNames[oid]?[$0] }
+                let column = attnum == "0" ? nil : ofView ? (k < printed.count ? unquoteIdentifier(printed[k]) : nil)
+                    : Int(attnum).flatMap { columnNames[oid]?[$0] }
                 if k >= keyCount {
                     if let column { index.include.append(column) }
                     continue
@@ -344,7 +348,7 @@ public enum PostgresInspector {
                 if nullsFirst != key.descending { key.nullsFirst = nullsFirst }
                 index.keys.append(key)
             }
-            tables[oid]!.indexes.append(index)
+            if ofView { r.views[oid]!.indexes.append(index) } else { tables[oid]!.indexes.append(index) }
         }
 
         // Policies.

@@ -102,6 +102,7 @@ public enum PostgresNormalizer {
         var readBack: Set<CatalogQuery> = [.tables, .columns, .columnTypes, .defaults]
         if !desired.functions.isEmpty { readBack.insert(.functions) }
         if !desired.views.isEmpty { readBack.insert(.views) }
+        if desired.views.contains(where: { !$0.indexes.isEmpty }) { readBack.formUnion([.indexes, .constraints, .opclasses]) }
         if !desired.domains.isEmpty { readBack.insert(.domains) }
         for t in desired.tables {
             if !t.checks.isEmpty || !t.exclusions.isEmpty { readBack.insert(.constraints) }
@@ -381,7 +382,22 @@ public enum PostgresNormalizer {
         }
         out.views = zip(desired.views, shadow.views).map { v, sv in
             var v = v
-            if let pv = views[sv.name] { v.query = unmap(pv.query) }
+            if let pv = views[sv.name] {
+                v.query = unmap(pv.query)
+                // Index keys and predicates as printed; the comment is the definitions' own.
+                let printedIndexes = Dictionary(pv.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                v.indexes = v.indexes.map { i in
+                    guard var p = printedIndexes[i.name] else { return i }
+                    p.comment = i.comment
+                    p.predicate = p.predicate.map(unmap)
+                    p.keys = p.keys.map { k in
+                        var k = k
+                        if case .expression(let sql) = k.target { k.target = .expression(unmap(sql)) }
+                        return k
+                    }
+                    return p
+                }
+            }
             return v
         }
         return out

@@ -18,7 +18,7 @@ extension PostgresInspector {
         "composite type", "range type", "base type", "rule", "event trigger", "publication", "subscription",
         "constraint trigger", "column grant", "aggregate", "foreign table", "inheritance",
         "unlogged table", "table storage parameter", "collation", "column collation", "statistics object", "foreign server",
-        "trigger on a view", "index on a materialized view", "constraint not valid", "initially immediate foreign key",
+        "trigger on a view", "constraint not valid", "initially immediate foreign key",
         "foreign key match full", "deferrable key", "trigger columns", "trigger transition tables", "disabled trigger",
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
@@ -154,8 +154,6 @@ extension PostgresInspector {
           FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid
          WHERE r.relkind IN ('r', 'p') AND NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgconstraint = 0
            AND (cardinality(t.tgattr::int2[]) > 0 OR t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL OR t.tgenabled <> 'O')
-        UNION ALL SELECT 'index on a materialized view', r.nspname, r.nspname || '.' || ic.relname, ''
-          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE r.relkind = 'm'
         UNION ALL SELECT 'partition constraint', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid
          WHERE r.relispartition AND con.conislocal AND con.conparentid = 0 AND con.contype IN ('p', 'u', 'f', 'c')

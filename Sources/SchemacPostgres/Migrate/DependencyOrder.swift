@@ -28,7 +28,7 @@ public enum DependencyOrder {
             section.statements.map { Entry(section: index, statement: $0) }
         }
         guard entries.contains(where: { $0.effects.contains { $0.removes } }) else { return Result(plan: plan, blocked: []) }
-        freeNames(&entries)
+        freeNames(&entries, dependencies)
         var blocked: [String] = [], readded: [PlannedStatement] = [], droppedKeys = Set<CatalogObject>()
         var moves = 0
         outer: while moves <= 2 * entries.count {
@@ -168,14 +168,15 @@ public enum DependencyOrder {
 
     /// A drop of a relation whose name a new table, view, index or sequence
     /// takes goes before that creation: the names share one namespace.
-    static func freeNames(_ entries: inout [Entry]) {
+    /// (A partition goes with its table: a drop of the table frees the partition's name.)
+    static func freeNames(_ entries: inout [Entry], _ dependencies: ServerDependencies) {
         let creates: Set<StatementKind> = [.createTable, .createView, .createIndex, .createSequence, .createPartition]
         var i = 0
         while i < entries.count {
             defer { i += 1 }
             guard creates.contains(entries[i].statement.kind) else { continue }
-            let name = entries[i].statement.target
-            guard let j = entries.indices.first(where: { $0 > i && entries[$0].movable && entries[$0].effects.contains { $0.object == CatalogObject(.relation, name) } })
+            let holders = Set(dependencies.ownerChain(CatalogObject(.relation, entries[i].statement.target)))
+            guard let j = entries.indices.first(where: { $0 > i && entries[$0].movable && entries[$0].effects.contains { holders.contains($0.object) } })
             else { continue }
             var entry = entries.remove(at: j)
             entry.section = entries[i].section
@@ -203,5 +204,34 @@ public enum DependencyOrder {
             PlannedStatement(kind: .addForeignKey, target: key.name, sql: add + " NOT VALID;"),
             PlannedStatement(kind: .addConstraint, target: key.name, sql: "ALTER TABLE \(table) VALIDATE CONSTRAINT \(name);", hazards: [.validation]),
         ])
+    }
+}
+
+/// What the target's default privileges give a table, view or sequence the
+/// plan creates is taken back at once, before the definitions' own grants:
+/// the definitions say who may do what, and a second diff finds nothing.
+public enum DefaultPrivilegeRevokes {
+    public static func apply(_ plan: MigrationPlan, _ grantees: [ServerDependencies.DefaultGrantee]) -> MigrationPlan {
+        guard !grantees.isEmpty else { return plan }
+        var out = plan
+        for s in out.sections.indices {
+            out.sections[s].statements = out.sections[s].statements.flatMap { statement -> [PlannedStatement] in
+                let type: String, word: String
+                switch statement.kind {
+                case .createTable, .createPartition: (type, word) = ("r", "TABLE")
+                case .createView: (type, word) = ("r", "TABLE")
+                case .createSequence: (type, word) = ("S", "SEQUENCE")
+                default: return [statement]
+                }
+                let schema = statement.target.split(separator: ".", maxSplits: 1).first.map(String.init)
+                let name = QualifiedName(schema: schema ?? "public", name: String(statement.target.dropFirst((schema?.count ?? 0) + 1)))
+                let roles = Set(grantees.filter { $0.objectType == type && ($0.schema == nil || $0.schema == schema) }.map(\.role)).sorted()
+                return [statement] + roles.map { role in
+                    PlannedStatement(kind: .revoke, target: statement.target,
+                                     sql: "REVOKE ALL ON \(word) \(SQL.qualified(name)) FROM \(role == "PUBLIC" ? role : SQL.identifier(role));")
+                }
+            }
+        }
+        return out
     }
 }

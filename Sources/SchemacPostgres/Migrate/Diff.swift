@@ -78,7 +78,9 @@ public enum SchemaChange: Hashable, Sendable {
     case setSequenceOwner(QualifiedName, ColumnName?)
     /// `implicit`: its owning column or table is dropped by the same plan,
     /// which drops the sequence with it.
-    case dropSequence(QualifiedName, implicit: Bool)
+    /// `ownerGainsIdentity`: its column (a serial's) becomes an identity column,
+    /// whose own sequence would otherwise take another name.
+    case dropSequence(QualifiedName, implicit: Bool, ownerGainsIdentity: Bool = false)
     /// `reads`: what a SQL-standard body names, which must exist when it is created.
     case createFunction(Function, reads: FunctionReads = .nothing)
     /// A function whose arguments or result change: a different function to
@@ -125,6 +127,8 @@ public enum SchemaChange: Hashable, Sendable {
     case replaceFunction(Function, reads: FunctionReads = .nothing)
     case addConstraint(QualifiedName, TableConstraint, partitioned: Bool)
     case dropConstraint(QualifiedName, String, TableConstraint)
+    /// A check or foreign key the target holds NOT VALID, validated.
+    case validateConstraint(QualifiedName, String)
     /// Row level security to `enabled`/`forced`, from `wasEnabled`/`wasForced`.
     case setRowLevelSecurity(QualifiedName, enabled: Bool, forced: Bool, wasEnabled: Bool, wasForced: Bool)
     case createPolicy(QualifiedName, Policy)
@@ -309,7 +313,7 @@ public enum PostgresDiff {
             && same(old.indexes, new.indexes) && old.rowLevelSecurity == new.rowLevelSecurity
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
-            && old.partitioning == new.partitioning && same(old.partitions, new.partitions)
+            && old.partitioning == new.partitioning && same(old.partitions, new.partitions) && old.notValidConstraints == new.notValidConstraints
     }
 
     /// Domains created, and changed in place: NOT NULL, default, checks
@@ -376,12 +380,14 @@ public enum PostgresDiff {
         var renamedColumns: [ColumnName: String] = [:]
         var droppedColumns: Set<ColumnName> = []
         var droppedTables: Set<QualifiedName> = []
+        var gainingIdentity: Set<ColumnName> = []
         for change in changes {
             switch change {
             case .renameColumn(let t, let from, let to): renamedColumns[ColumnName(t, from)] = to
             case .dropColumn(let t, let c): droppedColumns.insert(ColumnName(t, c))
             case .replaceGeneratedColumn(let t, let c, _): droppedColumns.insert(ColumnName(t, c.name))
             case .dropTable(let t): droppedTables.insert(t)
+            case .setIdentity(let t, let c, from: nil): gainingIdentity.insert(ColumnName(t, c.name))
             default: break
             }
         }
@@ -413,7 +419,7 @@ public enum PostgresDiff {
         for s in current.sequences where !desiredNames.contains(s.name) {
             let owner = currentOwner(s.ownedBy)
             let implicit = owner.map { droppedColumns.contains($0) || droppedTables.contains($0.relation) } ?? false
-            out.append(.dropSequence(s.name, implicit: implicit))
+            out.append(.dropSequence(s.name, implicit: implicit, ownerGainsIdentity: owner.map(gainingIdentity.contains) ?? false))
         }
         return out
     }
@@ -631,6 +637,11 @@ public enum PostgresDiff {
         }
         for (cname, c) in newConstraints.sorted(by: { $0.key < $1.key }) where oldConstraints[cname] != c || replaced.readBy(c) {
             changes.append(.addConstraint(name, c, partitioned: new.partitioning != nil))
+        }
+        // One the target holds NOT VALID and the definitions as it is: checked now.
+        for cname in old.notValidConstraints.sorted() where newConstraints[cname] != nil && oldConstraints[cname] == newConstraints[cname]
+            && !replaced.readBy(newConstraints[cname]!) {
+            changes.append(.validateConstraint(name, cname))
         }
 
         return changes
@@ -863,6 +874,27 @@ extension PostgresDiff {
                 out.append(.comment(object: "\(kind) \(SQL.qualified(v.name))", target: v.name.description, text: v.comment))
             }
             out += grantChanges(v.name, old.grants, v.grants)
+            out += matviewIndexChanges(old, v)
+        }
+        return out
+    }
+
+    /// The indexes of a materialized view kept as it is: a changed one is
+    /// dropped and built again, as a table's is.
+    static func matviewIndexChanges(_ old: View, _ new: View) -> [SchemaChange] {
+        guard !old.indexes.isEmpty || !new.indexes.isEmpty else { return [] }
+        let oldByName = Dictionary(old.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let newByName = Dictionary(new.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [SchemaChange] = []
+        for i in old.indexes where newByName[i.name] != i {
+            out.append(.dropIndex(QualifiedName(schema: old.name.schema, name: i.name), partitioned: false))
+        }
+        for i in new.indexes where oldByName[i.name] != i {
+            out.append(.createIndex(new.name, i, newTable: false, partitioned: false))
+            if let c = i.comment {
+                let name = QualifiedName(schema: new.name.schema, name: i.name)
+                out.append(.comment(object: "INDEX \(SQL.qualified(name))", target: name.description, text: c))
+            }
         }
         return out
     }

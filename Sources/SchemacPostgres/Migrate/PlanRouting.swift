@@ -52,9 +52,14 @@ struct GatheredChanges {
             }
         case .setSequenceOwner(let s, let owner):
             phased.add(.sequenceOwners, PlannedStatement(kind: .alterSequence, target: s.description, sql: DDL.sequenceOwner(s, owner)))
-        case .dropSequence(let s, let implicit):
-            phased.add(.sequenceDrops, PlannedStatement(kind: .dropSequence, target: s.description,
-                                                        sql: "DROP SEQUENCE \(implicit ? "IF EXISTS " : "")\(SQL.qualified(s));", hazards: [.dataLoss]))
+        case .dropSequence(let s, let implicit, let ownerGainsIdentity):
+            let drop = PlannedStatement(kind: .dropSequence, target: s.description,
+                                        sql: "DROP SEQUENCE \(implicit ? "IF EXISTS " : "")\(SQL.qualified(s));", hazards: [.dataLoss])
+            // Before the identity is added, so that its sequence takes the name the serial's had.
+            if ownerGainsIdentity { phased.addFirst(.identity, drop) } else { phased.add(.sequenceDrops, drop) }
+        case .validateConstraint(let t, let name):
+            phased.add(.keys, PlannedStatement(kind: .addConstraint, target: "\(t).\(name)",
+                                               sql: "ALTER TABLE \(SQL.qualified(t)) VALIDATE CONSTRAINT \(SQL.identifier(name));", hazards: [.validation]))
         case .createTable(let t): tables.append(t)
         case .createView(let v): views.append(v)
         case .replaceFunctionSignature(let old, let new): routeNewSignature(old, new)

@@ -156,6 +156,12 @@ public enum PostgresPlanner {
             out.append(PlannedStatement(kind: .comment, target: target, sql: DDL.comment(on: "\(kind) \(SQL.qualified(v.name))", c)))
         }
         out += grantStatements(v.grants, on: v.name)
+        // Built with the view, as a new table's indexes are: nothing reads it yet.
+        for i in v.indexes {
+            let name = QualifiedName(schema: v.name.schema, name: i.name)
+            out.append(PlannedStatement(kind: .createIndex, target: name.description, sql: DDL.createIndex(i, on: v.name)))
+            if let c = i.comment { out.append(PlannedStatement(kind: .comment, target: name.description, sql: DDL.comment(on: "INDEX \(SQL.qualified(name))", c))) }
+        }
         return out
     }
 
