@@ -276,13 +276,14 @@ public enum PostgresDiff {
         // Schemas the definitions stopped naming go, with the functions they hold.
         let desiredSchemas = Set(desired.schemas).union(PostgresSchema.builtinSchemas).union(desired.namespacesInUse)
         let droppedSchemas = current.schemas.filter { !desiredSchemas.contains($0) }
-        for f in current.functions where droppedSchemas.contains(f.name.schema) && currentFunctions[f.name] != nil
-            && !desired.functions.contains(where: { $0.name == f.name }) {
+        // Dropped functions go callers first (the reverse of the order they are created in).
+        let droppedFunctions = functionOrder(current.functions.filter { f in !desired.functions.contains(where: { $0.name == f.name }) }).reversed()
+        for f in droppedFunctions where droppedSchemas.contains(f.name.schema) && currentFunctions[f.name] != nil {
             changes.append(.dropFunction(f))
         }
         // A function the definitions no longer have goes, after what reads it; schemac's own helper goes with
         // its last user, as a fresh build never has it without one.
-        for f in current.functions where !droppedSchemas.contains(f.name.schema) && !desired.functions.contains(where: { $0.name == f.name }) {
+        for f in droppedFunctions where !droppedSchemas.contains(f.name.schema) {
             changes.append(f.name.name == Function.updatedAtHelperName ? .dropHelperFunction(f) : .dropFunction(f))
         }
         changes += droppedSchemas.map(SchemaChange.dropSchema)

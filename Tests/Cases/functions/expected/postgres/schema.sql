@@ -41,11 +41,21 @@ BEGIN
   RETURN (SELECT count(*) FROM util.things);
 END;
 $body$;
+CREATE FUNCTION "util"."add_tax_twice"(amount numeric) RETURNS numeric
+    LANGUAGE "sql" IMMUTABLE
+RETURN util.add_tax(util.add_tax(amount));
 
 -- Table util.things
 CREATE TABLE "util"."things" (
     "price" numeric NOT NULL,
     "with_tax" numeric GENERATED ALWAYS AS (util.add_tax(price)) STORED NOT NULL
 );
+
+-- Functions whose bodies read the tables above
+CREATE FUNCTION "util"."price_total"() RETURNS numeric
+    LANGUAGE "sql" STABLE
+BEGIN ATOMIC
+  SELECT sum(util.add_tax(price)) FROM util.things;
+END;
 
 COMMIT;

@@ -37,5 +37,8 @@ SELECT date_trunc('month', placed) AS month, sum(total) AS total
   FROM daily_totals
  GROUP BY 1 -- months
 ;
+CREATE UNIQUE INDEX "monthly_totals_month_idx" ON "public"."monthly_totals" ("month");
+CREATE INDEX "monthly_totals_expr_idx" ON "public"."monthly_totals" (((total > 0)));
+COMMENT ON INDEX "public"."monthly_totals_expr_idx" IS 'Months that sold';
 
 COMMIT;
