@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 13
+    public static let formatVersion = 14
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -253,13 +253,14 @@ extension PostgresSequence: CompactCodable {
 extension Function: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(name); e.write(arguments); e.write(returns); e.write(language); e.write(body)
-        e.write(volatility); e.write(securityDefiner); e.write(comment); e.write(isProcedure); e.write(isStandardBody)
+        e.write(volatility); e.write(securityDefiner); e.write(comment); e.write(isProcedure); e.write(isStandardBody); e.write(isStrict)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init(name: try d.read(), arguments: try d.read(), returns: try d.read(), language: try d.read(), body: try d.read(),
                   volatility: try d.read(), securityDefiner: try d.read(), comment: try d.read())
         isProcedure = try d.read()
         isStandardBody = try d.read()
+        isStrict = try d.read()
     }
 }
 

@@ -166,6 +166,8 @@ public struct Function: Hashable, Sendable {
     /// the header rather than as a string: the server parses it when the
     /// function is created, and records what it names.
     public var isStandardBody = false
+    /// `STRICT` (`RETURNS NULL ON NULL INPUT`): called with a NULL argument, it returns NULL without running.
+    public var isStrict = false
 
     /// `FUNCTION` or `PROCEDURE`, as DROP, COMMENT ON and CREATE name it.
     public var routineWord: String { isProcedure ? "PROCEDURE" : "FUNCTION" }

@@ -31,7 +31,7 @@ public final class LiveInspection: @unchecked Sendable {
     private var normalizerConnection: Result<PostgresConnection, Error>?
     private var normalized: Result<PostgresNormalizer.Result, Error>?
     private var unmanaged: [UnheldObject] = []
-    private var dependencyGraph = ServerDependencies()
+    private var dependencyGraph: ServerDependencies?
     /// The schema of each extension installed outside public, by the words `unheld` says it in.
     private var extensionSchemas: [String: String] = [:]
 
@@ -86,7 +86,6 @@ public final class LiveInspection: @unchecked Sendable {
         let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas)
         unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
         extensionSchemas = Dictionary(unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
-        dependencyGraph = try PostgresInspector.dependencies(connections[0], schemas: inspectedSchemas)
         return schema
     }
 
@@ -110,7 +109,18 @@ public final class LiveInspection: @unchecked Sendable {
     var extensionHomes: Set<String> { inspection.sync { Set(extensionSchemas.values) } }
 
     /// The target's normal dependencies, for ordering a plan by them.
-    var dependencies: ServerDependencies { inspection.sync { dependencyGraph } }
+    /// Read when first asked for, once a plan has statements: a target in
+    /// sync costs no query for it.
+    var dependencies: ServerDependencies {
+        get throws {
+            try inspection.sync {
+                if let known = dependencyGraph { return known }
+                let read = try PostgresInspector.dependencies(try connections!.get()[0], schemas: inspectedSchemas)
+                dependencyGraph = read
+                return read
+            }
+        }
+    }
 
     /// The same, by the schema that holds them.
     var unmanagedBySchema: [String: [String]] {

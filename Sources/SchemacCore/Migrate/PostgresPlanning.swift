@@ -86,8 +86,9 @@ public enum PostgresPlanning {
             changes.removeAll { if case .dropSchema(let s) = $0 { homes.contains(s) } else { false } }
         }
         var plan = PostgresPlanner.plan(changes), blocked: [String] = []
-        if let live {
-            var dependencies = live.dependencies
+        if let live, !plan.isEmpty {
+            var dependencies: ServerDependencies
+            do { dependencies = try live.dependencies } catch { return Planned(nil, diagnostics + [.connectionFailed(String(describing: error))]) }
             dependencies.addPartitions(of: states.current)
             let ordered = DependencyOrder.apply(DefaultPrivilegeRevokes.apply(plan, dependencies.defaultGrantees), dependencies)
             plan = ordered.plan

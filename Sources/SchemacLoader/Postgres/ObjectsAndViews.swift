@@ -43,8 +43,8 @@ extension PostgresResolver {
         let what = "function '\(d.name.name)'"
         guard let f = r.fields(d.node, what, allowed: PostgresKeys.function.names) else { return }
         let isProcedure = f["procedure"].flatMap { r.bool($0, "procedure") } ?? false
-        if isProcedure, f["returns"] != nil || f["volatility"] != nil {
-            r.report(.conflictingKeys("procedure", f["returns"] != nil ? "returns" : "volatility", in: what, at: f.location))
+        if isProcedure, f["returns"] != nil || f["volatility"] != nil || f["strict"] != nil {
+            r.report(.conflictingKeys("procedure", f["returns"] != nil ? "returns" : f["volatility"] != nil ? "volatility" : "strict", in: what, at: f.location))
             return
         }
         guard isProcedure || f["returns"] != nil else { r.report(.missingKey("returns", in: what, at: f.location)); return }
@@ -70,6 +70,7 @@ extension PostgresResolver {
                           comment: f["comment"].flatMap { r.string($0, "comment") })
         fn.isProcedure = isProcedure
         fn.isStandardBody = bodyKey == "sql_body"
+        fn.isStrict = f["strict"].flatMap { r.bool($0, "strict") } ?? false
         functionsByName[d.name] = fn
         schema.functions.append(fn)
     }

@@ -76,7 +76,7 @@ public enum PostgresKeys {
     public static let function = [
         DefinitionKey("args", text), DefinitionKey("returns", text), DefinitionKey("procedure", flag), DefinitionKey("language", text), DefinitionKey("body", text), DefinitionKey("sql_body", text),
         DefinitionKey("volatility", ##"{ "enum": ["volatile", "stable", "immutable"] }"##), DefinitionKey("security_definer", flag),
-        DefinitionKey("comment", comment),
+        DefinitionKey("strict", flag), DefinitionKey("comment", comment),
     ]
 
     public static let view = [

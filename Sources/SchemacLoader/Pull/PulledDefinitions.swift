@@ -230,6 +230,7 @@ struct PullWriter {
                 f.append(("body", .block(PulledText.functionBody(fn.body))))
             }
             if let v = fn.volatility, v != .volatile { f.append(("volatility", .string(v.rawValue))) }
+            if fn.isStrict { f.append(("strict", .bool(true))) }
             if fn.securityDefiner { f.append(("security_definer", .bool(true))) }
             if let c = fn.comment { f.append(("comment", .string(c))) }
             entries.append((fn.name.name, .mapping(f)))

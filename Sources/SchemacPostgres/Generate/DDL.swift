@@ -79,6 +79,7 @@ enum DDL {
         var lines = ["CREATE \(orReplace ? "OR REPLACE " : "")\(f.routineWord) \(SQL.qualified(f.name))(\(f.arguments))\(result)"]
         var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]
         if let v = f.volatility, v != .volatile, !f.isProcedure { attributes.append(v.rawValue.uppercased()) }
+        if f.isStrict { attributes.append("STRICT") }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }
         lines.append("    " + attributes.joined(separator: " "))
         lines.append(f.isStandardBody ? f.bodyAsCreated + ";" : "    AS \(SQL.dollarQuoted(f.bodyAsCreated));")

@@ -143,6 +143,7 @@ public enum PostgresInspector {
                                     returns: row["result"] ?? "", language: row["language"] ?? "", body: row["body"] ?? "",
                                     volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"])
             function.isProcedure = row["is_procedure"] == "t"
+            function.isStrict = row["strict"] == "t"
             if let definition = row["standard_definition"] {
                 function.isStandardBody = true
                 function.body = Self.standardBody(of: definition)
