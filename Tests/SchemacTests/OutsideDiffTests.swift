@@ -82,6 +82,16 @@ final class OutsideDiffTests: XCTestCase {
         var lines = ["outside diff: \(results.count) cases: \(counts(results))"]
         let sources = Dictionary(grouping: results) { String($0.name.split(separator: "_").first ?? "") }
         for (source, rs) in sources.sorted(by: { $0.key < $1.key }) { lines.append("  \(source): \(counts(rs))") }
+        // Per feature, as INDEX.tsv lists each case's: a case counts under each of its features.
+        let index = (try? String(contentsOf: PullOutsideTests.corpus.appendingPathComponent("INDEX.tsv"), encoding: .utf8)) ?? ""
+        var features: [String: [String]] = [:]
+        for line in index.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: "\t").map(String.init)
+            if parts.count > 1 { features[parts[0]] = parts[1].split(separator: ",").map(String.init) }
+        }
+        let byFeature = Dictionary(grouping: results.flatMap { r in (features[r.name] ?? ["(none)"]).map { ($0, r) } }, by: \.0)
+        lines.append("  per feature:")
+        for (feature, pairs) in byFeature.sorted(by: { $0.key < $1.key }) { lines.append("    \(feature): \(counts(pairs.map(\.1)))") }
         for r in results where r.outcome != .converged { lines.append("  \(r.outcome.rawValue) \(r.name): \(r.why.prefix(300))") }
         print(lines.joined(separator: "\n"))
     }
