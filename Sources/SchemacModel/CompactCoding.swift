@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 14
+    public static let formatVersion = 15
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -318,10 +318,12 @@ extension Index.Key: CompactCodable {
 extension Index: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(name); e.write(keys); e.write(unique); e.write(method); e.write(include); e.write(predicate); e.write(comment)
+        e.write(nullsNotDistinct)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init(name: try d.read(), keys: try d.read(), unique: try d.read(), method: try d.read(), include: try d.read(),
                   predicate: try d.read(), comment: try d.read())
+        nullsNotDistinct = try d.read()
     }
 }
 

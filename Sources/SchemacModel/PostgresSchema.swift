@@ -331,6 +331,8 @@ public struct Index: Hashable, Sendable {
     public var include: [String]
     public var predicate: String?
     public var comment: String?
+    /// A unique index under which NULLs are equal (`NULLS NOT DISTINCT`, PostgreSQL 15+).
+    public var nullsNotDistinct = false
 
     public init(name: String, keys: [Key], unique: Bool = false, method: Method = .btree,
                 include: [String] = [], predicate: String? = nil, comment: String? = nil) {
@@ -477,6 +479,9 @@ public struct Table: Hashable, Sendable {
     /// Checks and foreign keys a live table holds NOT VALID (the definitions
     /// have none: what they declare holds for every row).
     public var notValidConstraints: Set<String> = []
+    /// Primary and unique keys a live table holds DEFERRABLE (the definitions'
+    /// keys are checked at once).
+    public var deferrableKeys: Set<String> = []
 
     public init(name: QualifiedName, columns: [Column] = [], primaryKey: PrimaryKey? = nil,
                 uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [], foreignKeys: [ForeignKey] = [],

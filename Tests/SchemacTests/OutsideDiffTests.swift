@@ -160,13 +160,14 @@ final class OutsideDiffTests: XCTestCase {
     /// Each object as the server prints it, one record each (`kind name<TAB>text`,
     /// ended by U+0001): functions, views, constraints, indexes, triggers,
     /// policies, columns and enums, whatever order the columns came in. A
-    /// function's text compares with its runs of white space as one space:
-    /// the definitions put a body on lines of its own.
+    /// function's text compares without its white space (the definitions put
+    /// a body on lines of its own), and a default that is a quoted number
+    /// cast to a number type (`'2'::bigint`) as the number it is.
     static let definitionsQuery = """
         WITH nsp AS (SELECT oid, nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'),
         ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
         SELECT line || chr(1) FROM (
-        SELECT 'function ' || n.nspname || '.' || p.proname || E'\t' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', ' ', 'g') AS line
+        SELECT 'function ' || n.nspname || '.' || p.proname || E'\t' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', '', 'g') AS line
           FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
          WHERE p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
         UNION ALL SELECT 'view ' || n.nspname || '.' || c.relname || E'\t' || pg_get_viewdef(c.oid)
@@ -185,7 +186,8 @@ final class OutsideDiffTests: XCTestCase {
           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN nsp n ON n.oid = c.relnamespace
         UNION ALL SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || E'\t' || format_type(a.atttypid, a.atttypmod)
                          || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || ' ' || a.attidentity::text || a.attgenerated::text
-                         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+                         || coalesce(' default ' || regexp_replace(pg_get_expr(d.adbin, d.adrelid),
+                                                    '^''(-?[0-9.]+)''::(bigint|integer|smallint|numeric|real|double precision)$', '\\1'), '')
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN nsp n ON n.oid = c.relnamespace
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
@@ -215,6 +217,9 @@ final class OutsideDiffTests: XCTestCase {
         if let first = unsaid.first {
             return Result(name: name, outcome: .wrong, why: "the server defines it differently: \((defA.contains(first) ? "target " : "expected ") + first)")
         }
+        // Defined differently where pull said it could not write what the case has: refused, not converged.
+        let named = defA.symmetricDifference(defB).map { $0.split(separator: "\t", maxSplits: 1).first.map(String.init) ?? $0 }
+        if !named.isEmpty { return Result(name: name, outcome: .refused, why: "pull named: \(Set(named).sorted().joined(separator: ", "))") }
         // The objects agree; their definitions too, as schemac reads them (unless pull left something out).
         guard pulled.warnings.isEmpty, leftAlone.isEmpty else { return Result(name: name, outcome: .converged, why: "") }
         let schemas = ["public"] + a.filter { $0.hasPrefix("schema ") }.map { String($0.dropFirst("schema ".count)) }.sorted()

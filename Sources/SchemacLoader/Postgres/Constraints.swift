@@ -166,6 +166,10 @@ extension PostgresResolver {
         var index = Index(name: "", keys: keys)
         index.method = f["using"].flatMap { r.choice($0, "index method", Index.Method.allCases.map { ($0.rawValue, $0) }) } ?? .btree
         index.unique = f["unique"].flatMap { r.bool($0, "unique") } ?? false
+        index.nullsNotDistinct = f["nulls_not_distinct"].flatMap { r.bool($0, "nulls_not_distinct") } ?? false
+        if index.nullsNotDistinct, !index.unique, let node = f["nulls_not_distinct"] {
+            r.report(.invalidValue("nulls_not_distinct is for a unique index", at: r.location(node)))
+        }
         if index.unique && ![.btree].contains(index.method) {
             r.report(.invalidValue("a unique index must use btree, not \(index.method.rawValue)", at: r.location(f["using"]!)))
         }

@@ -124,6 +124,7 @@ public enum PostgresKeys {
         DefinitionKey("columns", ##"{ "oneOf": [{ "$ref": "#/$defs/name" }, { "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/name" }, { "$ref": "#/$defs/pgIndexColumn" }] } }] }"##),
         DefinitionKey("expression", text), DefinitionKey("opclass", text), DefinitionKey("using", text), DefinitionKey("unique", flag),
         DefinitionKey("include", names), DefinitionKey("where", text), DefinitionKey("comment", comment),
+        DefinitionKey("nulls_not_distinct", flag),
     ]
 
     public static let indexColumn = [

@@ -228,6 +228,7 @@ extension PullWriter {
         if i.name != Identifier.derived(t.name.name, derivedFrom.joined(separator: "_"), label: "idx") { f.insert(("name", .string(i.name)), at: 0) }
         if i.method != .btree { f.append(("using", .string(i.method.rawValue))) }
         if i.unique { f.append(("unique", .bool(true))) }
+        if i.nullsNotDistinct { f.append(("nulls_not_distinct", .bool(true))) }
         if !i.include.isEmpty { f.append(("include", .sequence(i.include.map(YAMLValue.string), flow: true))) }
         if let p = i.predicate { f.append(("where", PulledText.expression(p))) }
         if let c = i.comment { f.append(("comment", .string(c))) }

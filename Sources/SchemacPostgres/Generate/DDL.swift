@@ -201,6 +201,7 @@ enum DDL {
         }
         text += " (\(keys.joined(separator: ", ")))"
         if !i.include.isEmpty { text += " INCLUDE (\(SQL.identifierList(i.include)))" }
+        if i.nullsNotDistinct { text += " NULLS NOT DISTINCT" }
         if let w = i.predicate { text += " WHERE (\(w))" }
         return text + ";"
     }

@@ -172,7 +172,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    CASE WHEN i.indexprs IS NOT NULL OR mv.oid IS NOT NULL THEN
                      (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END
                      AS printed_keys,
-                   ds.description AS comment, i.indexrelid AS index_oid
+                   ds.description AS comment, i.indexrelid AS index_oid,
+                   -- PostgreSQL 15 on; read through to_jsonb so older servers need no other query.
+                   to_jsonb(i) ->> 'indnullsnotdistinct' AS nulls_not_distinct
               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(I.description("i.indexrelid"))
               -- A materialized view's columns are not read: its keys are named by printing them.
               LEFT JOIN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND \(relationFilter)) mv

@@ -305,6 +305,7 @@ public enum PostgresInspector {
             }
             let name = row["name"]!, columns = try attributeNames(row["key_numbers"], of: oid, columnNames)
             if row["validated"] == "f" { tables[oid]!.notValidConstraints.insert(name) }
+            if row["deferrable"] == "t", row["kind"] == "p" || row["kind"] == "u" { tables[oid]!.deferrableKeys.insert(name) }
             switch row["kind"] {
             case "p": tables[oid]!.primaryKey = PrimaryKey(name: name, columns: columns)
             case "u": tables[oid]!.uniques.append(UniqueConstraint(name: name, columns: columns, nullsNotDistinct: row["nulls_not_distinct"] == "t"))
@@ -332,6 +333,7 @@ public enum PostgresInspector {
             let keyCount = Int(row["key_count"] ?? "0") ?? 0
             var index = Index(name: row["name"]!, keys: [], unique: row["is_unique"] == "t",
                               method: Index.Method(rawValue: row["method"] ?? "") ?? .btree, predicate: row["predicate"], comment: row["comment"])
+            index.nullsNotDistinct = row["nulls_not_distinct"] == "true"
             let attnums = vector(row["attnums"]), opclasses = vector(row["opclasses"]), options = vector(row["options"])
             let printed = try strings(row["printed_keys"])
             for (k, attnum) in attnums.enumerated() {

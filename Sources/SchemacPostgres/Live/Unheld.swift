@@ -23,7 +23,7 @@ extension PostgresInspector {
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
         "partition index", "typed table", "partition constraint", "partition trigger", "partition policy",
-        "partition row level security", "partition index name", "invalid index", "extension schema", "function signature",
+        "partition row level security", "partition index name", "invalid index", "extension schema", "function signature", "index collation", "partition column",
     ]
 
     /// Every object of `schemas` (and of the database as a whole) that the
@@ -85,6 +85,20 @@ extension PostgresInspector {
         UNION ALL SELECT 'initially immediate foreign key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname,
                'deferrable is written as DEFERRABLE INITIALLY DEFERRED'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype = 'f' AND con.condeferrable AND NOT con.condeferred AND con.conislocal
+        UNION ALL SELECT 'index collation', r.nspname, r.nspname || '.' || ic.relname, 'a key in a collation other than its column''s'
+          FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+         WHERE EXISTS (SELECT 1 FROM unnest(i.indcollation::oid[], i.indkey::int2[]) u(coll, attnum)
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum
+                        WHERE u.coll <> 0 AND u.coll <> a.attcollation)
+        UNION ALL SELECT 'partition column', r.nspname, r.nspname || '.' || r.relname || '.' || a.attname,
+               'its default or NOT NULL is its own, not its parent''s'
+          FROM rel r JOIN pg_inherits h ON h.inhrelid = r.oid
+          JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+          JOIN pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
+          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+         WHERE r.relispartition AND (a.attnotnull <> pa.attnotnull
+                OR pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid))
         UNION ALL SELECT 'deferrable key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as not deferrable'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.condeferrable AND con.contype IN ('p', 'u') AND con.conislocal
         UNION ALL SELECT 'foreign key match full', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname, 'written as MATCH SIMPLE'

@@ -287,6 +287,17 @@ public enum PostgresDiff {
             changes.append(f.name.name == Function.updatedAtHelperName ? .dropHelperFunction(f) : .dropFunction(f))
         }
         changes += droppedSchemas.map(SchemaChange.dropSchema)
+        // A key to a partitioned table is added checked at once: PostgreSQL validates
+        // the parent's key but not the ones it makes for the partitions it references.
+        let partitioned = Set(desired.tables.filter { $0.partitioning != nil }.map(\.name))
+        if !partitioned.isEmpty {
+            changes = changes.map { change in
+                if case .addConstraint(let t, .foreignKey(let fk), partitioned: false) = change, partitioned.contains(fk.referencedTable) {
+                    return .addConstraint(t, .foreignKey(fk), partitioned: true)
+                }
+                return change
+            }
+        }
         return changes
     }
 
@@ -315,6 +326,7 @@ public enum PostgresDiff {
             && old.forceRowLevelSecurity == new.forceRowLevelSecurity && same(old.policies, new.policies)
             && same(old.grants, new.grants) && same(old.triggers, new.triggers) && old.comment == new.comment
             && old.partitioning == new.partitioning && same(old.partitions, new.partitions) && old.notValidConstraints == new.notValidConstraints
+            && old.deferrableKeys == new.deferrableKeys
     }
 
     /// Domains created, and changed in place: NOT NULL, default, checks
@@ -633,6 +645,8 @@ public enum PostgresDiff {
                 oldConstraints[cname] = c
             }
         }
+        // A key the target holds DEFERRABLE is made again as the definitions have it, checked at once.
+        for cname in old.deferrableKeys.sorted() where newConstraints[cname] != nil { oldConstraints[cname] = nil; changes.append(.dropConstraint(name, cname, newConstraints[cname]!)) }
         for (cname, c) in oldConstraints.sorted(by: { $0.key < $1.key }) where newConstraints[cname] != c || replaced.readBy(c) {
             changes.append(.dropConstraint(name, cname, c))
         }
