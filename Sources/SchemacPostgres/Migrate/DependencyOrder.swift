@@ -29,6 +29,17 @@ public enum DependencyOrder {
         }
         guard entries.contains(where: { $0.effects.contains { $0.removes } }) else { return Result(plan: plan, blocked: []) }
         freeNames(&entries, dependencies)
+        let (blocked, readded) = reorder(&entries, dependencies)
+        var out = sections(entries, of: plan)
+        out.append("Foreign keys dropped above while the keys they reference changed, added again", readded)
+        return Result(plan: out, blocked: blocked)
+    }
+
+    /// Moves and adds statements until every normal dependency on a dropped
+    /// object is gone before it; returns what stops the plan and the foreign
+    /// keys to add back at the end. A move per pass, at most twice as many
+    /// passes as statements (a cycle the moves cannot break stops there).
+    static func reorder(_ entries: inout [Entry], _ dependencies: ServerDependencies) -> (blocked: [String], readded: [PlannedStatement]) {
         var blocked: [String] = [], readded: [PlannedStatement] = [], droppedKeys = Set<CatalogObject>()
         var moves = 0
         outer: while moves <= 2 * entries.count {
@@ -64,26 +75,32 @@ public enum DependencyOrder {
                     continue outer
                 }
                 if droppedKeys.contains(edge.dependent) { continue }
-                let why = dependencies.unmanaged.contains(edge.dependent)
-                    ? "which the definitions do not manage (another schema, or a kind schemac does not hold)"
-                    : "which the plan keeps as it is"
-                blocked.append("\(edge.referenced) cannot be dropped: \(edge.dependent) depends on it, \(why); "
-                               + "drop or change it first, or keep \(edge.referenced.name) in the definitions")
+                blocked.append(blockedDrop(edge, unmanaged: dependencies.unmanaged.contains(edge.dependent)))
             }
             break
         }
+        return (Array(Set(blocked)).sorted(), readded)
+    }
+
+    static func blockedDrop(_ edge: ServerDependencies.Edge, unmanaged: Bool) -> String {
+        let why = unmanaged ? "which the definitions do not manage (another schema, or a kind schemac does not hold)"
+            : "which the plan keeps as it is"
+        return "\(edge.referenced) cannot be dropped: \(edge.dependent) depends on it, \(why); "
+            + "drop or change it first, or keep \(edge.referenced.name) in the definitions"
+    }
+
+    /// The statements back into titled sections: consecutive statements of one section stay one.
+    static func sections(_ entries: [Entry], of plan: MigrationPlan) -> MigrationPlan {
         var out = MigrationPlan()
-        var current: (index: Int, statements: [PlannedStatement])?
-        for entry in entries {
-            if let c = current, c.index != entry.section {
-                out.append(plan.sections[c.index].title, c.statements, atomic: plan.sections[c.index].atomic)
-                current = nil
-            }
-            current = (entry.section, (current?.statements ?? []) + [entry.statement])
+        var start = 0
+        while start < entries.count {
+            var end = start
+            while end < entries.count, entries[end].section == entries[start].section { end += 1 }
+            let section = plan.sections[entries[start].section]
+            out.append(section.title, entries[start..<end].map(\.statement), atomic: section.atomic)
+            start = end
         }
-        if let c = current { out.append(plan.sections[c.index].title, c.statements, atomic: plan.sections[c.index].atomic) }
-        out.append("Foreign keys dropped above while the keys they reference changed, added again", readded)
-        return Result(plan: out, blocked: Array(Set(blocked)).sorted())
+        return out
     }
 
     /// What a statement does to the objects the dependency graph names.
