@@ -23,7 +23,7 @@ extension PostgresInspector {
         "replica identity", "grant to public", "grant option", "function grant", "schema grant", "function setting",
         "comment", "sub-partitioned partition", "partition key expression", "index storage parameter", "identity options",
         "partition index", "typed table", "partition constraint", "partition trigger", "partition policy",
-        "partition row level security", "partition index name", "invalid index", "extension schema", "function signature", "index collation", "partition column",
+        "partition row level security", "partition index name", "invalid index", "extension schema", "function signature", "index collation", "partition column", "default privileges",
     ]
 
     /// Every object of `schemas` (and of the database as a whole) that the
@@ -85,6 +85,13 @@ extension PostgresInspector {
         UNION ALL SELECT 'initially immediate foreign key', r.nspname, r.nspname || '.' || r.relname || '.' || con.conname,
                'deferrable is written as DEFERRABLE INITIALLY DEFERRED'
           FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid WHERE con.contype = 'f' AND con.condeferrable AND NOT con.condeferred AND con.conislocal
+        UNION ALL SELECT 'default privileges', coalesce(n.nspname, 'public'),
+               coalesce(n.nspname, 'every schema') || ' for role ' || pg_get_userbyid(d.defaclrole),
+               CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
+                    ELSE 'schemas' END || ': ' || array_to_string(d.defaclacl, ', ')
+               || ' (a plan takes back what they give a table, view or sequence it creates, so that the definitions'' grants hold)'
+          FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+         WHERE d.defaclnamespace = 0 OR n.nspname = ANY($1::text[])
         UNION ALL SELECT 'index collation', r.nspname, r.nspname || '.' || ic.relname, 'a key in a collation other than its column''s'
           FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
          WHERE EXISTS (SELECT 1 FROM unnest(i.indcollation::oid[], i.indkey::int2[]) u(coll, attnum)
