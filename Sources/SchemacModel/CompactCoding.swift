@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 15
+    public static let formatVersion = 16
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -254,6 +254,7 @@ extension Function: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(name); e.write(arguments); e.write(returns); e.write(language); e.write(body)
         e.write(volatility); e.write(securityDefiner); e.write(comment); e.write(isProcedure); e.write(isStandardBody); e.write(isStrict)
+        e.write(parallel); e.write(leakproof); e.write(cost); e.write(rows); e.write(settings)
     }
     public init(from d: inout CompactDecoder) throws {
         self.init(name: try d.read(), arguments: try d.read(), returns: try d.read(), language: try d.read(), body: try d.read(),
@@ -261,6 +262,7 @@ extension Function: CompactCodable {
         isProcedure = try d.read()
         isStandardBody = try d.read()
         isStrict = try d.read()
+        parallel = try d.read(); leakproof = try d.read(); cost = try d.read(); rows = try d.read(); settings = try d.read()
     }
 }
 

@@ -168,6 +168,15 @@ public struct Function: Hashable, Sendable {
     public var isStandardBody = false
     /// `STRICT` (`RETURNS NULL ON NULL INPUT`): called with a NULL argument, it returns NULL without running.
     public var isStrict = false
+    /// `PARALLEL SAFE` or `RESTRICTED` (nil: UNSAFE, the default).
+    public var parallel: String?
+    public var leakproof = false
+    /// `COST`, where it is not the default (100; 1 for C functions).
+    public var cost: String?
+    /// `ROWS` of a set-returning function, where it is not the default (1000).
+    public var rows: String?
+    /// `SET name = value` for calls of the function, as `proconfig` holds them (`search_path=public, pg_temp`).
+    public var settings: [String] = []
 
     /// `FUNCTION` or `PROCEDURE`, as DROP, COMMENT ON and CREATE name it.
     public var routineWord: String { isProcedure ? "PROCEDURE" : "FUNCTION" }

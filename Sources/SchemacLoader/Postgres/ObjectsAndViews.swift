@@ -71,10 +71,30 @@ extension PostgresResolver {
         fn.isProcedure = isProcedure
         fn.isStandardBody = bodyKey == "sql_body"
         fn.isStrict = f["strict"].flatMap { r.bool($0, "strict") } ?? false
+        resolveFunctionSettings(&fn, f, r)
         functionsByName[d.name] = fn
         schema.functions.append(fn)
     }
 
+
+    /// PARALLEL, LEAKPROOF, COST, ROWS and SET, written as the server
+    /// reads them back (a default is no setting).
+    func resolveFunctionSettings(_ fn: inout Function, _ f: Fields, _ r: NodeReader) {
+        let parallel = f["parallel"].flatMap { r.choice($0, "parallel", [("safe", "safe"), ("restricted", "restricted"), ("unsafe", "unsafe")]) }
+        fn.parallel = parallel == "unsafe" ? nil : parallel
+        fn.leakproof = f["leakproof"].flatMap { r.bool($0, "leakproof") } ?? false
+        func number(_ key: String, default value: String) -> String? {
+            guard let node = f[key], let text = r.string(node, key) else { return nil }
+            guard let n = Double(text), n > 0 else { r.report(.invalidValue("\(key) must be a positive number", at: r.location(node))); return nil }
+            let printed = n == n.rounded() ? String(Int(n)) : String(n)
+            return printed == value ? nil : printed
+        }
+        fn.cost = number("cost", default: ["c", "internal"].contains(fn.language) ? "1" : "100")
+        fn.rows = number("rows", default: "1000")
+        if let node = f["set"], let entries = r.namedEntries(node, "set") {
+            for e in entries { if let value = r.string(e.value, e.key) { fn.settings.append("\(e.key)=\(value)") } }
+        }
+    }
 
     func resolveTrigger(_ entry: Fields.Entry, _ r: NodeReader, defaultSchema: String) -> Trigger? {
         let what = "trigger '\(entry.key)'"

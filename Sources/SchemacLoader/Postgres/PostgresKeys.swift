@@ -77,6 +77,9 @@ public enum PostgresKeys {
         DefinitionKey("args", text), DefinitionKey("returns", text), DefinitionKey("procedure", flag), DefinitionKey("language", text), DefinitionKey("body", text), DefinitionKey("sql_body", text),
         DefinitionKey("volatility", ##"{ "enum": ["volatile", "stable", "immutable"] }"##), DefinitionKey("security_definer", flag),
         DefinitionKey("strict", flag), DefinitionKey("comment", comment),
+        DefinitionKey("parallel", ##"{ "enum": ["safe", "restricted", "unsafe"] }"##), DefinitionKey("leakproof", flag),
+        DefinitionKey("cost", ##"{ "type": "number" }"##), DefinitionKey("rows", ##"{ "type": "number" }"##),
+        DefinitionKey("set", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),
     ]
 
     public static let view = [
@@ -88,7 +91,7 @@ public enum PostgresKeys {
     public static let table = [
         DefinitionKey("comment", comment), DefinitionKey("tenant", flag),
         DefinitionKey("columns", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/pgColumn" } }"##),
-        DefinitionKey("primary_key", names),
+        DefinitionKey("primary_key", names), DefinitionKey("primary_key_name", name),
         DefinitionKey("unique", ##"{ "type": "array", "items": { "oneOf": [{ "$ref": "#/$defs/names" }, { "$ref": "#/$defs/pgUnique" }] } }"##),
         DefinitionKey("checks", ##"{ "type": "object", "additionalProperties": { "oneOf": [{ "type": "string" }, { "$ref": "#/$defs/pgCheck" }] } }"##),
         DefinitionKey("exclusions", ##"{ "type": "object", "additionalProperties": { "type": "string" } }"##),

@@ -91,6 +91,13 @@ extension PostgresResolver {
         } else if let (col, _) = t.columnPrimaryKeys.first {
             t.table.primaryKey = PrimaryKey(name: Identifier.derived(d.name.name, nil, label: "pkey"), columns: [col])
         }
+        if let node = f["primary_key_name"], let name = r.name(node, "primary_key_name") {
+            if t.table.primaryKey == nil {
+                r.report(.invalidValue("primary_key_name names a primary key the table does not have", at: r.location(node)))
+            } else {
+                t.table.primaryKey!.name = name
+            }
+        }
         if let pk = t.table.primaryKey {
             _ = t.constraintNames.claim(pk.name, at: f.location, r)
             for i in t.table.columns.indices where pk.columns.contains(t.table.columns[i].name) {

@@ -231,6 +231,13 @@ struct PullWriter {
             }
             if let v = fn.volatility, v != .volatile { f.append(("volatility", .string(v.rawValue))) }
             if fn.isStrict { f.append(("strict", .bool(true))) }
+            if let p = fn.parallel { f.append(("parallel", .string(p))) }
+            if fn.leakproof { f.append(("leakproof", .bool(true))) }
+            if let c = fn.cost { f.append(("cost", .string(c))) }
+            if let r = fn.rows { f.append(("rows", .string(r))) }
+            if !fn.settings.isEmpty {
+                f.append(("set", .mapping(fn.settings.map { s in (String(s.prefix { $0 != "=" }), .string(String(s.drop { $0 != "=" }.dropFirst()))) })))
+            }
             if fn.securityDefiner { f.append(("security_definer", .bool(true))) }
             if let c = fn.comment { f.append(("comment", .string(c))) }
             entries.append((fn.name.name, .mapping(f)))

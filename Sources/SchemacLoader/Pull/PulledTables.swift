@@ -114,10 +114,8 @@ extension PullWriter {
         if tenant { f.append(("tenant", .bool(true))) }
         f.append(("columns", .mapping(t.columns.map { ($0.name, column($0, of: t, claims: &claims)) })))
         if let pk = t.primaryKey, !claims.primaryKey {
-            if pk.name != Identifier.derived(t.name.name, nil, label: "pkey") {
-                skip(s, "constraint name", "\(t.name).\(pk.name)", "a primary key takes the name \(Identifier.derived(t.name.name, nil, label: "pkey")); written without its own")
-            }
             f.append(("primary_key", .sequence(pk.columns.map(YAMLValue.string), flow: true)))
+            if pk.name != Identifier.derived(t.name.name, nil, label: "pkey") { f.append(("primary_key_name", .string(pk.name))) }
         }
         let uniques = t.uniques.filter { !claims.unique.contains($0.name) }
         if !uniques.isEmpty { f.append(("unique", .sequence(uniques.map { unique($0, of: t) }))) }

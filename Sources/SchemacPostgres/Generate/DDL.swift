@@ -80,6 +80,16 @@ enum DDL {
         var attributes = ["LANGUAGE \(SQL.identifier(f.language))"]
         if let v = f.volatility, v != .volatile, !f.isProcedure { attributes.append(v.rawValue.uppercased()) }
         if f.isStrict { attributes.append("STRICT") }
+        if let p = f.parallel { attributes.append("PARALLEL \(p.uppercased())") }
+        if f.leakproof { attributes.append("LEAKPROOF") }
+        if let c = f.cost { attributes.append("COST \(c)") }
+        if let r = f.rows { attributes.append("ROWS \(r)") }
+        for setting in f.settings {
+            let (name, value) = (setting.prefix { $0 != "=" }, setting.drop { $0 != "=" }.dropFirst())
+            // search_path is a list, written as the server holds it ("" is the empty one); any other value is one string.
+            let written = name == "search_path" ? (value == "\"\"" ? "''" : String(value)) : SQL.literal(String(value))
+            attributes.append("SET \(name) = \(written)")
+        }
         if f.securityDefiner { attributes.append("SECURITY DEFINER") }
         lines.append("    " + attributes.joined(separator: " "))
         lines.append(f.isStandardBody ? f.bodyAsCreated + ";" : "    AS \(SQL.dollarQuoted(f.bodyAsCreated));")

@@ -88,7 +88,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    pg_get_function_result(p.oid) AS result, l.lanname AS language, p.prosrc AS body,
                    -- A SQL-standard body (PostgreSQL 14 on) is in prosqlbody, read through to_jsonb so older servers need no other query.
                    CASE WHEN to_jsonb(p) ->> 'prosqlbody' IS NOT NULL THEN pg_get_functiondef(p.oid) END AS standard_definition,
-                   p.provolatile AS volatility, p.prosecdef AS security_definer, p.proisstrict AS strict, p.prokind = 'p' AS is_procedure, obj_description(p.oid, 'pg_proc') AS comment
+                   p.provolatile AS volatility, p.prosecdef AS security_definer, p.proisstrict AS strict,
+                   p.proparallel AS parallel, p.proleakproof AS leakproof, p.procost::text AS cost, p.prorows::text AS rows, p.proretset AS returns_set,
+                   p.proconfig::text AS settings, p.prokind = 'p' AS is_procedure, obj_description(p.oid, 'pg_proc') AS comment
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
              WHERE n.nspname = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND \(notExtensions("pg_proc", "p.oid"))
              ORDER BY 1, 2, 3

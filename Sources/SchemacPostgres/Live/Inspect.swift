@@ -144,6 +144,12 @@ public enum PostgresInspector {
                                     volatility: volatility, securityDefiner: row["security_definer"] == "t", comment: row["comment"])
             function.isProcedure = row["is_procedure"] == "t"
             function.isStrict = row["strict"] == "t"
+            function.parallel = ["s": "safe", "r": "restricted"][row["parallel"] ?? ""]
+            function.leakproof = row["leakproof"] == "t"
+            let defaultCost = ["c", "internal"].contains(function.language) ? "1" : "100"
+            function.cost = row["cost"].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 }.flatMap { $0 == defaultCost ? nil : $0 }
+            function.rows = row["returns_set"] == "t" ? row["rows"].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 }.flatMap { $0 == "1000" ? nil : $0 } : nil
+            function.settings = try textArray(row["settings"])
             if let definition = row["standard_definition"] {
                 function.isStandardBody = true
                 function.body = Self.standardBody(of: definition)

@@ -128,13 +128,6 @@ extension PostgresInspector {
         UNION ALL SELECT CASE f.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
                f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')', ''
           FROM fun f WHERE f.prokind IN ('a', 'w')
-        UNION ALL SELECT 'function setting', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
-               concat_ws(', ', CASE WHEN f.proleakproof THEN 'leakproof' END,
-                         CASE WHEN f.proparallel <> 'u' THEN 'parallel ' || f.proparallel::text END, array_to_string(f.proconfig, ', '),
-                         CASE WHEN f.procost NOT IN (1, 100) THEN 'cost ' || f.procost END,
-                         CASE WHEN f.proretset AND f.prorows <> 1000 THEN 'rows ' || f.prorows END)
-          FROM fun f WHERE f.prokind = 'f' AND (f.proleakproof OR f.proparallel <> 'u' OR f.proconfig IS NOT NULL
-                                                OR f.procost NOT IN (1, 100) OR f.proretset AND f.prorows <> 1000)
         UNION ALL SELECT 'function signature', f.nspname, f.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
                'its arguments or result name ' || string_agg(DISTINCT format_type(t.oid, NULL), ', ')
                || ', which the definitions create after their functions; the function was not written'

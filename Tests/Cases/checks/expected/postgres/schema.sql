@@ -38,4 +38,11 @@ CREATE TABLE "public"."bookings" (
     CONSTRAINT "bookings_no_overlap" EXCLUDE USING gist (tstzrange(starts, ends) WITH &&) WHERE (NOT cancelled)
 );
 
+-- Table public.ledger
+CREATE TABLE "public"."ledger" (
+    "book" integer NOT NULL,
+    "line" integer NOT NULL,
+    CONSTRAINT "ledger_book_line_pk" PRIMARY KEY ("book", "line")
+);
+
 COMMIT;

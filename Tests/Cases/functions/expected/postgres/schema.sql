@@ -42,7 +42,7 @@ BEGIN
 END;
 $body$;
 CREATE FUNCTION "util"."add_tax_twice"(amount numeric) RETURNS numeric
-    LANGUAGE "sql" IMMUTABLE
+    LANGUAGE "sql" IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF COST 5 SET search_path = util, pg_temp SET work_mem = '64MB'
 RETURN util.add_tax(util.add_tax(amount));
 
 -- Table util.things
