@@ -147,8 +147,12 @@ public enum PostgresInspector {
             function.parallel = ["s": "safe", "r": "restricted"][row["parallel"] ?? ""]
             function.leakproof = row["leakproof"] == "t"
             let defaultCost = ["c", "internal"].contains(function.language) ? "1" : "100"
-            function.cost = row["cost"].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 }.flatMap { $0 == defaultCost ? nil : $0 }
-            function.rows = row["returns_set"] == "t" ? row["rows"].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 }.flatMap { $0 == "1000" ? nil : $0 } : nil
+            // float4 prints 100 as "100"; a default is no setting.
+            func setting(_ field: String, unless value: String) -> String? {
+                row[field].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 }.flatMap { $0 == value ? nil : $0 }
+            }
+            function.cost = setting("cost", unless: defaultCost)
+            function.rows = row["returns_set"] == "t" ? setting("rows", unless: "1000") : nil
             function.settings = try textArray(row["settings"])
             if let definition = row["standard_definition"] {
                 function.isStandardBody = true

@@ -235,8 +235,7 @@ public enum DefaultPrivilegeRevokes {
             out.sections[s].statements = out.sections[s].statements.flatMap { statement -> [PlannedStatement] in
                 let type: String, word: String
                 switch statement.kind {
-                case .createTable, .createPartition: (type, word) = ("r", "TABLE")
-                case .createView: (type, word) = ("r", "TABLE")
+                case .createTable, .createPartition, .createView: (type, word) = ("r", "TABLE")
                 case .createSequence: (type, word) = ("S", "SEQUENCE")
                 default: return [statement]
                 }
