@@ -4,7 +4,8 @@ import PackageDescription
 // Dependencies run one way:
 //   schemac (CLI) → SchemacCore → SchemacLoader → SchemacModel → SchemacDiagnostics
 //                              ↘ SchemacPostgres → SchemacMigrate → SchemacModel
-//                              ↘ SchemacClickHouse → SchemacModel
+//                              ↘ SchemacClickHouse → SchemacMigrate, SchemacModel
+//                              ↘ SchemacClickHouseDriver (Foundation's URL loading: the HTTP interface)
 //                              ↘ SchemacSwift → SchemacModel
 //                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
@@ -32,16 +33,17 @@ let package = Package(
         ]),
         .target(name: "SchemacMigrate", dependencies: ["SchemacModel"]),
         .target(name: "SchemacPostgres", dependencies: ["SchemacModel", "SchemacMigrate"]),
-        .target(name: "SchemacClickHouse", dependencies: ["SchemacModel"]),
+        .target(name: "SchemacClickHouse", dependencies: ["SchemacModel", "SchemacMigrate"]),
         .target(name: "SchemacSwift", dependencies: ["SchemacModel"]),
         .target(name: "SchemacRedis", dependencies: ["SchemacModel"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "SchemacPostgresDriver", dependencies: ["CLibPQ"]),
         .systemLibrary(name: "CLibHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "SchemacRedisDriver", dependencies: ["CLibHiredis"]),
+        .target(name: "SchemacClickHouseDriver"),
         .target(name: "SchemacCore", dependencies: [
             "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacLoader", "SchemacPostgres", "SchemacPostgresDriver", "SchemacClickHouse",
-            "SchemacSwift", "SchemacRedis", "SchemacRedisDriver",
+            "SchemacSwift", "SchemacRedis", "SchemacRedisDriver", "SchemacClickHouseDriver",
         ]),
         .executableTarget(name: "schemac", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacDiagnostics", "SchemacModel", "SchemacMigrate", "SchemacPostgres", "SchemacRedis",
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "PlatformSchema", path: "generated/swift/PlatformSchema"),
         .testTarget(name: "SchemacTests", dependencies: [
             "SchemacCore", "SchemacLoader", "SchemacModel", "SchemacMigrate", "SchemacPostgres", "SchemacDiagnostics", "SchemacPostgresDriver",
-            "SchemacClickHouse", "SchemacSwift", "PlatformSchema", "SchemacRedis", "SchemacRedisDriver",
+            "SchemacClickHouse", "SchemacSwift", "PlatformSchema", "SchemacRedis", "SchemacRedisDriver", "SchemacClickHouseDriver",
         ]),
     ]
 )

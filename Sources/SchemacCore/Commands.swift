@@ -3,6 +3,7 @@ import SchemacDiagnostics
 import SchemacLoader
 import SchemacMigrate
 import SchemacModel
+import SchemacClickHouse
 import SchemacPostgres
 
 /// What a command has to show: its standard output, its diagnostics (for
@@ -104,6 +105,9 @@ public enum Commands {
             return CommandResult(stdout: request.format == .json ? report.jsonLines : report.text, diagnostics: planned.diagnostics,
                                  status: request.detailedExitcode && report.hasDrift ? 2 : 0)
         }
+        if case .clickhouse(let url) = target {
+            return clickHouseDiff(paths, configDiagnostics: configDiagnostics, request, url: url, cache: cache)
+        }
         let planned = PostgresPlanning.plans(paths, configDiagnostics: configDiagnostics, against: target,
                                              options: .init(allowDestructive: request.allowDestructive, cache: cache), down: request.write)
         guard let plans = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
@@ -130,5 +134,18 @@ public enum Commands {
             result.diagnostics.append(.migrationExists(file.paths[0]))
         }
         return result
+    }
+
+    /// `schemac diff --against clickhouse://…`: the plan printed, as for PostgreSQL.
+    static func clickHouseDiff(_ paths: ProjectPaths, configDiagnostics: [Diagnostic], _ request: DiffRequest, url: String,
+                               cache: DefinitionsCache?) -> CommandResult {
+        guard !request.write else {
+            return CommandResult(diagnostics: [.usage("diff --write saves PostgreSQL migrations; against ClickHouse, print the plan (or run it with apply)")])
+        }
+        let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive,
+                                              cache: cache)
+        guard let plan = planned.value?.plan, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
+        return CommandResult(stdout: request.format == .json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan),
+                             diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)
     }
 }

@@ -497,6 +497,11 @@ extension Diagnostic {
         Diagnostic(.error, .migrationFailed, reason, at: location)
     }
 
+    /// A statement of a plan that the server refused while it ran (no file, so no line to point at).
+    public static func statementFailed(_ reason: String) -> Diagnostic {
+        Diagnostic(.error, .migrationFailed, reason, at: nil)
+    }
+
     /// Another runner holds the migration lock.
     public static func migrationLocked(_ reason: String) -> Diagnostic {
         Diagnostic(.error, .migrationLocked, reason, at: nil)

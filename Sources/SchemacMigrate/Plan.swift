@@ -30,6 +30,14 @@ public enum HazardKind: String, Hashable, Sendable, CaseIterable {
     case hidesRows = "hides_rows"
     /// Clients that use the old name fail (a table or column renamed).
     case breaksClients = "breaks_clients"
+    /// Rewrites the table's data in the background (a ClickHouse mutation):
+    /// time and I/O proportional to the table; the runner waits for it.
+    case mutation
+    /// Builds the table again beside the old one and copies every row.
+    case rebuild
+    /// Rows written meanwhile do not reach a materialized view's target (a
+    /// view dropped and made again).
+    case ingestGap = "ingest_gap"
 }
 
 /// One risk of one statement: its kind, for machines and policy, and a

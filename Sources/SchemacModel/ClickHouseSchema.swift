@@ -105,9 +105,11 @@ public struct ClickHouseColumn: Hashable, Sendable, Codable {
     public var codec: String?
     public var ttl: String?
     public var comment: String?
+    /// The name the column had before (`renamed_from`): a migration renames it.
+    public var renamedFrom: String?
 
     public init(name: String, type: ClickHouseType, defaultKind: DefaultKind? = nil, defaultExpression: String? = nil,
-                codec: String? = nil, ttl: String? = nil, comment: String? = nil) {
+                codec: String? = nil, ttl: String? = nil, comment: String? = nil, renamedFrom: String? = nil) {
         self.name = name
         self.type = type
         self.defaultKind = defaultKind
@@ -115,6 +117,7 @@ public struct ClickHouseColumn: Hashable, Sendable, Codable {
         self.codec = codec
         self.ttl = ttl
         self.comment = comment
+        self.renamedFrom = renamedFrom
     }
 }
 

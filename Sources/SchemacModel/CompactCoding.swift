@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 16
+    public static let formatVersion = 17
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String

@@ -34,13 +34,17 @@ public enum ClickHouseRenderer {
             }))
         }
         sections.append(("Dictionaries", schema.dictionaries.map { createDictionary($0, schema: schema) }))
-        sections.append(("Materialized views", schema.materializedViews.map { v in
-            var sql = "CREATE MATERIALIZED VIEW \(db).\(ClickHouseSQL.identifier(v.name))\(onCluster) TO \(db).\(ClickHouseSQL.identifier(v.to))\nAS "
-                + v.select
-            if let comment = v.comment { sql += "\nCOMMENT \(ClickHouseSQL.literal(comment))" }
-            return sql
-        }))
+        sections.append(("Materialized views", schema.materializedViews.map { createMaterializedView($0, schema: schema) }))
         return sections
+    }
+
+    public static func createMaterializedView(_ v: ClickHouseMaterializedView, schema: ClickHouseSchema) -> String {
+        let db = ClickHouseSQL.identifier(schema.database)
+        let onCluster = schema.cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? ""
+        var sql = "CREATE MATERIALIZED VIEW \(db).\(ClickHouseSQL.identifier(v.name))\(onCluster) TO \(db).\(ClickHouseSQL.identifier(v.to))\nAS "
+            + v.select
+        if let comment = v.comment { sql += "\nCOMMENT \(ClickHouseSQL.literal(comment))" }
+        return sql
     }
 
     /// The Distributed table over a sharded table.
@@ -48,27 +52,38 @@ public enum ClickHouseRenderer {
 
     static func createTable(_ t: ClickHouseTable, schema: ClickHouseSchema) -> String {
         let onCluster = schema.cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? ""
+        return "CREATE TABLE \(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(t.name))\(onCluster)\n"
+            + tableBody(t, replicated: schema.cluster != nil)
+    }
+
+    /// What follows `CREATE TABLE name`: the column list, the engine, its clauses.
+    public static func tableBody(_ t: ClickHouseTable, replicated: Bool) -> String {
         var elements = t.columns.map(column)
-        for index in t.indexes {
-            elements.append("INDEX \(ClickHouseSQL.identifier(index.name)) \(index.expression) TYPE \(index.type) GRANULARITY \(index.granularity)")
-        }
+        for index in t.indexes { elements.append("INDEX \(ClickHouseSQL.identifier(index.name)) \(indexBody(index))") }
         for projection in t.projections {
             elements.append("PROJECTION \(ClickHouseSQL.identifier(projection.name)) (\(projection.select))")
         }
-        var sql = "CREATE TABLE \(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(t.name))\(onCluster)\n(\n"
-        sql += elements.map { "    " + $0 }.joined(separator: ",\n")
-        sql += "\n)\nENGINE = \(engine(t.engine, replicated: schema.cluster != nil))"
+        var sql = "(\n" + elements.map { "    " + $0 }.joined(separator: ",\n")
+        sql += "\n)\nENGINE = \(engine(t.engine, replicated: replicated))"
         if let p = t.partitionBy { sql += "\nPARTITION BY \(p)" }
         sql += "\nORDER BY \(tuple(t.orderBy))"
         if let key = t.primaryKey { sql += "\nPRIMARY KEY \(tuple(key))" }
         if let s = t.sampleBy { sql += "\nSAMPLE BY \(s)" }
-        if !t.ttl.isEmpty { sql += "\nTTL " + t.ttl.map(ttlRule).joined(separator: ",\n    ") }
+        if !t.ttl.isEmpty { sql += "\nTTL " + ttlRules(t.ttl) }
         if !t.settings.isEmpty { sql += "\nSETTINGS " + t.settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") }
         if let c = t.comment { sql += "\nCOMMENT \(ClickHouseSQL.literal(c))" }
         return sql
     }
 
-    static func column(_ c: ClickHouseColumn) -> String {
+    public static func indexBody(_ index: ClickHouseSkipIndex) -> String {
+        "\(index.expression) TYPE \(index.type) GRANULARITY \(index.granularity)"
+    }
+
+    public static func ttlRules(_ rules: [ClickHouseTTLRule]) -> String {
+        rules.map(ttlRule).joined(separator: ",\n    ")
+    }
+
+    public static func column(_ c: ClickHouseColumn) -> String {
         // Column names are always quoted, as ClickHouse prints them: a column
         // called `index` or `projection` must not read as a clause.
         var sql = "`" + c.name.replacing("\\", with: "\\\\").replacing("`", with: "\\`") + "` " + c.type.sql
@@ -84,7 +99,7 @@ public enum ClickHouseRenderer {
         codec.uppercased().hasPrefix("CODEC(") ? codec : "CODEC(\(codec))"
     }
 
-    static func tuple(_ items: [String]) -> String {
+    public static func tuple(_ items: [String]) -> String {
         switch items.count {
         case 0: "tuple()"
         case 1: items[0]
@@ -115,7 +130,7 @@ public enum ClickHouseRenderer {
         return sql
     }
 
-    static func createDictionary(_ d: ClickHouseDictionary, schema: ClickHouseSchema) -> String {
+    public static func createDictionary(_ d: ClickHouseDictionary, schema: ClickHouseSchema) -> String {
         let onCluster = schema.cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? ""
         var sql = "CREATE DICTIONARY \(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(d.name))\(onCluster)\n(\n"
         sql += d.attributes.map { "    `\($0.name.replacing("`", with: "\\`"))` \($0.type.sql)" }.joined(separator: ",\n")

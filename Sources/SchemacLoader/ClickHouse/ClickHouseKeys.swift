@@ -29,6 +29,7 @@ public enum ClickHouseKeys {
     public static let column = [
         DefinitionKey("type", text), DefinitionKey("default", ##"{ "$ref": "#/$defs/scalar" }"##), DefinitionKey("materialized", text),
         DefinitionKey("alias", text), DefinitionKey("codec", text), DefinitionKey("ttl", text), DefinitionKey("comment", comment),
+        DefinitionKey("renamed_from", name),
     ]
 
     public static let skipIndex = [

@@ -305,6 +305,7 @@ struct ClickHouseResolver {
         if let c = f["codec"] { column.codec = reader.string(c, "codec of \(what)") }
         if let t = f["ttl"] { column.ttl = reader.string(t, "ttl of \(what)") }
         if let c = f["comment"] { column.comment = reader.string(c, "comment of \(what)") }
+        if let n = f["renamed_from"] { column.renamedFrom = reader.name(n, "renamed_from of \(what)") }
         return column
     }
 

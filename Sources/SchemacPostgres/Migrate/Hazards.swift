@@ -14,6 +14,10 @@ enum PostgresHazards {
         case .movesRows: "moves the rows that belong in \(target) out of the default partition, with both locked"
         case .hidesRows: hidesRows(kind, target)
         case .breaksClients: "renames \(target): a client that still uses the old name fails until it is deployed with the new one"
+        // The kinds of other engines; no PostgreSQL statement carries them.
+        case .mutation: "rewrites the data of \(target) in the background"
+        case .rebuild: "builds \(target) again and copies every row"
+        case .ingestGap: "rows written meanwhile do not reach \(target)"
         }
     }
 

@@ -3,6 +3,7 @@ import SchemacDiagnostics
 import SchemacLoader
 import SchemacMigrate
 import SchemacModel
+import SchemacClickHouse
 import SchemacPostgres
 import SchemacPostgresDriver
 
@@ -30,8 +31,13 @@ extension Commands {
     /// migration runner, and plans again: success only when nothing is left.
     public static func apply(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: ApplyRequest, relativeTo cwd: URL,
                              confirm: () -> Bool, say: @escaping @Sendable (String, _ toStderr: Bool) -> Void) -> CommandResult {
-        guard case .success(.postgres(let url)) = MigrationTarget.parse(request.against, relativeTo: cwd) else {
-            return CommandResult(diagnostics: [.usage("apply --against needs a PostgreSQL database (a URI or key=value string)")])
+        let parsed = MigrationTarget.parse(request.against, relativeTo: cwd)
+        if case .success(.clickhouse(let url)) = parsed {
+            return applyClickHouse(paths, configDiagnostics: configDiagnostics, request, url: url, confirm: confirm, say: say)
+        }
+        guard case .success(.postgres(let url)) = parsed else {
+            return CommandResult(diagnostics: [.usage("apply --against needs a PostgreSQL database (a URI or key=value string) or a ClickHouse "
+                                                      + "server (clickhouse://…)")])
         }
         let target = MigrationTarget.postgres(connection: url)
         // A reviewed plan was refused or allowed when it was made: only the state it was made on matters now.
@@ -128,5 +134,43 @@ extension Commands {
         }
         if open != nil { sql += "COMMIT;\n" }
         return (sql, try MigrationSteps(sql))
+    }
+
+    /// `schemac apply --against clickhouse://…`: plan, show, ask, run statement
+    /// by statement (waiting for the mutations a statement starts), plan again.
+    static func applyClickHouse(_ paths: ProjectPaths, configDiagnostics: [Diagnostic], _ request: ApplyRequest, url: String,
+                                confirm: () -> Bool, say: @escaping @Sendable (String, _ toStderr: Bool) -> Void) -> CommandResult {
+        guard request.planFile == nil else {
+            return CommandResult(diagnostics: [.usage("apply --plan runs reviewed PostgreSQL plans; against ClickHouse, apply plans again")])
+        }
+        let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive)
+        guard let plan = planned.value?.plan, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics) }
+        let diagnostics = planned.diagnostics
+        guard !plan.isEmpty else {
+            return CommandResult(stdout: request.json ? "" : "the database is in sync with the definitions: nothing to apply\n", diagnostics: diagnostics)
+        }
+        say(request.json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan), false)
+        if !request.autoApprove {
+            guard request.interactive else {
+                return CommandResult(diagnostics: diagnostics + [.migrationRefused(
+                    "apply asks before it changes the database, and there is no terminal to ask: review the plan above, then run again "
+                        + "with --auto-approve")])
+            }
+            guard confirm() else { return CommandResult(diagnostics: diagnostics + [.migrationRefused("not applied: the plan was not approved")]) }
+        }
+        do {
+            let server = try ClickHousePlanning.connect(url)
+            try ClickHousePlanning.run(plan, on: server, database: planned.value?.database ?? "", say: { say($0, true) })
+        } catch {
+            return CommandResult(diagnostics: diagnostics + [.statementFailed(String(describing: error))])
+        }
+        let after = ClickHousePlanning.plan(paths, url: url, allowDestructive: true)
+        guard let left = after.value?.plan, !after.failed else { return CommandResult(diagnostics: diagnostics + after.diagnostics) }
+        guard left.isEmpty else {
+            return CommandResult(diagnostics: diagnostics + [.migrationRefused(
+                "the plan ran, but the database still differs from the definitions: \(left.statements.count) statements left (schemac diff shows them)")])
+        }
+        let done = request.json ? JSONLine([("kind", .string("in_sync"))]).text : "applied: the database is in sync with the definitions\n"
+        return CommandResult(stdout: done, diagnostics: diagnostics)
     }
 }

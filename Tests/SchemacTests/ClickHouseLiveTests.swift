@@ -1,0 +1,202 @@
+import Foundation
+import SchemacClickHouse
+import SchemacClickHouseDriver
+import SchemacCore
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacMigrate
+import SchemacModel
+import XCTest
+
+/// ClickHouse as a live target, on the real engine (chdb behind the
+/// test-only HTTP front): the driver, the inspection in the engine's
+/// spelling, the plans of Tests/ClickHouseMigrations, diff and apply.
+final class ClickHouseLiveTests: XCTestCase {
+    // MARK: The driver
+
+    func testEndpointsParseAndNeverShowThePassword() throws {
+        let a = try ClickHouseEndpoint("clickhouse://app:s%40cret@db.example:9000/analytics", environment: [:])
+        XCTAssertEqual(a.base.absoluteString, "http://db.example:9000/")
+        XCTAssertEqual(a.user, "app")
+        XCTAssertEqual(a.password, "s@cret")
+        XCTAssertEqual(a.database, "analytics")
+        XCTAssertFalse(a.description.contains("cret"), a.description)
+        let b = try ClickHouseEndpoint("clickhouses://db.example", environment: ["CLICKHOUSE_USER": "env", "CLICKHOUSE_PASSWORD": "pw"])
+        XCTAssertEqual(b.base.absoluteString, "https://db.example:8443/")
+        XCTAssertEqual(b.user, "env")
+        XCTAssertEqual(b.password, "pw")
+        XCTAssertNil(b.database)
+        XCTAssertEqual(try ClickHouseEndpoint("clickhouse://h", environment: [:]).base.absoluteString, "http://h:8123/")
+        XCTAssertEqual(try ClickHouseEndpoint("https://h.example/", environment: [:]).base.absoluteString, "https://h.example/")
+        XCTAssertThrowsError(try ClickHouseEndpoint("mysql://u:topsecret@h", environment: [:])) { error in
+            XCTAssertFalse("\(error)".contains("topsecret"), "\(error)")
+        }
+    }
+
+    func testTheDriverQueriesAndPassesTheEnginesErrorThroughInOneLine() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        try c.ping()
+        XCTAssertEqual(try c.rows("SELECT 1 + 1, 'a\tb', [1, 2]"), [["2", "a\tb", "[1,2]"]])
+        XCTAssertThrowsError(try c.rows("SELECT * FROM no_such_database.t")) { error in
+            let e = error as? ClickHouseError
+            XCTAssertEqual(e?.code, 81, "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("Code: 81. DB::Exception:"), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+        }
+        // A closed port: the way there fails, and says where.
+        let closed = try ClickHouseConnection(url: "clickhouse://127.0.0.1:9")
+        XCTAssertThrowsError(try closed.ping()) { XCTAssertTrue("\($0)".contains("cannot reach ClickHouse at http://127.0.0.1:9"), "\($0)") }
+    }
+
+    func testCredentialsGoInHeadersAndAWrongPasswordIsRefusedWithoutShowingIt() throws {
+        let server = try ClickHouseServer(user: "app", password: "p@ss w0rd")
+        XCTAssertEqual(try server.connection().rows("SELECT 7"), [["7"]])
+        let wrong = try ClickHouseConnection(url: "clickhouse://app:hunter2@127.0.0.1:\(server.port)")
+        XCTAssertThrowsError(try wrong.rows("SELECT 1")) { error in
+            XCTAssertEqual((error as? ClickHouseError)?.code, 516)
+            XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
+        }
+        // Through the command: exit 1, the engine's message, no password.
+        let project = try Self.project(database: "cred", yaml: "tables: { t: { columns: { a: UInt8 }, order_by: [a] } }")
+        let result = Self.diff(project, against: "clickhouse://app:hunter2@127.0.0.1:\(server.port)")
+        XCTAssertEqual(result.status, 1)
+        let shown = result.diagnostics.map(\.message).joined(separator: "\n")
+        XCTAssertTrue(shown.contains("AUTHENTICATION_FAILED"), shown)
+        XCTAssertFalse(shown.contains("hunter2"), shown)
+    }
+
+    // MARK: No false differences
+
+    /// Every schema schemac generates, built on the engine by its own plan,
+    /// then planned again: nothing is left, whatever the spelling of its
+    /// expressions (intervals, codecs without parameters, unqualified names
+    /// in view queries).
+    func testEverySchemaBuiltByItsPlanPlansNothingMore() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        try c.execute("CREATE NAMED COLLECTION IF NOT EXISTS postgres AS host = '127.0.0.1', port = 5432, user = 'schemac', password = '', "
+                      + "database = 'schemac'")
+        var schemas: [(String, ClickHouseSchema)] = []
+        for (label, root) in [("definitions", Repo.root), ("examples/attribution", Repo.root.appendingPathComponent("examples/attribution"))] {
+            let loaded = DefinitionsLoader.load(directory: root.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            schemas.append((label, try XCTUnwrap(loaded.definitions?.clickhouse, label)))
+        }
+        for rc in try ReferenceCase.all() {
+            let loaded = DefinitionsLoader.load(directory: rc.directory.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            guard let schema = loaded.definitions?.clickhouse, schema.cluster == nil, !loaded.diagnostics.contains(where: { $0.severity == .error }),
+                  !schema.tables.isEmpty else { continue }
+            schemas.append(("case \(rc.name)", schema))
+        }
+        var checked = 0
+        for (label, original) in schemas {
+            var schema = original
+            schema.database = server.freshDatabase("sync")
+            try Self.build(schema, on: c)
+            let again = try ClickHousePlanner.plan(schema, on: c)
+            XCTAssertEqual(again.unsupported, [], label)
+            XCTAssertEqual(ClickHousePlanText.migration(again.plan), "", label)
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 10)
+    }
+
+    // MARK: Migration cases
+
+    func testMigrationCasesMatchExpectedAndConvergeWithRows() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        let root = Repo.root.appendingPathComponent("Tests/ClickHouseMigrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 8)
+        for name in names {
+            try ClickHouseMigrationCase(name: name, directory: root.appendingPathComponent(name)).run(on: c, server: server)
+        }
+    }
+
+    // MARK: Commands
+
+    func testDiffAndApplyCommandsAgainstClickHouse() throws {
+        let server = try ClickHouseServer.get()
+        let database = server.freshDatabase("cmd")
+        let project = try Self.project(database: database, yaml: """
+            tables:
+              events:
+                columns: { at: DateTime, kind: LowCardinality(String), n: UInt32 }
+                order_by: [kind, at]
+            """)
+        let url = server.url()
+        var result = Self.diff(project, against: url, detailed: true)
+        XCTAssertEqual(result.status, 2, "\(result.diagnostics)")
+        XCTAssertTrue(result.stdout.contains("CREATE DATABASE IF NOT EXISTS \(database)"), result.stdout)
+        var request = Commands.ApplyRequest(against: url)
+        request.autoApprove = true
+        let applied = Commands.apply(project.paths, request, relativeTo: project.root, confirm: { false }, say: { _, _ in })
+        XCTAssertEqual(applied.status, 0, "\(applied.diagnostics)")
+        XCTAssertEqual(applied.stdout, "applied: the database is in sync with the definitions\n")
+        result = Self.diff(project, against: url, detailed: true)
+        XCTAssertEqual(result.status, 0, "\(result.diagnostics)")
+        XCTAssertEqual(result.stdout, "")
+
+        // A column added and one dropped: the drop is refused without --allow-destructive.
+        try Self.write(project, database: database, yaml: """
+            tables:
+              events:
+                columns: { at: DateTime, kind: LowCardinality(String), source: { type: String, default: "'web'" } }
+                order_by: [kind, at]
+            """)
+        result = Self.diff(project, against: url, detailed: true)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.diagnostics.map(\.id), [.destructiveChange], "\(result.diagnostics)")
+        result = Self.diff(project, against: url, detailed: true, allowDestructive: true, json: true)
+        XCTAssertEqual(result.status, 2, "\(result.diagnostics)")
+        let lines = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(lines.map { $0["kind"] as? String }, ["add_column", "drop_column"])
+        XCTAssertEqual(lines.last?["hazards"] as? [String], ["data_loss"])
+        // Without a terminal and without --auto-approve, apply refuses and changes nothing.
+        var asking = Commands.ApplyRequest(against: url)
+        asking.allowDestructive = true
+        let refused = Commands.apply(project.paths, asking, relativeTo: project.root, confirm: { true }, say: { _, _ in })
+        XCTAssertEqual(refused.diagnostics.map(\.id), [.migrationRefused])
+        asking.autoApprove = true
+        XCTAssertEqual(Commands.apply(project.paths, asking, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
+        XCTAssertEqual(Self.diff(project, against: url, detailed: true).status, 0)
+    }
+
+    // MARK: Helpers
+
+    struct Project {
+        var root: URL
+        var paths: ProjectPaths
+    }
+
+    static func project(database: String, yaml: String) throws -> Project {
+        let root = try Repo.temporaryDirectory("ch-project")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        let project = Project(root: root, paths: ProjectPaths.load(root: root).0)
+        try write(project, database: database, yaml: yaml)
+        return project
+    }
+
+    static func write(_ project: Project, database: String, yaml: String) throws {
+        let text = "clickhouse:\n  database: \(database)\n" + yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        try text.write(to: project.root.appendingPathComponent("definitions/analytics.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    static func diff(_ project: Project, against url: String, detailed: Bool = false, allowDestructive: Bool = false,
+                     json: Bool = false) -> CommandResult {
+        var request = Commands.DiffRequest(against: url)
+        request.detailedExitcode = detailed
+        request.allowDestructive = allowDestructive
+        request.format = json ? .json : .sql
+        return Commands.diff(project.paths, request, relativeTo: project.root)
+    }
+
+    /// `schema` built from nothing by its own plan.
+    static func build(_ schema: ClickHouseSchema, on c: ClickHouseConnection) throws {
+        try c.execute("DROP DATABASE IF EXISTS \(ClickHouseSQL.identifier(schema.database)) SYNC")
+        let plan = try ClickHousePlanner.plan(schema, on: c)
+        XCTAssertEqual(plan.unsupported, [])
+        try ClickHousePlanning.run(plan.plan, on: c, database: schema.database, say: { _ in })
+    }
+}

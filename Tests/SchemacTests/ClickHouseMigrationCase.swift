@@ -1,0 +1,102 @@
+import Foundation
+import SchemacClickHouse
+import SchemacClickHouseDriver
+import SchemacCore
+import SchemacLoader
+import SchemacModel
+import XCTest
+
+/// One folder of Tests/ClickHouseMigrations: `before/` and `after/` hold two
+/// definition sets, `expected.sql` the plan between them (or, for changes
+/// ClickHouse cannot ALTER, the refusals). On the engine: "before" is built
+/// and filled with rows, the plan is compared with expected.sql and run (with
+/// destructive statements allowed), then planned again (nothing is left);
+/// the catalog must equal a fresh build of "after", every table that stays
+/// keeps its rows, and every materialized view still delivers.
+struct ClickHouseMigrationCase {
+    let name: String
+    let directory: URL
+
+    func load(_ side: String) throws -> ClickHouseSchema {
+        let result = DefinitionsLoader.load(directory: directory.appendingPathComponent(side), displayPrefix: side)
+        guard let schema = result.definitions?.clickhouse, !result.diagnostics.contains(where: { $0.severity == .error }) else {
+            throw TestFailure("\(name)/\(side): \(result.diagnostics)")
+        }
+        return schema
+    }
+
+    func run(on c: ClickHouseConnection, server: ClickHouseServer) throws {
+        let before = try load("before"), after = try load("after")
+        XCTAssertEqual(before.database, after.database, "\(name): one database on both sides")
+        try ClickHouseLiveTests.build(before, on: c)
+        let rowsBefore = try fill(before, on: c)
+        let planned = try ClickHousePlanner.plan(after, on: c)
+        let text = planned.unsupported.isEmpty ? ClickHousePlanText.migration(planned.plan)
+            : planned.unsupported.map { "-- cannot migrate: \($0)\n" }.joined()
+        let expectedFile = directory.appendingPathComponent("expected.sql")
+        if ReferenceCase.recording {
+            try Data(text.utf8).write(to: expectedFile)
+        } else {
+            let expected = (try? String(contentsOf: expectedFile, encoding: .utf8)) ?? "<missing expected.sql>"
+            XCTAssertEqual(text, expected, "\(name): the plan differs from expected.sql")
+        }
+        guard planned.unsupported.isEmpty else { return }
+        try ClickHousePlanning.run(planned.plan, on: c, database: after.database, say: { _ in })
+        let again = try ClickHousePlanner.plan(after, on: c)
+        XCTAssertEqual(again.unsupported, [], name)
+        XCTAssertEqual(ClickHousePlanText.migration(again.plan), "", "\(name): the second plan is not empty")
+
+        var fresh = after
+        fresh.database = after.database + "_fresh"
+        try ClickHouseLiveTests.build(fresh, on: c)
+        XCTAssertEqual(try catalog(after.database, on: c), try catalog(fresh.database, on: c), "\(name): the catalog differs from a fresh build")
+
+        for (table, count) in rowsBefore where after.tables.contains(where: { $0.name == table }) {
+            let now = try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(after.database)).\(ClickHouseSQL.identifier(table))")
+            XCTAssertEqual(now.first?.first, String(count), "\(name): rows of \(table)")
+        }
+        let targets = Set(after.materializedViews.map(\.to))
+        let counted = try counts(after, targets, on: c)
+        _ = try fill(after, on: c, skipping: targets)
+        for (target, count) in try counts(after, targets, on: c) {
+            XCTAssertGreaterThan(count, counted[target] ?? 0, "\(name): no rows reached \(target) through its view after the migration")
+        }
+        try c.execute("DROP DATABASE IF EXISTS \(ClickHouseSQL.identifier(fresh.database)) SYNC")
+    }
+
+    /// Inserts rows into every table (but `skipping`), times now so that no
+    /// TTL expires them; the count of each table after.
+    @discardableResult
+    func fill(_ schema: ClickHouseSchema, on c: ClickHouseConnection, skipping: Set<String> = []) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for t in schema.tables where !skipping.contains(t.name) {
+            let stored = t.columns.filter { $0.defaultKind != .alias && $0.defaultKind != .materialized }
+            let structure = stored.map { "\(ClickHouseSQL.identifier($0.name)) \($0.type.sql)" }.joined(separator: ", ")
+            let values = stored.map { column -> String in
+                let base = column.type.sql.replacing("Nullable(", with: "").replacing("LowCardinality(", with: "")
+                return base.hasPrefix("Date") ? "CAST(now() AS \(column.type.sql))" : ClickHouseSQL.identifier(column.name)
+            }
+            let table = "\(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(t.name))"
+            try c.execute("INSERT INTO \(table) (\(stored.map { ClickHouseSQL.identifier($0.name) }.joined(separator: ", "))) "
+                          + "SELECT \(values.joined(separator: ", ")) FROM generateRandom(\(ClickHouseSQL.literal(structure)), 7, 8, 2) LIMIT 25")
+            counts[t.name] = Int(try c.rows("SELECT count() FROM \(table)").first?.first ?? "") ?? -1
+        }
+        return counts
+    }
+
+    func counts(_ schema: ClickHouseSchema, _ tables: Set<String>, on c: ClickHouseConnection) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for t in tables {
+            out[t] = Int(try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(t))").first?.first ?? "")
+        }
+        return out
+    }
+
+    /// Each object of a database as the engine describes it, the database's own name left out.
+    func catalog(_ database: String, on c: ClickHouseConnection) throws -> [String] {
+        let rows = try c.rows("SELECT name, create_table_query FROM system.tables WHERE database = \(ClickHouseSQL.literal(database)) ORDER BY name")
+        return rows.map { row in
+            row.joined(separator: ": ").replacing(ClickHouseSQL.identifier(database) + ".", with: "").replacing("'" + database + "'", with: "'DB'")
+        }
+    }
+}
