@@ -152,9 +152,8 @@ public enum ClickHousePlanner {
             }
             if have.select != spelled.viewQueries[v.name], !spelled.viewsSameByAnalysis.contains(v.name) {
                 creates.append(statement(ClickHouseStatementKind.modifyQuery, target,
-                                         "ALTER TABLE \(context.qualified(v.name))\(context.onCluster) MODIFY QUERY\n\(v.select)",
-                                         [Hazard(.breaksClients, "\(target) writes rows by the new query from now on; rows already in "
-                                                 + "\(v.to) stay as the old query made them")]))
+                                         // Metadata only: rows already in the target stay as the old query made them.
+                                         "ALTER TABLE \(context.qualified(v.name))\(context.onCluster) MODIFY QUERY\n\(v.select)"))
             }
             if have.comment != (v.comment ?? "") {
                 creates.append(statement(ClickHouseStatementKind.modifyComment, target,

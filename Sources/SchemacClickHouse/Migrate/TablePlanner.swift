@@ -207,11 +207,15 @@ struct TablePlanner {
         for element in current where !wantedNames.contains(element.name) || currentByName[element.name] != wanted.first(where: { $0.name == element.name })?.body {
             alters.append(step(drop, element.name, "DROP \(what) \(quoted(element.name))"))
         }
-        for element in wanted where currentByName[element.name] != element.body {
+        var previous: String?
+        for element in wanted {
+            defer { previous = element.name }
+            guard currentByName[element.name] != element.body else { continue }
             let body: String
             if what == "INDEX" {
                 guard let index = table.indexes.first(where: { $0.name == element.name }) else { continue }
-                body = ClickHouseRenderer.indexBody(index)
+                // In the declared place, as a fresh build has it.
+                body = ClickHouseRenderer.indexBody(index) + (previous.map { " AFTER \(quoted($0))" } ?? " FIRST")
             } else {
                 guard let projection = table.projections.first(where: { $0.name == element.name }) else { continue }
                 body = "(\(projection.select))"

@@ -54,7 +54,8 @@ public enum ClickHousePlanning {
                            say: @Sendable (String) -> Void, pollSeconds: Double = 0.5) throws {
         for statement in plan.statements {
             say("-- \(statement.kind) \(statement.target)\n")
-            try server.execute(statement.sql)
+            // Unqualified names in view queries and expressions resolve in the definitions' database, as after `USE` in schema.sql.
+            try server.execute(statement.sql, settings: statement.kind == ClickHouseStatementKind.createDatabase ? [:] : ["database": database])
             guard statement.hazards.contains(where: { $0.kind == .mutation }) else { continue }
             let table = statement.target.split(separator: ".").dropFirst().first.map(String.init) ?? ""
             try waitForMutations(database: database, table: table, on: server, say: say, pollSeconds: pollSeconds)

@@ -1,0 +1,4 @@
+-- cannot migrate: table chm_unalterable.a: its engine changes from MergeTree to ReplacingMergeTree(v), which ClickHouse cannot ALTER: the table has to be built again with its rows copied (schemac does not rebuild tables yet)
+-- cannot migrate: table chm_unalterable.a: its partition key changes from toYYYYMM(at) to toDate(at), which ClickHouse cannot ALTER: the table has to be built again with its rows copied (schemac does not rebuild tables yet)
+-- cannot migrate: table chm_unalterable.b: its primary key changes from (k) to (at, k), which ClickHouse cannot ALTER; to append columns to the sorting key, keep the primary key as it is (primary_key: [k])
+-- cannot migrate: table chm_unalterable.c: its primary key changes from (k, at) to (k, at, extra), which ClickHouse cannot ALTER; to append columns to the sorting key, keep the primary key as it is (primary_key: [k, at])
