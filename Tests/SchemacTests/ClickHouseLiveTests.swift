@@ -114,6 +114,92 @@ final class ClickHouseLiveTests: XCTestCase {
         }
     }
 
+    // MARK: Pull
+
+    /// Both bundled projects, built on the engine and pulled back: the pulled
+    /// section loads beside the project's other definitions, plans nothing
+    /// against the server (pull would warn otherwise), and holds the same
+    /// objects with the same types, engines and keys as the project's own.
+    func testBothBundledProjectsPullBackToTheirOwnClickHouseModel() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        try c.execute("CREATE NAMED COLLECTION IF NOT EXISTS postgres AS host = '127.0.0.1', port = 5432, user = 'schemac', password = '', "
+                      + "database = 'schemac'")
+        for project in ["", "examples/attribution"] {
+            let source = Repo.root.appendingPathComponent(project)
+            let loaded = DefinitionsLoader.load(directory: source.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            let original = try XCTUnwrap(loaded.definitions?.clickhouse, project)
+            try Self.build(original, on: c)
+            // A project with the same definitions but its clickhouse section, which pull writes again.
+            let root = try Repo.temporaryDirectory("ch-pull")
+            try Repo.copy(source.appendingPathComponent("definitions"), to: root.appendingPathComponent("definitions"))
+            for (name, location) in loaded.definitions?.locations ?? [:] where name.hasPrefix("clickhouse") || location.file.contains("clickhouse") {
+                _ = name
+                try? FileManager.default.removeItem(at: root.appendingPathComponent(location.file))
+            }
+            for file in try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("definitions").path) {
+                let url = root.appendingPathComponent("definitions").appendingPathComponent(file)
+                if let text = try? String(contentsOf: url, encoding: .utf8), text.split(separator: "\n").contains(where: { $0.hasPrefix("clickhouse:") }) {
+                    try FileManager.default.removeItem(at: url)
+                }
+            }
+            let paths = ProjectPaths.load(root: root).0
+            var request = Commands.PullRequest()
+            request.from = server.url(database: original.database)
+            let result = Commands.pull(paths, request, relativeTo: root)
+            XCTAssertEqual(result.status, 0, "\(project): \(result.diagnostics)")
+            XCTAssertEqual(result.diagnostics.map(\.description), [], project)
+            XCTAssertEqual(result.stdout, "definitions/clickhouse/\(original.database).yaml\n")
+            let back = DefinitionsLoader.load(directory: root.appendingPathComponent("definitions"), displayPrefix: "definitions")
+            let pulled = try XCTUnwrap(back.definitions?.clickhouse, "\(project): \(back.diagnostics)")
+            XCTAssertEqual(pulled.tables.map(\.name).sorted(), original.tables.map(\.name).sorted(), project)
+            for t in original.tables {
+                let p = try XCTUnwrap(pulled.tables.first { $0.name == t.name })
+                XCTAssertEqual(p.columns.map(\.name), t.columns.map(\.name), "\(project) \(t.name)")
+                XCTAssertEqual(p.columns.map(\.type), t.columns.map(\.type), "\(project) \(t.name)")
+                XCTAssertEqual(p.columns.map(\.defaultKind), t.columns.map(\.defaultKind), "\(project) \(t.name)")
+                XCTAssertEqual(p.engine, t.engine, "\(project) \(t.name)")
+                XCTAssertEqual(p.indexes.map(\.name), t.indexes.map(\.name), "\(project) \(t.name)")
+                XCTAssertEqual(p.ttl.count, t.ttl.count, "\(project) \(t.name)")
+                XCTAssertEqual(p.comment, t.comment, "\(project) \(t.name)")
+            }
+            XCTAssertEqual(pulled.materializedViews.map(\.name).sorted(), original.materializedViews.map(\.name).sorted(), project)
+            XCTAssertEqual(pulled.materializedViews.map(\.to).sorted(), original.materializedViews.map(\.to).sorted(), project)
+            XCTAssertEqual(pulled.dictionaries.map(\.name).sorted(), original.dictionaries.map(\.name).sorted(), project)
+            XCTAssertEqual(Set(pulled.dictionaries.map(\.source)), Set(original.dictionaries.map(\.source)), project)
+            // Pulled again over what it wrote: refused without --force.
+            XCTAssertEqual(Commands.pull(paths, request, relativeTo: root).diagnostics.map(\.id), [.pullWouldOverwrite])
+        }
+    }
+
+    /// What the section cannot say is a located warning, and the rest is pulled.
+    func testPullNamesWhatTheDefinitionsCannotSay() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        let database = server.freshDatabase("pullskip")
+        try c.execute("CREATE DATABASE \(database)")
+        try c.execute("CREATE TABLE \(database).kept (a UInt8, b String) ENGINE = MergeTree ORDER BY a")
+        try c.execute("CREATE TABLE \(database).memory (a UInt8) ENGINE = Memory")
+        try c.execute("CREATE TABLE \(database).checked (a UInt8, CONSTRAINT positive CHECK a > 0) ENGINE = MergeTree ORDER BY a")
+        try c.execute("CREATE VIEW \(database).plain_view AS SELECT a FROM \(database).kept")
+        let root = try Repo.temporaryDirectory("ch-pull-skip")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        var request = Commands.PullRequest()
+        request.from = server.url(database: database)
+        let result = Commands.pull(ProjectPaths.load(root: root).0, request, relativeTo: root)
+        XCTAssertEqual(result.status, 0, "\(result.diagnostics)")
+        let warnings = result.diagnostics.map(\.description).joined(separator: "\n")
+        XCTAssertTrue(warnings.contains("definitions/clickhouse/\(database).yaml: warning: table \(database).memory not pulled: engine Memory"), warnings)
+        XCTAssertTrue(warnings.contains("table \(database).plain_view not pulled: engine View"), warnings)
+        XCTAssertTrue(warnings.contains("CONSTRAINT positive CHECK a > 0 is not pulled"), warnings)
+        XCTAssertTrue(warnings.contains("[pull-unsupported]"), warnings)
+        let text = try String(contentsOf: root.appendingPathComponent("definitions/clickhouse/\(database).yaml"), encoding: .utf8)
+        XCTAssertTrue(text.contains("kept:"), text)
+        // No database named: a usage error, nothing read.
+        request.from = server.url()
+        XCTAssertEqual(Commands.pull(ProjectPaths.load(root: root).0, request, relativeTo: root).status, 64)
+    }
+
     // MARK: Commands
 
     func testDiffAndApplyCommandsAgainstClickHouse() throws {

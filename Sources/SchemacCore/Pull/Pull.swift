@@ -55,6 +55,12 @@ extension Commands {
     public static func pull(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: PullRequest,
                             relativeTo cwd: URL) -> CommandResult {
         var result: CommandResult
+        if let from = request.from, case .success(.clickhouse(let url)) = MigrationTarget.parse(from, relativeTo: cwd),
+           request.sql.isEmpty, request.devURL == nil {
+            result = pullClickHouse(paths, request, url: url, relativeTo: cwd)
+            result.diagnostics = configDiagnostics + result.diagnostics
+            return result
+        }
         switch (request.from, request.sql.isEmpty, request.devURL) {
         case (let from?, true, nil):
             result = PullSource.database(from, only: request.schemas, excluding: paths.config.excludeSchemas) {
