@@ -58,6 +58,8 @@ public enum Commands {
         /// `--against`, as written.
         public var against: String
         public var allowDestructive = false
+        /// Against ClickHouse: rebuild a table ALTER cannot change (copy its rows, swap, keep a backup).
+        public var allowRecreate = false
         public var detailedExitcode = false
         public var format = Format.sql
         /// Save the plan as the next migration file instead of printing it.
@@ -71,7 +73,7 @@ public enum Commands {
 
         enum CodingKeys: String, CodingKey {
             case against, format, write, name
-            case allowDestructive = "allow_destructive", detailedExitcode = "detailed_exitcode"
+            case allowDestructive = "allow_destructive", detailedExitcode = "detailed_exitcode", allowRecreate = "allow_recreate"
             case scanKeys = "scan_keys", scanSeconds = "scan_seconds"
         }
 
@@ -80,6 +82,7 @@ public enum Commands {
             against = try c.decode(String.self, forKey: .against)
             allowDestructive = try c.decodeIfPresent(Bool.self, forKey: .allowDestructive) ?? false
             detailedExitcode = try c.decodeIfPresent(Bool.self, forKey: .detailedExitcode) ?? false
+            allowRecreate = try c.decodeIfPresent(Bool.self, forKey: .allowRecreate) ?? false
             format = try c.decodeIfPresent(Format.self, forKey: .format) ?? .sql
             write = try c.decodeIfPresent(Bool.self, forKey: .write) ?? false
             name = try c.decodeIfPresent(String.self, forKey: .name) ?? "migration"
@@ -143,7 +146,7 @@ public enum Commands {
             return CommandResult(diagnostics: [.usage("diff --write saves PostgreSQL migrations; against ClickHouse, print the plan (or run it with apply)")])
         }
         let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive,
-                                              cache: cache)
+                                              allowRecreate: request.allowRecreate, cache: cache)
         guard let plan = planned.value?.plan, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
         return CommandResult(stdout: request.format == .json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan),
                              diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)

@@ -30,7 +30,10 @@ struct ClickHouseMigrationCase {
         XCTAssertEqual(before.database, after.database, "\(name): one database on both sides")
         try ClickHouseLiveTests.build(before, on: c)
         let rowsBefore = try fill(before, on: c)
-        let planned = try ClickHousePlanner.plan(after, on: c)
+        // `options` in the case folder: the flags the plan is made with, one a line (`allow-recreate`).
+        let flags = ((try? String(contentsOf: directory.appendingPathComponent("options"), encoding: .utf8)) ?? "").split(separator: "\n")
+        let options = ClickHousePlanner.Options(allowRecreate: flags.contains("allow-recreate"), dropBackups: flags.contains("allow-destructive"))
+        let planned = try ClickHousePlanner.plan(after, on: c, options: options)
         let text = planned.unsupported.isEmpty ? ClickHousePlanText.migration(planned.plan)
             : planned.unsupported.map { "-- cannot migrate: \($0)\n" }.joined()
         let expectedFile = directory.appendingPathComponent("expected.sql")
@@ -42,14 +45,24 @@ struct ClickHouseMigrationCase {
         }
         guard planned.unsupported.isEmpty else { return }
         try ClickHousePlanning.run(planned.plan, on: c, database: after.database, say: { _ in })
-        let again = try ClickHousePlanner.plan(after, on: c)
+        let again = try ClickHousePlanner.plan(after, on: c, options: options)
         XCTAssertEqual(again.unsupported, [], name)
         XCTAssertEqual(ClickHousePlanText.migration(again.plan), "", "\(name): the second plan is not empty")
 
         var fresh = after
         fresh.database = after.database + "_fresh"
         try ClickHouseLiveTests.build(fresh, on: c)
-        XCTAssertEqual(try catalog(after.database, on: c), try catalog(fresh.database, on: c), "\(name): the catalog differs from a fresh build")
+        // A rebuild keeps the old table as a backup, with every row it had: the one difference from a fresh build.
+        let migrated = try catalog(after.database, on: c)
+        let backups = migrated.filter { $0.hasPrefix(ClickHouseMigrationCase.backupPrefix($0)) }
+        XCTAssertEqual(migrated.filter { !backups.contains($0) }, try catalog(fresh.database, on: c), "\(name): the catalog differs from a fresh build")
+        for backup in backups {
+            let table = String(backup.prefix { $0 != ":" })
+            let original = String(table.dropLast(ClickHousePlanner.backupSuffix.count))
+            let kept = try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(after.database)).\(ClickHouseSQL.identifier(table))")
+            XCTAssertEqual(kept.first?.first, rowsBefore[original].map(String.init), "\(name): rows kept in \(table)")
+        }
+        XCTAssertEqual(backups.isEmpty, !options.allowRecreate || options.dropBackups, "\(name): backups \(backups)")
 
         for (table, count) in rowsBefore where after.tables.contains(where: { $0.name == table }) {
             let now = try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(after.database)).\(ClickHouseSQL.identifier(table))")
@@ -90,6 +103,12 @@ struct ClickHouseMigrationCase {
             out[t] = Int(try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(schema.database)).\(ClickHouseSQL.identifier(t))").first?.first ?? "")
         }
         return out
+    }
+
+    /// `name_schemac_old: …` for a backup a rebuild kept, else a prefix no line has.
+    static func backupPrefix(_ line: String) -> String {
+        let name = line.prefix { $0 != ":" }
+        return name.hasSuffix(ClickHousePlanner.backupSuffix) ? String(name) + ":" : "\u{0}"
     }
 
     /// Each object of a database as the engine describes it, the database's own name left out.

@@ -20,6 +20,8 @@ public struct ClickHouseLiveState: Sendable {
         public var comment: String
         /// Rows, as `system.tables.total_rows` counts them (nil when the engine does not).
         public var rows: Int?
+        /// The materialized views that read the table (`system.tables.dependencies_table`).
+        public var readBy: [String] = []
     }
 
     public struct MaterializedView: Sendable {
@@ -55,10 +57,11 @@ public enum ClickHouseInspector {
         state.databaseExists = try !server.rows("SELECT name FROM system.databases WHERE name = \(db)", settings: [:]).isEmpty
         guard state.databaseExists else { return state }
         let rows = try server.rows("""
-            SELECT name, engine, create_table_query, comment, as_select, toString(ifNull(total_rows, -1))
+            SELECT name, engine, create_table_query, comment, as_select, toString(ifNull(total_rows, -1)),
+                arrayStringConcat(arrayMap((d, t) -> concat(d, '.', t), dependencies_database, dependencies_table), '\n')
             FROM system.tables WHERE database = \(db) AND NOT is_temporary ORDER BY name
             """, settings: [:])
-        for row in rows where row.count == 6 {
+        for row in rows where row.count == 7 {
             let (name, engine, create, comment) = (row[0], row[1], row[2], row[3])
             switch engine {
             case "MaterializedView":
@@ -67,7 +70,8 @@ public enum ClickHouseInspector {
                 state.dictionaries[name] = create
             case let e where e.hasSuffix("MergeTree"):
                 state.tables[name] = .init(name: name, engine: engine, createQuery: create, text: ClickHouseTableText(createQuery: create),
-                                           comment: comment, rows: Int(row[5]).flatMap { $0 < 0 ? nil : $0 })
+                                           comment: comment, rows: Int(row[5]).flatMap { $0 < 0 ? nil : $0 },
+                                           readBy: row[6].split(separator: "\n").map(String.init))
             default:
                 state.others[name] = engine
             }

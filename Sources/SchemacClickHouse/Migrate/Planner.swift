@@ -27,6 +27,9 @@ public enum ClickHouseStatementKind {
     public static let createDictionary = StatementKind("create_dictionary")
     public static let replaceDictionary = StatementKind("replace_dictionary")
     public static let dropDictionary = StatementKind("drop_dictionary")
+    public static let copyRows = StatementKind("copy_rows")
+    public static let exchangeTables = StatementKind("exchange_tables")
+    public static let renameTable = StatementKind("rename_table")
 }
 
 /// The plan that brings a live ClickHouse database to the definitions, in
@@ -34,6 +37,23 @@ public enum ClickHouseStatementKind {
 /// one change, so that a run that stops resumes after the last that
 /// completed); what it cannot, named.
 public enum ClickHousePlanner {
+    public struct Options: Sendable {
+        /// Build a table ALTER cannot change again beside the old one, copy
+        /// its rows, swap the two, and keep the old as a backup.
+        public var allowRecreate = false
+        /// Drop the backups rebuilds keep (destructive changes allowed).
+        public var dropBackups = false
+
+        public init(allowRecreate: Bool = false, dropBackups: Bool = false) {
+            self.allowRecreate = allowRecreate
+            self.dropBackups = dropBackups
+        }
+    }
+
+    /// The suffixes of the tables a rebuild makes beside the one it rebuilds:
+    /// the new table while rows are copied, the old one kept after the swap.
+    public static let rebuildSuffix = "_schemac_new", backupSuffix = "_schemac_old"
+
     public struct Result: Sendable {
         public var plan = MigrationPlan()
         /// What the engine cannot change in place, in words: the plan is refused.
@@ -44,16 +64,17 @@ public enum ClickHousePlanner {
 
     /// The plan from what `server` holds to `schema`: the database read, the
     /// desired side spelled by the engine, the two compared.
-    public static func plan(_ schema: ClickHouseSchema, on server: any ClickHouseQuerying) throws -> Result {
+    public static func plan(_ schema: ClickHouseSchema, on server: any ClickHouseQuerying, options: Options = Options()) throws -> Result {
         let live = try ClickHouseInspector.inspect(database: schema.database, on: server)
         let spelled = try ClickHouseDesiredText.read(schema, live: live, on: server) { name, text in
             guard let have = live.tables[name]?.text else { return true }
             return !text.matches(have, defaults: live.settingDefaults)
         }
-        return plan(schema, spelled: spelled, live: live)
+        return plan(schema, spelled: spelled, live: live, options: options)
     }
 
-    public static func plan(_ schema: ClickHouseSchema, spelled: ClickHouseDesiredText, live: ClickHouseLiveState) -> Result {
+    public static func plan(_ schema: ClickHouseSchema, spelled: ClickHouseDesiredText, live: ClickHouseLiveState,
+                            options: Options = Options()) -> Result {
         var result = Result()
         let context = Context(schema: schema)
         guard live.databaseExists else {
@@ -62,7 +83,9 @@ public enum ClickHousePlanner {
         }
         var dropsFirst: [PlannedStatement] = [], created: [PlannedStatement] = [], altered: [PlannedStatement] = []
         var mutations: [PlannedStatement] = [], dictionaries: [PlannedStatement] = [], views: [PlannedStatement] = []
-        var dropsLast: [PlannedStatement] = []
+        var dropsLast: [PlannedStatement] = [], rebuilt: [PlannedStatement] = []
+        // Tables whose columns change type: the views that read them are told again, so that the columns they hold follow.
+        var retyped: Set<String> = []
         let declaredTables = Set(schema.tables.map(\.name))
         for t in schema.tables {
             guard let have = live.tables[t.name] else {
@@ -75,27 +98,95 @@ public enum ClickHousePlanner {
             }
             var table = TablePlanner(table: t, want: want, have: haveText, defaults: live.settingDefaults, context: context)
             table.plan()
-            altered += table.alters
-            mutations += table.mutations
-            result.unsupported += table.unsupported
+            if table.alters.contains(where: { $0.kind == ClickHouseStatementKind.alterColumnType }) { retyped.insert(t.name) }
+            if table.unsupported.isEmpty {
+                altered += table.alters
+                mutations += table.mutations
+            } else if options.allowRecreate, schema.cluster == nil, live.tables[t.name + backupSuffix] == nil || options.dropBackups {
+                if live.tables[t.name + backupSuffix] != nil {
+                    rebuilt.append(statement(ClickHouseStatementKind.dropTable, context.target(t.name + backupSuffix),
+                                             "DROP TABLE \(context.qualified(t.name + backupSuffix)) SYNC",
+                                             [Hazard(.dataLoss, "drops the backup an earlier rebuild of \(context.target(t.name)) kept")]))
+                }
+                rebuilt += rebuild(t, have: haveText, context: context, dropBackup: options.dropBackups)
+                retyped.insert(t.name)
+            } else {
+                let advice = schema.cluster != nil ? " (with a cluster, schemac does not rebuild tables yet)"
+                    : live.tables[t.name + backupSuffix] != nil ? " (an earlier rebuild's backup \(t.name + backupSuffix) is still there: "
+                    + "--allow-recreate --allow-destructive drops it and rebuilds)"
+                    : " (--allow-recreate rebuilds it beside the old one and swaps them)"
+                result.unsupported += table.unsupported.map { $0 + advice }
+            }
         }
         for name in live.tables.keys.sorted() where !declaredTables.contains(name) {
+            if let original = leftoverOf(name), declaredTables.contains(original) {
+                guard options.dropBackups else {
+                    result.unmanaged.append("\(context.target(name)) holds the rows \(context.target(original)) had before it was rebuilt: "
+                                            + "kept until --allow-destructive drops it")
+                    continue
+                }
+            }
             dropsLast.append(statement(ClickHouseStatementKind.dropTable, context.target(name), "DROP TABLE \(context.qualified(name))\(context.onCluster) SYNC",
                                        [Hazard(.dataLoss, "drops table \(context.target(name)) and every row in it")]))
         }
         planDictionaries(schema, spelled, live, context, drops: &dropsFirst, creates: &dictionaries)
         planViews(schema, spelled, live, context, drops: &dropsFirst, creates: &views)
+        refreshViews(reading: retyped, schema, live, context, views: &views)
         for (name, engine) in live.others.sorted(by: { $0.key < $1.key }) where !context.distributedNames.contains(name) {
             result.unmanaged.append("\(context.target(name)) (\(engine)) is not in the definitions: left as it is")
         }
         result.plan.append("Materialized views and dictionaries dropped", dropsFirst)
         result.plan.append("Tables created", created)
         result.plan.append("Tables altered", altered)
+        result.plan.append("Tables rebuilt: made again beside the old, rows copied, swapped", rebuilt)
         result.plan.append("Indexes and projections built for the rows already there", mutations)
         result.plan.append("Dictionaries", dictionaries)
         result.plan.append("Materialized views", views)
         result.plan.append("Tables dropped", dropsLast)
         return result
+    }
+
+    /// The table a rebuild left `name` beside, if `name` is one of its leftovers.
+    static func leftoverOf(_ name: String) -> String? {
+        for suffix in [backupSuffix, rebuildSuffix] where name.hasSuffix(suffix) && name.count > suffix.count {
+            return String(name.dropLast(suffix.count))
+        }
+        return nil
+    }
+
+    /// A table built again: the new one made beside it (after any left by a
+    /// rebuild that stopped before the swap), the rows copied, the two
+    /// swapped, the old one kept under the backup name (or dropped).
+    static func rebuild(_ t: ClickHouseTable, have: ClickHouseTableText, context: Context, dropBackup: Bool) -> [PlannedStatement] {
+        let target = context.target(t.name)
+        let new = t.name + rebuildSuffix, old = t.name + backupSuffix
+        var copy = t
+        copy.name = new
+        let existing = Set(have.columns.map(\.name))
+        var into: [String] = [], from: [String] = []
+        for c in t.columns where c.defaultKind != .alias && c.defaultKind != .materialized {
+            if existing.contains(c.name) {
+                into.append(ClickHouseSQL.identifier(c.name)); from.append(ClickHouseSQL.identifier(c.name))
+            } else if let before = c.renamedFrom, existing.contains(before) {
+                into.append(ClickHouseSQL.identifier(c.name)); from.append(ClickHouseSQL.identifier(before))
+            }
+        }
+        var statements = [
+            statement(ClickHouseStatementKind.dropTable, context.target(new), "DROP TABLE IF EXISTS \(context.qualified(new)) SYNC"),
+            statement(ClickHouseStatementKind.createTable, context.target(new), ClickHouseRenderer.createTable(copy, schema: context.schema)),
+            statement(ClickHouseStatementKind.copyRows, target,
+                      "INSERT INTO \(context.qualified(new)) (\(into.joined(separator: ", ")))\nSELECT \(from.joined(separator: ", ")) FROM \(context.qualified(t.name))",
+                      [Hazard(.rebuild, "copies every row of \(target) into the rebuilt table: time and disk in proportion to the table; rows "
+                              + "written to \(target) after the copy starts and before the swap stay only in the backup \(old)")]),
+            statement(ClickHouseStatementKind.exchangeTables, target, "EXCHANGE TABLES \(context.qualified(new)) AND \(context.qualified(t.name))"),
+            statement(ClickHouseStatementKind.renameTable, context.target(old),
+                      "RENAME TABLE \(context.qualified(new)) TO \(context.qualified(old))"),
+        ]
+        if dropBackup {
+            statements.append(statement(ClickHouseStatementKind.dropTable, context.target(old), "DROP TABLE \(context.qualified(old)) SYNC",
+                                        [Hazard(.dataLoss, "drops \(context.target(old)), the rows \(target) had before it was rebuilt")]))
+        }
+        return statements
     }
 
     /// The plan from nothing: the schema file's statements, each a step.
@@ -165,6 +256,19 @@ public enum ClickHousePlanner {
             let into = live.materializedViews[name]?.to ?? "its target"
             drops.append(statement(ClickHouseStatementKind.dropView, context.target(name), "DROP VIEW \(context.qualified(name))\(context.onCluster) SYNC",
                                    [Hazard(.dataLoss, "drops materialized view \(context.target(name)): rows inserted from then on no longer reach \(into)")]))
+        }
+    }
+
+    /// A view that reads a table whose columns change type keeps the types it
+    /// was made with; its query, set again, gives it the new ones.
+    static func refreshViews(reading tables: Set<String>, _ schema: ClickHouseSchema, _ live: ClickHouseLiveState, _ context: Context,
+                             views: inout [PlannedStatement]) {
+        let readers = Set(tables.flatMap { live.tables[$0]?.readBy ?? [] })
+        for v in schema.materializedViews where readers.contains(schema.database + "." + v.name) {
+            let target = context.target(v.name)
+            guard live.materializedViews[v.name] != nil, !views.contains(where: { $0.target == target }) else { continue }
+            views.append(statement(ClickHouseStatementKind.modifyQuery, target,
+                                   "ALTER TABLE \(context.qualified(v.name))\(context.onCluster) MODIFY QUERY\n\(v.select)"))
         }
     }
 

@@ -44,7 +44,7 @@ struct TablePlanner {
     mutating func checkUnalterable() {
         func refuse(_ what: String, _ from: String?, _ to: String?) {
             unsupported.append("table \(name): its \(what) changes from \(from ?? "none") to \(to ?? "none"), which ClickHouse cannot ALTER: "
-                               + "the table has to be built again with its rows copied (schemac does not rebuild tables yet)")
+                               + "the table has to be built again with its rows copied")
         }
         if want.engineApartFromReplication != have.engineApartFromReplication { refuse("engine", have.engine, want.engine) }
         if want.partitionBy != have.partitionBy { refuse("partition key", have.partitionBy, want.partitionBy) }
@@ -94,6 +94,11 @@ struct TablePlanner {
     mutating func modify(_ model: ClickHouseColumn, _ wanted: ClickHouseTableText.Column, _ current: ClickHouseTableText.Column) {
         let column = quoted(model.name)
         if wanted.type != current.type {
+            let keys = ClickHouseTableText.list(have.orderBy) + ClickHouseTableText.list(have.partitionBy) + ClickHouseTableText.list(have.primaryKey)
+            if keys.contains(model.name) || keys.contains(column) {
+                unsupported.append("table \(name): column \(model.name) is in its sorting, primary or partition key, and ClickHouse cannot "
+                                   + "change its type from \(current.type) to \(wanted.type) in place")
+            }
             alters.append(step(Kind.alterColumnType, model.name, "MODIFY COLUMN \(column) \(model.type.sql)", [
                 Hazard(.mutation, "rewrites column \(model.name) of \(name) from \(current.type) to \(wanted.type) in every part; "
                        + "a value that does not convert stops the mutation"),

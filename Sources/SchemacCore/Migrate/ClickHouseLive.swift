@@ -25,7 +25,7 @@ public enum ClickHousePlanning {
     }
 
     public static func plan(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], url: String, allowDestructive: Bool,
-                            cache: DefinitionsCache? = nil) -> SchemacCore.Planned<Planned> {
+                            allowRecreate: Bool = false, cache: DefinitionsCache? = nil) -> SchemacCore.Planned<Planned> {
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false, cache: cache)
         guard !outcome.failed else { return .init(nil, outcome.diagnostics) }
         guard let schema = outcome.definitions?.clickhouse else { return .init(nil, outcome.diagnostics + [.noSection("clickhouse")]) }
@@ -33,7 +33,7 @@ public enum ClickHousePlanning {
         let result: ClickHousePlanner.Result
         do {
             let server = try connect(url)
-            result = try ClickHousePlanner.plan(schema, on: server)
+            result = try ClickHousePlanner.plan(schema, on: server, options: .init(allowRecreate: allowRecreate, dropBackups: allowDestructive))
         } catch let error as ClickHouseSchemaError {
             return .init(nil, diagnostics + [.unsupportedChange(error.description)])
         } catch {

@@ -19,7 +19,7 @@ struct Apply: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "The database to change: a URI or key=value string.")
+    @Option(help: "The database to change: a PostgreSQL URI or key=value string, or a ClickHouse server (clickhouse://HOST/…).")
     var against: String
 
     @Option(help: "Run this reviewed plan (diff --format json output) instead of planning now.")
@@ -30,6 +30,9 @@ struct Apply: ParsableCommand {
 
     @Flag(help: "Allow statements that lose data (drops, narrowing type changes).")
     var allowDestructive = false
+
+    @Flag(help: "Against ClickHouse: rebuild a table ALTER cannot change (new table beside it, rows copied, EXCHANGE TABLES, the old kept as a backup that --allow-destructive drops).")
+    var allowRecreate = false
 
     @Option(help: "lock_timeout for every statement.")
     var lockTimeout: String?
@@ -51,6 +54,7 @@ struct Apply: ParsableCommand {
         request.autoApprove = autoApprove
         request.interactive = isatty(STDIN_FILENO) == 1
         request.allowDestructive = allowDestructive
+        request.allowRecreate = allowRecreate
         request.lockTimeout = lockTimeout
         request.statementTimeout = statementTimeout
         request.lockWait = lockWait

@@ -10,7 +10,9 @@ struct Diff: ParsableCommand {
             TARGET is a live PostgreSQL database (anything libpq takes: \
             postgresql://… or postgres://… URIs, key=value strings, PG* \
             environment variables), a folder of definitions, git:REV (the \
-            definitions at a git revision), or redis://… (a drift report). The \
+            definitions at a git revision), clickhouse://…/clickhouses://… (a \
+            ClickHouse server over its HTTP interface: the ALTERs that bring \
+            its database to the clickhouse section), or redis://… (a drift report). The \
             target is only read: the desired objects are built in scratch \
             schemas inside a transaction that is always rolled back, so that \
             their SQL text compares in the server's own spelling.
@@ -20,11 +22,14 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "What to migrate from: a database (URI or key=value), a definitions folder, git:REV or redis://….")
+    @Option(help: "What to migrate from: a database (URI or key=value), a definitions folder, git:REV, clickhouse://… or redis://….")
     var against: String
 
     @Flag(help: "Allow statements that lose data (drops, narrowing type changes).")
     var allowDestructive = false
+
+    @Flag(help: "Against ClickHouse: rebuild a table ALTER cannot change (new table beside it, rows copied, EXCHANGE TABLES, the old kept as a backup that --allow-destructive drops).")
+    var allowRecreate = false
 
     @Flag(help: "Exit 0 when in sync, 2 when there are changes, 1 on error.")
     var detailedExitcode = false
@@ -49,6 +54,7 @@ struct Diff: ParsableCommand {
         let (paths, configDiagnostics) = project.paths()
         var request = Commands.DiffRequest(against: against)
         request.allowDestructive = allowDestructive
+        request.allowRecreate = allowRecreate
         request.detailedExitcode = detailedExitcode
         request.format = format == .json ? .json : .sql
         request.write = write

@@ -18,6 +18,8 @@ extension Commands {
         /// Whether a person can answer the question (stdin is a terminal).
         public var interactive = false
         public var allowDestructive = false
+        /// Against ClickHouse: rebuild a table ALTER cannot change.
+        public var allowRecreate = false
         public var lockTimeout: String?
         public var statementTimeout: String?
         public var lockWait: Double = 60
@@ -143,7 +145,8 @@ extension Commands {
         guard request.planFile == nil else {
             return CommandResult(diagnostics: [.usage("apply --plan runs reviewed PostgreSQL plans; against ClickHouse, apply plans again")])
         }
-        let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive)
+        let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive,
+                                              allowRecreate: request.allowRecreate)
         guard let plan = planned.value?.plan, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics) }
         let diagnostics = planned.diagnostics
         guard !plan.isEmpty else {
