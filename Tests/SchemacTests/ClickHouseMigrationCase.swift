@@ -28,6 +28,7 @@ struct ClickHouseMigrationCase {
     func run(on c: ClickHouseConnection, server: ClickHouseServer) throws {
         let before = try load("before"), after = try load("after")
         XCTAssertEqual(before.database, after.database, "\(name): one database on both sides")
+        if after.cluster != nil { return try runForCluster(before, after, on: c) }
         try ClickHouseLiveTests.build(before, on: c)
         let rowsBefore = try fill(before, on: c)
         // `options` in the case folder: the flags the plan is made with, one a line (`allow-recreate`).
@@ -75,6 +76,33 @@ struct ClickHouseMigrationCase {
             XCTAssertGreaterThan(count, counted[target] ?? 0, "\(name): no rows reached \(target) through its view after the migration")
         }
         try c.execute("DROP DATABASE IF EXISTS \(ClickHouseSQL.identifier(fresh.database)) SYNC")
+    }
+
+    /// chdb has no cluster: "before" is built on the one server (no ON
+    /// CLUSTER, no Replicated engines), its Distributed tables stand in the
+    /// inspected state as the server would show them, and the plan for the
+    /// cluster is compared with expected.sql and read by the engine's parser.
+    func runForCluster(_ before: ClickHouseSchema, _ after: ClickHouseSchema, on c: ClickHouseConnection) throws {
+        try ClickHouseLiveTests.build(before.withoutCluster, on: c)
+        var live = try ClickHouseInspector.inspect(database: after.database, on: c)
+        for t in before.tables {
+            guard let create = ClickHouseRenderer.createDistributed(t, schema: before) else { continue }
+            let shown = try c.rows("SELECT formatQuerySingleLine(\(ClickHouseSQL.literal(create)))")[0][0]
+            live.distributed[ClickHouseRenderer.distributedName(t)] = shown
+        }
+        let planned = try ClickHousePlanner.plan(after, live: live, on: c)
+        let text = planned.unsupported.isEmpty ? ClickHousePlanText.migration(planned.plan)
+            : planned.unsupported.map { "-- cannot migrate: \($0)\n" }.joined()
+        let expectedFile = directory.appendingPathComponent("expected.sql")
+        if ReferenceCase.recording {
+            try Data(text.utf8).write(to: expectedFile)
+        } else {
+            XCTAssertEqual(text, (try? String(contentsOf: expectedFile, encoding: .utf8)) ?? "<missing expected.sql>", "\(name): the plan differs")
+        }
+        for statement in planned.plan.statements {
+            XCTAssertNoThrow(try c.rows("SELECT formatQuery(\(ClickHouseSQL.literal(statement.sql)))"), "\(name): \(statement.sql)")
+            XCTAssertTrue(statement.sql.contains(" ON CLUSTER "), "\(name): not on the cluster: \(statement.sql)")
+        }
     }
 
     /// Inserts rows into every table (but `skipping`), times now so that no

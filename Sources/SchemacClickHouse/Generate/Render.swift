@@ -24,14 +24,8 @@ public enum ClickHouseRenderer {
         // definitions' database.
         var sections: [(String, [String])] = [("Database", ["CREATE DATABASE IF NOT EXISTS \(db)\(onCluster)", "USE \(db)"])]
         sections.append(("Tables", schema.tables.map { createTable($0, schema: schema) }))
-        if let cluster = schema.cluster {
-            sections.append(("Distributed tables over the shards", schema.tables.compactMap { t in
-                t.shardBy.map { shard in
-                    "CREATE TABLE \(db).\(ClickHouseSQL.identifier(distributedName(t)))\(onCluster) AS \(db).\(ClickHouseSQL.identifier(t.name))\n"
-                        + "ENGINE = Distributed(\(ClickHouseSQL.literal(cluster)), \(ClickHouseSQL.literal(schema.database)), "
-                        + "\(ClickHouseSQL.literal(t.name)), \(shard))"
-                }
-            }))
+        if schema.cluster != nil {
+            sections.append(("Distributed tables over the shards", schema.tables.compactMap { createDistributed($0, schema: schema) }))
         }
         sections.append(("Dictionaries", schema.dictionaries.map { createDictionary($0, schema: schema) }))
         sections.append(("Materialized views", schema.materializedViews.map { createMaterializedView($0, schema: schema) }))
@@ -45,6 +39,15 @@ public enum ClickHouseRenderer {
             + v.select
         if let comment = v.comment { sql += "\nCOMMENT \(ClickHouseSQL.literal(comment))" }
         return sql
+    }
+
+    /// The Distributed table over a sharded table of a schema with a cluster.
+    public static func createDistributed(_ t: ClickHouseTable, schema: ClickHouseSchema) -> String? {
+        guard let cluster = schema.cluster, let shard = t.shardBy else { return nil }
+        let db = ClickHouseSQL.identifier(schema.database)
+        return "CREATE TABLE \(db).\(ClickHouseSQL.identifier(distributedName(t))) ON CLUSTER \(ClickHouseSQL.identifier(cluster)) AS \(db).\(ClickHouseSQL.identifier(t.name))\n"
+            + "ENGINE = Distributed(\(ClickHouseSQL.literal(cluster)), \(ClickHouseSQL.literal(schema.database)), "
+            + "\(ClickHouseSQL.literal(t.name)), \(shard))"
     }
 
     /// The Distributed table over a sharded table.

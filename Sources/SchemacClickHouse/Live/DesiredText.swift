@@ -16,6 +16,8 @@ public struct ClickHouseDesiredText: Sendable {
     /// The views whose query the engine reads the same as the live one, though spelled differently.
     public var viewsSameByAnalysis: Set<String> = []
     public var dictionaries: [String: String] = [:]
+    /// The engine of each Distributed table (`Distributed('c', 'db', 't', key)`), as the engine prints it.
+    public var distributedEngines: [String: String] = [:]
 
     /// The desired side; `differs(name, text)` says whether a table's
     /// formatted text still differs from the live table, and so needs the
@@ -28,7 +30,13 @@ public struct ClickHouseDesiredText: Sendable {
         for t in schema.tables { texts.append("CREATE TABLE \(db).\(ClickHouseSQL.identifier(t.name)) " + ClickHouseRenderer.tableBody(t, replicated: false)) }
         for v in schema.materializedViews { texts.append(v.select) }
         for d in schema.dictionaries { texts.append(ClickHouseRenderer.createDictionary(d, schema: schema.withoutCluster)) }
+        let sharded = schema.tables.compactMap { t in ClickHouseRenderer.createDistributed(t, schema: schema).map { (t, $0) } }
+        texts += sharded.map(\.1)
         let formatted = try format(texts, on: server)
+        for (i, (t, _)) in sharded.enumerated() {
+            let text = formatted[texts.count - sharded.count + i]
+            out.distributedEngines[ClickHouseRenderer.distributedName(t)] = distributedEngine(text)
+        }
         var second: [(name: String, table: ClickHouseTable)] = []
         for (i, t) in schema.tables.enumerated() {
             guard let text = ClickHouseTableText(createQuery: formatted[i]) else {
@@ -49,6 +57,12 @@ public struct ClickHouseDesiredText: Sendable {
             if try sameAnalysis(current.select, v.select, database: schema.database, on: server) { out.viewsSameByAnalysis.insert(v.name) }
         }
         return out
+    }
+
+    /// What follows `ENGINE = ` in a Distributed table's statement.
+    public static func distributedEngine(_ create: String) -> String {
+        guard let range = create.range(of: "ENGINE = ") else { return create }
+        return String(create[range.upperBound...])
     }
 
     /// Each text as the engine's formatter prints it on one line; an error

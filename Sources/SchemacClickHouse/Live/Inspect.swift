@@ -39,6 +39,8 @@ public struct ClickHouseLiveState: Sendable {
     public var materializedViews: [String: MaterializedView] = [:]
     /// Each dictionary's `create_table_query`.
     public var dictionaries: [String: String] = [:]
+    /// Each Distributed table's `create_table_query`.
+    public var distributed: [String: String] = [:]
     /// Objects of other kinds (views, Distributed and other engines), by name, with their engine.
     public var others: [String: String] = [:]
     /// MergeTree settings at their server defaults: a table that shows one of
@@ -68,6 +70,8 @@ public enum ClickHouseInspector {
                 state.materializedViews[name] = .init(name: name, to: viewTarget(create), select: row[4], comment: comment, createQuery: create)
             case "Dictionary":
                 state.dictionaries[name] = create
+            case "Distributed":
+                state.distributed[name] = create
             case let e where e.hasSuffix("MergeTree"):
                 state.tables[name] = .init(name: name, engine: engine, createQuery: create, text: ClickHouseTableText(createQuery: create),
                                            comment: comment, rows: Int(row[5]).flatMap { $0 < 0 ? nil : $0 },

@@ -10,7 +10,12 @@ public enum ClickHouseStatementKind {
     public static let dropColumn = StatementKind("drop_column")
     public static let renameColumn = StatementKind("rename_column")
     public static let alterColumnType = StatementKind("alter_column_type")
-    public static let alterColumn = StatementKind("alter_column")
+    public static let alterColumnDefault = StatementKind("alter_column_default")
+    public static let alterColumnCodec = StatementKind("alter_column_codec")
+    public static let alterColumnTTL = StatementKind("alter_column_ttl")
+    public static let commentColumn = StatementKind("comment_column")
+    public static let createDistributed = StatementKind("create_distributed_table")
+    public static let dropDistributed = StatementKind("drop_distributed_table")
     public static let modifyOrderBy = StatementKind("modify_order_by")
     public static let modifyTTL = StatementKind("modify_ttl")
     public static let modifySetting = StatementKind("modify_setting")
@@ -65,7 +70,12 @@ public enum ClickHousePlanner {
     /// The plan from what `server` holds to `schema`: the database read, the
     /// desired side spelled by the engine, the two compared.
     public static func plan(_ schema: ClickHouseSchema, on server: any ClickHouseQuerying, options: Options = Options()) throws -> Result {
-        let live = try ClickHouseInspector.inspect(database: schema.database, on: server)
+        try plan(schema, live: ClickHouseInspector.inspect(database: schema.database, on: server), on: server, options: options)
+    }
+
+    /// The plan from `live`, as read from `server`, to `schema`.
+    public static func plan(_ schema: ClickHouseSchema, live: ClickHouseLiveState, on server: any ClickHouseQuerying,
+                            options: Options = Options()) throws -> Result {
         let spelled = try ClickHouseDesiredText.read(schema, live: live, on: server) { name, text in
             guard let have = live.tables[name]?.text else { return true }
             return !text.matches(have, defaults: live.settingDefaults)
@@ -87,9 +97,12 @@ public enum ClickHousePlanner {
         // Tables whose columns change type: the views that read them are told again, so that the columns they hold follow.
         var retyped: Set<String> = []
         let declaredTables = Set(schema.tables.map(\.name))
+        var distributedAfter: [PlannedStatement] = []
+        planDistributed(schema, spelled, live, context, drops: &dropsFirst, creates: &created, afterAlters: &distributedAfter)
         for t in schema.tables {
             guard let have = live.tables[t.name] else {
-                created.append(statement(ClickHouseStatementKind.createTable, context.target(t.name), ClickHouseRenderer.createTable(t, schema: schema)))
+                created.insert(statement(ClickHouseStatementKind.createTable, context.target(t.name), ClickHouseRenderer.createTable(t, schema: schema)),
+                               at: created.firstIndex { $0.target == context.target(ClickHouseRenderer.distributedName(t)) } ?? created.endIndex)
                 continue
             }
             guard let haveText = have.text, let want = spelled.tables[t.name] else {
@@ -99,8 +112,11 @@ public enum ClickHousePlanner {
             var table = TablePlanner(table: t, want: want, have: haveText, defaults: live.settingDefaults, context: context)
             table.plan()
             if table.alters.contains(where: { $0.kind == ClickHouseStatementKind.alterColumnType }) { retyped.insert(t.name) }
+            let distributed = ClickHouseRenderer.distributedName(t)
             if table.unsupported.isEmpty {
-                altered += table.alters
+                altered += schema.cluster != nil && t.shardBy != nil && live.distributed[distributed] != nil
+                    && spelled.distributedEngines[distributed] == live.distributed[distributed].map(ClickHouseDesiredText.distributedEngine)
+                    ? table.withDistributed(distributed) : table.alters
                 mutations += table.mutations
             } else if options.allowRecreate, schema.cluster == nil, live.tables[t.name + backupSuffix] == nil || options.dropBackups {
                 if live.tables[t.name + backupSuffix] != nil {
@@ -132,13 +148,14 @@ public enum ClickHousePlanner {
         planDictionaries(schema, spelled, live, context, drops: &dropsFirst, creates: &dictionaries)
         planViews(schema, spelled, live, context, drops: &dropsFirst, creates: &views)
         refreshViews(reading: retyped, schema, live, context, views: &views)
-        for (name, engine) in live.others.sorted(by: { $0.key < $1.key }) where !context.distributedNames.contains(name) {
+        for (name, engine) in live.others.sorted(by: { $0.key < $1.key }) {
             result.unmanaged.append("\(context.target(name)) (\(engine)) is not in the definitions: left as it is")
         }
-        result.plan.append("Materialized views and dictionaries dropped", dropsFirst)
+        result.plan.append("Dropped first: materialized views, dictionaries, Distributed tables", dropsFirst)
         result.plan.append("Tables created", created)
         result.plan.append("Tables altered", altered)
         result.plan.append("Tables rebuilt: made again beside the old, rows copied, swapped", rebuilt)
+        result.plan.append("Distributed tables made over the tables as altered", distributedAfter)
         result.plan.append("Indexes and projections built for the rows already there", mutations)
         result.plan.append("Dictionaries", dictionaries)
         result.plan.append("Materialized views", views)
@@ -197,6 +214,11 @@ public enum ClickHousePlanner {
         plan.append("Tables", schema.tables.map {
             statement(ClickHouseStatementKind.createTable, context.target($0.name), ClickHouseRenderer.createTable($0, schema: schema))
         })
+        plan.append("Distributed tables over the shards", schema.tables.compactMap { t in
+            ClickHouseRenderer.createDistributed(t, schema: schema).map {
+                statement(ClickHouseStatementKind.createDistributed, context.target(ClickHouseRenderer.distributedName(t)), $0)
+            }
+        })
         plan.append("Dictionaries", schema.dictionaries.map {
             statement(ClickHouseStatementKind.createDictionary, context.target($0.name), ClickHouseRenderer.createDictionary($0, schema: schema))
         })
@@ -204,6 +226,34 @@ public enum ClickHousePlanner {
             statement(ClickHouseStatementKind.createView, context.target($0.name), ClickHouseRenderer.createMaterializedView($0, schema: schema))
         })
         return plan
+    }
+
+    /// The Distributed table over each sharded table: made when missing,
+    /// made again when its engine (cluster, shard key) changes, dropped when
+    /// its table is no longer sharded. It holds no rows.
+    static func planDistributed(_ schema: ClickHouseSchema, _ spelled: ClickHouseDesiredText, _ live: ClickHouseLiveState, _ context: Context,
+                                drops: inout [PlannedStatement], creates: inout [PlannedStatement], afterAlters: inout [PlannedStatement]) {
+        for t in schema.tables {
+            guard let create = ClickHouseRenderer.createDistributed(t, schema: schema) else { continue }
+            let name = ClickHouseRenderer.distributedName(t), target = context.target(name)
+            let made = statement(ClickHouseStatementKind.createDistributed, target, create)
+            guard let have = live.distributed[name] else {
+                // Made AS its table: after the table's own changes, when the table is there already.
+                if live.tables[t.name] == nil { creates.append(made) } else { afterAlters.append(made) }
+                continue
+            }
+            guard ClickHouseDesiredText.distributedEngine(have) != spelled.distributedEngines[name] else { continue }
+            drops.append(statement(ClickHouseStatementKind.dropDistributed, target, "DROP TABLE \(context.qualified(name))\(context.onCluster) SYNC",
+                                   [Hazard(.breaksClients, "\(target) is made again over another shard key or cluster: queries through it fail "
+                                           + "until it is back (it holds no rows of its own)")]))
+            afterAlters.append(made)
+        }
+        for name in live.distributed.keys.sorted() where !context.distributedNames.contains(name) {
+            drops.append(statement(ClickHouseStatementKind.dropDistributed, context.target(name),
+                                   "DROP TABLE \(context.qualified(name))\(context.onCluster) SYNC",
+                                   [Hazard(.breaksClients, "drops Distributed table \(context.target(name)): queries through it fail from then on "
+                                           + "(it holds no rows of its own; the shards keep theirs)")]))
+        }
     }
 
     static func planDictionaries(_ schema: ClickHouseSchema, _ spelled: ClickHouseDesiredText, _ live: ClickHouseLiveState, _ context: Context,

@@ -107,20 +107,20 @@ struct TablePlanner {
         if wanted.defaultClause != current.defaultClause { modifyDefault(model, wanted, current) }
         if wanted.codec != current.codec {
             let sql = model.codec.map { "MODIFY COLUMN \(column) \(ClickHouseRenderer.codecClause($0))" } ?? "MODIFY COLUMN \(column) REMOVE CODEC"
-            alters.append(step(Kind.alterColumn, model.name, sql))
+            alters.append(step(Kind.alterColumnCodec, model.name, sql))
         }
         if wanted.ttl != current.ttl {
             if let ttl = model.ttl {
-                alters.append(step(Kind.alterColumn, model.name, "MODIFY COLUMN \(column) TTL \(ttl)", [
+                alters.append(step(Kind.alterColumnTTL, model.name, "MODIFY COLUMN \(column) TTL \(ttl)", [
                     Hazard(.mutation, "applies the new TTL of column \(model.name) of \(name) to the parts already written"),
                     Hazard(.dataLoss, "values of column \(model.name) of \(name) past the new TTL are reset to the column's default"),
                 ]))
             } else {
-                alters.append(step(Kind.alterColumn, model.name, "MODIFY COLUMN \(column) REMOVE TTL"))
+                alters.append(step(Kind.alterColumnTTL, model.name, "MODIFY COLUMN \(column) REMOVE TTL"))
             }
         }
         if (wanted.comment ?? "") != (current.comment ?? "") {
-            alters.append(step(Kind.alterColumn, model.name, "COMMENT COLUMN \(column) \(ClickHouseSQL.literal(model.comment ?? ""))"))
+            alters.append(step(Kind.commentColumn, model.name, "COMMENT COLUMN \(column) \(ClickHouseSQL.literal(model.comment ?? ""))"))
         }
     }
 
@@ -133,10 +133,10 @@ struct TablePlanner {
             return
         }
         guard let kind = model.defaultKind, let expression = model.defaultExpression else {
-            alters.append(step(Kind.alterColumn, model.name, "MODIFY COLUMN \(column) REMOVE DEFAULT"))
+            alters.append(step(Kind.alterColumnDefault, model.name, "MODIFY COLUMN \(column) REMOVE DEFAULT"))
             return
         }
-        alters.append(step(Kind.alterColumn, model.name, "MODIFY COLUMN \(column) \(kind.rawValue) \(expression)"))
+        alters.append(step(Kind.alterColumnDefault, model.name, "MODIFY COLUMN \(column) \(kind.rawValue) \(expression)"))
     }
 
     // MARK: Keys
@@ -231,6 +231,42 @@ struct TablePlanner {
                        + "time and I/O in proportion to the table; parts written from now on have it at once"),
             ]))
         }
+    }
+
+    // MARK: The Distributed table over the table
+
+    /// What the Distributed table over a sharded table must follow of the
+    /// table's own changes: its columns (their types, defaults, comments and
+    /// names), added after the table's and dropped before them.
+    static let mirroredKinds: Set<StatementKind> = [Kind.addColumn, Kind.dropColumn, Kind.renameColumn, Kind.alterColumnType,
+                                                    Kind.alterColumnDefault, Kind.commentColumn, Kind.modifyOrderBy]
+
+    /// The table's statements with the Distributed table's beside them.
+    func withDistributed(_ distributed: String) -> [PlannedStatement] {
+        let local = alter + " ", other = context.alter(distributed) + " "
+        var drops: [PlannedStatement] = [], out: [PlannedStatement] = []
+        for statement in alters {
+            guard Self.mirroredKinds.contains(statement.kind), statement.sql.hasPrefix(local) else { out.append(statement); continue }
+            var clause = String(statement.sql.dropFirst(local.count))
+            if statement.kind == Kind.modifyOrderBy {
+                // Only the columns: a Distributed table has no sorting key.
+                clause = EngineText.split(Substring(clause)).filter { $0.hasPrefix("ADD COLUMN") }.joined(separator: ", ")
+            }
+            var twin = statement
+            twin.sql = other + clause
+            twin.target = context.target(distributed) + statement.target.dropFirst(name.count)
+            twin.hazards = statement.kind == Kind.dropColumn ? statement.hazards : []
+            if statement.kind == Kind.dropColumn {
+                twin.hazards = [Hazard(.breaksClients, "drops column \(twin.target) from the Distributed table first, so that no query "
+                                       + "through it asks the shards for a column they no longer have")]
+                drops.append(twin)
+                out.append(statement)
+            } else {
+                out.append(statement)
+                out.append(twin)
+            }
+        }
+        return drops + out
     }
 
     // MARK: Statements
