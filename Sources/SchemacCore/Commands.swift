@@ -142,13 +142,26 @@ public enum Commands {
     /// `schemac diff --against clickhouse://…`: the plan printed, as for PostgreSQL.
     static func clickHouseDiff(_ paths: ProjectPaths, configDiagnostics: [Diagnostic], _ request: DiffRequest, url: String,
                                cache: DefinitionsCache?) -> CommandResult {
-        guard !request.write else {
-            return CommandResult(diagnostics: [.usage("diff --write saves PostgreSQL migrations; against ClickHouse, print the plan (or run it with apply)")])
-        }
         let planned = ClickHousePlanning.plan(paths, configDiagnostics: configDiagnostics, url: url, allowDestructive: request.allowDestructive,
                                               allowRecreate: request.allowRecreate, cache: cache)
         guard let plan = planned.value?.plan, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
-        return CommandResult(stdout: request.format == .json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan),
-                             diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)
+        let status: Int32 = request.detailedExitcode && !plan.isEmpty ? 2 : 0
+        guard request.write else {
+            return CommandResult(stdout: request.format == .json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan),
+                                 diagnostics: planned.diagnostics, status: status)
+        }
+        guard !plan.isEmpty else { return CommandResult(diagnostics: planned.diagnostics, status: status) }
+        // The next file of clickhouse.migrations, for `schemac migrate --url clickhouse://…`.
+        let display = paths.config.clickhouseMigrations
+        let name: String
+        do {
+            name = try MigrationFiles.writeNext(ClickHousePlanText.migration(plan), in: paths.root.appendingPathComponent(display),
+                                                description: request.name).name
+        } catch {
+            return CommandResult(diagnostics: planned.diagnostics + [.writeFailed(String(describing: error))])
+        }
+        let path = display + "/" + name
+        return CommandResult(stdout: request.format == .json ? JSONLine([("kind", .string("written")), ("path", .string(path))]).text : path + "\n",
+                             diagnostics: planned.diagnostics, status: status)
     }
 }

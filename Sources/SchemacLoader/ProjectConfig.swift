@@ -10,6 +10,8 @@ public struct ProjectConfig: Sendable, Equatable {
     /// `swift.module`; without it, named after the project's folder (see `defaultSwiftModule`).
     public var swiftModule = "Schema"
     public var migrations = "postgresql/migrations"
+    /// `clickhouse.migrations`: the folder `migrate --url clickhouse://…` runs.
+    public var clickhouseMigrations = "clickhouse/migrations"
     /// Schemas of a live database that `diff` leaves alone (`postgres: {
     /// exclude_schemas: [auth, "tmp_*"] }`): managed by something else.
     public var excludeSchemas: [String] = []
@@ -34,7 +36,7 @@ public struct ProjectConfig: Sendable, Equatable {
     public var checksSwift: Bool { targets?.contains("swift") ?? true }
 
     public static let fileName = "schemac.yaml"
-    static let keys = ["definitions", "output", "targets", "swift", "postgres", "lint"]
+    static let keys = ["definitions", "output", "targets", "swift", "postgres", "clickhouse", "lint"]
     static let targetNames = ["postgres", "clickhouse", "redis", "swift"]
 
     /// Reads `schemac.yaml` in `root` if there is one; defaults otherwise.
@@ -86,6 +88,9 @@ public struct ProjectConfig: Sendable, Equatable {
             }
             if let t = p["lock_timeout"], let text = reader.name(t, "postgres.lock_timeout") { config.lockTimeout = text }
             if let t = p["statement_timeout"], let text = reader.name(t, "postgres.statement_timeout") { config.statementTimeout = text }
+        }
+        if let n = f["clickhouse"], let c = reader.fields(n, "clickhouse", allowed: ["migrations"]) {
+            if let m = c["migrations"], let dir = reader.name(m, "clickhouse.migrations") { config.clickhouseMigrations = dir }
         }
         if let n = f["lint"], let l = reader.fields(n, "lint", allowed: ["ignore"]), let ignore = l["ignore"],
            let ids = reader.stringList(ignore, "lint.ignore", allowSingle: true) {

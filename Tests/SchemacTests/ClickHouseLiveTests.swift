@@ -249,6 +249,87 @@ final class ClickHouseLiveTests: XCTestCase {
         XCTAssertEqual(Self.diff(project, against: url, detailed: true).status, 0)
     }
 
+    // MARK: Migrate
+
+    /// `diff --write` saves the plan in clickhouse.migrations, `migrate up`
+    /// runs it with its history in the server; a failed statement stops the
+    /// file at its line, and the run after the fix goes on from that
+    /// statement (the ones before are not run twice); an edited file that
+    /// ran is refused; another runner's lease makes a runner wait, then give up.
+    func testMigrateRunsClickHouseFilesStatementByStatementAndResumes() throws {
+        let server = try ClickHouseServer.get()
+        let database = server.freshDatabase("mig")
+        let project = try Self.project(database: database, yaml: """
+            tables:
+              events:
+                columns: { at: DateTime, kind: String }
+                order_by: [kind, at]
+            """)
+        let url = server.url(database: database)
+        var diff = Commands.DiffRequest(against: url)
+        diff.write = true
+        diff.name = "events"
+        let written = Commands.diff(project.paths, diff, relativeTo: project.root)
+        XCTAssertEqual(written.stdout, "clickhouse/migrations/001_events.sql\n", "\(written.diagnostics)")
+        let lines = Lines()
+        func migrate(_ action: Commands.MigrateRequest.Action, lockWait: Double = 5) -> CommandResult {
+            var request = Commands.MigrateRequest(action)
+            request.url = url
+            request.lockWait = lockWait
+            return Commands.migrate(project.paths, request, say: { text, _ in lines.add(text) })
+        }
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false)).status, 0)
+        XCTAssertEqual(Self.diff(project, against: url, detailed: true).status, 0)
+
+        let folder = project.root.appendingPathComponent("clickhouse/migrations")
+        try """
+            -- rows, then a statement the engine refuses
+            INSERT INTO events (at, kind) VALUES (now(), 'a; not the end');
+            ALTER TABLE events ADD COLUMN broken NoSuchType;
+            /* last */ ALTER TABLE events ADD COLUMN n UInt8;
+            """.write(to: folder.appendingPathComponent("002_rows.sql"), atomically: true, encoding: .utf8)
+        let failed = migrate(.up(to: nil, dryRun: false))
+        XCTAssertEqual(failed.diagnostics.map(\.id), [.migrationFailed])
+        XCTAssertEqual(failed.diagnostics.first?.location?.line, 3, "\(failed.diagnostics)")
+        XCTAssertTrue(migrate(.status).stdout.contains("002_rows                          failed: step 2 of 3 failed at line 3"), migrate(.status).stdout)
+        try String(contentsOf: folder.appendingPathComponent("002_rows.sql"), encoding: .utf8).replacing("NoSuchType", with: "String")
+            .write(to: folder.appendingPathComponent("002_rows.sql"), atomically: true, encoding: .utf8)
+        // The statement before the one fixed is the same: it is not run again.
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false)).status, 0)
+        XCTAssertEqual(try server.connection(database: database).rows("SELECT count() FROM events"), [["1"]])
+        XCTAssertTrue(lines.text.contains("going on with 002_rows.sql from statement 2 of 3"), lines.text)
+
+        // A file that stopped after its first statement (its history says so) goes on from the second.
+        try "INSERT INTO events (at, kind) VALUES (now(), 'b');\nALTER TABLE events ADD COLUMN m UInt8;\n"
+            .write(to: folder.appendingPathComponent("003_more.sql"), atomically: true, encoding: .utf8)
+        let c = try server.connection(database: database)
+        try c.execute("INSERT INTO events (at, kind) VALUES (now(), 'b')")
+        let checksum = MigrationFolder.checksum(try Data(contentsOf: folder.appendingPathComponent("003_more.sql")))
+        try c.execute("INSERT INTO schemac_migrations (version, name, checksum, state, steps_done, steps_total, seq) "
+                      + "VALUES (3, '003_more', '\(checksum)', 'running', 1, 2, 1)")
+        _ = checksum
+        XCTAssertTrue(migrate(.up(to: nil, dryRun: true)).stdout.contains("statements 2 to 2"))
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false)).status, 0)
+        XCTAssertTrue(lines.text.contains("going on with 003_more.sql from statement 2 of 2"), lines.text)
+        XCTAssertEqual(try c.rows("SELECT count() FROM events"), [["2"]])
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false)).stdout, "nothing to apply: the database has every migration\n")
+
+        try "ALTER TABLE events ADD COLUMN n UInt16;\n".write(to: folder.appendingPathComponent("001_events.sql"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false)).diagnostics.map(\.id), [.migrationEdited])
+        XCTAssertEqual(migrate(.status).status, 1)
+
+        try c.execute("INSERT INTO schemac_migrations_lock (name, owner, expires, seq) SELECT 'lock', 'someone-else', now64(3) + INTERVAL 1 HOUR, "
+                      + "toUInt64(9e18)")
+        XCTAssertEqual(migrate(.up(to: nil, dryRun: false), lockWait: 1).diagnostics.map(\.id), [.migrationLocked])
+    }
+
+    final class Lines: @unchecked Sendable {
+        private var lines: [String] = []
+        private let lock = NSLock()
+        func add(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+        var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined() }
+    }
+
     // MARK: Helpers
 
     struct Project {

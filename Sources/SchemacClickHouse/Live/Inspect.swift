@@ -51,6 +51,10 @@ public struct ClickHouseLiveState: Sendable {
 }
 
 public enum ClickHouseInspector {
+    /// The tables `schemac migrate` keeps its history and lease in: schemac's
+    /// own, neither managed by the definitions nor reported as unmanaged.
+    public static let runnerTables: Set<String> = ["schemac_migrations", "schemac_migrations_lock"]
+
     /// Reads the database in three queries, whatever its table count: the
     /// database, its objects, the MergeTree settings' defaults.
     public static func inspect(database: String, on server: any ClickHouseQuerying) throws -> ClickHouseLiveState {
@@ -63,7 +67,7 @@ public enum ClickHouseInspector {
                 arrayStringConcat(arrayMap((d, t) -> concat(d, '.', t), dependencies_database, dependencies_table), '\n')
             FROM system.tables WHERE database = \(db) AND NOT is_temporary ORDER BY name
             """, settings: [:])
-        for row in rows where row.count == 7 {
+        for row in rows where row.count == 7 && !runnerTables.contains(row[0]) {
             let (name, engine, create, comment) = (row[0], row[1], row[2], row[3])
             switch engine {
             case "MaterializedView":

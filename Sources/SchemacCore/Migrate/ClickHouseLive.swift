@@ -18,9 +18,13 @@ public enum ClickHousePlanning {
         public var database: String
     }
 
-    /// A connection in a session of its own (the desired side's temporary tables live in it).
-    static func connect(_ url: String) throws -> ClickHouseConnection {
-        let endpoint = try ClickHouseEndpoint(url)
+    /// A connection in a session of its own (the desired side's temporary
+    /// tables live in it). Planning names its databases in every statement,
+    /// so the URL's database (which may not exist yet) is set aside unless
+    /// `keepDatabase`.
+    static func connect(_ url: String, keepDatabase: Bool = false) throws -> ClickHouseConnection {
+        var endpoint = try ClickHouseEndpoint(url)
+        if !keepDatabase { endpoint.database = nil }
         return ClickHouseConnection(endpoint, sessionID: "schemac-" + UUID().uuidString.lowercased())
     }
 
@@ -62,21 +66,26 @@ public enum ClickHousePlanning {
         }
     }
 
-    static func waitForMutations(database: String, table: String, on server: ClickHouseConnection, say: @Sendable (String) -> Void,
+    /// Waits until the mutations of `table` (of every table of `database`, of
+    /// every database, when nil) are done; a mutation that fails stops the wait.
+    static func waitForMutations(database: String?, table: String?, on server: ClickHouseConnection, say: @Sendable (String) -> Void,
                                  pollSeconds: Double) throws {
+        let filter = [database.map { "database = \(ClickHouseSQL.literal($0))" }, table.map { "table = \(ClickHouseSQL.literal($0))" }]
+            .compactMap { $0 }.map { $0 + " AND " }.joined()
         let query = """
-            SELECT toString(count()), toString(sum(parts_to_do)), any(latest_fail_reason) FROM system.mutations
-            WHERE database = \(ClickHouseSQL.literal(database)) AND table = \(ClickHouseSQL.literal(table)) AND NOT is_done
+            SELECT toString(count()), toString(sum(parts_to_do)), any(latest_fail_reason), any(concat(database, '.', table)) FROM system.mutations
+            WHERE \(filter)NOT is_done
             """
         var reported = ""
         while true {
             let row = try server.rows(query).first ?? ["0", "0", ""]
             if row[0] == "0" { return }
+            let where_ = row.count > 3 ? row[3] : "?"
             if row.count > 2, !row[2].isEmpty {
-                throw ClickHouseError(message: "a mutation of \(database).\(table) fails: \(row[2]) (it keeps retrying until it is "
-                                      + "killed: KILL MUTATION WHERE database = '\(database)' AND table = '\(table)')")
+                throw ClickHouseError(message: "a mutation of \(where_) fails: \(row[2]) (it keeps retrying until it is killed: "
+                                      + "KILL MUTATION WHERE concat(database, '.', table) = '\(where_)')")
             }
-            let progress = "-- waiting for \(row[0]) mutation(s) of \(database).\(table): \(row[1]) part(s) to go\n"
+            let progress = "-- waiting for \(row[0]) mutation(s) of \(where_): \(row[1]) part(s) to go\n"
             if progress != reported { say(progress); reported = progress }
             Thread.sleep(forTimeInterval: pollSeconds)
         }

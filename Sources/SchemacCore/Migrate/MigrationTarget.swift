@@ -7,7 +7,7 @@ public enum MigrationTarget: Hashable, Sendable {
     /// postgres:// URIs, key=value strings, an empty string for the PG*
     /// environment variables).
     case postgres(connection: String)
-    /// A live ClickHouse server (clickhouse://, clickhouses://).
+    /// A live ClickHouse server (clickhouse://, clickhouses://, or its HTTP interface's http(s):// URL).
     case clickhouse(url: String)
     /// A live Redis server (redis://).
     case redis(url: String)
@@ -26,7 +26,8 @@ public enum MigrationTarget: Hashable, Sendable {
             return .failure([.unsupportedTarget("rediss:// (Redis over TLS) is not supported yet: reach the server over redis:// "
                                                 + "(an SSH tunnel or stunnel on loopback)")])
         }
-        if lowered.hasPrefix("clickhouse://") || lowered.hasPrefix("clickhouses://") { return .success(.clickhouse(url: text)) }
+        // ClickHouse's HTTP interface; plain http(s):// URLs are nothing else schemac reads.
+        if ["clickhouse://", "clickhouses://", "http://", "https://"].contains(where: lowered.hasPrefix) { return .success(.clickhouse(url: text)) }
         if text.hasPrefix("git:") {
             let revision = String(text.dropFirst(4))
             guard !revision.isEmpty, !revision.hasPrefix("-") else {

@@ -15,7 +15,7 @@ extension Commands {
         let server: ClickHouseConnection, database: String
         do {
             server = try ClickHousePlanning.connect(url)
-            guard let named = server.endpoint.database else {
+            guard let named = try ClickHouseEndpoint(url).database else {
                 return CommandResult(diagnostics: [.usage("pull --from clickhouse://… needs the database to read: clickhouse://host/DATABASE")], status: 64)
             }
             database = named

@@ -37,6 +37,10 @@ extension Commands {
     public static func migrate(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], _ request: MigrateRequest,
                                say: @escaping @Sendable (String, _ toStderr: Bool) -> Void) -> CommandResult {
         if configDiagnostics.contains(where: { $0.severity == .error }) { return CommandResult(diagnostics: configDiagnostics) }
+        if let url = request.url ?? ProcessInfo.processInfo.environment["DATABASE_URL"],
+           case .success(.clickhouse(let server)) = MigrationTarget.parse(url, relativeTo: paths.root) {
+            return migrateClickHouse(paths, configDiagnostics: configDiagnostics, request, url: server, say: say)
+        }
         let display = paths.config.migrations
         let folder: MigrationFolder
         switch MigrationFolder.read(paths.root.appendingPathComponent(display), display: display) {
