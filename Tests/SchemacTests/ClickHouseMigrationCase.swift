@@ -143,7 +143,13 @@ struct ClickHouseMigrationCase {
     func catalog(_ database: String, on c: ClickHouseConnection) throws -> [String] {
         let rows = try c.rows("SELECT name, create_table_query FROM system.tables WHERE database = \(ClickHouseSQL.literal(database)) ORDER BY name")
         return rows.map { row in
-            row.joined(separator: ": ").replacing(ClickHouseSQL.identifier(database) + ".", with: "").replacing("'" + database + "'", with: "'DB'")
+            // Settings have no order: an ALTER adds one after those the server wrote, a fresh build before them.
+            var create = row[1]
+            if let text = ClickHouseTableText(createQuery: create), text.settings.count > 1 {
+                let written = text.settings.map { "\($0.name) = \($0.value)" }
+                create = create.replacing(written.joined(separator: ", "), with: written.sorted().joined(separator: ", "))
+            }
+            return (row[0] + ": " + create).replacing(ClickHouseSQL.identifier(database) + ".", with: "").replacing("'" + database + "'", with: "'DB'")
         }
     }
 }
