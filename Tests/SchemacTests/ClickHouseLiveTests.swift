@@ -249,6 +249,27 @@ final class ClickHouseLiveTests: XCTestCase {
         XCTAssertEqual(Self.diff(project, against: url, detailed: true).status, 0)
     }
 
+    /// A type change whose values do not all convert is refused before
+    /// anything runs (the mutation would retry them for ever), naming how many.
+    func testATypeChangeTheRowsRefuseIsRefusedBeforeItRuns() throws {
+        let server = try ClickHouseServer.get()
+        let database = server.freshDatabase("cast")
+        let project = try Self.project(database: database, yaml: "tables: { t: { columns: { k: UInt8, v: String }, order_by: [k] } }")
+        let url = server.url()
+        var request = Commands.ApplyRequest(against: url)
+        request.autoApprove = true
+        XCTAssertEqual(Commands.apply(project.paths, request, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
+        let c = try server.connection()
+        try c.execute("INSERT INTO \(database).t VALUES (1, '12'), (2, 'twelve'), (3, '300')")
+        try Self.write(project, database: database, yaml: "tables: { t: { columns: { k: UInt8, v: UInt8 }, order_by: [k] } }")
+        let refused = Self.diff(project, against: url)
+        XCTAssertEqual(refused.diagnostics.map(\.id), [.dataRefusesMigration], "\(refused.diagnostics)")
+        XCTAssertTrue(refused.diagnostics.first?.message.contains("2 value(s) of column v") ?? false, "\(refused.diagnostics)")
+        try c.execute("ALTER TABLE \(database).t DELETE WHERE k != 1 SETTINGS mutations_sync = 2")
+        XCTAssertEqual(Commands.apply(project.paths, request, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
+        XCTAssertEqual(try c.rows("SELECT v FROM \(database).t"), [["12"]])
+    }
+
     // MARK: Migrate
 
     /// `diff --write` saves the plan in clickhouse.migrations, `migrate up`

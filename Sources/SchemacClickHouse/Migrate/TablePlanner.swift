@@ -99,10 +99,16 @@ struct TablePlanner {
                 unsupported.append("table \(name): column \(model.name) is in its sorting, primary or partition key, and ClickHouse cannot "
                                    + "change its type from \(current.type) to \(wanted.type) in place")
             }
-            alters.append(step(Kind.alterColumnType, model.name, "MODIFY COLUMN \(column) \(model.type.sql)", [
+            var statement = step(Kind.alterColumnType, model.name, "MODIFY COLUMN \(column) \(model.type.sql)", [
                 Hazard(.mutation, "rewrites column \(model.name) of \(name) from \(current.type) to \(wanted.type) in every part; "
                        + "a value that does not convert stops the mutation"),
-            ]))
+            ])
+            // Checked before anything runs: a mutation that cannot convert a value retries for ever, and blocks the table's next ones.
+            // The column by its name on the server, as the check runs before any rename.
+            statement.precondition = DataPrecondition(table: QualifiedName(schema: context.schema.database, name: table.name),
+                                                      kind: .castable(column: current.name, from: current.type, to: wanted.type),
+                                                      advice: "convert or delete the values that do not fit first, or add a new column")
+            alters.append(statement)
         }
         if wanted.defaultClause != current.defaultClause { modifyDefault(model, wanted, current) }
         if wanted.codec != current.codec {

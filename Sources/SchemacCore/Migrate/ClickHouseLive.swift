@@ -45,11 +45,45 @@ public enum ClickHousePlanning {
         }
         if !result.unmanaged.isEmpty { diagnostics.append(.unmanagedObjects(result.unmanaged)) }
         if !result.unsupported.isEmpty { return .init(nil, diagnostics + result.unsupported.map { .unsupportedChange($0) }) }
+        do {
+            let (refused, unchecked) = try preconditions(result.plan, on: connect(url))
+            diagnostics += unchecked
+            if !refused.isEmpty { return .init(nil, diagnostics + refused) }
+        } catch {
+            return .init(nil, diagnostics + [.connectionFailed(String(describing: error))])
+        }
         let destructive = result.plan.statements.filter(\.isDestructive)
         if !destructive.isEmpty && !allowDestructive {
             return .init(nil, diagnostics + [.destructiveChange(destructive.map { "\($0.kind) \($0.target): \($0.sql)" })])
         }
         return .init(Planned(plan: result.plan, unmanaged: result.unmanaged, database: schema.database), diagnostics)
+    }
+
+    /// The rows a plan's statements need, checked on the server before
+    /// anything runs: the values of a column that changes type must convert
+    /// (`accurateCastOrNull`). What the engine cannot check is a warning.
+    static func preconditions(_ plan: MigrationPlan, on server: ClickHouseConnection) throws -> (refused: [Diagnostic], unchecked: [Diagnostic]) {
+        var refused: [Diagnostic] = [], unchecked: [Diagnostic] = []
+        for statement in plan.statements {
+            guard let p = statement.precondition, case .castable(let column, let from, let to) = p.kind else { continue }
+            var inner = to
+            for wrapper in ["Nullable(", "LowCardinality("] where inner.hasPrefix(wrapper) { inner = String(inner.dropFirst(wrapper.count).dropLast()) }
+            if inner.hasPrefix("Nullable(") { inner = String(inner.dropFirst(9).dropLast()) }
+            let c = ClickHouseSQL.identifier(column)
+            let sql = "SELECT countIf(NOT isNull(\(c)) AND isNull(accurateCastOrNull(\(c), \(ClickHouseSQL.literal(inner))))) "
+                + "FROM \(ClickHouseSQL.identifier(p.table.schema)).\(ClickHouseSQL.identifier(p.table.name))"
+            do {
+                let count = try server.rows(sql).first?.first ?? "0"
+                if count != "0" {
+                    refused.append(.dataRefusesMigration("\(count) value(s) of column \(column) of \(p.table) do not convert from \(from) to \(to), "
+                                                         + "and the mutation would retry them for ever: \(p.advice)"))
+                }
+            } catch let error as ClickHouseError where error.code != nil {
+                unchecked.append(Diagnostic(.warning, .dataRefusesMigration, "cannot check that every value of column \(column) of \(p.table) "
+                                            + "converts from \(from) to \(to) (\(error.message)): a value that does not stops the mutation", at: nil))
+            }
+        }
+        return (refused, unchecked)
     }
 
     /// Runs a plan statement by statement; after one that starts a mutation,
