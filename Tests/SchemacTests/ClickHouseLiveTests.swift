@@ -245,6 +245,16 @@ final class ClickHouseLiveTests: XCTestCase {
         let refused = Commands.apply(project.paths, asking, relativeTo: project.root, confirm: { true }, say: { _, _ in })
         XCTAssertEqual(refused.diagnostics.map(\.id), [.migrationRefused])
         asking.autoApprove = true
+        // Another runner's lease: apply waits for it, then gives up and changes nothing.
+        let c = try server.connection()
+        try c.execute("CREATE DATABASE IF NOT EXISTS default")
+        try c.execute("CREATE TABLE IF NOT EXISTS default.schemac_migrations_lock (name String, owner String, expires DateTime64(3), seq UInt64) "
+                      + "ENGINE = ReplacingMergeTree(seq) ORDER BY name")
+        try c.execute("INSERT INTO default.schemac_migrations_lock SELECT 'lock', 'another-runner', now64(3) + INTERVAL 1 HOUR, toUInt64(9e18)")
+        asking.lockWait = 1
+        XCTAssertEqual(Commands.apply(project.paths, asking, relativeTo: project.root, confirm: { false }, say: { _, _ in }).diagnostics.map(\.id),
+                       [.migrationLocked])
+        try c.execute("INSERT INTO default.schemac_migrations_lock SELECT 'lock', '', now64(3), toUInt64(9.1e18)")
         XCTAssertEqual(Commands.apply(project.paths, asking, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
         XCTAssertEqual(Self.diff(project, against: url, detailed: true).status, 0)
     }
@@ -268,6 +278,19 @@ final class ClickHouseLiveTests: XCTestCase {
         try c.execute("ALTER TABLE \(database).t DELETE WHERE k != 1 SETTINGS mutations_sync = 2")
         XCTAssertEqual(Commands.apply(project.paths, request, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
         XCTAssertEqual(try c.rows("SELECT v FROM \(database).t"), [["12"]])
+    }
+
+    /// Definitions for a cluster against a server that does not know it: said before anything is read or run.
+    func testAClusterTheServerDoesNotKnowIsNamed() throws {
+        let server = try ClickHouseServer.get()
+        let project = try Self.project(database: server.freshDatabase("cl"), yaml: """
+            cluster: main_cluster
+            tables: { t: { columns: { k: UInt8 }, order_by: [k], shard_by: rand() } }
+            """)
+        let result = Self.diff(project, against: server.url())
+        XCTAssertEqual(result.diagnostics.map(\.id), [.unsupportedTarget])
+        XCTAssertTrue(result.diagnostics.first?.message.contains("cluster main_cluster, which the server does not know") ?? false,
+                      "\(result.diagnostics)")
     }
 
     // MARK: Migrate

@@ -16,6 +16,7 @@ public enum ClickHousePlanning {
         public var plan: MigrationPlan
         public var unmanaged: [String]
         public var database: String
+        public var cluster: String?
     }
 
     /// A connection in a session of its own (the desired side's temporary
@@ -37,6 +38,9 @@ public enum ClickHousePlanning {
         let result: ClickHousePlanner.Result
         do {
             let server = try connect(url)
+            if let cluster = schema.cluster, let problem = try clusterProblem(cluster, on: server) {
+                return .init(nil, diagnostics + [.unsupportedTarget(problem)])
+            }
             result = try ClickHousePlanner.plan(schema, on: server, options: .init(allowRecreate: allowRecreate, dropBackups: allowDestructive))
         } catch let error as ClickHouseSchemaError {
             return .init(nil, diagnostics + [.unsupportedChange(error.description)])
@@ -56,7 +60,24 @@ public enum ClickHousePlanning {
         if !destructive.isEmpty && !allowDestructive {
             return .init(nil, diagnostics + [.destructiveChange(destructive.map { "\($0.kind) \($0.target): \($0.sql)" })])
         }
-        return .init(Planned(plan: result.plan, unmanaged: result.unmanaged, database: schema.database), diagnostics)
+        return .init(Planned(plan: result.plan, unmanaged: result.unmanaged, database: schema.database, cluster: schema.cluster), diagnostics)
+    }
+
+    /// What keeps the server from running the plan for `cluster`: the
+    /// cluster unknown to it (`system.clusters`), or the macros the
+    /// Replicated engines' paths name missing (`system.macros`).
+    static func clusterProblem(_ cluster: String, on server: ClickHouseConnection) throws -> String? {
+        guard try server.rows("SELECT count() FROM system.clusters WHERE cluster = \(ClickHouseSQL.literal(cluster))").first?.first != "0" else {
+            return "the definitions name cluster \(cluster), which the server does not know (system.clusters): define it in the server's "
+                + "remote_servers, or target a server of that cluster"
+        }
+        let macros = Set(try server.rows("SELECT macro FROM system.macros").compactMap(\.first))
+        let missing = ["shard", "replica"].filter { !macros.contains($0) }
+        guard missing.isEmpty else {
+            return "the Replicated tables of cluster \(cluster) name the macros {shard} and {replica}, and the server has no "
+                + missing.map { "{\($0)}" }.joined(separator: " and ") + " (system.macros): define them in its configuration"
+        }
+        return nil
     }
 
     /// The rows a plan's statements need, checked on the server before
@@ -89,8 +110,9 @@ public enum ClickHousePlanning {
     /// Runs a plan statement by statement; after one that starts a mutation,
     /// waits for the table's mutations to finish, saying how far they are.
     public static func run(_ plan: MigrationPlan, on server: ClickHouseConnection, database: String,
-                           say: @Sendable (String) -> Void, pollSeconds: Double = 0.5) throws {
+                           say: @Sendable (String) -> Void, pollSeconds: Double = 0.5, afterEach: () throws -> Void = {}) throws {
         for statement in plan.statements {
+            defer { try? afterEach() }
             say("-- \(statement.kind) \(statement.target)\n")
             // Unqualified names in view queries and expressions resolve in the definitions' database, as after `USE` in schema.sql.
             try server.execute(statement.sql, settings: statement.kind == ClickHouseStatementKind.createDatabase ? [:] : ["database": database])

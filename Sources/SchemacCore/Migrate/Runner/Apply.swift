@@ -4,6 +4,7 @@ import SchemacLoader
 import SchemacMigrate
 import SchemacModel
 import SchemacClickHouse
+import SchemacClickHouseDriver
 import SchemacPostgres
 import SchemacPostgresDriver
 
@@ -163,7 +164,15 @@ extension Commands {
         }
         do {
             let server = try ClickHousePlanning.connect(url)
-            try ClickHousePlanning.run(plan, on: server, database: planned.value?.database ?? "", say: { say($0, true) })
+            // The lease `migrate` takes too: one runner at a time changes the server.
+            let lease = ClickHouseLease(server: server, database: (try? ClickHouseEndpoint(url))?.database ?? "default",
+                                        cluster: planned.value?.cluster, lockWait: request.lockWait)
+            try lease.prepare()
+            try lease.acquire()
+            defer { lease.release() }
+            try ClickHousePlanning.run(plan, on: server, database: planned.value?.database ?? "", say: { say($0, true) }, afterEach: lease.renew)
+        } catch let failure as DiagnosticFailure {
+            return CommandResult(diagnostics: diagnostics + failure.diagnostics)
         } catch {
             return CommandResult(diagnostics: diagnostics + [.statementFailed(String(describing: error))])
         }

@@ -23,8 +23,8 @@ struct ClickHouseMigrator {
     let cluster: String?
     let lockWait: Double
     let say: @Sendable (String, Bool) -> Void
-    private let owner = UUID().uuidString.lowercased()
-    private let sequence = Sequence()
+    private let sequence = ClickHouseLease.Sequence()
+    let lease: ClickHouseLease
 
     init(server: ClickHouseConnection, folder: MigrationFolder, cluster: String?, lockWait: Double, say: @escaping @Sendable (String, Bool) -> Void) {
         self.server = server
@@ -33,17 +33,15 @@ struct ClickHouseMigrator {
         self.cluster = cluster
         self.lockWait = lockWait
         self.say = say
+        lease = ClickHouseLease(server: server, database: database, cluster: cluster, lockWait: lockWait)
     }
 
     var history: String { ClickHouseSQL.identifier(database) + ".schemac_migrations" }
-    var lockTable: String { ClickHouseSQL.identifier(database) + ".schemac_migrations_lock" }
     var onCluster: String { cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? "" }
     /// Each history row reaches a quorum of replicas before the run goes on.
     var writeSettings: [String: String] { cluster == nil ? [:] : ["insert_quorum": "auto", "insert_quorum_parallel": "0"] }
 
-    func engine(_ version: String) -> String {
-        cluster == nil ? "ReplacingMergeTree(\(version))" : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', \(version))"
-    }
+    func engine(_ version: String) -> String { ClickHouseLease.engine(version, cluster: cluster) }
 
     func prepare() throws {
         try server.execute("CREATE DATABASE IF NOT EXISTS \(ClickHouseSQL.identifier(database))\(onCluster)", settings: ["database": "default"])
@@ -54,10 +52,7 @@ struct ClickHouseMigrator {
                 failed_line UInt32, error String, done_checksum String, seq UInt64
             ) ENGINE = \(engine("seq")) ORDER BY version
             """)
-        try server.execute("""
-            CREATE TABLE IF NOT EXISTS \(lockTable)\(onCluster) (name String, owner String, expires DateTime64(3), seq UInt64)
-            ENGINE = \(engine("seq")) ORDER BY name
-            """)
+        try lease.prepare()
     }
 
     // MARK: The history
@@ -114,41 +109,14 @@ struct ClickHouseMigrator {
         return f.string(from: date)
     }
 
-    // MARK: The lease
-
-    func lock() throws {
-        let deadline = Date().addingTimeInterval(lockWait)
-        while true {
-            let holder = try server.rows("SELECT owner, expires > now64(3) FROM \(lockTable) FINAL WHERE name = 'lock'").first
-            if holder == nil || holder?[1] != "1" || holder?[0] == owner || holder?[0] == "" {
-                try lease(until: "now64(3) + INTERVAL 10 MINUTE")
-                if try server.rows("SELECT owner FROM \(lockTable) FINAL WHERE name = 'lock'").first?.first == owner { return }
-            }
-            guard Date() < deadline else {
-                throw DiagnosticFailure([.migrationLocked("another schemac migrate holds \(database).schemac_migrations_lock (lease \(holder?[0] ?? "?")); "
-                                                          + "waited \(Int(lockWait)) s")])
-            }
-            Thread.sleep(forTimeInterval: 0.5)
-        }
-    }
-
-    func lease(until expires: String) throws {
-        try server.execute("INSERT INTO \(lockTable) (name, owner, expires, seq) SELECT 'lock', \(ClickHouseSQL.literal(owner)), \(expires), \(sequence.next())",
-                           settings: writeSettings)
-    }
-
-    func unlock() {
-        try? server.execute("INSERT INTO \(lockTable) (name, owner, expires, seq) SELECT 'lock', '', now64(3), \(sequence.next())", settings: writeSettings)
-    }
-
     // MARK: Running
 
     func status() throws -> [MigrationStatus] { MigrationStatus.of(folder, history: try rows().rows) }
 
     /// Runs every pending file up to `to`; the names of those applied.
     func up(to: Int?) throws -> [String] {
-        try lock()
-        defer { unlock() }
+        try lease.acquire()
+        defer { lease.release() }
         let history = try rows()
         let statuses = MigrationStatus.of(folder, history: history.rows)
         if let broken = statuses.first(where: { [.changed, .missing].contains($0.state) }) {
@@ -180,7 +148,7 @@ struct ClickHouseMigrator {
                 throw DiagnosticFailure([.migrationFailed("\(error)", at: SourceLocation(file: "\(folder.display)/\(file.name).sql", line: statement.line, column: 1))])
             }
             try record(file, state: .running, done: i + 1, total: statements.count, started: started)
-            try lease(until: "now64(3) + INTERVAL 10 MINUTE")
+            try lease.renew()
         }
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         try record(file, state: .applied, done: statements.count, total: statements.count, started: started, ms: ms)
@@ -188,8 +156,8 @@ struct ClickHouseMigrator {
     }
 
     func baseline(_ version: Int) throws {
-        try lock()
-        defer { unlock() }
+        try lease.acquire()
+        defer { lease.release() }
         for file in folder.files where file.version <= version {
             let total = ClickHouseScript.statements(file.contents).count
             try record(file, state: .baseline, done: total, total: total, started: Date())
@@ -197,10 +165,85 @@ struct ClickHouseMigrator {
         }
     }
 
-    /// A number that grows with every row this runner writes: the version the history's engine keeps the latest row by.
+}
+
+/// One runner at a time: a lease row in `schemac_migrations_lock`, which
+/// `migrate` and `apply` both take, for ten minutes and renewed as they go.
+/// ClickHouse has no atomic lock short of Keeper, so the lease is read back
+/// after it is written: of two runners that wrote in the same instant, the
+/// one whose row the engine keeps goes on, the other waits.
+struct ClickHouseLease {
+    let server: ClickHouseConnection
+    let database: String
+    let cluster: String?
+    let lockWait: Double
+    private let owner = UUID().uuidString.lowercased()
+    private let sequence = Sequence()
+
+    init(server: ClickHouseConnection, database: String, cluster: String?, lockWait: Double) {
+        self.server = server
+        self.database = database
+        self.cluster = cluster
+        self.lockWait = lockWait
+    }
+
+    var table: String { ClickHouseSQL.identifier(database) + ".schemac_migrations_lock" }
+    var onCluster: String { cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? "" }
+    var writeSettings: [String: String] { cluster == nil ? [:] : ["insert_quorum": "auto", "insert_quorum_parallel": "0"] }
+
+    static func engine(_ version: String, cluster: String?) -> String {
+        cluster == nil ? "ReplacingMergeTree(\(version))"
+            : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', \(version))"
+    }
+
+    func prepare() throws {
+        try server.execute("CREATE DATABASE IF NOT EXISTS \(ClickHouseSQL.identifier(database))\(onCluster)", settings: ["database": "default"])
+        try server.execute("""
+            CREATE TABLE IF NOT EXISTS \(table)\(onCluster) (name String, owner String, expires DateTime64(3), seq UInt64)
+            ENGINE = \(Self.engine("seq", cluster: cluster)) ORDER BY name
+            """, settings: ["database": "default"])
+    }
+
+    func acquire() throws {
+        let deadline = Date().addingTimeInterval(lockWait)
+        while true {
+            let holder = try server.rows("SELECT owner, expires > now64(3) FROM \(table) FINAL WHERE name = 'lock'", settings: ["database": "default"]).first
+            if holder == nil || holder?[1] != "1" || holder?[0] == owner || holder?[0] == "" {
+                // After every row written before, whatever the clocks of the machines that wrote them.
+                if let highest = try server.rows("SELECT max(seq) FROM \(table)", settings: ["database": "default"]).first?.first.flatMap(UInt64.init) {
+                    sequence.atLeast(highest)
+                }
+                try renew()
+                if try server.rows("SELECT owner FROM \(table) FINAL WHERE name = 'lock'", settings: ["database": "default"]).first?.first == owner { return }
+            }
+            guard Date() < deadline else {
+                throw DiagnosticFailure([.migrationLocked("another schemac run holds \(database).schemac_migrations_lock (lease \(holder?[0] ?? "?")); "
+                                                          + "waited \(Int(lockWait)) s")])
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    func renew() throws {
+        try server.execute("INSERT INTO \(table) (name, owner, expires, seq) SELECT 'lock', \(ClickHouseSQL.literal(owner)), "
+                           + "now64(3) + INTERVAL 10 MINUTE, \(sequence.next())", settings: writeSettings.merging(["database": "default"]) { a, _ in a })
+    }
+
+    func release() {
+        try? server.execute("INSERT INTO \(table) (name, owner, expires, seq) SELECT 'lock', '', now64(3), \(sequence.next())",
+                            settings: writeSettings.merging(["database": "default"]) { a, _ in a })
+    }
+
+    /// A number that grows with every row a runner writes: the version the engine keeps the latest row by.
     final class Sequence: @unchecked Sendable {
         private var value = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         private let lock = NSLock()
+        func atLeast(_ floor: UInt64) {
+            lock.lock()
+            value = max(value, floor)
+            lock.unlock()
+        }
+
         func next() -> UInt64 {
             lock.lock()
             defer { lock.unlock() }
