@@ -58,6 +58,7 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case connectionFailed = "connection-failed"
     case noPostgresSection = "no-postgres-section"
     case noRedisSection = "no-redis-section"
+    case noClickHouseSection = "no-clickhouse-section"
     case unsupportedChange = "unsupported-change"
     case serverUnsupported = "server-unsupported"
     case dataRefusesMigration = "data-refuses-migration"
@@ -434,7 +435,12 @@ extension Diagnostic {
     }
 
     public static func noSection(_ section: String) -> Diagnostic {
-        Diagnostic(.error, section == "redis" ? .noRedisSection : .noPostgresSection, "the definitions have no \(section) section", at: nil)
+        let id: DiagnosticID = switch section {
+        case "redis": .noRedisSection
+        case "clickhouse": .noClickHouseSection
+        default: .noPostgresSection
+        }
+        return Diagnostic(.error, id, "the definitions have no \(section) section", at: nil)
     }
 
     public static func unsupportedChange(_ what: String) -> Diagnostic {

@@ -109,9 +109,11 @@ final class ClickHouseLiveTests: XCTestCase {
         let root = Repo.root.appendingPathComponent("Tests/ClickHouseMigrations")
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
         XCTAssertGreaterThanOrEqual(names.count, 8)
+        var kinds = Set<HazardKind>()
         for name in names {
-            try ClickHouseMigrationCase(name: name, directory: root.appendingPathComponent(name)).run(on: c, server: server)
+            kinds.formUnion(try ClickHouseMigrationCase(name: name, directory: root.appendingPathComponent(name)).run(on: c, server: server))
         }
+        XCTAssertTrue(kinds.isSuperset(of: ClickHouseMigrationCase.clickHouseOnlyHazards.union([.dataLoss, .breaksClients])), "\(kinds)")
     }
 
     // MARK: Pull
@@ -200,6 +202,16 @@ final class ClickHouseLiveTests: XCTestCase {
         XCTAssertEqual(Commands.pull(ProjectPaths.load(root: root).0, request, relativeTo: root).status, 64)
     }
 
+    /// Killed after any statement, a plan run again ends where an unbroken one does.
+    func testEveryMigrationCaseCutAfterAnyStatementConvergesWhenPlannedAgain() throws {
+        let server = try ClickHouseServer.get()
+        let c = try server.connection()
+        let root = Repo.root.appendingPathComponent("Tests/ClickHouseMigrations")
+        for name in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() {
+            try ClickHouseMigrationCase(name: name, directory: root.appendingPathComponent(name)).runCutAfterEveryStatement(on: c)
+        }
+    }
+
     // MARK: Commands
 
     func testDiffAndApplyCommandsAgainstClickHouse() throws {
@@ -278,6 +290,17 @@ final class ClickHouseLiveTests: XCTestCase {
         try c.execute("ALTER TABLE \(database).t DELETE WHERE k != 1 SETTINGS mutations_sync = 2")
         XCTAssertEqual(Commands.apply(project.paths, request, relativeTo: project.root, confirm: { false }, say: { _, _ in }).status, 0)
         XCTAssertEqual(try c.rows("SELECT v FROM \(database).t"), [["12"]])
+    }
+
+    /// Definitions without a clickhouse section, against ClickHouse: said, nothing read.
+    func testDefinitionsWithoutAClickHouseSectionAreNamed() throws {
+        let root = try Repo.temporaryDirectory("ch-none")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("definitions"), withIntermediateDirectories: true)
+        try "postgres:\n  tables:\n    t:\n      columns: { id: { type: integer, primary_key: true } }\n"
+            .write(to: root.appendingPathComponent("definitions/pg.yaml"), atomically: true, encoding: .utf8)
+        let result = Commands.diff(ProjectPaths.load(root: root).0, Commands.DiffRequest(against: "clickhouse://127.0.0.1:9"), relativeTo: root)
+        XCTAssertEqual(result.diagnostics.map(\.id), [.noClickHouseSection])
+        XCTAssertEqual(result.status, 1)
     }
 
     /// Definitions for a cluster against a server that does not know it: said before anything is read or run.

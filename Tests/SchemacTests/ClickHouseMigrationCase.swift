@@ -3,6 +3,7 @@ import SchemacClickHouse
 import SchemacClickHouseDriver
 import SchemacCore
 import SchemacLoader
+import SchemacMigrate
 import SchemacModel
 import XCTest
 
@@ -17,6 +18,22 @@ struct ClickHouseMigrationCase {
     let name: String
     let directory: URL
 
+    /// Hazard kinds no PostgreSQL statement carries.
+    static let clickHouseOnlyHazards: Set<HazardKind> = [.mutation, .rebuild, .ingestGap]
+
+    /// Every hazard names the table (or object) of its statement.
+    static func checkHazards(_ plan: MigrationPlan, _ name: String) -> Set<HazardKind> {
+        var kinds = Set<HazardKind>()
+        for statement in plan.statements {
+            let object = statement.target.split(separator: ".").prefix(2).joined(separator: ".")
+            for hazard in statement.hazards {
+                kinds.insert(hazard.kind)
+                XCTAssertTrue(hazard.message.contains(object), "\(name): '\(hazard.message)' does not name \(object)")
+            }
+        }
+        return kinds
+    }
+
     func load(_ side: String) throws -> ClickHouseSchema {
         let result = DefinitionsLoader.load(directory: directory.appendingPathComponent(side), displayPrefix: side)
         guard let schema = result.definitions?.clickhouse, !result.diagnostics.contains(where: { $0.severity == .error }) else {
@@ -25,7 +42,9 @@ struct ClickHouseMigrationCase {
         return schema
     }
 
-    func run(on c: ClickHouseConnection, server: ClickHouseServer) throws {
+    /// The hazard kinds of the case's plan.
+    @discardableResult
+    func run(on c: ClickHouseConnection, server: ClickHouseServer) throws -> Set<HazardKind> {
         let before = try load("before"), after = try load("after")
         XCTAssertEqual(before.database, after.database, "\(name): one database on both sides")
         if after.cluster != nil { return try runForCluster(before, after, on: c) }
@@ -44,7 +63,8 @@ struct ClickHouseMigrationCase {
             let expected = (try? String(contentsOf: expectedFile, encoding: .utf8)) ?? "<missing expected.sql>"
             XCTAssertEqual(text, expected, "\(name): the plan differs from expected.sql")
         }
-        guard planned.unsupported.isEmpty else { return }
+        guard planned.unsupported.isEmpty else { return [] }
+        let kinds = Self.checkHazards(planned.plan, name)
         try ClickHousePlanning.run(planned.plan, on: c, database: after.database, say: { _ in })
         let again = try ClickHousePlanner.plan(after, on: c, options: options)
         XCTAssertEqual(again.unsupported, [], name)
@@ -76,13 +96,56 @@ struct ClickHouseMigrationCase {
             XCTAssertGreaterThan(count, counted[target] ?? 0, "\(name): no rows reached \(target) through its view after the migration")
         }
         try c.execute("DROP DATABASE IF EXISTS \(ClickHouseSQL.identifier(fresh.database)) SYNC")
+        return kinds
+    }
+
+    /// A run killed after each statement in turn, then planned and run
+    /// again: it must end where an unbroken run ends (the catalog of a fresh
+    /// build, a rebuild's leftover aside; every skip index and projection
+    /// built for the rows already there; no row lost).
+    func runCutAfterEveryStatement(on c: ClickHouseConnection) throws {
+        let before = try load("before"), after = try load("after")
+        guard after.cluster == nil else { return }
+        let flags = ((try? String(contentsOf: directory.appendingPathComponent("options"), encoding: .utf8)) ?? "").split(separator: "\n")
+        let options = ClickHousePlanner.Options(allowRecreate: flags.contains("allow-recreate"), dropBackups: flags.contains("allow-destructive"))
+        try ClickHouseLiveTests.build(before, on: c)
+        let count = try ClickHousePlanner.plan(after, on: c, options: options).plan.statements.count
+        guard count > 1 else { return }
+        var fresh = after
+        fresh.database = after.database + "_fresh"
+        try ClickHouseLiveTests.build(fresh, on: c)
+        let expected = try catalog(fresh.database, on: c)
+        for cut in 1..<count {
+            try ClickHouseLiveTests.build(before, on: c)
+            let rows = try fill(before, on: c)
+            var first = try ClickHousePlanner.plan(after, on: c, options: options).plan
+            first.sections = [MigrationPlan.Section(title: "cut", statements: Array(first.statements.prefix(cut)))]
+            try ClickHousePlanning.run(first, on: c, database: after.database, say: { _ in })
+            let rest = try ClickHousePlanner.plan(after, on: c, options: options)
+            XCTAssertEqual(rest.unsupported, [], "\(name), cut after \(cut)")
+            try ClickHousePlanning.run(rest.plan, on: c, database: after.database, say: { _ in })
+            let last = try ClickHousePlanner.plan(after, on: c, options: options)
+            XCTAssertEqual(ClickHousePlanText.migration(last.plan), "", "\(name), cut after \(cut): not in sync")
+            let leftovers = [ClickHousePlanner.backupSuffix, ClickHousePlanner.rebuildSuffix]
+            XCTAssertEqual(try catalog(after.database, on: c).filter { line in !leftovers.contains { line.prefix { $0 != ":" }.hasSuffix($0) } },
+                           expected, "\(name), cut after \(cut): the catalog differs from a fresh build")
+            let live = try ClickHouseInspector.inspect(database: after.database, on: c)
+            for (table, state) in live.tables {
+                XCTAssertEqual(state.unbuiltIndexes.union(state.unbuiltProjections), [], "\(name), cut after \(cut): \(table) not built")
+            }
+            for (table, n) in rows where after.tables.contains(where: { $0.name == table }) {
+                let now = try c.rows("SELECT count() FROM \(ClickHouseSQL.identifier(after.database)).\(ClickHouseSQL.identifier(table))")
+                XCTAssertEqual(now.first?.first, String(n), "\(name), cut after \(cut): rows of \(table)")
+            }
+        }
+        try c.execute("DROP DATABASE IF EXISTS \(ClickHouseSQL.identifier(fresh.database)) SYNC")
     }
 
     /// chdb has no cluster: "before" is built on the one server (no ON
     /// CLUSTER, no Replicated engines), its Distributed tables stand in the
     /// inspected state as the server would show them, and the plan for the
     /// cluster is compared with expected.sql and read by the engine's parser.
-    func runForCluster(_ before: ClickHouseSchema, _ after: ClickHouseSchema, on c: ClickHouseConnection) throws {
+    func runForCluster(_ before: ClickHouseSchema, _ after: ClickHouseSchema, on c: ClickHouseConnection) throws -> Set<HazardKind> {
         try ClickHouseLiveTests.build(before.withoutCluster, on: c)
         var live = try ClickHouseInspector.inspect(database: after.database, on: c)
         for t in before.tables {
@@ -103,6 +166,7 @@ struct ClickHouseMigrationCase {
             XCTAssertNoThrow(try c.rows("SELECT formatQuery(\(ClickHouseSQL.literal(statement.sql)))"), "\(name): \(statement.sql)")
             XCTAssertTrue(statement.sql.contains(" ON CLUSTER "), "\(name): not on the cluster: \(statement.sql)")
         }
+        return Self.checkHazards(planned.plan, name)
     }
 
     /// Inserts rows into every table (but `skipping`), times now so that no

@@ -22,6 +22,10 @@ public struct ClickHouseLiveState: Sendable {
         public var rows: Int?
         /// The materialized views that read the table (`system.tables.dependencies_table`).
         public var readBy: [String] = []
+        /// Skip indexes no part holds (`system.data_skipping_indices`, no bytes) while the table has rows.
+        public var unbuiltIndexes: Set<String> = []
+        /// Projections some active part lacks (`system.projection_parts` against `system.parts`).
+        public var unbuiltProjections: Set<String> = []
     }
 
     public struct MaterializedView: Sendable {
@@ -37,6 +41,9 @@ public struct ClickHouseLiveState: Sendable {
     public var databaseExists = false
     public var tables: [String: Table] = [:]
     public var materializedViews: [String: MaterializedView] = [:]
+    /// Views whose columns are not those their query gives now (a table they
+    /// read changed the type of a column since they were made).
+    public var staleViews: Set<String> = []
     /// Each dictionary's `create_table_query`.
     public var dictionaries: [String: String] = [:]
     /// Each Distributed table's `create_table_query`.
@@ -55,8 +62,9 @@ public enum ClickHouseInspector {
     /// own, neither managed by the definitions nor reported as unmanaged.
     public static let runnerTables: Set<String> = ["schemac_migrations", "schemac_migrations_lock"]
 
-    /// Reads the database in three queries, whatever its table count: the
-    /// database, its objects, the MergeTree settings' defaults.
+    /// Reads the database in six queries, whatever its table count: the
+    /// database, its objects, the MergeTree settings' defaults, and how far
+    /// skip indexes and projections are built for the rows already there.
     public static func inspect(database: String, on server: any ClickHouseQuerying) throws -> ClickHouseLiveState {
         var state = ClickHouseLiveState(database: database)
         let db = ClickHouseSQL.literal(database)
@@ -87,7 +95,50 @@ public enum ClickHouseInspector {
         for row in try server.rows("SELECT name, default FROM system.merge_tree_settings", settings: [:]) where row.count == 2 {
             state.settingDefaults[row[0]] = row[1]
         }
+        try readBuilt(&state, on: server)
+        for (name, view) in state.materializedViews where try isStale(view, database: database, on: server) { state.staleViews.insert(name) }
         return state
+    }
+
+    /// Whether a view's columns differ from what its query gives
+    /// (`DESCRIBE (query)`, a query a view: there are few); false when the
+    /// engine cannot say (the query reads what is not there).
+    static func isStale(_ view: ClickHouseLiveState.MaterializedView, database: String, on server: any ClickHouseQuerying) throws -> Bool {
+        guard let (_, inside, _) = EngineText.parenthesized(Substring(view.createQuery)), !view.select.isEmpty,
+              let described = try? server.rows("DESCRIBE TABLE (\(view.select))", settings: ["database": database]) else { return false }
+        let held = EngineText.split(inside).map { element -> String in
+            let (name, type) = EngineText.leadingName(element)
+            return name + " " + type
+        }
+        return held != described.map { $0.count > 1 ? $0[0] + " " + $0[1] : "" }
+    }
+
+    /// Which skip indexes and projections the parts already written lack: an
+    /// ADD that ran without the MATERIALIZE after it (a run that stopped
+    /// between the two) is finished by the next plan.
+    static func readBuilt(_ state: inout ClickHouseLiveState, on server: any ClickHouseQuerying) throws {
+        let db = ClickHouseSQL.literal(state.database)
+        for row in try server.rows("""
+            SELECT table, name FROM system.data_skipping_indices
+            WHERE database = \(db) AND data_compressed_bytes + marks_bytes = 0
+            """, settings: [:]) where row.count == 2 {
+            if let rows = state.tables[row[0]]?.rows, rows > 0 { state.tables[row[0]]?.unbuiltIndexes.insert(row[1]) }
+        }
+        let parts = Dictionary(try server.rows("SELECT table, toString(count()) FROM system.parts WHERE database = \(db) AND active GROUP BY table",
+                                               settings: [:]).compactMap { $0.count == 2 ? ($0[0], Int($0[1]) ?? 0) : nil },
+                               uniquingKeysWith: { a, _ in a })
+        var built: [String: [String: Int]] = [:]
+        for row in try server.rows("""
+            SELECT table, name, toString(count()) FROM system.projection_parts WHERE database = \(db) AND active GROUP BY table, name
+            """, settings: [:]) where row.count == 3 {
+            built[row[0], default: [:]][row[1]] = Int(row[2]) ?? 0
+        }
+        for (name, table) in state.tables {
+            guard let text = table.text, let count = parts[name], count > 0 else { continue }
+            for projection in text.projections where (built[name]?[projection.name] ?? 0) < count {
+                state.tables[name]?.unbuiltProjections.insert(projection.name)
+            }
+        }
     }
 
     /// `database.table` of `CREATE MATERIALIZED VIEW … TO database.table (…) AS …`.

@@ -75,24 +75,7 @@ public enum ClickHousePulled {
         }
         var t = ClickHouseTable(name: name, engine: engine)
         for c in text.columns {
-            guard let type = parseType(c.type) else {
-                skip("column", c.name, "type \(c.type) is not one the definitions hold")
-                return nil
-            }
-            var column = ClickHouseColumn(name: c.name, type: type)
-            if let clause = c.defaultClause {
-                let (kind, expression) = split(clause)
-                guard let k = ClickHouseColumn.DefaultKind(rawValue: kind), !expression.isEmpty else {
-                    skip("column", c.name, "\(clause) is not a default the definitions hold")
-                    return nil
-                }
-                column.defaultKind = k
-                column.defaultExpression = expression
-            }
-            column.codec = c.codec.map { String($0.dropFirst(6).dropLast()) }
-            column.ttl = c.ttl
-            column.comment = c.comment
-            for other in c.other { skip("column detail", c.name, "\(other) is not pulled") }
+            guard let column = column(c, parseType: parseType, skip: skip) else { return nil }
             t.columns.append(column)
         }
         for element in text.otherElements { skip("table detail", "", "\(element) is not pulled") }
@@ -126,6 +109,30 @@ public enum ClickHousePulled {
         }
         t.comment = text.comment.flatMap { $0.isEmpty ? nil : $0 }
         return t
+    }
+
+    /// A column as the model has it; nil (said) when its type or default is not one the definitions hold.
+    static func column(_ c: ClickHouseTableText.Column, parseType: (String) -> ClickHouseType?,
+                       skip: (String, String, String) -> Void) -> ClickHouseColumn? {
+        guard let type = parseType(c.type) else {
+            skip("column", c.name, "type \(c.type) is not one the definitions hold")
+            return nil
+        }
+        var column = ClickHouseColumn(name: c.name, type: type)
+        if let clause = c.defaultClause {
+            let (kind, expression) = split(clause)
+            guard let k = ClickHouseColumn.DefaultKind(rawValue: kind), !expression.isEmpty else {
+                skip("column", c.name, "\(clause) is not a default the definitions hold")
+                return nil
+            }
+            column.defaultKind = k
+            column.defaultExpression = expression
+        }
+        column.codec = c.codec.map { String($0.dropFirst(6).dropLast()) }
+        column.ttl = c.ttl
+        column.comment = c.comment
+        for other in c.other { skip("column detail", c.name, "\(other) is not pulled") }
+        return column
     }
 
     /// `DEFAULT now()` as (`DEFAULT`, `now()`).

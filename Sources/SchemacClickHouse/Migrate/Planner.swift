@@ -91,76 +91,95 @@ public enum ClickHousePlanner {
             result.plan = fromEmpty(schema, context)
             return result
         }
-        var dropsFirst: [PlannedStatement] = [], created: [PlannedStatement] = [], altered: [PlannedStatement] = []
-        var mutations: [PlannedStatement] = [], dictionaries: [PlannedStatement] = [], views: [PlannedStatement] = []
-        var dropsLast: [PlannedStatement] = [], rebuilt: [PlannedStatement] = []
-        // Tables whose columns change type: the views that read them are told again, so that the columns they hold follow.
-        var retyped: Set<String> = []
-        let declaredTables = Set(schema.tables.map(\.name))
-        var distributedAfter: [PlannedStatement] = []
-        planDistributed(schema, spelled, live, context, drops: &dropsFirst, creates: &created, afterAlters: &distributedAfter)
-        for t in schema.tables {
-            guard let have = live.tables[t.name] else {
-                created.insert(statement(ClickHouseStatementKind.createTable, context.target(t.name), ClickHouseRenderer.createTable(t, schema: schema)),
-                               at: created.firstIndex { $0.target == context.target(ClickHouseRenderer.distributedName(t)) } ?? created.endIndex)
-                continue
-            }
-            guard let haveText = have.text, let want = spelled.tables[t.name] else {
-                result.unsupported.append("table \(context.target(t.name)) is a \(have.engine) table that schemac does not read: \(have.createQuery)")
-                continue
-            }
-            var table = TablePlanner(table: t, want: want, have: haveText, defaults: live.settingDefaults, context: context)
-            table.plan()
-            if table.alters.contains(where: { $0.kind == ClickHouseStatementKind.alterColumnType }) { retyped.insert(t.name) }
-            let distributed = ClickHouseRenderer.distributedName(t)
-            if table.unsupported.isEmpty {
-                altered += schema.cluster != nil && t.shardBy != nil && live.distributed[distributed] != nil
-                    && spelled.distributedEngines[distributed] == live.distributed[distributed].map(ClickHouseDesiredText.distributedEngine)
-                    ? table.withDistributed(distributed) : table.alters
-                mutations += table.mutations
-            } else if options.allowRecreate, schema.cluster == nil, live.tables[t.name + backupSuffix] == nil || options.dropBackups {
-                if live.tables[t.name + backupSuffix] != nil {
-                    rebuilt.append(statement(ClickHouseStatementKind.dropTable, context.target(t.name + backupSuffix),
-                                             "DROP TABLE \(context.qualified(t.name + backupSuffix)) SYNC",
-                                             [Hazard(.dataLoss, "drops the backup an earlier rebuild of \(context.target(t.name)) kept")]))
-                }
-                rebuilt += rebuild(t, have: haveText, context: context, dropBackup: options.dropBackups)
-                retyped.insert(t.name)
-            } else {
-                let advice = schema.cluster != nil ? " (with a cluster, schemac does not rebuild tables yet)"
-                    : live.tables[t.name + backupSuffix] != nil ? " (an earlier rebuild's backup \(t.name + backupSuffix) is still there: "
-                    + "--allow-recreate --allow-destructive drops it and rebuilds)"
-                    : " (--allow-recreate rebuilds it beside the old one and swaps them)"
-                result.unsupported += table.unsupported.map { $0 + advice }
-            }
-        }
-        for name in live.tables.keys.sorted() where !declaredTables.contains(name) {
-            if let original = leftoverOf(name), declaredTables.contains(original) {
-                guard options.dropBackups else {
-                    result.unmanaged.append("\(context.target(name)) holds the rows \(context.target(original)) had before it was rebuilt: "
-                                            + "kept until --allow-destructive drops it")
-                    continue
-                }
-            }
-            dropsLast.append(statement(ClickHouseStatementKind.dropTable, context.target(name), "DROP TABLE \(context.qualified(name))\(context.onCluster) SYNC",
-                                       [Hazard(.dataLoss, "drops table \(context.target(name)) and every row in it")]))
-        }
-        planDictionaries(schema, spelled, live, context, drops: &dropsFirst, creates: &dictionaries)
-        planViews(schema, spelled, live, context, drops: &dropsFirst, creates: &views)
-        refreshViews(reading: retyped, schema, live, context, views: &views)
+        var p = Phases()
+        planDistributed(schema, spelled, live, context, drops: &p.dropsFirst, creates: &p.created, afterAlters: &p.distributedAfter)
+        for t in schema.tables { planTable(t, spelled, live, context, options, into: &p, result: &result) }
+        planDroppedTables(schema, live, context, options, into: &p, result: &result)
+        planDictionaries(schema, spelled, live, context, drops: &p.dropsFirst, creates: &p.dictionaries)
+        planViews(schema, spelled, live, context, drops: &p.dropsFirst, creates: &p.views)
+        refreshViews(reading: p.retyped, schema, live, context, views: &p.views)
         for (name, engine) in live.others.sorted(by: { $0.key < $1.key }) {
             result.unmanaged.append("\(context.target(name)) (\(engine)) is not in the definitions: left as it is")
         }
-        result.plan.append("Dropped first: materialized views, dictionaries, Distributed tables", dropsFirst)
-        result.plan.append("Tables created", created)
-        result.plan.append("Tables altered", altered)
-        result.plan.append("Tables rebuilt: made again beside the old, rows copied, swapped", rebuilt)
-        result.plan.append("Distributed tables made over the tables as altered", distributedAfter)
-        result.plan.append("Indexes and projections built for the rows already there", mutations)
-        result.plan.append("Dictionaries", dictionaries)
-        result.plan.append("Materialized views", views)
-        result.plan.append("Tables dropped", dropsLast)
+        result.plan.append("Dropped first: materialized views, dictionaries, Distributed tables", p.dropsFirst)
+        result.plan.append("Tables created", p.created)
+        result.plan.append("Tables altered", p.altered)
+        result.plan.append("Tables rebuilt: made again beside the old, rows copied, swapped", p.rebuilt)
+        result.plan.append("Distributed tables made over the tables as altered", p.distributedAfter)
+        result.plan.append("Indexes and projections built for the rows already there", p.mutations)
+        result.plan.append("Dictionaries", p.dictionaries)
+        result.plan.append("Materialized views", p.views)
+        result.plan.append("Tables dropped", p.dropsLast)
         return result
+    }
+
+    /// The statements of a plan by the part of it they go in, in the order the parts run.
+    struct Phases {
+        var dropsFirst: [PlannedStatement] = [], created: [PlannedStatement] = [], altered: [PlannedStatement] = []
+        var rebuilt: [PlannedStatement] = [], distributedAfter: [PlannedStatement] = [], mutations: [PlannedStatement] = []
+        var dictionaries: [PlannedStatement] = [], views: [PlannedStatement] = [], dropsLast: [PlannedStatement] = []
+        /// Tables whose columns change type: the views that read them are told again, so that the columns they hold follow.
+        var retyped: Set<String> = []
+        /// Tables this plan rebuilds: their leftovers are the rebuild's to deal with.
+        var rebuilding: Set<String> = []
+    }
+
+    /// One declared table: created, altered (with its Distributed table),
+    /// rebuilt, or refused with what ALTER cannot do.
+    static func planTable(_ t: ClickHouseTable, _ spelled: ClickHouseDesiredText, _ live: ClickHouseLiveState, _ context: Context,
+                          _ options: Options, into p: inout Phases, result: inout Result) {
+        let schema = context.schema
+        guard let have = live.tables[t.name] else {
+            let create = statement(ClickHouseStatementKind.createTable, context.target(t.name), ClickHouseRenderer.createTable(t, schema: schema))
+            // Before the Distributed table made AS it.
+            p.created.insert(create, at: p.created.firstIndex { $0.target == context.target(ClickHouseRenderer.distributedName(t)) } ?? p.created.endIndex)
+            return
+        }
+        guard let haveText = have.text, let want = spelled.tables[t.name] else {
+            result.unsupported.append("table \(context.target(t.name)) is a \(have.engine) table that schemac does not read: \(have.createQuery)")
+            return
+        }
+        var table = TablePlanner(table: t, want: want, have: haveText, defaults: live.settingDefaults, context: context)
+        table.unbuilt = (have.unbuiltIndexes, have.unbuiltProjections)
+        table.plan()
+        if table.alters.contains(where: { $0.kind == ClickHouseStatementKind.alterColumnType }) { p.retyped.insert(t.name) }
+        let distributed = ClickHouseRenderer.distributedName(t), backup = t.name + backupSuffix
+        if table.unsupported.isEmpty {
+            let followed = schema.cluster != nil && t.shardBy != nil && live.distributed[distributed] != nil
+                && spelled.distributedEngines[distributed] == live.distributed[distributed].map(ClickHouseDesiredText.distributedEngine)
+            p.altered += followed ? table.withDistributed(distributed) : table.alters
+            p.mutations += table.mutations
+        } else if options.allowRecreate, schema.cluster == nil, live.tables[backup] == nil || options.dropBackups {
+            if live.tables[backup] != nil {
+                p.rebuilt.append(statement(ClickHouseStatementKind.dropTable, context.target(backup), "DROP TABLE \(context.qualified(backup)) SYNC",
+                                           [Hazard(.dataLoss, "drops the backup an earlier rebuild of \(context.target(t.name)) kept")]))
+            }
+            p.rebuilt += rebuild(t, have: haveText, context: context, dropBackup: options.dropBackups)
+            p.retyped.insert(t.name)
+            p.rebuilding.insert(t.name)
+        } else {
+            let advice = schema.cluster != nil ? " (with a cluster, schemac does not rebuild tables yet)"
+                : live.tables[backup] != nil ? " (an earlier rebuild's backup \(backup) is still there: --allow-recreate --allow-destructive drops it and rebuilds)"
+                : " (--allow-recreate rebuilds it beside the old one and swaps them)"
+            result.unsupported += table.unsupported.map { $0 + advice }
+        }
+    }
+
+    /// The live tables the definitions no longer hold, dropped last; a
+    /// rebuild's leftover only with `dropBackups`, else named.
+    static func planDroppedTables(_ schema: ClickHouseSchema, _ live: ClickHouseLiveState, _ context: Context, _ options: Options,
+                                  into p: inout Phases, result: inout Result) {
+        let declared = Set(schema.tables.map(\.name))
+        for name in live.tables.keys.sorted() where !declared.contains(name) {
+            if let original = leftoverOf(name), p.rebuilding.contains(original) { continue }
+            if let original = leftoverOf(name), declared.contains(original), !options.dropBackups {
+                result.unmanaged.append("\(context.target(name)) holds the rows \(context.target(original)) had before it was rebuilt: "
+                                        + "kept until --allow-destructive drops it")
+                continue
+            }
+            p.dropsLast.append(statement(ClickHouseStatementKind.dropTable, context.target(name), "DROP TABLE \(context.qualified(name))\(context.onCluster) SYNC",
+                                         [Hazard(.dataLoss, "drops table \(context.target(name)) and every row in it")]))
+        }
     }
 
     /// The table a rebuild left `name` beside, if `name` is one of its leftovers.
@@ -309,12 +328,14 @@ public enum ClickHousePlanner {
         }
     }
 
-    /// A view that reads a table whose columns change type keeps the types it
-    /// was made with; its query, set again, gives it the new ones.
+    /// A view keeps the column types it was made with: one that reads a
+    /// table whose columns change type in this plan, or whose columns already
+    /// differ from what its query gives, has its query set again, which gives
+    /// it the new ones.
     static func refreshViews(reading tables: Set<String>, _ schema: ClickHouseSchema, _ live: ClickHouseLiveState, _ context: Context,
                              views: inout [PlannedStatement]) {
         let readers = Set(tables.flatMap { live.tables[$0]?.readBy ?? [] })
-        for v in schema.materializedViews where readers.contains(schema.database + "." + v.name) {
+        for v in schema.materializedViews where readers.contains(schema.database + "." + v.name) || live.staleViews.contains(v.name) {
             let target = context.target(v.name)
             guard live.materializedViews[v.name] != nil, !views.contains(where: { $0.target == target }) else { continue }
             views.append(statement(ClickHouseStatementKind.modifyQuery, target,

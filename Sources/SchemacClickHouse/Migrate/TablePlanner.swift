@@ -11,6 +11,8 @@ struct TablePlanner {
     let have: ClickHouseTableText
     let defaults: [String: String]
     let context: ClickHousePlanner.Context
+    /// The skip indexes and projections the rows already there lack.
+    var unbuilt: (indexes: Set<String>, projections: Set<String>) = ([], [])
 
     var alters: [PlannedStatement] = []
     var mutations: [PlannedStatement] = []
@@ -31,6 +33,7 @@ struct TablePlanner {
     var alter: String { context.alter(table.name) }
 
     mutating func plan() {
+        planUnbuilt()
         guard !want.matches(have, defaults: defaults) else { return }
         checkUnalterable()
         planColumns()
@@ -273,6 +276,22 @@ struct TablePlanner {
             }
         }
         return drops + out
+    }
+
+    /// The MATERIALIZE of an index or projection the definitions keep as it
+    /// is, added before without it (the run stopped between the two, say).
+    mutating func planUnbuilt() {
+        let sides = [(want.indexes, have.indexes, unbuilt.indexes, "INDEX", Kind.materializeIndex),
+                     (want.projections, have.projections, unbuilt.projections, "PROJECTION", Kind.materializeProjection)]
+        for (wanted, current, names, what, kind) in sides {
+            // One that changes is dropped, added and built by planElements.
+            for element in wanted where names.contains(element.name) && current.contains(element) {
+                mutations.append(step(kind, element.name, "MATERIALIZE \(what) \(quoted(element.name))", [
+                    Hazard(.mutation, "builds \(what.lowercased()) \(element.name) of \(name), which the parts already written lack "
+                           + "(it was added without being built for them): time and I/O in proportion to the table"),
+                ]))
+            }
+        }
     }
 
     // MARK: Statements
