@@ -397,6 +397,31 @@ final class ClickHouseLiveTests: XCTestCase {
         var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined() }
     }
 
+    /// Through the binary: the flags reach the planner, the exit codes are diff's, the password is not printed.
+    func testTheBinaryPlansAndRebuildsAgainstClickHouse() throws {
+        let server = try ClickHouseServer(user: "ops", password: "s3cret-pw")
+        let database = "bin_\(getpid())"
+        let project = try Self.project(database: database, yaml: "tables: { t: { columns: { k: UInt8, v: String }, order_by: [k] } }")
+        let url = server.url()
+        let binary = try Repo.binary
+        let first = try Shell.run(binary, ["apply", "-C", project.root.path, "--against", url, "--auto-approve"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertFalse((first.stdout + first.stderr).contains("s3cret-pw"))
+        try Self.write(project, database: database, yaml: "tables: { t: { columns: { k: UInt8, v: String }, order_by: [v, k] } }")
+        let refused = try Shell.run(binary, ["diff", "-C", project.root.path, "--against", url, "--detailed-exitcode"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("[unsupported-change]") && refused.stderr.contains("--allow-recreate"), refused.stderr)
+        let planned = try Shell.run(binary, ["diff", "-C", project.root.path, "--against", url, "--detailed-exitcode", "--allow-recreate"])
+        XCTAssertEqual(planned.status, 2, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("EXCHANGE TABLES \(database).t_schemac_new AND \(database).t"), planned.stdout)
+        let applied = try Shell.run(binary, ["apply", "-C", project.root.path, "--against", url, "--auto-approve", "--allow-recreate"])
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let after = try Shell.run(binary, ["diff", "-C", project.root.path, "--against", url, "--detailed-exitcode", "--format", "json"])
+        XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertTrue(after.stderr.contains("unmanaged"), after.stderr)
+        XCTAssertFalse((planned.stdout + planned.stderr + applied.stdout + applied.stderr + after.stderr).contains("s3cret-pw"))
+    }
+
     // MARK: Helpers
 
     struct Project {

@@ -30,7 +30,7 @@ public enum ClickHousePlanning {
     }
 
     public static func plan(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], url: String, allowDestructive: Bool,
-                            allowRecreate: Bool = false, cache: DefinitionsCache? = nil) -> SchemacCore.Planned<Planned> {
+                            allowRecreate: Bool = false, dropBackups: Bool? = nil, cache: DefinitionsCache? = nil) -> SchemacCore.Planned<Planned> {
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false, cache: cache)
         guard !outcome.failed else { return .init(nil, outcome.diagnostics) }
         guard let schema = outcome.definitions?.clickhouse else { return .init(nil, outcome.diagnostics + [.noSection("clickhouse")]) }
@@ -41,7 +41,7 @@ public enum ClickHousePlanning {
             if let cluster = schema.cluster, let problem = try clusterProblem(cluster, on: server) {
                 return .init(nil, diagnostics + [.unsupportedTarget(problem)])
             }
-            result = try ClickHousePlanner.plan(schema, on: server, options: .init(allowRecreate: allowRecreate, dropBackups: allowDestructive))
+            result = try ClickHousePlanner.plan(schema, on: server, options: .init(allowRecreate: allowRecreate, dropBackups: dropBackups ?? allowDestructive))
         } catch let error as ClickHouseSchemaError {
             return .init(nil, diagnostics + [.unsupportedChange(error.description)])
         } catch {

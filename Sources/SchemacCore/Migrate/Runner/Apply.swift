@@ -176,7 +176,9 @@ extension Commands {
         } catch {
             return CommandResult(diagnostics: diagnostics + [.statementFailed(String(describing: error))])
         }
-        let after = ClickHousePlanning.plan(paths, url: url, allowDestructive: true)
+        // Nothing refused now, so that what is left is counted; a rebuild's backup is kept as the plan kept it.
+        let after = ClickHousePlanning.plan(paths, url: url, allowDestructive: true, allowRecreate: request.allowRecreate,
+                                            dropBackups: request.allowDestructive)
         guard let left = after.value?.plan, !after.failed else { return CommandResult(diagnostics: diagnostics + after.diagnostics) }
         guard left.isEmpty else {
             return CommandResult(diagnostics: diagnostics + [.migrationRefused(
