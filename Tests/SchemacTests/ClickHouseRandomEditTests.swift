@@ -57,17 +57,42 @@ final class ClickHouseRandomEditTests: XCTestCase {
         if r.chance(30) { t.settings = [ClickHouseSetting(name: "merge_with_ttl_timeout", value: String(r.int(3600...7200)))] }
         if r.chance(30) { t.indexes = [ClickHouseSkipIndex(name: "k_bf", expression: "k", type: "bloom_filter", granularity: r.int(1...4))] }
         if r.chance(30) { t.comment = "table \(name)" }
+        if r.chance(25) { t.projections = [ClickHouseProjection(name: "by_k", select: "SELECT k, count() GROUP BY k")] }
         return t
+    }
+
+    /// A rollup of t0 fed by a materialized view, in half the schemas.
+    static func rollup(_ schema: inout ClickHouseSchema, _ r: inout Random) {
+        guard r.chance(50), schema.tables.first?.name == "t0" else { return }
+        schema.tables.append(ClickHouseTable(name: "rollup", columns: [ClickHouseColumn(name: "k", type: .plain("String")),
+                                                                     ClickHouseColumn(name: "n", type: .plain("UInt64"))],
+                                             engine: .summingMergeTree(columns: ["n"]), orderBy: ["k"]))
+        schema.materializedViews.append(ClickHouseMaterializedView(name: "t0_rollup", to: "rollup", select: "SELECT k, count() AS n FROM t0 GROUP BY k"))
     }
 
     /// One edit ALTER can make, on a table of `schema`.
     static func edit(_ schema: inout ClickHouseSchema, _ r: inout Random, serial: inout Int) {
         guard !schema.tables.isEmpty else { return }
+        if !schema.materializedViews.isEmpty, r.chance(20) {
+            var v = schema.materializedViews[0]
+            if r.chance(50) {
+                v.select = v.select.contains("count()") ? "SELECT k, sum(toUInt64(1)) AS n FROM t0 WHERE k != '' GROUP BY k"
+                    : "SELECT k, count() AS n FROM t0 GROUP BY k"
+            } else {
+                v.comment = v.comment == nil ? "rolled up" : nil
+            }
+            schema.materializedViews[0] = v
+            return
+        }
+        // The tables a view reads or writes stay.
+        let held = Set(schema.materializedViews.flatMap { ["t0", $0.to] })
         let i = r.int(0...schema.tables.count - 1)
+        // A view's target keeps the columns its query writes.
+        if schema.materializedViews.contains(where: { $0.to == schema.tables[i].name }) { return }
         var t = schema.tables[i]
         let free = t.columns.indices.filter { !["k", "at"].contains(t.columns[$0].name) && !t.orderBy.contains(t.columns[$0].name) }
         serial += 1
-        switch r.int(0...11) {
+        switch r.int(0...12) {
         case 0: t.columns.insert(column("n\(serial)", &r), at: r.int(2...t.columns.count))
         case 1: if let j = free.randomElement(using: &r) { t.columns.remove(at: j) }
         case 2: if let j = free.randomElement(using: &r) { t.columns[j].renamedFrom = t.columns[j].name; t.columns[j].name = "r\(serial)" }
@@ -84,8 +109,14 @@ final class ClickHouseRandomEditTests: XCTestCase {
             t.columns.append(ClickHouseColumn(name: name, type: .plain("UInt8")))
             t.primaryKey = t.primaryKey ?? t.orderBy
             t.orderBy.append(name)
+        case 11: t.projections = t.projections.isEmpty ? [ClickHouseProjection(name: "by_at", select: "SELECT at, k ORDER BY at")] : []
         default:
-            if r.chance(50) { schema.tables.append(table("nt\(serial)", &r)) } else if schema.tables.count > 1 { schema.tables.remove(at: i); return }
+            if r.chance(50) {
+                schema.tables.append(table("nt\(serial)", &r))
+            } else if schema.tables.count > 1, !held.contains(t.name) {
+                schema.tables.remove(at: i)
+                return
+            }
         }
         schema.tables[i] = t
     }
@@ -101,6 +132,7 @@ final class ClickHouseRandomEditTests: XCTestCase {
             var r = Random(state: seed)
             var before = ClickHouseSchema(database: "chr_\(getpid())_\(seed)")
             for n in 0..<r.int(1...3) { before.tables.append(Self.table("t\(n)", &r)) }
+            Self.rollup(&before, &r)
             var after = before, serial = 0
             for _ in 0..<r.int(1...4) { Self.edit(&after, &r, serial: &serial) }
             let label = "seed \(seed) (SCHEMAC_CH_PROPERTY_SEED=\(seed))"
