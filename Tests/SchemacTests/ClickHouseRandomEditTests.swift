@@ -9,7 +9,7 @@ import XCTest
 /// rows, on the engine: the plan must run, a second plan must be empty, the
 /// catalog must equal a fresh build of the edited schema, and every table
 /// that stays keeps its rows. `SCHEMAC_CH_PROPERTY_SEEDS` sets how many seeds
-/// (default 40); a failure names its seed, and `SCHEMAC_CH_PROPERTY_SEED=N`
+/// (default 25); a failure names its seed, and `SCHEMAC_CH_PROPERTY_SEED=N`
 /// runs just that one.
 final class ClickHouseRandomEditTests: XCTestCase {
     struct Random {
@@ -126,7 +126,7 @@ final class ClickHouseRandomEditTests: XCTestCase {
         let c = try server.connection()
         let env = ProcessInfo.processInfo.environment
         let seeds = env["SCHEMAC_CH_PROPERTY_SEED"].flatMap(UInt64.init).map { [$0] }
-            ?? Array(1...UInt64(Int(env["SCHEMAC_CH_PROPERTY_SEEDS"] ?? "") ?? 40))
+            ?? Array(1...UInt64(Int(env["SCHEMAC_CH_PROPERTY_SEEDS"] ?? "") ?? 25))
         let runner = ClickHouseMigrationCase(name: "random", directory: URL(fileURLWithPath: "/nonexistent"))
         for seed in seeds {
             var r = Random(state: seed)
