@@ -68,13 +68,15 @@ public enum Commands {
         public var name = "migration"
         public var scanKeys = 1_000_000
         public var scanSeconds = 10.0
+        /// Against redis://: a script not in the server's cache is drift, not information.
+        public var requireScripts = false
 
         public init(against: String) { self.against = against }
 
         enum CodingKeys: String, CodingKey {
             case against, format, write, name
             case allowDestructive = "allow_destructive", detailedExitcode = "detailed_exitcode", allowRecreate = "allow_recreate"
-            case scanKeys = "scan_keys", scanSeconds = "scan_seconds"
+            case scanKeys = "scan_keys", scanSeconds = "scan_seconds", requireScripts = "require_scripts"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -88,6 +90,7 @@ public enum Commands {
             name = try c.decodeIfPresent(String.self, forKey: .name) ?? "migration"
             scanKeys = try c.decodeIfPresent(Int.self, forKey: .scanKeys) ?? 1_000_000
             scanSeconds = try c.decodeIfPresent(Double.self, forKey: .scanSeconds) ?? 10
+            requireScripts = try c.decodeIfPresent(Bool.self, forKey: .requireScripts) ?? false
         }
     }
 
@@ -103,7 +106,8 @@ public enum Commands {
         }
         if case .redis(let url) = target {
             let planned = RedisLive.drift(paths, configDiagnostics: configDiagnostics, url: url,
-                                          budget: RedisLive.Budget(maxKeys: request.scanKeys, seconds: request.scanSeconds), cache: cache)
+                                          budget: RedisLive.Budget(maxKeys: request.scanKeys, seconds: request.scanSeconds),
+                                          requireScripts: request.requireScripts, cache: cache)
             guard let report = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
             return CommandResult(stdout: request.format == .json ? report.jsonLines : report.text, diagnostics: planned.diagnostics,
                                  status: request.detailedExitcode && report.hasDrift ? 2 : 0)

@@ -108,9 +108,10 @@ final class RedisTests: XCTestCase {
         let redis = try server.connection()
         let schema = try Self.definitions("")
         for script in schema.scripts { _ = try redis.command(["SCRIPT", "LOAD", script.source]) }
-        let user = UUID(), org = UUID()
+        let user = UUID(), org = UUID(), other = UUID()
         var setup: [[String]] = [
-            ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased()], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
+            ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased(), "org_id", org.uuidString.lowercased(),
+             "created_at", "2026-12-01T00:00:00Z", "role", "admin"], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
             ["SET", RedisKeys.cache(key: "campaigns-list"), "[]", "EX", "900"],
             ["ZADD", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "1", "a"], ["EXPIRE", RedisKeys.ratelimit(orgID: org, dsp: "ttd"), "60"],
             ["RPUSH", RedisKeys.queue(jobType: "etl"), "job-1"],
@@ -126,13 +127,20 @@ final class RedisTests: XCTestCase {
             ["SET", RedisKeys.cache(key: "too-long"), "x", "EX", "86400"],  // above 15 minutes
             ["SET", "legacy:user:42", "x"], ["SET", "legacy:user:43", "x"],  // no spec
             ["RPUSH", RedisKeys.queue(jobType: "reports"), "job-2"], ["EXPIRE", RedisKeys.queue(jobType: "reports"), "60"],  // durable, expiring
+            ["HSET", RedisKeys.session(userID: other), "user_id", other.uuidString.lowercased()],  // a session without org_id, created_at, role
+            ["EXPIRE", RedisKeys.session(userID: other), "600"],
         ]
         _ = try redis.pipeline(setup)
         let report = try RedisLive.drift(url: server.url, schema: schema)
         XCTAssertEqual(report.unknown, [.init(prefix: "legacy:", count: 2, example: "legacy:user:42")])
-        XCTAssertEqual(report.faults.map(\.kind), [.missingTTL, .ttlTooLong, .durableExpires, .wrongType], report.text)
-        XCTAssertEqual(report.faults.map(\.key), [RedisKeys.cache(key: "forever"), RedisKeys.cache(key: "too-long"),
-                                                  RedisKeys.queue(jobType: "reports"), RedisKeys.ratelimit(orgID: org, dsp: "dv360")])
+        let faults = report.faults.map { "\($0.kind.rawValue) \($0.key)" }
+        XCTAssertEqual(Set(faults), [
+            "no expiry \(RedisKeys.cache(key: "forever"))", "expiry too long \(RedisKeys.cache(key: "too-long"))",
+            "expires though durable \(RedisKeys.queue(jobType: "reports"))", "wrong type \(RedisKeys.ratelimit(orgID: org, dsp: "dv360"))",
+            "missing hash fields \(RedisKeys.session(userID: other))",
+        ], report.text)
+        XCTAssertEqual(faults.count, 5, report.text)
+        XCTAssertTrue(report.text.contains("lacks org_id, created_at, role"), report.text)
         XCTAssertEqual(report.scriptsNotLoaded, [])
         XCTAssertTrue(report.complete)
 
@@ -147,11 +155,25 @@ final class RedisTests: XCTestCase {
         let json = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--format", "json"], cwd: Repo.root)
         XCTAssertEqual(json.status, 0, json.stderr)
         let findings = try json.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }, ["unknown_keys", "no_expiry", "expiry_too_long", "expires_though_durable", "wrong_type", "summary"])
+        XCTAssertEqual(Set(findings.compactMap { $0["kind"] as? String }),
+                       ["unknown_keys", "no_expiry", "expiry_too_long", "expires_though_durable", "wrong_type", "missing_hash_fields", "summary"])
+        XCTAssertEqual(findings.count, 7)
         XCTAssertEqual(findings.last?["drift"] as? Bool, true)
-        _ = try redis.command(["SCRIPT", "FLUSH"])
+        // The script cache emptied (a restart, a failover, SCRIPT FLUSH): information, not drift, unless asked.
+        _ = try redis.pipeline([["SCRIPT", "FLUSH"], ["FLUSHDB"]])
+        _ = try redis.pipeline([
+            ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased(), "org_id", org.uuidString.lowercased(),
+             "created_at", "2026-12-01T00:00:00Z", "role", "admin"], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
+        ])
         let noScripts = try RedisLive.drift(url: server.url, schema: schema)
         XCTAssertEqual(noScripts.scriptsNotLoaded.count, schema.scripts.count)
+        XCTAssertFalse(noScripts.hasDrift, noScripts.text)
+        XCTAssertTrue(noScripts.text.contains("note: script not in the server's cache"), noScripts.text)
+        let quiet = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--detailed-exitcode"], cwd: Repo.root)
+        XCTAssertEqual(quiet.status, 0, quiet.stdout + quiet.stderr)
+        let strict = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--detailed-exitcode", "--require-scripts"], cwd: Repo.root)
+        XCTAssertEqual(strict.status, 2, strict.stdout + strict.stderr)
+        XCTAssertTrue(strict.stdout.contains("script not loaded: "), strict.stdout)
     }
 
     /// 100,000 keys: the whole keyspace is read within the time budget.

@@ -21,7 +21,7 @@ public enum RedisLive {
         }
     }
 
-    public static func drift(url: String, schema: RedisSchema, budget: Budget = Budget()) throws -> RedisDriftReport {
+    public static func drift(url: String, schema: RedisSchema, budget: Budget = Budget(), requireScripts: Bool = false) throws -> RedisDriftReport {
         let redis = try RedisConnection(url: url)
         let deadline = Date().addingTimeInterval(budget.seconds)
         var keys: [String] = []
@@ -41,11 +41,12 @@ public enum RedisLive {
         let classifier = RedisDrift.Classifier(schema)
         let classified = keys.map { (key: $0, spec: classifier.spec(of: $0)) }
         var perSpec: [String: Int] = [:]
-        var sampled: [String] = []
+        var sampled: [String] = [], specOf: [String: RedisKeySpec] = [:]
         for (key, spec) in classified {
             guard let spec, perSpec[spec.name, default: 0] < budget.samplesPerSpec else { continue }
             perSpec[spec.name, default: 0] += 1
             sampled.append(key)
+            specOf[key] = spec
         }
         var samples: [String: (type: String, pttl: Int)] = [:]
         for chunk in stride(from: 0, to: sampled.count, by: 500) {
@@ -55,12 +56,24 @@ public enum RedisLive {
                 samples[key] = (replies[2 * i].string ?? "none", replies[2 * i + 1].integer ?? -2)
             }
         }
+        // The fields of each sampled hash whose spec declares fields.
+        var hashFields: [String: Set<String>] = [:]
+        let hashes = sampled.filter { key in
+            samples[key]?.type == "hash" && !(specOf[key]?.fields.isEmpty ?? true)
+        }
+        for chunk in stride(from: 0, to: hashes.count, by: 500) {
+            let part = Array(hashes[chunk..<min(chunk + 500, hashes.count)])
+            for (key, reply) in zip(part, try redis.pipeline(part.map { ["HKEYS", $0] })) {
+                hashFields[key] = Set((reply.array ?? []).compactMap(\.string))
+            }
+        }
         var loaded: [String: Bool] = [:]
         if !schema.scripts.isEmpty {
             let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
             for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
         }
-        return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete)
+        return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete,
+                                 hashFields: hashFields, requireScripts: requireScripts)
     }
 }
 
@@ -68,12 +81,12 @@ extension RedisLive {
     /// The flow of `schemac diff --against redis://`: the definitions loaded,
     /// the server read within `budget`, the report.
     public static func drift(_ paths: ProjectPaths, configDiagnostics: [Diagnostic] = [], url: String, budget: Budget = Budget(),
-                             cache: DefinitionsCache? = nil) -> Planned<RedisDriftReport> {
+                             requireScripts: Bool = false, cache: DefinitionsCache? = nil) -> Planned<RedisDriftReport> {
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false, cache: cache)
         guard !outcome.failed else { return Planned(nil, outcome.diagnostics) }
         guard let definitions = outcome.definitions?.redis else { return Planned(nil, outcome.diagnostics + [.noSection("redis")]) }
         do {
-            return Planned(try drift(url: url, schema: definitions, budget: budget), outcome.diagnostics)
+            return Planned(try drift(url: url, schema: definitions, budget: budget, requireScripts: requireScripts), outcome.diagnostics)
         } catch {
             return Planned(nil, outcome.diagnostics + [.connectionFailed("\(error)")])
         }

@@ -21,6 +21,7 @@ public struct RedisDriftReport: Sendable, Equatable {
             case missingTTL = "no expiry"
             case ttlTooLong = "expiry too long"
             case durableExpires = "expires though durable"
+            case missingFields = "missing hash fields"
         }
         public var kind: Kind
         public var key: String
@@ -31,12 +32,17 @@ public struct RedisDriftReport: Sendable, Equatable {
     /// Keys that match no spec, by prefix (up to the first `:`).
     public var unknown: [Unknown] = []
     public var faults: [Fault] = []
+    /// Scripts not in the server's script cache. The cache is volatile by
+    /// design (a restart, a failover or SCRIPT FLUSH empties it, and clients
+    /// load a script again when EVALSHA answers NOSCRIPT): information, not
+    /// drift, unless `requireScripts`.
     public var scriptsNotLoaded: [String] = []
+    public var requireScripts = false
     public var scanned = 0
     /// False when a budget ended the SCAN before the cursor came back to 0.
     public var complete = true
 
-    public var hasDrift: Bool { !unknown.isEmpty || !faults.isEmpty || !scriptsNotLoaded.isEmpty }
+    public var hasDrift: Bool { !unknown.isEmpty || !faults.isEmpty || (requireScripts && !scriptsNotLoaded.isEmpty) }
 
     public var text: String {
         var out = ""
@@ -44,7 +50,11 @@ public struct RedisDriftReport: Sendable, Equatable {
             out += "unknown keys: \(u.count) under '\(u.prefix)' (e.g. \(u.example)) match no key spec\n"
         }
         for f in faults { out += "\(f.kind.rawValue): \(f.key) (\(f.spec)): \(f.detail)\n" }
-        for s in scriptsNotLoaded { out += "script not loaded: \(s)\n" }
+        for s in scriptsNotLoaded {
+            out += requireScripts ? "script not loaded: \(s)\n"
+                : "note: script not in the server's cache: \(s) (the cache empties on every restart; clients load it again on NOSCRIPT; "
+                + "--require-scripts counts this as drift)\n"
+        }
         out += "scanned \(scanned) keys\(complete ? "" : " (stopped by the budget: the report covers those)")\n"
         return out
     }
@@ -62,7 +72,9 @@ public struct RedisDriftReport: Sendable, Equatable {
             out += JSONLine([("kind", .string(f.kind.rawValue.replacingOccurrences(of: " ", with: "_"))), ("key", .string(f.key)),
                              ("spec", .string(f.spec)), ("detail", .string(f.detail))]).text
         }
-        for s in scriptsNotLoaded { out += JSONLine([("kind", .string("script_not_loaded")), ("script", .string(s))]).text }
+        for s in scriptsNotLoaded {
+            out += JSONLine([("kind", .string("script_not_loaded")), ("script", .string(s)), ("drift", .bool(requireScripts))]).text
+        }
         out += JSONLine([("kind", .string("summary")), ("scanned", .int(scanned)), ("complete", .bool(complete)),
                          ("drift", .bool(hasDrift))]).text
         return out
@@ -112,8 +124,9 @@ public enum RedisDrift {
     /// The report from keys (as SCAN found them, with the spec each belongs
     /// to), the TYPE and PTTL of a sample, and which scripts the server has.
     public static func report(schema: RedisSchema, keys: [(key: String, spec: RedisKeySpec?)], samples: [String: (type: String, pttl: Int)],
-                              scriptLoaded: [String: Bool], complete: Bool) -> RedisDriftReport {
-        var report = RedisDriftReport(scanned: keys.count, complete: complete)
+                              scriptLoaded: [String: Bool], complete: Bool, hashFields: [String: Set<String>] = [:],
+                              requireScripts: Bool = false) -> RedisDriftReport {
+        var report = RedisDriftReport(requireScripts: requireScripts, scanned: keys.count, complete: complete)
         var unknown: [String: (count: Int, example: String)] = [:]
         for (key, spec) in keys {
             guard let spec else {
@@ -125,6 +138,13 @@ public enum RedisDrift {
             guard let sample = samples[key] else { continue }
             if sample.type != "none", sample.type != spec.type.rawValue {
                 report.faults.append(.init(kind: .wrongType, key: key, spec: spec.name, detail: "a \(sample.type), the spec says \(spec.type.rawValue)"))
+            }
+            if let present = hashFields[key] {
+                let missing = spec.fields.map(\.name).filter { !present.contains($0) }
+                if !missing.isEmpty {
+                    report.faults.append(.init(kind: .missingFields, key: key, spec: spec.name,
+                                               detail: "lacks \(missing.joined(separator: ", ")), which the spec declares"))
+                }
             }
             if let ttl = spec.ttlSeconds {
                 if sample.pttl == -1 {

@@ -49,6 +49,9 @@ struct Diff: ParsableCommand {
     @Option(help: "Against redis://: stop the SCAN after this many seconds.")
     var scanSeconds: Double = 10
 
+    @Flag(help: "Against redis://: a declared script missing from the server's script cache is drift (by default a note: the cache empties on every restart).")
+    var requireScripts = false
+
     func run() throws {
         Output.json = format == .json
         let (paths, configDiagnostics) = project.paths()
@@ -61,6 +64,7 @@ struct Diff: ParsableCommand {
         request.name = name
         request.scanKeys = scanKeys
         request.scanSeconds = scanSeconds
+        request.requireScripts = requireScripts
         DefinitionsLoader.keepSyntaxTreesUntilExit = true
         let result = Commands.diff(paths, configDiagnostics: configDiagnostics, request,
                                    relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
