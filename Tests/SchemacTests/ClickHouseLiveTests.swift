@@ -75,8 +75,7 @@ final class ClickHouseLiveTests: XCTestCase {
     func testEverySchemaBuiltByItsPlanPlansNothingMore() throws {
         let server = try ClickHouseServer.get()
         let c = try server.connection()
-        try c.execute("CREATE NAMED COLLECTION IF NOT EXISTS postgres AS host = '127.0.0.1', port = 5432, user = 'schemac', password = '', "
-                      + "database = 'schemac'")
+        try Self.namedCollection(on: c)
         var schemas: [(String, ClickHouseSchema)] = []
         for (label, root) in [("definitions", Repo.root), ("examples/attribution", Repo.root.appendingPathComponent("examples/attribution"))] {
             let loaded = DefinitionsLoader.load(directory: root.appendingPathComponent("definitions"), displayPrefix: "definitions")
@@ -125,8 +124,7 @@ final class ClickHouseLiveTests: XCTestCase {
     func testBothBundledProjectsPullBackToTheirOwnClickHouseModel() throws {
         let server = try ClickHouseServer.get()
         let c = try server.connection()
-        try c.execute("CREATE NAMED COLLECTION IF NOT EXISTS postgres AS host = '127.0.0.1', port = 5432, user = 'schemac', password = '', "
-                      + "database = 'schemac'")
+        try Self.namedCollection(on: c)
         for project in ["", "examples/attribution"] {
             let source = Repo.root.appendingPathComponent(project)
             let loaded = DefinitionsLoader.load(directory: source.appendingPathComponent("definitions"), displayPrefix: "definitions")
@@ -449,6 +447,12 @@ final class ClickHouseLiveTests: XCTestCase {
         request.allowDestructive = allowDestructive
         request.format = json ? .json : .sql
         return Commands.diff(project.paths, request, relativeTo: project.root)
+    }
+
+    /// The named collection dictionaries read PostgreSQL through: made, never connected to.
+    static func namedCollection(on c: ClickHouseConnection) throws {
+        try c.execute("CREATE NAMED COLLECTION IF NOT EXISTS postgres AS host = '127.0.0.1', port = 5432, user = 'schemac', password = '', "
+                      + "database = 'schemac'")
     }
 
     /// `schema` built from nothing by its own plan.

@@ -12,15 +12,11 @@ import XCTest
 /// (default 25); a failure names its seed, and `SCHEMAC_CH_PROPERTY_SEED=N`
 /// runs just that one.
 final class ClickHouseRandomEditTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    /// The fuzz tests' generator, with the draws these edits make.
+    struct Random: RandomNumberGenerator {
+        var base: FuzzTests.SplitMix64
+        init(state: UInt64) { base = FuzzTests.SplitMix64(state: state) }
+        mutating func next() -> UInt64 { base.next() }
         mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
         mutating func chance(_ percent: Int) -> Bool { int(1...100) <= percent }
         mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
@@ -163,5 +159,3 @@ final class ClickHouseRandomEditTests: XCTestCase {
         }
     }
 }
-
-extension ClickHouseRandomEditTests.Random: RandomNumberGenerator {}

@@ -66,15 +66,21 @@ extension Commands {
             return CommandResult(diagnostics: diagnostics + [.migrationRefused(String(describing: error))])
         }
         say(request.json && request.planFile == nil ? PostgresRenderer.migrationJSON(plans.up) : shown, false)
-        if !request.autoApprove {
-            guard request.interactive else {
-                return CommandResult(diagnostics: diagnostics + [.migrationRefused(
-                    "apply asks before it changes the database, and there is no terminal to ask: review the plan above, then run again "
-                        + "with --auto-approve (or apply --plan FILE with the reviewed plan)")])
-            }
-            guard confirm() else { return CommandResult(diagnostics: diagnostics + [.migrationRefused("not applied: the plan was not approved")]) }
+        if let refusal = approval(request, confirm: confirm, otherwise: " (or apply --plan FILE with the reviewed plan)") {
+            return CommandResult(diagnostics: diagnostics + [refusal])
         }
         return run(steps, on: url, paths, request, relativeTo: cwd, diagnostics: diagnostics)
+    }
+
+    /// Why the plan shown is not to run, if it is not: apply asks first,
+    /// unless told not to, and cannot ask without a terminal.
+    static func approval(_ request: ApplyRequest, confirm: () -> Bool, otherwise: String = "") -> Diagnostic? {
+        guard !request.autoApprove else { return nil }
+        guard request.interactive else {
+            return .migrationRefused("apply asks before it changes the database, and there is no terminal to ask: review the plan above, "
+                                     + "then run again with --auto-approve" + otherwise)
+        }
+        return confirm() ? nil : .migrationRefused("not applied: the plan was not approved")
     }
 
     /// Runs the approved steps with the migration runner, then plans again:
@@ -154,14 +160,7 @@ extension Commands {
             return CommandResult(stdout: request.json ? "" : "the database is in sync with the definitions: nothing to apply\n", diagnostics: diagnostics)
         }
         say(request.json ? ClickHousePlanText.migrationJSON(plan) : ClickHousePlanText.migration(plan), false)
-        if !request.autoApprove {
-            guard request.interactive else {
-                return CommandResult(diagnostics: diagnostics + [.migrationRefused(
-                    "apply asks before it changes the database, and there is no terminal to ask: review the plan above, then run again "
-                        + "with --auto-approve")])
-            }
-            guard confirm() else { return CommandResult(diagnostics: diagnostics + [.migrationRefused("not applied: the plan was not approved")]) }
-        }
+        if let refusal = approval(request, confirm: confirm) { return CommandResult(diagnostics: diagnostics + [refusal]) }
         do {
             let server = try ClickHousePlanning.connect(url)
             // The lease `migrate` takes too: one runner at a time changes the server.
