@@ -229,6 +229,29 @@ public struct ClickHouseSetting: Hashable, Sendable, Codable {
         self.name = name
         self.value = value
     }
+
+    /// The value of a string literal as ClickHouse prints one (`'it\'s'`,
+    /// with `\n`, `\t` and `\0` escapes), or nil when `literal` is not one.
+    public static func stringValue(of literal: Substring) -> String? {
+        guard literal.utf8.count >= 2, literal.utf8.first == UInt8(ascii: "'"), literal.utf8.last == UInt8(ascii: "'") else { return nil }
+        var out: [UInt8] = [], escaped = false
+        for byte in literal.utf8.dropFirst().dropLast() {
+            if escaped {
+                switch byte {
+                case UInt8(ascii: "n"): out.append(10)
+                case UInt8(ascii: "t"): out.append(9)
+                case UInt8(ascii: "0"): out.append(0)
+                default: out.append(byte)
+                }
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 public struct ClickHouseTable: Hashable, Sendable, Codable {

@@ -1,3 +1,5 @@
+import SchemacModel
+
 /// Reads SQL the engine printed itself (`create_table_query`, the engine's
 /// formatting of a statement): the top-level pieces of a statement, outside
 /// quotes and parentheses. It does not interpret expressions; it only finds
@@ -85,24 +87,7 @@ enum EngineText {
     /// A string literal's value, as the engine prints one (`'it\'s'`).
     static func unquoted(_ literal: Substring) -> String {
         let t = trimmed(literal)
-        guard t.count >= 2, t.first == "'", t.last == "'" else { return String(t) }
-        var out: [UInt8] = [], escaped = false
-        for byte in t.utf8.dropFirst().dropLast() {
-            if escaped {
-                switch byte {
-                case UInt8(ascii: "n"): out.append(10)
-                case UInt8(ascii: "t"): out.append(9)
-                case UInt8(ascii: "0"): out.append(0)
-                default: out.append(byte)
-                }
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else {
-                out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return ClickHouseSetting.stringValue(of: t) ?? String(t)
     }
 
     static func trimmed(_ s: Substring) -> Substring {

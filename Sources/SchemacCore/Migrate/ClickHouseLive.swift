@@ -36,8 +36,9 @@ public enum ClickHousePlanning {
         guard let schema = outcome.definitions?.clickhouse else { return .init(nil, outcome.diagnostics + [.noSection("clickhouse")]) }
         var diagnostics = outcome.diagnostics
         let result: ClickHousePlanner.Result
+        let server: ClickHouseConnection
         do {
-            let server = try connect(url)
+            server = try connect(url)
             if let cluster = schema.cluster, let problem = try clusterProblem(cluster, on: server) {
                 return .init(nil, diagnostics + [.unsupportedTarget(problem)])
             }
@@ -50,7 +51,7 @@ public enum ClickHousePlanning {
         if !result.unmanaged.isEmpty { diagnostics.append(.unmanagedObjects(result.unmanaged)) }
         if !result.unsupported.isEmpty { return .init(nil, diagnostics + result.unsupported.map { .unsupportedChange($0) }) }
         do {
-            let (refused, unchecked) = try preconditions(result.plan, on: connect(url))
+            let (refused, unchecked) = try preconditions(result.plan, on: server)
             diagnostics += unchecked
             if !refused.isEmpty { return .init(nil, diagnostics + refused) }
         } catch {

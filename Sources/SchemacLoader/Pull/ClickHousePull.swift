@@ -49,7 +49,7 @@ public enum ClickHousePull {
         if !t.projections.isEmpty { fields.append(("projections", .mapping(t.projections.map { ($0.name, .string($0.select)) }))) }
         if !t.settings.isEmpty {
             fields.append(("settings", .mapping(t.settings.map { s in
-                (s.name, Int(s.value).map(YAMLValue.int) ?? .string(s.value.hasPrefix("'") ? unquoted(s.value) : s.value))
+                (s.name, Int(s.value).map(YAMLValue.int) ?? .string(ClickHouseSetting.stringValue(of: Substring(s.value)) ?? s.value))
             }, flow: true)))
         }
         return .mapping(fields)
@@ -112,13 +112,5 @@ public enum ClickHousePull {
             : .mapping([("min", .int(d.lifetimeMin)), ("max", .int(d.lifetimeMax))], flow: true)))
         if let c = d.comment { fields.append(("comment", .string(c))) }
         return .mapping(fields)
-    }
-
-    static func unquoted(_ literal: String) -> String {
-        var out = "", escaped = false
-        for ch in literal.dropFirst().dropLast() {
-            if escaped { out.append(ch); escaped = false } else if ch == "\\" { escaped = true } else { out.append(ch) }
-        }
-        return out
     }
 }

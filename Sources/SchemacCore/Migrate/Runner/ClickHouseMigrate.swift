@@ -18,41 +18,30 @@ import SchemacModel
 struct ClickHouseMigrator {
     let server: ClickHouseConnection
     let folder: MigrationFolder
-    /// Where the history lives: the URL's database, else `default`.
-    let database: String
-    let cluster: String?
-    let lockWait: Double
     let say: @Sendable (String, Bool) -> Void
-    private let sequence = ClickHouseLease.Sequence()
+    /// The lease also says where the history lives and how it is written.
     let lease: ClickHouseLease
 
     init(server: ClickHouseConnection, folder: MigrationFolder, cluster: String?, lockWait: Double, say: @escaping @Sendable (String, Bool) -> Void) {
         self.server = server
         self.folder = folder
-        database = server.endpoint.database ?? "default"
-        self.cluster = cluster
-        self.lockWait = lockWait
         self.say = say
-        lease = ClickHouseLease(server: server, database: database, cluster: cluster, lockWait: lockWait)
+        // Where the history lives: the URL's database, else `default`.
+        lease = ClickHouseLease(server: server, database: server.endpoint.database ?? "default", cluster: cluster, lockWait: lockWait)
     }
 
+    var database: String { lease.database }
     var history: String { ClickHouseSQL.identifier(database) + ".schemac_migrations" }
-    var onCluster: String { cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? "" }
-    /// Each history row reaches a quorum of replicas before the run goes on.
-    var writeSettings: [String: String] { cluster == nil ? [:] : ["insert_quorum": "auto", "insert_quorum_parallel": "0"] }
-
-    func engine(_ version: String) -> String { ClickHouseLease.engine(version, cluster: cluster) }
 
     func prepare() throws {
-        try server.execute("CREATE DATABASE IF NOT EXISTS \(ClickHouseSQL.identifier(database))\(onCluster)", settings: ["database": "default"])
+        try lease.prepare()
         try server.execute("""
-            CREATE TABLE IF NOT EXISTS \(history)\(onCluster) (
+            CREATE TABLE IF NOT EXISTS \(history)\(lease.onCluster) (
                 version UInt64, name String, checksum String, state LowCardinality(String), steps_done UInt32, steps_total UInt32,
                 started_at DateTime64(3), applied_at String, applied_by String DEFAULT currentUser(), execution_ms UInt64,
                 failed_line UInt32, error String, done_checksum String, seq UInt64
-            ) ENGINE = \(engine("seq")) ORDER BY version
+            ) ENGINE = \(lease.engine("seq")) ORDER BY version
             """)
-        try lease.prepare()
     }
 
     // MARK: The history
@@ -97,8 +86,8 @@ struct ClickHouseMigrator {
             done_checksum, seq)
             VALUES (\(file.version), \(ClickHouseSQL.literal(file.name)), \(ClickHouseSQL.literal(file.checksum)), \(ClickHouseSQL.literal(state.rawValue)),
             \(done), \(total), \(ClickHouseSQL.literal(Self.timestamp(started))), \(applied), \(ms), \(failedLine), \(ClickHouseSQL.literal(error)),
-            \(ClickHouseSQL.literal(doneChecksum)), \(sequence.next()))
-            """, settings: writeSettings)
+            \(ClickHouseSQL.literal(doneChecksum)), \(lease.sequence.next()))
+            """, settings: lease.writeSettings)
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -178,7 +167,8 @@ struct ClickHouseLease {
     let cluster: String?
     let lockWait: Double
     private let owner = UUID().uuidString.lowercased()
-    private let sequence = Sequence()
+    /// The version of every row this runner writes, lease and history alike.
+    let sequence = Sequence()
 
     init(server: ClickHouseConnection, database: String, cluster: String?, lockWait: Double) {
         self.server = server
@@ -189,9 +179,11 @@ struct ClickHouseLease {
 
     var table: String { ClickHouseSQL.identifier(database) + ".schemac_migrations_lock" }
     var onCluster: String { cluster.map { " ON CLUSTER " + ClickHouseSQL.identifier($0) } ?? "" }
+    /// Each row reaches a quorum of replicas before the run goes on.
     var writeSettings: [String: String] { cluster == nil ? [:] : ["insert_quorum": "auto", "insert_quorum_parallel": "0"] }
 
-    static func engine(_ version: String, cluster: String?) -> String {
+    /// The engine of a table that keeps the row of highest `version` per key.
+    func engine(_ version: String) -> String {
         cluster == nil ? "ReplacingMergeTree(\(version))"
             : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', \(version))"
     }
@@ -200,7 +192,7 @@ struct ClickHouseLease {
         try server.execute("CREATE DATABASE IF NOT EXISTS \(ClickHouseSQL.identifier(database))\(onCluster)", settings: ["database": "default"])
         try server.execute("""
             CREATE TABLE IF NOT EXISTS \(table)\(onCluster) (name String, owner String, expires DateTime64(3), seq UInt64)
-            ENGINE = \(Self.engine("seq", cluster: cluster)) ORDER BY name
+            ENGINE = \(engine("seq")) ORDER BY name
             """, settings: ["database": "default"])
     }
 
