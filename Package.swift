@@ -11,7 +11,9 @@ import PackageDescription
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 //                              ↘ SchemacRedisDriver → CLibHiredis (libhiredis-dev)
 // SchemacMigrate is the engine-neutral plan every engine's planner produces.
-// Only SchemacLoader imports Yams; only SchemacPostgresDriver imports libpq,
+// Only SchemacLoader imports Yams; only SchemacModel's Digests imports Crypto
+// (swift-crypto: the SHA-1 and SHA-256 every engine names things by);
+// only SchemacPostgresDriver imports libpq,
 // only SchemacRedisDriver hiredis; only the executable imports ArgumentParser,
 // and it imports no driver: it parses arguments and prints what SchemacCore returns.
 let package = Package(
@@ -23,10 +25,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "SchemacDiagnostics"),
-        .target(name: "SchemacModel", dependencies: ["SchemacDiagnostics"]),
+        .target(name: "SchemacModel", dependencies: ["SchemacDiagnostics", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SchemacLoader", dependencies: [
             "SchemacDiagnostics", "SchemacModel",
             .product(name: "Yams", package: "Yams"),

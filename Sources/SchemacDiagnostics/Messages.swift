@@ -49,6 +49,10 @@ public enum DiagnosticID: String, Sendable, CaseIterable {
     case viewCycle = "view-cycle"
     case serverRefuses = "server-refuses"
     case redisScriptUndeclaredKey = "redis-script-undeclared-key"
+    case redisFunctionHeader = "redis-function-header"
+    case redisFunctionNotRegistered = "redis-function-not-registered"
+    case redisFunctionUndeclared = "redis-function-undeclared"
+    case redisFunctionFlagsDiffer = "redis-function-flags-differ"
     case viewBypassesRowSecurity = "view-bypasses-row-security"
     case materializedViewOverRowSecurity = "materialized-view-over-row-security"
     // What a run finds outside the definitions: no place in a file, except stale output.
@@ -227,13 +231,41 @@ extension Diagnostic {
                    at: location)
     }
 
-    public static func redisScriptUndeclaredKey(_ script: String, path: String, line: Int?, expression: String, declared: Int? = nil,
-                                                at location: SourceLocation) -> Diagnostic {
+    /// `what`: "Redis script 'x'" or "Redis function 'x'"; `keysTable`: what its Lua calls the keys it is given.
+    public static func redisScriptUndeclaredKey(_ what: String, path: String, line: Int?, expression: String, declared: Int? = nil,
+                                                keysTable: String = "KEYS", at location: SourceLocation) -> Diagnostic {
         let place = line.map { "\(path):\($0)" } ?? path
-        let message = declared.map { "Redis script '\(script)' reads \(expression) (\(place)) but declares \($0) key(s): list every key it touches in 'keys'" }
-            ?? "Redis script '\(script)' builds the key \(expression) (\(place)), which no key spec declares: declare it as a key "
-                + "(with its ttl and the same hash_tag), list it in the script's 'keys' and read it as KEYS[n]"
+        let message = declared.map { "\(what) reads \(expression) (\(place)) but declares \($0) key(s): list every key it touches in 'keys'" }
+            ?? "\(what) builds the key \(expression) (\(place)), which no key spec declares: declare it as a key "
+                + "(with its ttl and the same hash_tag), list it in 'keys' and read it as \(keysTable)[n]"
         return Diagnostic(.error, .redisScriptUndeclaredKey, message, at: location)
+    }
+
+    public static func redisFunctionHeader(_ library: String, path: String, found: String?, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .redisFunctionHeader,
+            "'\(path)' of Redis function library '\(library)' must start with the line '#!lua name=\(library)', which FUNCTION LOAD requires"
+            + (found.map { "; it starts with '\($0)'" } ?? "; it has no #! line"), at: location)
+    }
+
+    public static func redisFunctionNotRegistered(_ function: String, library: String, path: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .redisFunctionNotRegistered,
+            "Redis function '\(function)' is declared in library '\(library)', but '\(path)' never registers it "
+            + "(redis.register_function('\(function)', …) or redis.register_function{function_name = '\(function)', …})", at: location)
+    }
+
+    public static func redisFunctionUndeclared(_ function: String, library: String, path: String, line: Int, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, .redisFunctionUndeclared,
+            "'\(path):\(line)' registers Redis function '\(function)', which library '\(library)' does not declare: "
+            + "it gets no typed caller and its keys go unchecked", at: location)
+    }
+
+    public static func redisFunctionFlagsDiffer(_ function: String, declared: [String], registered: [String], path: String, line: Int,
+                                                at location: SourceLocation) -> Diagnostic {
+        let declares = declared.isEmpty ? "declares no flags" : "declares the flags " + declared.joined(separator: ", ")
+        let registers = registered.isEmpty ? "without flags" : "with " + registered.joined(separator: ", ")
+        return Diagnostic(.error, .redisFunctionFlagsDiffer,
+            "Redis function '\(function)' \(declares), but '\(path):\(line)' registers it \(registers): "
+            + "callers pick FCALL or FCALL_RO by the declared ones", at: location)
     }
 
     /// What the server would not build on the target (found by `diff`): an
@@ -363,9 +395,10 @@ extension Diagnostic {
             at: location)
     }
 
-    public static func redisCrossSlot(_ script: String, keys: [String], at location: SourceLocation) -> Diagnostic {
+    /// `what`: "Redis script 'x'" or "Redis function 'x'".
+    public static func redisCrossSlot(_ what: String, keys: [String], at location: SourceLocation) -> Diagnostic {
         Diagnostic(.error, .redisCrossSlot,
-            "the keys of Redis script '\(script)' do not share one hash tag, so Redis Cluster refuses it (CROSSSLOT): \(keys.joined(separator: ", "))",
+            "the keys of \(what) do not share one hash tag, so Redis Cluster refuses it (CROSSSLOT): \(keys.joined(separator: ", "))",
             at: location)
     }
 

@@ -6,7 +6,7 @@ import SchemacModel
 /// the same definitions are usually diffed again and again (against staging,
 /// then production; in the pre-commit hook).
 ///
-/// An entry is found by a 128-bit hash of everything it was made from: every
+/// An entry is found by a 128-bit digest (SHA-256) of everything it was made from: every
 /// file's path and bytes, the cache format, and the schemac executable itself
 /// (its path, size and modification time), so that a rebuilt schemac never
 /// reads what an older one wrote. Only loads without a single diagnostic are
@@ -36,13 +36,11 @@ public struct DefinitionsCache: Sendable {
 
     /// The key of an entry made from `sources`.
     public static func key(for sources: [DefinitionSource], tool: String = toolIdentity) -> String {
-        var a = ContentHash(seed: 0xCBF2_9CE4_8422_2325, multiplier: 0x0000_0100_0000_01B3)
-        var b = ContentHash(seed: 0x6C62_272E_07BB_0142, multiplier: 0x9E37_79B9_7F4A_7C15)
+        var digest = Digests.Running()
         func feed(_ text: String) {
-            var text = text
-            text.withUTF8 { a.add($0); b.add($0) }
-            let separator: [UInt8] = [0]
-            separator.withUnsafeBufferPointer { a.add($0); b.add($0) }
+            // Each text ends in a NUL, so that no two lists of texts feed the same bytes.
+            digest.add(text)
+            digest.add("\u{0}")
         }
         feed("schemac definitions cache \(CompactCoding.formatVersion)")
         feed(tool)
@@ -50,7 +48,7 @@ public struct DefinitionsCache: Sendable {
             feed(s.displayPath)
             feed(s.text)
         }
-        return a.hex + b.hex
+        return Digests.hex(digest.finish().prefix(16))
     }
 
     /// This executable as a file: path, size, modification time.
@@ -110,10 +108,11 @@ public struct DefinitionsCache: Sendable {
         return stored == checksum(body) ? Array(body) : nil
     }
 
+    /// The first 8 bytes of the body's SHA-256.
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        var hash = ContentHash(seed: 0xCBF2_9CE4_8422_2325, multiplier: 0x0000_0100_0000_01B3)
-        bytes.withUnsafeBufferPointer { hash.add($0) }
-        return hash.value
+        var digest = Digests.Running()
+        bytes.withUnsafeBytes { digest.add($0) }
+        return digest.finish().prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     private func prune() {
@@ -123,33 +122,5 @@ public struct DefinitionsCache: Sendable {
         guard entries.count > Self.capacity else { return }
         let dated = entries.map { url in (url, (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast) }
         for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(Self.capacity) { try? fm.removeItem(at: url) }
-    }
-}
-
-/// A 64-bit FNV-1a-style hash, fast over the definitions' bytes; two with
-/// different seeds and multipliers make the 128-bit key.
-struct ContentHash {
-    private var state: UInt64
-    private let multiplier: UInt64
-
-    init(seed: UInt64, multiplier: UInt64) {
-        state = seed
-        self.multiplier = multiplier
-    }
-
-    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var h = state
-        for byte in bytes {
-            h ^= UInt64(byte)
-            h = h &* multiplier
-        }
-        state = h
-    }
-
-    var value: UInt64 { state }
-
-    var hex: String {
-        let digits = String(state, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

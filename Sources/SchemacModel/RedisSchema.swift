@@ -1,13 +1,16 @@
-/// The `redis:` section, resolved: key specs, scripts and pub/sub channels.
+/// The `redis:` section, resolved: key specs, scripts, function libraries
+/// and pub/sub channels.
 public struct RedisSchema: Hashable, Sendable, Codable {
     public var keys: [RedisKeySpec]
     public var scripts: [RedisScript]
     public var channels: [RedisChannel]
+    public var libraries: [RedisFunctionLibrary]
 
-    public init(keys: [RedisKeySpec] = [], scripts: [RedisScript] = [], channels: [RedisChannel] = []) {
+    public init(keys: [RedisKeySpec] = [], scripts: [RedisScript] = [], channels: [RedisChannel] = [], libraries: [RedisFunctionLibrary] = []) {
         self.keys = keys
         self.scripts = scripts
         self.channels = channels
+        self.libraries = libraries
     }
 }
 
@@ -102,7 +105,53 @@ public struct RedisScript: Hashable, Sendable, Codable {
     }
 
     /// What `SCRIPT LOAD` answers: the SHA-1 of the source, in hex.
-    public var sha1: String { SHA1.hex(Array(source.utf8)) }
+    public var sha1: String { Digests.sha1Hex(source.utf8) }
+}
+
+/// A library of Redis Functions (Redis 7+): Lua whose first line is
+/// `#!lua name=<library>`, loaded with `FUNCTION LOAD`, replicated and
+/// persisted by the server, unlike the script cache.
+public struct RedisFunctionLibrary: Hashable, Sendable, Codable {
+    public var name: String
+    /// As written, relative to the definitions folder.
+    public var sourcePath: String
+    public var source: String
+    public var functions: [RedisFunction]
+    public var comment: String?
+
+    public init(name: String, sourcePath: String, source: String, functions: [RedisFunction], comment: String? = nil) {
+        self.name = name
+        self.sourcePath = sourcePath
+        self.source = source
+        self.functions = functions
+        self.comment = comment
+    }
+}
+
+public struct RedisFunction: Hashable, Sendable, Codable {
+    /// The flags `redis.register_function` takes.
+    public enum Flag: String, Hashable, Sendable, Codable, CaseIterable {
+        case noWrites = "no-writes", allowOOM = "allow-oom", allowStale = "allow-stale", noCluster = "no-cluster"
+        case allowCrossSlotKeys = "allow-cross-slot-keys"
+    }
+
+    public var name: String
+    /// Key spec names, in the order of the keys the function is called with.
+    public var keys: [String]
+    public var args: [String]
+    public var flags: [Flag]
+    public var comment: String?
+
+    public init(name: String, keys: [String], args: [String], flags: [Flag] = [], comment: String? = nil) {
+        self.name = name
+        self.keys = keys
+        self.args = args
+        self.flags = flags
+        self.comment = comment
+    }
+
+    /// `FCALL_RO` for a function that does not write (it then also runs on a replica), else `FCALL`.
+    public var command: String { flags.contains(.noWrites) ? "FCALL_RO" : "FCALL" }
 }
 
 public struct RedisChannel: Hashable, Sendable, Codable {
@@ -228,45 +277,5 @@ extension RedisPattern {
             }
         }
         return false
-    }
-}
-
-/// SHA-1 (FIPS 180-4), for the script digests Redis names scripts by.
-public enum SHA1 {
-    public static func hex(_ message: [UInt8]) -> String {
-        var h: [UInt32] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0]
-        var bytes = message
-        let bitLength = UInt64(message.count) * 8
-        bytes.append(0x80)
-        while bytes.count % 64 != 56 { bytes.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var w = [UInt32](repeating: 0, count: 80)
-        for chunk in stride(from: 0, to: bytes.count, by: 64) {
-            for t in 0..<16 {
-                let o = chunk + t * 4
-                w[t] = UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3])
-            }
-            for t in 16..<80 {
-                let x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]
-                w[t] = x << 1 | x >> 31
-            }
-            var (a, b, c, d, e) = (h[0], h[1], h[2], h[3], h[4])
-            for t in 0..<80 {
-                let f: UInt32, k: UInt32
-                switch t {
-                case 0..<20: (f, k) = ((b & c) | (~b & d), 0x5A82_7999)
-                case 20..<40: (f, k) = (b ^ c ^ d, 0x6ED9_EBA1)
-                case 40..<60: (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC)
-                default: (f, k) = (b ^ c ^ d, 0xCA62_C1D6)
-                }
-                let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ w[t]
-                (e, d, c, b, a) = (d, c, b << 30 | b >> 2, a, temp)
-            }
-            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e
-        }
-        return h.map { word in
-            let s = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - s.count) + s
-        }.joined()
     }
 }

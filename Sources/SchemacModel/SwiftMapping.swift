@@ -246,8 +246,24 @@ public struct SwiftPlan: Sendable {
         public var fields: Record?
     }
 
+    /// A caller of a Redis Function: `RedisFunctions.reserveStock(stock:quantity:)`.
+    public struct FunctionCaller: Sendable {
+        public var functionName: String
+        /// The function's name in Redis, and its library's.
+        public var redisName: String
+        public var library: String
+        /// `FCALL`, or `FCALL_RO` for a function that does not write.
+        public var command: String
+        /// (key spec name, Swift parameter name), in the order the function takes them.
+        public var keys: [(String, String)]
+        /// (declared name, Swift parameter name).
+        public var args: [(String, String)]
+        public var comment: String?
+    }
+
     public var keyBuilders: [KeyBuilder] = []
     public var channelBuilders: [KeyBuilder] = []
+    public var functionCallers: [FunctionCaller] = []
     public var records: [Record] = []
     public var enums: [EnumDecl] = []
     public var namespaces: [String] = []
@@ -371,6 +387,21 @@ public struct SwiftPlan: Sendable {
         for c in redis.channels {
             channelBuilders.append(builder(c.name, c.pattern, c.params, hashTag: nil, ttl: nil, type: "channel", comment: c.comment,
                                            what: "Redis channel"))
+        }
+        functions = [:]
+        for library in redis.libraries {
+            for f in library.functions {
+                let name = SwiftMapping.memberName(f.name)
+                if let other = functions[name] {
+                    problems.append(Problem(subject: .redisKey(f.name), message: "Redis function '\(f.name)' would be the Swift caller \(name), as '\(other)' is",
+                                            isCollision: true))
+                }
+                functions[name] = f.name
+                let parameters = members((f.keys + f.args).map { ($0, .redisKey(f.name)) }, in: "Redis function '\(f.name)'")
+                functionCallers.append(FunctionCaller(functionName: name, redisName: f.name, library: library.name, command: f.command,
+                                                      keys: Array(zip(f.keys, parameters.prefix(f.keys.count))),
+                                                      args: Array(zip(f.args, parameters.dropFirst(f.keys.count))), comment: f.comment))
+            }
         }
     }
 

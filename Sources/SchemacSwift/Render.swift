@@ -27,6 +27,9 @@ public enum SwiftRenderer {
         if !plan.keyBuilders.isEmpty || !plan.channelBuilders.isEmpty {
             out.append(("RedisKeys.swift", top + "\n" + redisKeys(plan)))
         }
+        if !plan.functionCallers.isEmpty {
+            out.append(("RedisFunctions.swift", top + "\n" + redisFunctions(plan.functionCallers)))
+        }
         out.append(("Support.swift", header + "\n" + support))
         return out.sorted { $0.0 < $1.0 }
     }
@@ -147,6 +150,39 @@ public enum SwiftRenderer {
             out += "}\n"
         }
         return out
+    }
+
+    /// `RedisFunctions`: a caller per declared function, which makes the
+    /// command to send with any Redis client, keys first (built with
+    /// `RedisKeys`), then the arguments.
+    static func redisFunctions(_ callers: [SwiftPlan.FunctionCaller]) -> String {
+        var out = """
+            /// Callers of the Redis Functions the definitions declare (`FUNCTION LOAD`
+            /// the libraries with `schemac apply --against redis://…`).
+            public enum RedisFunctions {
+                /// A call as Redis takes it: `arguments` is the command to send.
+                public struct Call: Sendable, Hashable {
+                    /// `FCALL`, or `FCALL_RO` for a function declared `no-writes`.
+                    public let command: Swift.String
+                    public let function: Swift.String
+                    public let keys: [Swift.String]
+                    public let args: [Swift.String]
+
+                    public var arguments: [Swift.String] { [command, function, Swift.String(keys.count)] + keys + args }
+                }
+
+            """
+        for c in callers {
+            out += "\n" + docComment(c.comment, indent: "    ")
+            if c.comment != nil { out += "    ///\n" }
+            out += "    /// `\(c.command) \(c.redisName)` (library `\(c.library)`)"
+            out += c.keys.isEmpty ? ".\n" : "; keys: " + c.keys.map { "`\($0.0)`" }.joined(separator: ", ") + ".\n"
+            let parameters = (c.keys + c.args).map { "\(SwiftMapping.declared($0.1)): Swift.String" }.joined(separator: ", ")
+            out += "    public static func \(SwiftMapping.declared(c.functionName))(\(parameters)) -> Call {\n"
+            out += "        Call(command: \(literal(c.command)), function: \(literal(c.redisName)), keys: [\(c.keys.map { SwiftMapping.declared($0.1) }.joined(separator: ", "))], "
+                + "args: [\(c.args.map { SwiftMapping.declared($0.1) }.joined(separator: ", "))])\n    }\n"
+        }
+        return out + "}\n"
     }
 
     static func enumDeclaration(_ e: SwiftPlan.EnumDecl) -> String {

@@ -272,9 +272,9 @@ final class MigrateTests: XCTestCase {
     /// The checksums are SHA-256: the standard's examples, and `sha256sum`
     /// on every length around the block boundaries.
     func testSHA256AgreesWithTheStandardAndWithSha256sum() throws {
-        XCTAssertEqual(SHA256.hex(Array("".utf8)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+        XCTAssertEqual(Digests.sha256Hex(Array("".utf8)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(Digests.sha256Hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Digests.sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         guard let sha256sum = Shell.which("sha256sum") else { throw XCTSkip("sha256sum is not installed") }
         let dir = try Repo.temporaryDirectory("sha")
@@ -285,7 +285,7 @@ final class MigrateTests: XCTestCase {
             let file = dir.appendingPathComponent("\(length)")
             try Data(bytes).write(to: file)
             let expected = try Shell.run(sha256sum, [file.path]).stdout.prefix(64)
-            XCTAssertEqual(SHA256.hex(bytes), String(expected), "\(length) bytes")
+            XCTAssertEqual(Digests.sha256Hex(bytes), String(expected), "\(length) bytes")
         }
     }
 

@@ -90,7 +90,9 @@ public enum DefinitionsSchema {
     "redis": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(RedisKeys.section.jsonProperties) },
     "redisKey": { "type": "object", "additionalProperties": false, "required": ["pattern", "type"], "properties": \#(RedisKeys.key.jsonProperties) },
     "redisScript": { "type": "object", "additionalProperties": false, "required": ["source"], "properties": \#(RedisKeys.script.jsonProperties) },
-    "redisChannel": { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": \#(RedisKeys.channel.jsonProperties) }
+    "redisChannel": { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": \#(RedisKeys.channel.jsonProperties) },
+    "redisLibrary": { "type": "object", "additionalProperties": false, "required": ["source"], "properties": \#(RedisKeys.library.jsonProperties) },
+    "redisFunction": { "type": ["object", "null"], "additionalProperties": false, "properties": \#(RedisKeys.function.jsonProperties) }
   }
 }
 

@@ -9,6 +9,7 @@ public enum RedisKeys {
         DefinitionKey("keys", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/redisKey" } }"##),
         DefinitionKey("scripts", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/redisScript" } }"##),
         DefinitionKey("channels", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/redisChannel" } }"##),
+        DefinitionKey("functions", ##"{ "type": ["object", "null"], "additionalProperties": { "$ref": "#/$defs/redisLibrary" } }"##),
     ]
 
     public static let key = [
@@ -23,6 +24,20 @@ public enum RedisKeys {
         DefinitionKey("keys", ##"{ "type": "array", "items": { "type": "string" } }"##),
         DefinitionKey("args", ##"{ "type": "array", "items": { "type": "string" } }"##),
         DefinitionKey("source", text), DefinitionKey("comment", comment),
+    ]
+
+    /// A library of Redis Functions: its Lua and what it registers.
+    public static let library = [
+        DefinitionKey("source", text),
+        DefinitionKey("functions", ##"{ "type": "object", "additionalProperties": { "$ref": "#/$defs/redisFunction" } }"##),
+        DefinitionKey("comment", comment),
+    ]
+
+    public static let function = [
+        DefinitionKey("keys", ##"{ "type": "array", "items": { "type": "string" } }"##),
+        DefinitionKey("args", ##"{ "type": "array", "items": { "type": "string" } }"##),
+        DefinitionKey("flags", ##"{ "type": "array", "items": { "enum": ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"] } }"##),
+        DefinitionKey("comment", comment),
     ]
 
     public static let channel = [DefinitionKey("pattern", text), DefinitionKey("params", params), DefinitionKey("comment", comment)]

@@ -11,6 +11,7 @@ struct RedisResolver {
     private var keyNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var scriptNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var channelNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
+    private var libraryNodes: [(name: String, node: Node, key: Node, reader: NodeReader)] = []
     private var seen = false
 
     mutating func collect(_ node: Node, _ reader: NodeReader) {
@@ -23,6 +24,7 @@ struct RedisResolver {
         entries("keys", into: &keyNodes)
         entries("scripts", into: &scriptNodes)
         entries("channels", into: &channelNodes)
+        entries("functions", into: &libraryNodes)
     }
 
     /// `scripts` holds script texts by path relative to the definitions, for
@@ -65,6 +67,13 @@ struct RedisResolver {
         for s in unique(scriptNodes, "Redis script") {
             if let script = resolveScript(s.name, s.node, s.key, s.reader, specs: specs, baseDirectory: baseDirectory, scripts: scripts) {
                 schema.scripts.append(script)
+            }
+        }
+        var functionAt: [String: SourceLocation] = [:]
+        for l in unique(libraryNodes, "Redis function library") {
+            if let library = resolveLibrary(l.name, l.node, l.key, l.reader, specs: specs, baseDirectory: baseDirectory, scripts: scripts,
+                                            functionAt: &functionAt) {
+                schema.libraries.append(library)
             }
         }
         for c in unique(channelNodes, "Redis channel") {
@@ -234,41 +243,20 @@ struct RedisResolver {
         }
         var keys: [String] = []
         if let k = f["keys"] {
-            guard let list = reader.stringList(k, "keys of \(what)") else { return nil }
-            for spec in list where specs[spec] == nil {
-                reader.report(.unknownRedisKey(spec, suggestion: Spelling.closest(to: spec, among: specs.keys.sorted()), at: reader.location(k)))
-                return nil
-            }
+            guard let list = Self.keyList(k, reader, what: what, specs: specs, cluster: true) else { return nil }
             keys = list
-            // Redis Cluster runs a script on one slot: its keys must share a hash tag.
-            if list.count > 1 {
-                let tags = Set(list.map { specs[$0]!.hashTag ?? "" })
-                if tags.count != 1 || tags.contains("") {
-                    reader.report(.redisCrossSlot(name, keys: list.map { "\($0) (\(specs[$0]!.hashTag.map { "hash_tag \($0)" } ?? "no hash_tag"))" },
-                                                  at: reader.location(k)))
-                    return nil
-                }
-            }
         }
         let args = f["args"].flatMap { reader.stringList($0, "args of \(what)") } ?? []
-        guard let path = reader.name(sourceNode, "source of \(what)") else { return nil }
-        let relative = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: "/")).standardizedFileURL.path.dropFirst()
-        let text = scripts[String(relative)] ?? baseDirectory.flatMap { base in
-            FileManager.default.contents(atPath: base.appendingPathComponent(path).path).flatMap { String(data: $0, encoding: .utf8) }
-        }
-        guard let source = text else {
-            reader.report(.missingScriptFile(path, at: reader.location(sourceNode)))
-            return nil
-        }
+        guard let (path, source) = Self.source(sourceNode, reader, what: what, baseDirectory: baseDirectory, scripts: scripts) else { return nil }
         // Only the keys it is given, each of a spec.
         var touchesOthers = false
         for use in LuaKeys.derivedKeys(in: source) {
-            reader.report(.redisScriptUndeclaredKey(name, path: path, line: use.line, expression: use.text, at: reader.location(sourceNode)))
+            reader.report(.redisScriptUndeclaredKey(what, path: path, line: use.line, expression: use.text, at: reader.location(sourceNode)))
             touchesOthers = true
         }
         let highest = LuaKeys.highestKeyIndex(in: source)
         if highest > keys.count {
-            reader.report(.redisScriptUndeclaredKey(name, path: path, line: nil, expression: "KEYS[\(highest)]", declared: keys.count,
+            reader.report(.redisScriptUndeclaredKey(what, path: path, line: nil, expression: "KEYS[\(highest)]", declared: keys.count,
                                                     at: reader.location(f["keys"] ?? key)))
             touchesOthers = true
         }
@@ -276,5 +264,140 @@ struct RedisResolver {
         var script = RedisScript(name: name, keys: keys, args: args, sourcePath: path, source: source)
         if let c = f["comment"] { script.comment = reader.string(c, "comment of \(what)") }
         return script
+    }
+
+    /// The spec names of `keys`, each defined, and (`cluster`) sharing one
+    /// hash tag: Redis Cluster runs a script or function on one slot, so keys
+    /// of several answer CROSSSLOT.
+    private static func keyList(_ node: Node, _ reader: NodeReader, what: String, specs: [String: RedisKeySpec], cluster: Bool) -> [String]? {
+        guard let list = reader.stringList(node, "keys of \(what)") else { return nil }
+        for spec in list where specs[spec] == nil {
+            reader.report(.unknownRedisKey(spec, suggestion: Spelling.closest(to: spec, among: specs.keys.sorted()), at: reader.location(node)))
+            return nil
+        }
+        if cluster, list.count > 1 {
+            let tags = Set(list.map { specs[$0]!.hashTag ?? "" })
+            if tags.count != 1 || tags.contains("") {
+                reader.report(.redisCrossSlot(what, keys: list.map { "\($0) (\(specs[$0]!.hashTag.map { "hash_tag \($0)" } ?? "no hash_tag"))" },
+                                              at: reader.location(node)))
+                return nil
+            }
+        }
+        return list
+    }
+
+    /// The Lua a `source` names, relative to the definitions folder (or from
+    /// `scripts`, for definitions that are not on disk).
+    private static func source(_ node: Node, _ reader: NodeReader, what: String, baseDirectory: URL?,
+                               scripts: [String: String]) -> (path: String, text: String)? {
+        guard let path = reader.name(node, "source of \(what)") else { return nil }
+        let relative = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: "/")).standardizedFileURL.path.dropFirst()
+        let text = scripts[String(relative)] ?? baseDirectory.flatMap { base in
+            FileManager.default.contents(atPath: base.appendingPathComponent(path).path).flatMap { String(data: $0, encoding: .utf8) }
+        }
+        guard let text else {
+            reader.report(.missingScriptFile(path, at: reader.location(node)))
+            return nil
+        }
+        return (path, text)
+    }
+
+    // MARK: Function libraries
+
+    private func resolveLibrary(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader, specs: [String: RedisKeySpec],
+                                baseDirectory: URL?, scripts: [String: String], functionAt: inout [String: SourceLocation]) -> RedisFunctionLibrary? {
+        let what = "Redis function library '\(name)'"
+        guard Self.isFunctionName(name, what, reader, at: key), let f = reader.fields(node, what, allowed: RedisKeys.library.names) else { return nil }
+        guard let sourceNode = f["source"] else {
+            reader.report(.missingKey("source", in: what, at: reader.location(key)))
+            return nil
+        }
+        guard let (path, source) = Self.source(sourceNode, reader, what: what, baseDirectory: baseDirectory, scripts: scripts) else { return nil }
+        let header = LuaLibrary.header(source)
+        if header?.engine != "lua" || header?.fields["name"] != name || header?.fields.count != 1 {
+            let found = source.hasPrefix("#!") ? String(source.prefix { $0 != "\n" && $0 != "\r" }) : nil
+            reader.report(.redisFunctionHeader(name, path: path, found: found, at: reader.location(sourceNode)))
+            return nil
+        }
+        let registered = LuaLibrary.registrations(in: source)
+        var failed = false, functions: [RedisFunction] = []
+        for entry in f["functions"].flatMap({ reader.namedEntries($0, "functions of \(what)") }) ?? [] {
+            let here = reader.location(entry.keyNode)
+            if let earlier = functionAt[entry.key] {
+                // FUNCTION LOAD refuses a function name another library has.
+                reader.report(.duplicateName("Redis function", entry.key, firstAt: earlier, at: here))
+                failed = true
+                continue
+            }
+            functionAt[entry.key] = here
+            guard let function = resolveFunction(entry.key, entry.value, entry.keyNode, reader, library: name, path: path,
+                                                 registered: registered.first { $0.name == entry.key }, specs: specs) else {
+                failed = true
+                continue
+            }
+            functions.append(function)
+        }
+        for r in registered where !functions.contains(where: { $0.name == r.name }) && functionAt[r.name] == nil {
+            reader.report(.redisFunctionUndeclared(r.name, library: name, path: path, line: r.line, at: reader.location(f.keyNode("functions") ?? key)))
+        }
+        if failed { return nil }
+        var library = RedisFunctionLibrary(name: name, sourcePath: path, source: source, functions: functions)
+        if let c = f["comment"] { library.comment = reader.string(c, "comment of \(what)") }
+        return library
+    }
+
+    private func resolveFunction(_ name: String, _ node: Node, _ key: Node, _ reader: NodeReader, library: String, path: String,
+                                 registered: LuaLibrary.Registration?, specs: [String: RedisKeySpec]) -> RedisFunction? {
+        let what = "Redis function '\(name)'"
+        guard Self.isFunctionName(name, what, reader, at: key) else { return nil }
+        var fields: Fields?
+        if !reader.isNull(node) {
+            guard let f = reader.fields(node, what, allowed: RedisKeys.function.names) else { return nil }
+            fields = f
+        }
+        var flags: [RedisFunction.Flag] = []
+        for flagNode in fields?["flags"].flatMap({ reader.sequence($0, "flags of \(what)") }) ?? [] {
+            guard let flag = reader.choice(flagNode, "flag of \(what)", RedisFunction.Flag.allCases.map { ($0.rawValue, $0) }) else { return nil }
+            flags.append(flag)
+        }
+        var keys: [String] = []
+        if let k = fields?["keys"] {
+            guard let list = Self.keyList(k, reader, what: what, specs: specs, cluster: !flags.contains(.noCluster)) else { return nil }
+            keys = list
+        }
+        let args = fields?["args"].flatMap { reader.stringList($0, "args of \(what)") } ?? []
+        guard let registered else {
+            reader.report(.redisFunctionNotRegistered(name, library: library, path: path, at: reader.location(key)))
+            return nil
+        }
+        let declared = Set(flags.map(\.rawValue)), inSource = Set(registered.flags ?? [])
+        if declared != inSource {
+            reader.report(.redisFunctionFlagsDiffer(name, declared: declared.sorted(), registered: inSource.sorted(), path: path, line: registered.line,
+                                                    at: reader.location(fields?.keyNode("flags") ?? key)))
+            return nil
+        }
+        var touchesOthers = false
+        for use in registered.derivedKeys {
+            reader.report(.redisScriptUndeclaredKey(what, path: path, line: use.line, expression: use.text, keysTable: "keys", at: reader.location(key)))
+            touchesOthers = true
+        }
+        if registered.highestKey > keys.count {
+            reader.report(.redisScriptUndeclaredKey(what, path: path, line: nil, expression: "keys[\(registered.highestKey)]", declared: keys.count,
+                                                    keysTable: "keys", at: reader.location(fields?.keyNode("keys") ?? key)))
+            touchesOthers = true
+        }
+        if touchesOthers { return nil }
+        var function = RedisFunction(name: name, keys: keys, args: args, flags: flags)
+        if let c = fields?["comment"] { function.comment = reader.string(c, "comment of \(what)") }
+        return function
+    }
+
+    /// Redis takes library and function names of letters, digits and `_` only.
+    private static func isFunctionName(_ name: String, _ what: String, _ reader: NodeReader, at node: Node) -> Bool {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+            reader.report(.invalidValue("the name of \(what) may hold only ASCII letters, digits and _ (Redis refuses others)", at: reader.location(node)))
+            return false
+        }
+        return true
     }
 }

@@ -1,7 +1,7 @@
 import SchemacModel
 
 /// `generated/redis/keys.json` (every key spec with its SCAN glob and regex,
-/// every script with its SHA-1, every channel), `keys.schema.json` (the JSON
+/// every script with its SHA-1, every function library, every channel), `keys.schema.json` (the JSON
 /// Schema that describes it) and `KEYS.md` (the same for people).
 public enum RedisRenderer {
     public static func files(_ schema: RedisSchema, sourceFiles: [String]) -> [(name: String, contents: String)] {
@@ -49,11 +49,19 @@ public enum RedisRenderer {
             .object([("name", .string(c.name)), ("pattern", .string(c.pattern.text)), ("params", params(c.params)),
                      ("subscribe_glob", .string(c.pattern.scanGlob(hashTag: nil))), ("comment", c.comment.map { .string($0) } ?? .null)])
         }
+        let libraries: [JSON] = schema.libraries.map { l in
+            .object([("name", .string(l.name)), ("source", .string(l.sourcePath)), ("comment", l.comment.map { .string($0) } ?? .null),
+                     ("functions", .array(l.functions.map { f in
+                         .object([("name", .string(f.name)), ("keys", .array(f.keys.map { .string($0) })), ("args", .array(f.args.map { .string($0) })),
+                                  ("flags", .array(f.flags.map { .string($0.rawValue) })), ("command", .string(f.command)),
+                                  ("comment", f.comment.map { .string($0) } ?? .null)])
+                     }))])
+        }
         let root = JSON.object([
             ("$schema", .string("./keys.schema.json")),
             ("generated_by", .string(GeneratedHeader.json)),
             ("sources", .array(sourceFiles.map { .string($0) })),
-            ("keys", .array(keys)), ("scripts", .array(scripts)), ("channels", .array(channels)),
+            ("keys", .array(keys)), ("scripts", .array(scripts)), ("functions", .array(libraries)), ("channels", .array(channels)),
         ])
         return root.render() + "\n"
     }
@@ -86,6 +94,15 @@ public enum RedisRenderer {
                 out += "| \(cell(s.name)) | \(s.keys.joined(separator: ", ")) | \(s.args.joined(separator: ", ")) | `\(cell(s.sourcePath))` | `\(s.sha1)` |\n"
             }
         }
+        if !schema.libraries.isEmpty {
+            out += "\n## Functions\n\n| function | library | keys | args | flags | call | source |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+            for l in schema.libraries {
+                for f in l.functions {
+                    out += "| \(cell(f.name)) | \(cell(l.name)) | \(f.keys.joined(separator: ", ")) | \(cell(f.args.joined(separator: ", "))) | "
+                        + "\(f.flags.map(\.rawValue).joined(separator: ", ")) | \(f.command) | `\(cell(l.sourcePath))` |\n"
+                }
+            }
+        }
         if !schema.channels.isEmpty {
             out += "\n## Channels\n\n| channel | pattern | params |\n| --- | --- | --- |\n"
             for c in schema.channels {
@@ -103,7 +120,7 @@ public enum RedisRenderer {
   "$id": "keys.schema.json",
   "title": "schemac Redis key specifications",
   "type": "object",
-  "required": ["keys", "scripts", "channels"],
+  "required": ["keys", "scripts", "functions", "channels"],
   "additionalProperties": false,
   "properties": {
     "$schema": { "type": "string" },
@@ -144,6 +161,36 @@ public enum RedisRenderer {
           "source": { "type": "string" },
           "sha1": { "type": "string", "pattern": "^[0-9a-f]{40}$" },
           "comment": { "type": ["string", "null"] }
+        }
+      }
+    },
+    "functions": {
+      "type": "array",
+      "description": "libraries of Redis Functions, loaded with FUNCTION LOAD",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "source", "comment", "functions"],
+        "properties": {
+          "name": { "type": "string", "description": "the library, as its #!lua name= line says" },
+          "source": { "type": "string" },
+          "comment": { "type": ["string", "null"] },
+          "functions": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": ["name", "keys", "args", "flags", "command", "comment"],
+              "properties": {
+                "name": { "type": "string" },
+                "keys": { "type": "array", "items": { "type": "string" }, "description": "key spec names, in the order of the call's keys" },
+                "args": { "type": "array", "items": { "type": "string" } },
+                "flags": { "type": "array", "items": { "enum": ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"] } },
+                "command": { "enum": ["FCALL", "FCALL_RO"] },
+                "comment": { "type": ["string", "null"] }
+              }
+            }
+          }
         }
       }
     },

@@ -55,7 +55,7 @@ public struct MigrationFolder: Sendable {
     }
 
     public static func checksum(_ data: Data) -> String {
-        SHA256.hex(data)
+        Digests.sha256Hex(data)
     }
 
     public func file(_ version: Int) -> File? { files.first { $0.version == version } }

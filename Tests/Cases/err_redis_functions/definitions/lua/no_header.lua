@@ -1,0 +1,1 @@
+redis.register_function("x", function() return 1 end)
