@@ -109,7 +109,7 @@ public enum Commands {
                                           budget: RedisLive.Budget(maxKeys: request.scanKeys, seconds: request.scanSeconds),
                                           requireScripts: request.requireScripts, cache: cache)
             guard let report = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
-            return CommandResult(stdout: request.format == .json ? report.jsonLines : report.text, diagnostics: planned.diagnostics,
+            return CommandResult(stdout: request.format == .json ? report.json : report.text, diagnostics: planned.diagnostics,
                                  status: request.detailedExitcode && report.hasDrift ? 2 : 0)
         }
         if case .clickhouse(let url) = target {

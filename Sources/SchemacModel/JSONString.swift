@@ -28,22 +28,28 @@ public struct JSONLine {
         case int(Int?)
         case bool(Bool)
         case strings([String])
+        /// A list of objects, each written as a line's object is.
+        case objects([JSONLine])
     }
 
     public var fields: [(String, Value)]
 
     public init(_ fields: [(String, Value)]) { self.fields = fields }
 
-    public var text: String {
+    public var text: String { object + "\n" }
+
+    /// The object without the line's end.
+    public var object: String {
         let body = fields.map { key, value -> String in
             let rendered: String = switch value {
             case .string(let s): s.map(jsonString) ?? "null"
             case .int(let n): n.map(String.init) ?? "null"
             case .bool(let b): b ? "true" : "false"
             case .strings(let list): "[" + list.map(jsonString).joined(separator: ", ") + "]"
+            case .objects(let list): "[" + list.map(\.object).joined(separator: ", ") + "]"
             }
             return "\(jsonString(key)): \(rendered)"
         }
-        return "{" + body.joined(separator: ", ") + "}\n"
+        return "{" + body.joined(separator: ", ") + "}"
     }
 }

@@ -96,9 +96,40 @@ final class RedisTests: XCTestCase {
             XCTAssertGreaterThan(pttl, 0, touched)
             XCTAssertLessThanOrEqual(pttl, (schemas[0].keys.first { $0.name == "ratelimit" }?.ttlSeconds ?? 0) * 1000)
         }
+        // The same limiter as Redis Functions, loaded by apply, called through RedisFunctions with the builders' keys.
+        let apply = try Shell.run(try Repo.binary, ["apply", "--against", server.url, "--auto-approve"], cwd: Repo.root)
+        XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
+        let other = RedisKeys.ratelimit(orgID: org, dsp: "ttd"), otherSeq = RedisKeys.ratelimitSeq(orgID: org, dsp: "ttd")
+        var admitted: [Int] = []
+        for i in 0..<3 {
+            let call = RedisFunctions.ratelimitAdmit(ratelimit: other, ratelimitSeq: otherSeq, now: String(now + i), windowSeconds: "60", limit: "2")
+            XCTAssertEqual(call.command, "FCALL")
+            admitted.append(try redis.command(call.arguments).integer ?? -1)
+        }
+        XCTAssertEqual(admitted, [1, 1, 0])
+        let count = RedisFunctions.ratelimitCount(ratelimit: other, now: String(now + 3), windowSeconds: "60")
+        XCTAssertEqual(count.command, "FCALL_RO")
+        XCTAssertEqual(try redis.command(count.arguments), .integer(2))
+        // Every function of every project and case runs on the server once its library is loaded.
+        var called = 0
+        for schema in schemas {
+            for library in schema.libraries {
+                XCTAssertEqual(try redis.command(["FUNCTION", "LOAD", "REPLACE", library.source]).string, library.name)
+                for f in library.functions {
+                    let keys = f.keys.map { spec in "\(spec):{\(org.uuidString.lowercased())}:x" }
+                    let reply = try redis.command([f.command, f.name, String(keys.count)] + keys + f.args.map { _ in "1" })
+                    if case .error(let message) = reply { XCTFail("\(f.name): \(message)") }
+                    called += 1
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(called, 5)
+        _ = try redis.command(["FUNCTION", "FLUSH"])
+        XCTAssertEqual(try Shell.run(try Repo.binary, ["apply", "--against", server.url, "--auto-approve"], cwd: Repo.root).status, 0)
         let drift = try RedisLive.drift(url: server.url, schema: schemas[0])
         XCTAssertEqual(drift.unknown, [], drift.text)
         XCTAssertEqual(drift.faults, [], drift.text)
+        XCTAssertEqual(drift.libraries, [], drift.text)
     }
 
     /// A server with conforming keys of every spec and four planted faults
@@ -108,6 +139,7 @@ final class RedisTests: XCTestCase {
         let redis = try server.connection()
         let schema = try Self.definitions("")
         for script in schema.scripts { _ = try redis.command(["SCRIPT", "LOAD", script.source]) }
+        for library in schema.libraries { _ = try redis.command(["FUNCTION", "LOAD", library.source]) }
         let user = UUID(), org = UUID(), other = UUID()
         var setup: [[String]] = [
             ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased(), "org_id", org.uuidString.lowercased(),
@@ -142,7 +174,13 @@ final class RedisTests: XCTestCase {
         XCTAssertEqual(faults.count, 5, report.text)
         XCTAssertTrue(report.text.contains("lacks org_id, created_at, role"), report.text)
         XCTAssertEqual(report.scriptsNotLoaded, [])
+        XCTAssertEqual(report.libraries, [])
         XCTAssertTrue(report.complete)
+
+        // The functions: the platform's library with other code, and a library no definitions declare.
+        let ratelimit = try XCTUnwrap(schema.libraries.first)
+        _ = try redis.pipeline([["FUNCTION", "LOAD", "REPLACE", ratelimit.source + "-- edited on the server\n"],
+                                ["FUNCTION", "LOAD", "#!lua name=legacy\nredis.register_function('legacy_ping', function() return 1 end)\n"]])
 
         // Through the binary: the report on stdout, exit 2 with --detailed-exitcode, and the server unchanged.
         let before = try redis.command(["DBSIZE"]).integer
@@ -151,16 +189,37 @@ final class RedisTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("wrong type: \(RedisKeys.ratelimit(orgID: org, dsp: "dv360"))"), run.stdout)
         XCTAssertTrue(run.stdout.contains("unknown keys: 2 under 'legacy:'"), run.stdout)
         XCTAssertEqual(try redis.command(["DBSIZE"]).integer, before)
-        // The same report as JSON lines: a finding an object, then the summary.
+        XCTAssertTrue(run.stdout.contains("library code differs: ratelimit: the server's code differs from redis/ratelimit.lua from line 31"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("extra library: legacy: on the server (functions: legacy_ping)"), run.stdout)
+        // The same report as one JSON object on one line: its faults and its notes.
         let json = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--format", "json"], cwd: Repo.root)
         XCTAssertEqual(json.status, 0, json.stderr)
-        let findings = try json.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(Set(findings.compactMap { $0["kind"] as? String }),
-                       ["unknown_keys", "no_expiry", "expiry_too_long", "expires_though_durable", "wrong_type", "missing_hash_fields", "summary"])
-        XCTAssertEqual(findings.count, 7)
-        XCTAssertEqual(findings.last?["drift"] as? Bool, true)
+        XCTAssertEqual(json.stdout.split(separator: "\n").count, 1, json.stdout)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let findings = try XCTUnwrap(object["faults"] as? [[String: Any]])
+        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }.sorted(),
+                       ["expires_though_durable", "expiry_too_long", "extra_library", "library_code_differs", "missing_hash_fields", "no_expiry",
+                        "unknown_keys", "wrong_type"])
+        XCTAssertEqual((object["notes"] as? [Any])?.count, 0)
+        XCTAssertEqual(object["drift"] as? Bool, true)
+        XCTAssertEqual(object["kind"] as? String, "redis_drift")
+
+        // Declared libraries the server lacks, or holds without a function: each named, and nothing else.
+        var declared = schema
+        declared.libraries += [
+            RedisFunctionLibrary(name: "absent", sourcePath: "redis/absent.lua", source: "#!lua name=absent\nredis.register_function('absent_f', function() return 1 end)\n",
+                                 functions: [RedisFunction(name: "absent_f", keys: [], args: [])]),
+            RedisFunctionLibrary(name: "partial", sourcePath: "redis/partial.lua",
+                                 source: "#!lua name=partial\nredis.register_function('p1', function() return 1 end)\nredis.register_function('p2', function() return 2 end)\n",
+                                 functions: [RedisFunction(name: "p1", keys: [], args: []), RedisFunction(name: "p2", keys: [], args: [])]),
+        ]
+        _ = try redis.command(["FUNCTION", "LOAD", "#!lua name=partial\nredis.register_function('p1', function() return 1 end)\n"])
+        let functionReport = try RedisLive.drift(url: server.url, schema: declared)
+        XCTAssertEqual(functionReport.libraries.map { "\($0.kind.id) \($0.library)\($0.function.map { "." + $0 } ?? "")" }, [
+            "missing_library absent", "extra_library legacy", "library_code_differs partial", "missing_function partial.p2", "library_code_differs ratelimit",
+        ], functionReport.text)
         // The script cache emptied (a restart, a failover, SCRIPT FLUSH): information, not drift, unless asked.
-        _ = try redis.pipeline([["SCRIPT", "FLUSH"], ["FLUSHDB"]])
+        _ = try redis.pipeline([["SCRIPT", "FLUSH"], ["FLUSHDB"], ["FUNCTION", "FLUSH"], ["FUNCTION", "LOAD", ratelimit.source]])
         _ = try redis.pipeline([
             ["HSET", RedisKeys.session(userID: user), "user_id", user.uuidString.lowercased(), "org_id", org.uuidString.lowercased(),
              "created_at", "2026-12-01T00:00:00Z", "role", "admin"], ["EXPIRE", RedisKeys.session(userID: user), "3600"],
@@ -174,6 +233,69 @@ final class RedisTests: XCTestCase {
         let strict = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--detailed-exitcode", "--require-scripts"], cwd: Repo.root)
         XCTAssertEqual(strict.status, 2, strict.stdout + strict.stderr)
         XCTAssertTrue(strict.stdout.contains("script not loaded: "), strict.stdout)
+        let notes = try Shell.run(try Repo.binary, ["diff", "--against", server.url, "--format", "json"], cwd: Repo.root)
+        let noted = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(notes.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((noted["notes"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }, ["script_not_loaded"])
+        XCTAssertEqual((noted["faults"] as? [Any])?.count, 0)
+        XCTAssertEqual(noted["drift"] as? Bool, false)
+    }
+
+    /// apply loads what the server lacks, asks first, deletes a library no
+    /// definitions declare only when allowed, and never touches a key.
+    func testApplyLoadsTheLibrariesAndNeverTouchesAKey() throws {
+        let server = try RedisServer()
+        let redis = try server.connection()
+        let schema = try Self.definitions("")
+        let ratelimit = try XCTUnwrap(schema.libraries.first)
+        _ = try redis.pipeline([["SET", "legacy:user:1", "x"], ["SET", RedisKeys.cache(key: "k"), "v", "EX", "60"]])
+        func binary(_ args: [String]) throws -> Shell.Result { try Shell.run(try Repo.binary, args, cwd: Repo.root) }
+
+        // A fresh server drifts: the library is missing.
+        let fresh = try binary(["diff", "--against", server.url, "--detailed-exitcode"])
+        XCTAssertEqual(fresh.status, 2, fresh.stdout + fresh.stderr)
+        XCTAssertTrue(fresh.stdout.contains("library missing: ratelimit: the server has no such library (redis/ratelimit.lua)"), fresh.stdout)
+        // Without a terminal and without --auto-approve, apply shows the plan and refuses.
+        let asked = try binary(["apply", "--against", server.url])
+        XCTAssertEqual(asked.status, 1, asked.stdout + asked.stderr)
+        XCTAssertTrue(asked.stdout.contains("FUNCTION LOAD REPLACE <redis/ratelimit.lua>"), asked.stdout)
+        XCTAssertTrue(asked.stdout.contains("SCRIPT LOAD <redis/sliding_window_limit.lua>"), asked.stdout)
+        XCTAssertTrue(asked.stderr.contains("there is no terminal to ask"), asked.stderr)
+        XCTAssertEqual(try redis.command(["FUNCTION", "LIST"]), .array([]))
+
+        let applied = try binary(["apply", "--against", server.url, "--auto-approve"])
+        XCTAssertEqual(applied.status, 0, applied.stdout + applied.stderr)
+        XCTAssertTrue(applied.stdout.contains("applied: the server's functions and scripts are what the definitions declare"), applied.stdout)
+        let synced = try RedisLive.drift(url: server.url, schema: schema)
+        XCTAssertEqual(synced.libraries, [], synced.text)
+        XCTAssertEqual(synced.scriptsNotLoaded, [], synced.text)
+        let again = try binary(["apply", "--against", server.url, "--auto-approve"])
+        XCTAssertTrue(again.stdout.contains("nothing to apply"), again.stdout)
+
+        // Other code on the server: replaced. A library of no definitions: left alone, then deleted when allowed.
+        _ = try redis.pipeline([["FUNCTION", "LOAD", "REPLACE", ratelimit.source + "-- edited\n"],
+                                ["FUNCTION", "LOAD", "#!lua name=legacy\nredis.register_function('legacy_ping', function() return 1 end)\n"]])
+        let replaced = try binary(["apply", "--against", server.url, "--auto-approve", "--format", "json"])
+        XCTAssertEqual(replaced.status, 0, replaced.stdout + replaced.stderr)
+        let actions = try replaced.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(actions.compactMap { $0["kind"] as? String }, ["function_load", "in_sync"], replaced.stdout)
+        XCTAssertEqual(try RedisLive.drift(url: server.url, schema: schema).libraries.map(\.kind), [.extra])
+        let deleted = try binary(["apply", "--against", server.url, "--auto-approve", "--allow-destructive"])
+        XCTAssertEqual(deleted.status, 0, deleted.stdout + deleted.stderr)
+        XCTAssertTrue(deleted.stdout.contains("FUNCTION DELETE legacy"), deleted.stdout)
+        XCTAssertEqual(try RedisLive.drift(url: server.url, schema: schema).libraries, [])
+
+        // A declared function held by another library: refused until that library may go.
+        _ = try redis.pipeline([["FUNCTION", "DELETE", "ratelimit"],
+                                ["FUNCTION", "LOAD", "#!lua name=old_limits\nredis.register_function('ratelimit_admit', function() return 1 end)\n"]])
+        let blocked = try binary(["apply", "--against", server.url, "--auto-approve"])
+        XCTAssertEqual(blocked.status, 1, blocked.stdout + blocked.stderr)
+        XCTAssertTrue(blocked.stderr.contains("library old_limits on the server holds ratelimit_admit (declared in ratelimit)"), blocked.stderr)
+        XCTAssertEqual(try binary(["apply", "--against", server.url, "--auto-approve", "--allow-destructive"]).status, 0)
+        XCTAssertEqual(try RedisLive.drift(url: server.url, schema: schema).libraries, [])
+
+        // No key was touched.
+        XCTAssertEqual(try redis.command(["DBSIZE"]), .integer(2))
+        XCTAssertEqual(try redis.command(["GET", "legacy:user:1"]), .string("x"))
     }
 
     /// 100,000 keys: the whole keyspace is read within the time budget.

@@ -7,7 +7,8 @@ import SchemacRedisDriver
 
 /// Reads a live Redis server for the drift report, never writing to it: a
 /// SCAN bounded by a key count and a time budget, then TYPE and PTTL of up
-/// to `samplesPerSpec` keys of each spec, pipelined, and SCRIPT EXISTS.
+/// to `samplesPerSpec` keys of each spec, pipelined, SCRIPT EXISTS and
+/// FUNCTION LIST WITHCODE.
 public enum RedisLive {
     public struct Budget: Sendable {
         public var maxKeys: Int
@@ -73,7 +74,35 @@ public enum RedisLive {
             for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
         }
         return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete,
-                                 hashFields: hashFields, requireScripts: requireScripts)
+                                 hashFields: hashFields, requireScripts: requireScripts,
+                                 liveLibraries: try libraries(on: redis, needed: !schema.libraries.isEmpty))
+    }
+
+    /// The server's function libraries (`FUNCTION LIST WITHCODE`). A server
+    /// before Redis 7 has none; that is an error only when the definitions
+    /// declare some.
+    static func libraries(on redis: RedisConnection, needed: Bool) throws -> [RedisLiveLibrary] {
+        let reply = try redis.command(["FUNCTION", "LIST", "WITHCODE"])
+        if case .error(let message) = reply {
+            guard needed else { return [] }
+            throw RedisError(description: "the server cannot list Redis Functions, which need Redis 7 or later: \(message)")
+        }
+        return (reply.array ?? []).compactMap { entry in
+            let fields = pairs(entry)
+            guard let name = fields["library_name"]?.string else { return nil }
+            let functions = (fields["functions"]?.array ?? []).compactMap { pairs($0)["name"]?.string }
+            return RedisLiveLibrary(name: name, code: fields["library_code"]?.string ?? "", functions: functions.sorted())
+        }
+    }
+
+    /// A reply of alternating names and values (RESP2's map), by name.
+    private static func pairs(_ reply: RedisReply) -> [String: RedisReply] {
+        let items = reply.array ?? []
+        var out: [String: RedisReply] = [:]
+        for i in stride(from: 0, to: items.count - 1, by: 2) {
+            if let key = items[i].string { out[key] = items[i + 1] }
+        }
+        return out
     }
 }
 

@@ -29,9 +29,41 @@ public struct RedisDriftReport: Sendable, Equatable {
         public var detail: String
     }
 
+    /// How the server's Redis Functions depart from the declared libraries.
+    public struct LibraryFault: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            case missing = "library missing"
+            case codeDiffers = "library code differs"
+            case extra = "extra library"
+            case functionMissing = "function missing"
+
+            /// The `kind` of its JSON object.
+            public var id: String {
+                switch self {
+                case .missing: "missing_library"
+                case .codeDiffers: "library_code_differs"
+                case .extra: "extra_library"
+                case .functionMissing: "missing_function"
+                }
+            }
+        }
+        public var kind: Kind
+        public var library: String
+        public var function: String?
+        public var detail: String
+
+        public init(kind: Kind, library: String, function: String? = nil, detail: String) {
+            self.kind = kind
+            self.library = library
+            self.function = function
+            self.detail = detail
+        }
+    }
+
     /// Keys that match no spec, by prefix (up to the first `:`).
     public var unknown: [Unknown] = []
     public var faults: [Fault] = []
+    public var libraries: [LibraryFault] = []
     /// Scripts not in the server's script cache. The cache is volatile by
     /// design (a restart, a failover or SCRIPT FLUSH empties it, and clients
     /// load a script again when EVALSHA answers NOSCRIPT): information, not
@@ -42,7 +74,9 @@ public struct RedisDriftReport: Sendable, Equatable {
     /// False when a budget ended the SCAN before the cursor came back to 0.
     public var complete = true
 
-    public var hasDrift: Bool { !unknown.isEmpty || !faults.isEmpty || (requireScripts && !scriptsNotLoaded.isEmpty) }
+    public var hasDrift: Bool {
+        !unknown.isEmpty || !faults.isEmpty || !libraries.isEmpty || (requireScripts && !scriptsNotLoaded.isEmpty)
+    }
 
     public var text: String {
         var out = ""
@@ -50,6 +84,7 @@ public struct RedisDriftReport: Sendable, Equatable {
             out += "unknown keys: \(u.count) under '\(u.prefix)' (e.g. \(u.example)) match no key spec\n"
         }
         for f in faults { out += "\(f.kind.rawValue): \(f.key) (\(f.spec)): \(f.detail)\n" }
+        for l in libraries { out += "\(l.kind.rawValue): \(l.library)\(l.function.map { "." + $0 } ?? ""): \(l.detail)\n" }
         for s in scriptsNotLoaded {
             out += requireScripts ? "script not loaded: \(s)\n"
                 : "note: script not in the server's cache: \(s) (the cache empties on every restart; clients load it again on NOSCRIPT; "
@@ -59,25 +94,43 @@ public struct RedisDriftReport: Sendable, Equatable {
         return out
     }
 
-    /// The report as JSON lines: one object per finding (`kind`: unknown_keys,
-    /// wrong_type, no_expiry, expiry_too_long, script_not_loaded), then a
-    /// `summary` with the keys scanned and whether the scan was complete.
-    public var jsonLines: String {
-        var out = ""
-        for u in unknown {
-            out += JSONLine([("kind", .string("unknown_keys")), ("prefix", .string(u.prefix)), ("count", .int(u.count)),
-                             ("example", .string(u.example))]).text
+    /// The report as one JSON object on one line: `faults` (what is drift,
+    /// each with its `kind`: unknown_keys, wrong_type, no_expiry,
+    /// expiry_too_long, expires_though_durable, missing_hash_fields,
+    /// missing_library, library_code_differs, extra_library,
+    /// missing_function, and script_not_loaded under `requireScripts`),
+    /// `notes` (what is not: script_not_loaded), the keys scanned and
+    /// whether the scan was complete.
+    public var json: String {
+        var faultObjects: [JSONLine] = unknown.map { u in
+            JSONLine([("kind", .string("unknown_keys")), ("prefix", .string(u.prefix)), ("count", .int(u.count)), ("example", .string(u.example))])
         }
-        for f in faults {
-            out += JSONLine([("kind", .string(f.kind.rawValue.replacingOccurrences(of: " ", with: "_"))), ("key", .string(f.key)),
-                             ("spec", .string(f.spec)), ("detail", .string(f.detail))]).text
+        faultObjects += faults.map { f in
+            JSONLine([("kind", .string(f.kind.rawValue.replacingOccurrences(of: " ", with: "_"))), ("key", .string(f.key)),
+                      ("spec", .string(f.spec)), ("detail", .string(f.detail))])
         }
-        for s in scriptsNotLoaded {
-            out += JSONLine([("kind", .string("script_not_loaded")), ("script", .string(s)), ("drift", .bool(requireScripts))]).text
+        faultObjects += libraries.map { l in
+            JSONLine([("kind", .string(l.kind.id)), ("library", .string(l.library)), ("function", .string(l.function)), ("detail", .string(l.detail))])
         }
-        out += JSONLine([("kind", .string("summary")), ("scanned", .int(scanned)), ("complete", .bool(complete)),
-                         ("drift", .bool(hasDrift))]).text
-        return out
+        let scripts = scriptsNotLoaded.map { JSONLine([("kind", .string("script_not_loaded")), ("script", .string($0))]) }
+        return JSONLine([
+            ("kind", .string("redis_drift")), ("drift", .bool(hasDrift)),
+            ("faults", .objects(faultObjects + (requireScripts ? scripts : []))), ("notes", .objects(requireScripts ? [] : scripts)),
+            ("scanned", .int(scanned)), ("complete", .bool(complete)),
+        ]).text
+    }
+}
+
+/// A library as `FUNCTION LIST WITHCODE` gives it.
+public struct RedisLiveLibrary: Sendable, Equatable {
+    public var name: String
+    public var code: String
+    public var functions: [String]
+
+    public init(name: String, code: String, functions: [String]) {
+        self.name = name
+        self.code = code
+        self.functions = functions
     }
 }
 
@@ -125,7 +178,7 @@ public enum RedisDrift {
     /// to), the TYPE and PTTL of a sample, and which scripts the server has.
     public static func report(schema: RedisSchema, keys: [(key: String, spec: RedisKeySpec?)], samples: [String: (type: String, pttl: Int)],
                               scriptLoaded: [String: Bool], complete: Bool, hashFields: [String: Set<String>] = [:],
-                              requireScripts: Bool = false) -> RedisDriftReport {
+                              requireScripts: Bool = false, liveLibraries: [RedisLiveLibrary] = []) -> RedisDriftReport {
         var report = RedisDriftReport(requireScripts: requireScripts, scanned: keys.count, complete: complete)
         var unknown: [String: (count: Int, example: String)] = [:]
         for (key, spec) in keys {
@@ -162,7 +215,44 @@ public enum RedisDrift {
         report.unknown = unknown.map { RedisDriftReport.Unknown(prefix: $0.key, count: $0.value.count, example: $0.value.example) }
             .sorted { $0.prefix < $1.prefix }
         report.faults.sort { ($0.key, $0.kind.rawValue) < ($1.key, $1.kind.rawValue) }
+        report.libraries = libraryFaults(schema.libraries, live: liveLibraries)
         report.scriptsNotLoaded = schema.scripts.filter { scriptLoaded[$0.sha1] != true }.map { "\($0.name) (\($0.sha1))" }
         return report
+    }
+
+    /// The declared libraries against the server's: each missing, with
+    /// other code, without a declared function; and each the server has
+    /// that no definitions declare.
+    public static func libraryFaults(_ declared: [RedisFunctionLibrary], live: [RedisLiveLibrary]) -> [RedisDriftReport.LibraryFault] {
+        var out: [RedisDriftReport.LibraryFault] = []
+        let byName = Dictionary(live.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for library in declared {
+            guard let server = byName[library.name] else {
+                out.append(.init(kind: .missing, library: library.name,
+                                 detail: "the server has no such library (\(library.sourcePath)); `schemac apply` loads it"))
+                continue
+            }
+            if server.code != library.source {
+                out.append(.init(kind: .codeDiffers, library: library.name,
+                                 detail: "the server's code differs from \(library.sourcePath) from line \(firstDifferingLine(server.code, library.source))"))
+            }
+            for f in library.functions where !server.functions.contains(f.name) {
+                let elsewhere = live.first { $0.name != library.name && $0.functions.contains(f.name) }
+                out.append(.init(kind: .functionMissing, library: library.name, function: f.name,
+                                 detail: elsewhere.map { "the server has it in library \($0.name), so loading \(library.name) fails until that library goes" }
+                                     ?? "the server's library has no such function"))
+            }
+        }
+        let names = Set(declared.map(\.name))
+        for library in live where !names.contains(library.name) {
+            out.append(.init(kind: .extra, library: library.name,
+                             detail: "on the server (functions: \(library.functions.joined(separator: ", "))), in no definitions"))
+        }
+        return out.sorted { ($0.library, $0.function ?? "", $0.kind.rawValue) < ($1.library, $1.function ?? "", $1.kind.rawValue) }
+    }
+
+    static func firstDifferingLine(_ a: String, _ b: String) -> Int {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
+        return (zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(x.count, y.count)) + 1
     }
 }

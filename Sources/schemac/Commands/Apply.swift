@@ -12,14 +12,18 @@ struct Apply: ParsableCommand {
             runner of `schemac migrate` (its lock, its timeouts), then plans \
             again and succeeds only when nothing is left. --plan FILE runs a \
             plan reviewed before (`diff --against DB --format json > FILE`) only \
-            if the database still has the fingerprint it ends with.
+            if the database still has the fingerprint it ends with. Against \
+            redis://…, it loads the function libraries the server lacks or \
+            holds other code for (FUNCTION LOAD REPLACE) and the scripts not \
+            in its cache; it never touches a key, and deletes a library no \
+            definitions declare only with --allow-destructive.
             """)
 
     enum Format: String, ExpressibleByArgument { case text, json }
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "The database to change: a PostgreSQL URI or key=value string, or a ClickHouse server (clickhouse://HOST/…).")
+    @Option(help: "The database to change: a PostgreSQL URI or key=value string, a ClickHouse server (clickhouse://HOST/…) or a Redis server (redis://HOST:PORT).")
     var against: String
 
     @Option(help: "Run this reviewed plan (diff --format json output) instead of planning now.")
@@ -28,7 +32,7 @@ struct Apply: ParsableCommand {
     @Flag(help: "Do not ask: run the plan.")
     var autoApprove = false
 
-    @Flag(help: "Allow statements that lose data (drops, narrowing type changes).")
+    @Flag(help: "Allow statements that lose data (drops, narrowing type changes; against Redis, deleting libraries no definitions declare).")
     var allowDestructive = false
 
     @Flag(help: "Against ClickHouse: rebuild a table ALTER cannot change (new table beside it, rows copied, EXCHANGE TABLES, the old kept as a backup that --allow-destructive drops).")

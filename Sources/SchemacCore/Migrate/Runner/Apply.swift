@@ -38,9 +38,12 @@ extension Commands {
         if case .success(.clickhouse(let url)) = parsed {
             return applyClickHouse(paths, configDiagnostics: configDiagnostics, request, url: url, confirm: confirm, say: say)
         }
+        if case .success(.redis(let url)) = parsed {
+            return applyRedis(paths, configDiagnostics: configDiagnostics, request, url: url, confirm: confirm, say: say)
+        }
         guard case .success(.postgres(let url)) = parsed else {
-            return CommandResult(diagnostics: [.usage("apply --against needs a PostgreSQL database (a URI or key=value string) or a ClickHouse "
-                                                      + "server (clickhouse://…)")])
+            return CommandResult(diagnostics: [.usage("apply --against needs a PostgreSQL database (a URI or key=value string), a ClickHouse "
+                                                      + "server (clickhouse://…) or a Redis server (redis://…)")])
         }
         let target = MigrationTarget.postgres(connection: url)
         // A reviewed plan was refused or allowed when it was made: only the state it was made on matters now.

@@ -1,0 +1,64 @@
+import Foundation
+import SchemacDiagnostics
+import SchemacLoader
+import SchemacModel
+import SchemacRedis
+import SchemacRedisDriver
+
+extension Commands {
+    /// `schemac apply --against redis://…`: the libraries and scripts the
+    /// server lacks, shown, asked for as the PostgreSQL apply asks, loaded,
+    /// then read again: success only when they are what the definitions say.
+    /// Keys are never touched.
+    static func applyRedis(_ paths: ProjectPaths, configDiagnostics: [Diagnostic], _ request: ApplyRequest, url: String,
+                           confirm: () -> Bool, say: @escaping @Sendable (String, _ toStderr: Bool) -> Void) -> CommandResult {
+        guard request.planFile == nil else {
+            return CommandResult(diagnostics: [.usage("apply --plan runs reviewed PostgreSQL plans; against Redis, apply plans again")])
+        }
+        let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: false)
+        guard !outcome.failed else { return CommandResult(diagnostics: outcome.diagnostics) }
+        guard let schema = outcome.definitions?.redis else { return CommandResult(diagnostics: outcome.diagnostics + [.noSection("redis")]) }
+        var diagnostics = outcome.diagnostics
+        do {
+            let redis = try RedisConnection(url: url)
+            let plan = try RedisLive.functionPlan(schema, on: redis, allowDestructive: request.allowDestructive)
+            if !plan.refusals.isEmpty { return CommandResult(diagnostics: diagnostics + plan.refusals.map { .destructiveChange([$0]) }) }
+            guard !plan.isEmpty else {
+                let notes = request.json ? "" : plan.text
+                return CommandResult(stdout: notes + (request.json ? "" : "the server's functions and scripts are what the definitions declare: nothing to apply\n"),
+                                     diagnostics: diagnostics)
+            }
+            say(request.json ? plan.json : plan.text, false)
+            if let refusal = approval(request, confirm: confirm) { return CommandResult(diagnostics: diagnostics + [refusal]) }
+            for action in plan.actions {
+                if case .error(let message) = try redis.command(action.command) {
+                    return CommandResult(diagnostics: diagnostics + [.statementFailed("\(action.command.prefix(3).joined(separator: " ")) \(action.name): \(message)")])
+                }
+                say(request.json ? JSONLine([("kind", .string("done")), ("name", .string(action.name))]).text : "done: \(action.kind.rawValue) \(action.name)\n", true)
+            }
+            let after = try RedisLive.functionPlan(schema, on: redis, allowDestructive: request.allowDestructive)
+            guard after.isEmpty else {
+                diagnostics.append(.migrationRefused("the commands ran, but the server still differs from the definitions: "
+                                                     + after.actions.map { "\($0.kind.rawValue) \($0.name)" }.joined(separator: ", ")))
+                return CommandResult(diagnostics: diagnostics)
+            }
+        } catch {
+            return CommandResult(diagnostics: diagnostics + [.connectionFailed(String(describing: error))])
+        }
+        let done = request.json ? JSONLine([("kind", .string("in_sync"))]).text : "applied: the server's functions and scripts are what the definitions declare\n"
+        return CommandResult(stdout: done, diagnostics: diagnostics)
+    }
+}
+
+extension RedisLive {
+    /// What apply would do on `redis`: its libraries and script cache read.
+    static func functionPlan(_ schema: RedisSchema, on redis: RedisConnection, allowDestructive: Bool) throws -> RedisFunctionPlan {
+        var loaded: Set<String> = []
+        if !schema.scripts.isEmpty {
+            let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
+            for (script, exists) in zip(schema.scripts, reply.array ?? []) where exists.integer == 1 { loaded.insert(script.sha1) }
+        }
+        return RedisFunctionPlan(schema: schema, live: try libraries(on: redis, needed: !schema.libraries.isEmpty), scriptsLoaded: loaded,
+                                 allowDestructive: allowDestructive)
+    }
+}
