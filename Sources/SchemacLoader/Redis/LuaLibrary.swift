@@ -174,23 +174,90 @@ enum LuaLibrary {
     // MARK: Tokens
 
     static func tokens(_ source: String) -> [Token] {
-        let s = Array(source.unicodeScalars)
-        var out: [Token] = []
-        var i = 0, line = 1
+        var scanner = Scanner(Array(source.unicodeScalars))
         // The header is not Lua: Redis takes the first line away before it compiles the rest.
-        if source.hasPrefix("#!") { while i < s.count, s[i] != "\n" { i += 1 } }
-        func isNameStart(_ c: Unicode.Scalar) -> Bool { c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
-        func isNamePart(_ c: Unicode.Scalar) -> Bool { isNameStart(c) || ("0"..."9").contains(c) }
+        if source.hasPrefix("#!") { scanner.skipLine() }
+        var out: [Token] = []
+        while let token = scanner.next() { out.append(token) }
+        return out
+    }
+
+    /// Lua's lexical grammar, as far as telling code from comments and strings needs.
+    struct Scanner {
+        let s: [Unicode.Scalar]
+        var i = 0, line = 1
+
+        init(_ scalars: [Unicode.Scalar]) { s = scalars }
+
+        static func isNameStart(_ c: Unicode.Scalar) -> Bool { c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+        static func isNamePart(_ c: Unicode.Scalar) -> Bool { isNameStart(c) || ("0"..."9").contains(c) }
+        static let symbols = ["...", "..", "==", "~=", "<=", ">=", "::", "//", "<<", ">>"].map { Array($0.unicodeScalars) }
+
         func text(_ a: Int, _ b: Int) -> String { String(String.UnicodeScalarView(s[a..<b])) }
-        /// `[[`, `[=[`, … at `k`: the index after the opening and the level.
+
+        mutating func skipLine() { while i < s.count, s[i] != "\n" { i += 1 } }
+
+        /// The next token, comments and blanks skipped; nil at the end.
+        mutating func next() -> Token? {
+            while i < s.count {
+                let c = s[i], start = i, startLine = line
+                if c == "\n" { line += 1; i += 1; continue }
+                if c == " " || c == "\t" || c == "\r" { i += 1; continue }
+                if c == "-", i + 1 < s.count, s[i + 1] == "-" {
+                    if let (after, level) = longOpen(i + 2) { i = longClose(after, level) } else { skipLine() }
+                    continue
+                }
+                if let (after, level) = longOpen(i) {
+                    i = longClose(after, level)
+                    return Token(kind: .string, text: text(start, i), value: text(after, max(after, i - level - 2)), line: startLine)
+                }
+                if c == "'" || c == "\"" {
+                    let value = quoted(c)
+                    return Token(kind: .string, text: text(start, i), value: value, line: startLine)
+                }
+                let kind: Token.Kind
+                if Self.isNameStart(c) {
+                    while i < s.count, Self.isNamePart(s[i]) { i += 1 }
+                    kind = .name
+                } else if ("0"..."9").contains(c) {
+                    while i < s.count, Self.isNamePart(s[i]) || s[i] == "." { i += 1 }
+                    kind = .number
+                } else {
+                    i += Self.symbols.first { i + $0.count <= s.count && Array(s[i..<(i + $0.count)]) == $0 }?.count ?? 1
+                    kind = .symbol
+                }
+                return Token(kind: kind, text: text(start, i), value: text(start, i), line: startLine)
+            }
+            return nil
+        }
+
+        /// A quoted string's value from its opening `quote` at `i`; `i` ends after the closing one.
+        mutating func quoted(_ quote: Unicode.Scalar) -> String {
+            var value = String.UnicodeScalarView()
+            i += 1
+            while i < s.count, s[i] != quote, s[i] != "\n" {
+                if s[i] == "\\", i + 1 < s.count {
+                    i += 1
+                    value.append(s[i] == "n" ? "\n" : s[i] == "t" ? "\t" : s[i])
+                } else {
+                    value.append(s[i])
+                }
+                i += 1
+            }
+            i = min(i + 1, s.count)
+            return String(value)
+        }
+
+        /// `[[`, `[=[`, … at `k`: the index after the opening, and its level.
         func longOpen(_ k: Int) -> (Int, Int)? {
             guard k < s.count, s[k] == "[" else { return nil }
             var m = k + 1, level = 0
             while m < s.count, s[m] == "=" { level += 1; m += 1 }
             return m < s.count && s[m] == "[" ? (m + 1, level) : nil
         }
+
         /// The index after the `]=…]` that closes a long bracket of `level` from `k`, counting lines.
-        func longClose(_ k: Int, _ level: Int) -> Int {
+        mutating func longClose(_ k: Int, _ level: Int) -> Int {
             var m = k
             while m < s.count {
                 if s[m] == "\n" { line += 1 }
@@ -203,54 +270,5 @@ enum LuaLibrary {
             }
             return s.count
         }
-        while i < s.count {
-            let c = s[i]
-            if c == "\n" { line += 1; i += 1; continue }
-            if c == " " || c == "\t" || c == "\r" { i += 1; continue }
-            let start = i, startLine = line
-            if c == "-", i + 1 < s.count, s[i + 1] == "-" {
-                if let (after, level) = longOpen(i + 2) { i = longClose(after, level) } else { while i < s.count, s[i] != "\n" { i += 1 } }
-                continue
-            }
-            if let (after, level) = longOpen(i) {
-                i = longClose(after, level)
-                out.append(Token(kind: .string, text: text(start, i), value: text(after, max(after, i - level - 2)), line: startLine))
-                continue
-            }
-            if c == "'" || c == "\"" {
-                var value = String.UnicodeScalarView()
-                i += 1
-                while i < s.count, s[i] != c, s[i] != "\n" {
-                    if s[i] == "\\", i + 1 < s.count {
-                        i += 1
-                        value.append(s[i] == "n" ? "\n" : s[i] == "t" ? "\t" : s[i])
-                    } else {
-                        value.append(s[i])
-                    }
-                    i += 1
-                }
-                i = min(i + 1, s.count)
-                out.append(Token(kind: .string, text: text(start, i), value: String(value), line: startLine))
-                continue
-            }
-            if isNameStart(c) {
-                while i < s.count, isNamePart(s[i]) { i += 1 }
-                out.append(Token(kind: .name, text: text(start, i), value: text(start, i), line: startLine))
-                continue
-            }
-            if ("0"..."9").contains(c) {
-                while i < s.count, isNamePart(s[i]) || s[i] == "." { i += 1 }
-                out.append(Token(kind: .number, text: text(start, i), value: text(start, i), line: startLine))
-                continue
-            }
-            var length = 1
-            for symbol in ["...", "..", "==", "~=", "<=", ">=", "::", "//", "<<", ">>"] where text(i, min(i + symbol.unicodeScalars.count, s.count)) == symbol {
-                length = symbol.unicodeScalars.count
-                break
-            }
-            i += length
-            out.append(Token(kind: .symbol, text: text(start, i), value: text(start, i), line: startLine))
-        }
-        return out
     }
 }
