@@ -17,7 +17,9 @@ OUT = os.path.join(ROOT, "bench", "out")
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
-def synthetic(dir, tables=1000, files=50):
+def synthetic(dir, tables=1000, files=50, varied=False):
+    """`varied`: each table has its own check, default literal and partial-index
+    predicate, naming its own column, so that no two tables share a text."""
     defs = os.path.join(dir, "definitions")
     shutil.rmtree(dir, ignore_errors=True)
     os.makedirs(defs)
@@ -28,12 +30,13 @@ def synthetic(dir, tables=1000, files=50):
                 "        id: { type: uuid, primary_key: true, default_sql: gen_random_uuid() }\n"
                 "        name: text\n")
     per_file = tables // files
+    w = max(4, len(str(tables - 1)))
     for fi in range(files):
         lines = ["postgres:", "  tables:"]
         for ti in range(fi * per_file, (fi + 1) * per_file):
-            parent = f"t{ti - 1:04d}" if ti > 0 else "orgs"
+            parent = f"t{ti - 1:0{w}d}" if ti > 0 else "orgs"
             lines += [
-                f"    t{ti:04d}:",
+                f"    t{ti:0{w}d}:",
                 f"      comment: Synthetic table number {ti}",
                 "      tenant: true",
                 "      columns:",
@@ -41,8 +44,10 @@ def synthetic(dir, tables=1000, files=50):
                 "        org_id:     { type: uuid, references: orgs.id, on_delete: cascade }",
                 f"        parent_id:  {{ type: uuid?, references: {parent}.id, on_delete: set null }}",
                 "        name:       varchar(255)",
-                "        status:     { type: varchar(32), default: active }",
-                "        amount:     { type: \"numeric(15,2)\", default: 0, check: \"amount >= 0\" }",
+                "        status:     { type: varchar(32), default: active }" if not varied else
+                f"        status:     {{ type: varchar(32), default: active{ti} }}",
+                "        amount:     { type: \"numeric(15,2)\", default: 0, check: \"amount >= 0\" }" if not varied else
+                f"        n{ti}:       {{ type: integer, default: {ti % 97}, check: \"n{ti} >= {ti % 7}\" }}",
                 "        counter:    { type: bigint, default: 0 }",
                 "        payload:    { type: jsonb, default: {} }",
                 "        created_at: { type: timestamptz, default_sql: now() }",
@@ -50,7 +55,8 @@ def synthetic(dir, tables=1000, files=50):
                 "      auto_updated_at: updated_at",
                 "      indexes:",
                 "        - columns: [org_id, status]",
-                "        - { columns: [created_at], where: \"status = 'active'\" }",
+                "        - { columns: [created_at], where: \"status = 'active'\" }" if not varied else
+                f"        - {{ columns: [created_at], where: \"status <> 'deleted{ti}'\" }}",
                 "      grants:",
                 "        app_user: [select, insert, update, delete]",
             ]
@@ -92,45 +98,143 @@ def pg_binaries():
     return None
 
 
-def diff_vs_pg_dump(schema_sql, definitions_project, runs):
-    """A throwaway cluster with the 1,000-table schema: `schemac diff` (in sync)
-    against `pg_dump --schema-only`, side by side."""
-    bindir = pg_binaries()
-    if bindir is None:
+class Cluster:
+    """A throwaway PostgreSQL cluster on a Unix socket, as the tests start one.
+    Loading a schema of thousands of tables in one transaction needs a bigger
+    lock table than the default, so the bench's server has one."""
+
+    def __init__(self, bindir):
+        self.bindir = bindir
+        self.tmp = tempfile.mkdtemp(prefix="schemac-bench-pg-")
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        if os.getuid() == 0:
+            shutil.chown(self.tmp, "postgres", "postgres")
+        self.data = os.path.join(self.tmp, "data")
+        subprocess.run(self.as_postgres + [f"{bindir}/initdb", "-D", self.data, "--auth=trust", "-U", "postgres"], check=True, capture_output=True)
+        options = f"-k {self.tmp} -c listen_addresses='' -c max_locks_per_transaction=1024"
+        subprocess.run(self.as_postgres + [f"{bindir}/pg_ctl", "-D", self.data, "-o", options, "-l", f"{self.tmp}/log", "-w", "start"],
+                       check=True, capture_output=True)
+        self.psql = [f"{bindir}/psql", "-X", "-q", "-h", self.tmp, "-U", "postgres"]
+
+    def database(self, name, schema_sql):
+        subprocess.run(self.psql + ["-d", "postgres", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        subprocess.run(self.psql + ["-d", name, "-v", "ON_ERROR_STOP=1", "-f", schema_sql], check=True, capture_output=True)
+        return f"host={self.tmp} dbname={name} user=postgres"
+
+    def pg_dump(self, name):
+        return [f"{self.bindir}/pg_dump", "-h", self.tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", name]
+
+    def stop(self):
+        subprocess.run(self.as_postgres + [f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def diff_vs_pg_dump(cluster, name, schema_sql, definitions_project, runs, with_check=True):
+    """`schemac diff` (in sync) against `pg_dump --schema-only` on the same
+    database, side by side: each round runs every command once, so that drift
+    on the VM hits each alike."""
+    target = cluster.database(name, schema_sql)
+    command = [BIN, "diff", "--against", target, "--detailed-exitcode"]
+    cold_env = dict(os.environ, SCHEMAC_CACHE="off")
+    warm_env = dict(os.environ, SCHEMAC_CACHE_DIR=os.path.join(cluster.tmp, "cache-" + name))
+    wall(command, definitions_project, 1, warm_env)  # fills the definitions cache
+    pulled = os.path.join(cluster.tmp, "pulled-" + name)
+    pull = [BIN, "pull", "--from", target, "--out", pulled, "--force"]
+    out = {"pg_dump": [], "cold": [], "warm": [], "pull": [], "check": []}
+    for _ in range(runs):
+        out["pg_dump"] += wall(cluster.pg_dump(name), definitions_project, 1)
+        out["cold"] += wall(command, definitions_project, 1, cold_env)
+        out["warm"] += wall(command, definitions_project, 1, warm_env)
+        out["pull"] += wall(pull, cluster.tmp, 1)
+        if with_check:
+            out["check"] += wall(pull + ["--check"], cluster.tmp, 1)
+    out["timings"] = subprocess.run([BIN, "diff", "--against", target], cwd=definitions_project, capture_output=True, text=True,
+                                    env=dict(cold_env, SCHEMAC_TIMINGS="1")).stderr
+    out["target"] = target
+    return out
+
+
+def peak_memory_kib(cmd, cwd, env):
+    """The peak resident memory of one run, by GNU time."""
+    if not os.path.exists("/usr/bin/time"):
         return None
-    tmp = tempfile.mkdtemp(prefix="schemac-bench-pg-")
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-    if os.getuid() == 0:
-        shutil.chown(tmp, "postgres", "postgres")
-    data = os.path.join(tmp, "data")
-    subprocess.run(as_postgres + [f"{bindir}/initdb", "-D", data, "--auth=trust", "-U", "postgres"], check=True, capture_output=True)
-    subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-o", f"-k {tmp} -c listen_addresses=''", "-l", f"{tmp}/log", "-w", "start"],
-                   check=True, capture_output=True)
-    try:
-        psql = [f"{bindir}/psql", "-X", "-q", "-h", tmp, "-U", "postgres"]
-        subprocess.run(psql + ["-d", "postgres", "-c", "CREATE DATABASE bench"], check=True, capture_output=True)
-        subprocess.run(psql + ["-d", "bench", "-v", "ON_ERROR_STOP=1", "-f", schema_sql], check=True, capture_output=True)
-        target = f"host={tmp} dbname=bench user=postgres"
-        command = [BIN, "diff", "--against", target, "--detailed-exitcode"]
-        cold_env = dict(os.environ, SCHEMAC_CACHE="off")
-        warm_env = dict(os.environ, SCHEMAC_CACHE_DIR=os.path.join(tmp, "cache"))
-        wall(command, definitions_project, 1, warm_env)  # fills the definitions cache
-        pulled = os.path.join(tmp, "pulled")
-        pull = [BIN, "pull", "--from", target, "--out", pulled, "--force"]
-        dump, cold, warm, pulls, checked = [], [], [], [], []
-        # Side by side: each round runs all four, so that drift on the VM hits each alike.
-        for _ in range(runs):
-            dump += wall([f"{bindir}/pg_dump", "-h", tmp, "-U", "postgres", "--schema-only", "-f", "/dev/null", "bench"], definitions_project, 1)
-            cold += wall(command, definitions_project, 1, cold_env)
-            warm += wall(command, definitions_project, 1, warm_env)
-            pulls += wall(pull, tmp, 1)
-            checked += wall(pull + ["--check"], tmp, 1)
-        timings = subprocess.run([BIN, "diff", "--against", target], cwd=definitions_project, capture_output=True, text=True,
-                                 env=dict(cold_env, SCHEMAC_TIMINGS="1")).stderr
-        return cold, warm, dump, pulls, checked, timings
-    finally:
-        subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    return int(r.stderr.strip().splitlines()[-1])
+
+
+def edit_one_table(defs):
+    """A new column on one table of the set, as an edit would add it."""
+    path = sorted(glob.glob(os.path.join(defs, "t*.yaml")))[len(glob.glob(os.path.join(defs, "t*.yaml"))) // 2]
+    text = open(path).read()
+    with open(path, "w") as f:
+        f.write(text.replace("        counter:    { type: bigint, default: 0 }\n",
+                             "        counter:    { type: bigint, default: 0 }\n        edited:     { type: text? }\n", 1))
+
+
+def row(name, times):
+    print(f"  {name:<52} {min(times) * 1000:8.1f} {statistics.median(times) * 1000:8.1f} {max(times) * 1000:8.1f} ms")
+
+
+def print_phases(timings):
+    for line in timings.strip().splitlines():
+        print("    " + line.removeprefix("schemac: "))
+
+
+def varied_sets(cluster, runs, big_runs):
+    """The varied sets: 1,000 and 10,000 tables, each with its own check,
+    default literal and partial-index predicate."""
+    results = {}
+    for tables, files, rounds in [(1000, 50, runs), (10000, 500, big_runs)]:
+        project = os.path.join(OUT, f"varied{tables}")
+        defs = synthetic(project, tables=tables, files=files, varied=True)
+        uncached = dict(os.environ, SCHEMAC_CACHE="off")
+        subprocess.run([BIN, "generate"], cwd=project, check=True, env=uncached)
+        generate = wall([BIN, "generate"], project, runs=rounds, env=uncached)
+        py_parse = [float(t) for t in subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(rounds)],
+                                                     capture_output=True, text=True, check=True).stdout.split()]
+        name = f"varied{tables}"
+        diff = diff_vs_pg_dump(cluster, name, os.path.join(project, "generated", "postgres", "schema.sql"), project, rounds,
+                               with_check=tables <= 1000)
+        command = [BIN, "diff", "--against", diff["target"], "--detailed-exitcode"]
+        memory = peak_memory_kib(command, project, uncached)
+        # One table edited: the definitions cache misses, the server is as it was.
+        edit_one_table(defs)
+        edited = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            r = subprocess.run(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=dict(os.environ, SCHEMAC_CACHE_DIR=os.path.join(cluster.tmp, "cache-" + name)))
+            edited.append(time.perf_counter() - started)
+            if r.returncode != 2:
+                sys.exit(f"the edited diff should find one change: {r.stderr.decode()}")
+            # The next round misses the definitions cache again.
+            with open(os.path.join(defs, "t000.yaml"), "a") as f:
+                f.write("\n")
+        results[tables] = dict(diff, generate=generate, py_parse=py_parse, memory=memory, edited=edited, rounds=rounds)
+    return results
+
+
+def report_varied(results):
+    for tables, r in results.items():
+        dump = statistics.median(r["pg_dump"])
+        print(f"varied set, {tables:,} tables (own check, default and predicate each), {r['rounds']} rounds (wall):")
+        row("pg_dump --schema-only", r["pg_dump"])
+        row("schemac diff, in sync, no definitions cache", r["cold"])
+        row("schemac diff, in sync, definitions from the cache", r["warm"])
+        row("schemac diff after editing one table", r["edited"])
+        row("schemac pull", r["pull"])
+        if r["check"]:
+            row("schemac pull --check", r["check"])
+        row("schemac generate (no cache)", r["generate"])
+        row("CSafeLoader parse only (in-process)", r["py_parse"])
+        print(f"  ratios to pg_dump (medians): diff {statistics.median(r['cold']) / dump:.2f}x without the cache, "
+              f"{statistics.median(r['warm']) / dump:.2f}x with it, {statistics.median(r['edited']) / dump:.2f}x after an edit; "
+              f"pull {statistics.median(r['pull']) / dump:.2f}x")
+        print(f"  generate / CSafeLoader parse (medians): {statistics.median(r['generate']) / statistics.median(r['py_parse']):.2f}x")
+        if r["memory"]:
+            print(f"  peak memory of a diff without the cache: {r['memory'] / 1024:.0f} MiB")
+        print("  phases of one diff without the cache (SCHEMAC_TIMINGS=1):")
+        print_phases(r["timings"])
 
 
 def main():
@@ -177,24 +281,29 @@ def main():
     ratio = statistics.median(generate) / statistics.median(py_parse)
     print(f"schemac generate / CSafeLoader parse-only (medians): {ratio:.2f}x")
 
-    result = diff_vs_pg_dump(os.path.join(project, "generated", "postgres", "schema.sql"), project, max(5, RUNS))
-    if result is None:
+    bindir = pg_binaries()
+    if bindir is None:
         print("diff vs pg_dump: skipped (no PostgreSQL server binaries)")
         return
-    cold, warm, dump, pulls, checked, timings = result
-    print(f"live diff, 1,000-table database in sync, {len(dump)} rounds (wall):")
-    print(f"  {'pg_dump --schema-only':<52} {min(dump) * 1000:8.1f} {statistics.median(dump) * 1000:8.1f} {max(dump) * 1000:8.1f} ms")
-    print(f"  {'schemac diff, definitions loaded (no cache)':<52} {min(cold) * 1000:8.1f} {statistics.median(cold) * 1000:8.1f} {max(cold) * 1000:8.1f} ms")
-    print(f"  {'schemac diff, definitions from the cache':<52} {min(warm) * 1000:8.1f} {statistics.median(warm) * 1000:8.1f} {max(warm) * 1000:8.1f} ms")
-    print(f"  {'schemac pull (inspect, list what is not held, write)':<52} {min(pulls) * 1000:8.1f} {statistics.median(pulls) * 1000:8.1f} {max(pulls) * 1000:8.1f} ms")
-    print(f"  {'schemac pull --check (and load back, build, compare)':<52} {min(checked) * 1000:8.1f} {statistics.median(checked) * 1000:8.1f} {max(checked) * 1000:8.1f} ms")
-    print(f"schemac diff / pg_dump (medians): {statistics.median(cold) / statistics.median(dump):.2f}x without the cache, "
-          f"{statistics.median(warm) / statistics.median(dump):.2f}x with it")
-    print(f"schemac pull / pg_dump (medians): {statistics.median(pulls) / statistics.median(dump):.2f}x, "
-          f"with --check {statistics.median(checked) / statistics.median(dump):.2f}x")
-    print("phases of one diff without the cache (SCHEMAC_TIMINGS=1):")
-    for line in timings.strip().splitlines():
-        print("  " + line.removeprefix("schemac: "))
+    cluster = Cluster(bindir)
+    try:
+        r = diff_vs_pg_dump(cluster, "bench", os.path.join(project, "generated", "postgres", "schema.sql"), project, max(5, RUNS))
+        print(f"live diff, 1,000-table database in sync, {len(r['pg_dump'])} rounds (wall):")
+        row("pg_dump --schema-only", r["pg_dump"])
+        row("schemac diff, definitions loaded (no cache)", r["cold"])
+        row("schemac diff, definitions from the cache", r["warm"])
+        row("schemac pull (inspect, list what is not held, write)", r["pull"])
+        row("schemac pull --check (and load back, build, compare)", r["check"])
+        dump = statistics.median(r["pg_dump"])
+        print(f"schemac diff / pg_dump (medians): {statistics.median(r['cold']) / dump:.2f}x without the cache, "
+              f"{statistics.median(r['warm']) / dump:.2f}x with it")
+        print(f"schemac pull / pg_dump (medians): {statistics.median(r['pull']) / dump:.2f}x, with --check {statistics.median(r['check']) / dump:.2f}x")
+        print("phases of one diff without the cache (SCHEMAC_TIMINGS=1):")
+        print_phases(r["timings"])
+        if os.environ.get("BENCH_VARIED", "1") != "0":
+            report_varied(varied_sets(cluster, max(5, RUNS), int(os.environ.get("BENCH_RUNS_10K", "3"))))
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":

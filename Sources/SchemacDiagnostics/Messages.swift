@@ -253,6 +253,11 @@ extension Diagnostic {
             + "(redis.register_function('\(function)', …) or redis.register_function{function_name = '\(function)', …})", at: location)
     }
 
+    public static func redisLibraryRegistersNothing(_ library: String, path: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, .redisFunctionNotRegistered,
+            "'\(path)' of Redis function library '\(library)' registers no function, and FUNCTION LOAD refuses a library without one", at: location)
+    }
+
     public static func redisFunctionUndeclared(_ function: String, library: String, path: String, line: Int, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.warning, .redisFunctionUndeclared,
             "'\(path):\(line)' registers Redis function '\(function)', which library '\(library)' does not declare: "

@@ -117,13 +117,17 @@ public struct RedisFunctionLibrary: Hashable, Sendable, Codable {
     public var sourcePath: String
     public var source: String
     public var functions: [RedisFunction]
+    /// Every function the source registers, declared or not: each name is
+    /// the server's, across libraries.
+    public var registered: [String]
     public var comment: String?
 
-    public init(name: String, sourcePath: String, source: String, functions: [RedisFunction], comment: String? = nil) {
+    public init(name: String, sourcePath: String, source: String, functions: [RedisFunction], registered: [String]? = nil, comment: String? = nil) {
         self.name = name
         self.sourcePath = sourcePath
         self.source = source
         self.functions = functions
+        self.registered = registered ?? functions.map(\.name)
         self.comment = comment
     }
 }

@@ -397,12 +397,25 @@ public struct SwiftPlan: Sendable {
                                             isCollision: true))
                 }
                 functions[name] = f.name
-                let parameters = members((f.keys + f.args).map { ($0, .redisKey(f.name)) }, in: "Redis function '\(f.name)'")
+                let parameters = members(Self.callerParameters(f).map { ($0, .redisKey(f.name)) }, in: "Redis function '\(f.name)'")
                 functionCallers.append(FunctionCaller(functionName: name, redisName: f.name, library: library.name, command: f.command,
                                                       keys: Array(zip(f.keys, parameters.prefix(f.keys.count))),
                                                       args: Array(zip(f.args, parameters.dropFirst(f.keys.count))), comment: f.comment))
             }
         }
+    }
+
+    /// The names a caller's parameters are made from: a key by its spec
+    /// (`account1`, `account2` when a spec comes twice), an arg by its name
+    /// (`arg3` when it holds no letter or digit to make one of).
+    static func callerParameters(_ f: RedisFunction) -> [String] {
+        let keys = f.keys.enumerated().map { i, spec in
+            f.keys.filter { $0 == spec }.count > 1 ? "\(spec)\(f.keys[...i].filter { $0 == spec }.count)" : spec
+        }
+        let args = f.args.enumerated().map { i, arg in
+            arg.unicodeScalars.contains { $0.properties.isAlphabetic || ("0"..."9").contains($0) } ? arg : "arg\(f.keys.count + i + 1)"
+        }
+        return keys + args
     }
 
     /// One namespace for the database; an enum of its own for each Enum column.

@@ -64,17 +64,38 @@ public final class RedisConnection {
     deinit { redisFree(context) }
 
     public func command(_ arguments: [String]) throws -> RedisReply {
+        try append(arguments.map { Array($0.utf8) })
+        return try reply()
+    }
+
+    /// A command of binary arguments (`FUNCTION RESTORE` of a dump).
+    public func command(bytes arguments: [[UInt8]]) throws -> RedisReply {
         try append(arguments)
         return try reply()
     }
 
+    /// The bytes of a command's string reply, as sent (`FUNCTION DUMP`);
+    /// an error reply throws.
+    public func bytes(_ arguments: [String]) throws -> [UInt8] {
+        try append(arguments.map { Array($0.utf8) })
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure() }
+        defer { freeReplyObject(raw) }
+        let reply = raw.assumingMemoryBound(to: redisReply.self).pointee
+        let bytes = reply.str.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(reply.len))) } ?? []
+        guard reply.type == REDIS_REPLY_STRING else {
+            throw RedisError(description: "\(arguments.prefix(2).joined(separator: " ")): \(String(decoding: bytes, as: UTF8.self))")
+        }
+        return bytes
+    }
+
     /// Sends every command, then reads every reply, in order.
     public func pipeline(_ commands: [[String]]) throws -> [RedisReply] {
-        for c in commands { try append(c) }
+        for c in commands { try append(c.map { Array($0.utf8) }) }
         return try commands.map { _ in try reply() }
     }
 
-    private func append(_ arguments: [String]) throws {
+    private func append(_ arguments: [[UInt8]]) throws {
         let status: Int32 = withArgv(arguments) { argc, argv, lengths in
             redisAppendCommandArgv(context, argc, argv, lengths)
         }
@@ -110,10 +131,11 @@ public final class RedisConnection {
         return RedisError(description: "redis: \(message.isEmpty ? "connection lost" : message)")
     }
 
-    private func withArgv<R>(_ arguments: [String], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
-        let copies = arguments.map { Array($0.utf8CString) }
+    private func withArgv<R>(_ arguments: [[UInt8]], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
+        // Each argument goes with its length, so bytes of any value (a NUL too) pass as they are.
+        let copies = arguments.map { $0.map { CChar(bitPattern: $0) } + [0] }
         var pointers: [UnsafePointer<CChar>?] = []
-        var lengths = arguments.map { $0.utf8.count }
+        var lengths = arguments.map(\.count)
         var result: R?
         func nest(_ i: Int) {
             if i == copies.count {

@@ -193,7 +193,7 @@ struct ClickHouseMigrationCase {
     static func holdsDates(_ type: ClickHouseType) -> Bool {
         switch type {
         case .dateTime, .dateTime64: true
-        case .plain(let name): name == "Date" || name == "Date32"
+        case .plain(let name): name.hasPrefix("Date")  // Date, Date32, and DateTime as a plain name
         case .nullable(let inner), .lowCardinality(let inner): holdsDates(inner)
         default: false
         }

@@ -1,6 +1,7 @@
 import Foundation
 import SchemacCore
 import SchemacModel
+import SchemacPostgres
 import XCTest
 
 /// `schemac migrate` against a real server, through the binary: the seeds'
@@ -171,6 +172,33 @@ final class MigrateTests: XCTestCase {
                       second.stderr)
         XCTAssertEqual(try p.history(), "1 applied 1/1\n2 applied 1/1\n3 applied 1/1\n4 applied 1/1")
         XCTAssertEqual(MigrationRunner.lockKey, 32478922351141219, "the key README documents")
+    }
+
+    /// A transaction that locks more relations than the server's lock table
+    /// holds is refused before it begins, naming the setting and its value;
+    /// one that fits runs.
+    func testATransactionTooBigForTheLockTableIsRefusedBeforeItBegins() throws {
+        let p = try Project("migrate_locks")
+        defer { try? FileManager.default.removeItem(at: p.dir) }
+        let settings = try XCTUnwrap(LockFootprint.Settings(row: try p.sql(LockFootprint.Settings.query.replacingOccurrences(of: "\n", with: " "))
+            .split(separator: "|").map { String($0) }))
+        // Six relations a table: itself, its TOAST table and index, its key and two indexes.
+        let tables = settings.capacity / 6 + 100
+        let statements = (0..<tables).map { i in
+            "CREATE TABLE t\(i) (id uuid PRIMARY KEY, org_id uuid, status varchar(32), payload jsonb);\n"
+                + "CREATE INDEX t\(i)_a ON t\(i) (org_id, status);\nCREATE INDEX t\(i)_b ON t\(i) (status) WHERE status <> 'x';\n"
+        }
+        XCTAssertGreaterThan(LockFootprint.relations(statements.flatMap { $0.split(separator: "\n").map(String.init) }), settings.capacity)
+        try p.write("001_many.sql", "BEGIN;\n" + statements.joined() + "COMMIT;\n")
+        let refused = try p.migrate(["up"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("001_many.sql runs a transaction the server cannot hold"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("set max_locks_per_transaction = \(settings.neededSetting(relations: tables * 6))"), refused.stderr)
+        XCTAssertEqual(try p.sql("SELECT count(*) FROM pg_class WHERE relname LIKE 't%' AND relnamespace = 'public'::regnamespace"), "0")
+        // The same file cut in half fits.
+        try p.write("001_many.sql", "BEGIN;\n" + statements.prefix(tables / 2).joined() + "COMMIT;\n")
+        let half = try p.migrate(["up"])
+        XCTAssertEqual(half.status, 0, half.stderr)
     }
 
     func testAFailedStatementIsRecordedAndTheFixedFileApplies() throws {

@@ -60,11 +60,9 @@ final class OutsideDiffTests: XCTestCase {
         }
         let cluster = try PostgresCluster.get()
         let cases = try Self.sample()
-        var results: [Result] = []
-        for name in cases {
-            let result = try run(name, cluster)
-            results.append(result)
-        }
+        // Two cases at a time, each in databases of its own.
+        let outcomes = parallelMap(cases) { name in Swift.Result { try run(name, cluster) } }
+        let results = try outcomes.map { try $0.get() }
         report(results)
         let known = Self.knownWrong
         let wrong = results.filter { $0.outcome == .wrong }
@@ -101,7 +99,7 @@ final class OutsideDiffTests: XCTestCase {
         let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("meta.json"))) as? [String: Any]
         for role in meta?["roles"] as? [String] ?? [] {
             try cluster.psql(database: "postgres", sql: """
-                DO $$ BEGIN CREATE ROLE \(SQLText.identifier(role)); EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+                DO $$ BEGIN CREATE ROLE \(SQLText.identifier(role)); EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                 """)
         }
         let target = try cluster.createDatabase("outside_a"), fresh = try cluster.createDatabase("outside_b")

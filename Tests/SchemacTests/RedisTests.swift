@@ -111,12 +111,13 @@ final class RedisTests: XCTestCase {
         XCTAssertEqual(count.command, "FCALL_RO")
         XCTAssertEqual(try redis.command(count.arguments), .integer(2))
         // Every function of every project and case runs on the server once its library is loaded.
-        var called = 0
+        var called = 0, made: Set<String> = []
         for schema in schemas {
             for library in schema.libraries {
                 XCTAssertEqual(try redis.command(["FUNCTION", "LOAD", "REPLACE", library.source]).string, library.name)
                 for f in library.functions {
                     let keys = f.keys.map { spec in "\(spec):{\(org.uuidString.lowercased())}:x" }
+                    if schema != schemas[0] { made.formUnion(keys) }
                     let reply = try redis.command([f.command, f.name, String(keys.count)] + keys + f.args.map { _ in "1" })
                     if case .error(let message) = reply { XCTFail("\(f.name): \(message)") }
                     called += 1
@@ -124,6 +125,8 @@ final class RedisTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(called, 5)
+        // The cases' keys are of no spec of the platform's.
+        if !made.isEmpty { _ = try redis.command(["DEL"] + made.sorted()) }
         _ = try redis.command(["FUNCTION", "FLUSH"])
         XCTAssertEqual(try Shell.run(try Repo.binary, ["apply", "--against", server.url, "--auto-approve"], cwd: Repo.root).status, 0)
         let drift = try RedisLive.drift(url: server.url, schema: schemas[0])
@@ -277,7 +280,7 @@ final class RedisTests: XCTestCase {
         let replaced = try binary(["apply", "--against", server.url, "--auto-approve", "--format", "json"])
         XCTAssertEqual(replaced.status, 0, replaced.stdout + replaced.stderr)
         let actions = try replaced.stdout.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(actions.compactMap { $0["kind"] as? String }, ["function_load", "in_sync"], replaced.stdout)
+        XCTAssertEqual(actions.compactMap { $0["kind"] as? String }, ["function_load", "note", "in_sync"], replaced.stdout)
         XCTAssertEqual(try RedisLive.drift(url: server.url, schema: schema).libraries.map(\.kind), [.extra])
         let deleted = try binary(["apply", "--against", server.url, "--auto-approve", "--allow-destructive"])
         XCTAssertEqual(deleted.status, 0, deleted.stdout + deleted.stderr)
@@ -296,6 +299,35 @@ final class RedisTests: XCTestCase {
         // No key was touched.
         XCTAssertEqual(try redis.command(["DBSIZE"]), .integer(2))
         XCTAssertEqual(try redis.command(["GET", "legacy:user:1"]), .string("x"))
+    }
+
+    /// A load the server refuses, after a library was deleted to make room:
+    /// the libraries are put back as they were (FUNCTION DUMP, RESTORE).
+    func testAFailedApplyPutsTheLibrariesBack() throws {
+        let server = try RedisServer()
+        let redis = try server.connection()
+        let dir = try Repo.temporaryDirectory("redis_apply")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for item in ["definitions", "schemac.yaml"] { try Repo.copy(Repo.root.appendingPathComponent(item), to: dir.appendingPathComponent(item)) }
+        // It takes the name an undeclared library holds, and its Lua does not compile.
+        try Data("#!lua name=broken\nredis.register_function('legacy_ping', function() return 1 end)\nlocal x = = 1\n".utf8)
+            .write(to: dir.appendingPathComponent("definitions/redis/broken.lua"))
+        try Data("redis:\n  functions:\n    broken:\n      source: redis/broken.lua\n      functions:\n        legacy_ping: {}\n".utf8)
+            .write(to: dir.appendingPathComponent("definitions/redis/broken.yaml"))
+        let legacy = "#!lua name=legacy\nredis.register_function('legacy_ping', function() return 1 end)\n"
+        _ = try redis.command(["FUNCTION", "LOAD", legacy])
+        let run = try Shell.run(try Repo.binary, ["apply", "--against", server.url, "--auto-approve", "--allow-destructive"], cwd: dir)
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("FUNCTION DELETE legacy"), run.stdout)
+        XCTAssertTrue(run.stderr.contains("function_load broken: "), run.stderr)
+        XCTAssertTrue(run.stderr.contains("the server's libraries are back as they were before apply"), run.stderr)
+        let listed = try XCTUnwrap(try redis.command(["FUNCTION", "LIST", "WITHCODE"]).array)
+        XCTAssertEqual(listed.count, 1)
+        XCTAssertTrue(listed.first?.array?.contains(.string(legacy)) ?? false, "\(listed)")
+        // A project that declares no library leaves the server's libraries alone.
+        var keysOnly = try Self.definitions("")
+        keysOnly.libraries = []
+        XCTAssertEqual(try RedisLive.drift(url: server.url, schema: keysOnly).libraries, [])
     }
 
     /// 100,000 keys: the whole keyspace is read within the time budget.

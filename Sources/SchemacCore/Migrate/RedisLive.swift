@@ -75,16 +75,14 @@ public enum RedisLive {
         }
         return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete,
                                  hashFields: hashFields, requireScripts: requireScripts,
-                                 liveLibraries: try libraries(on: redis, needed: !schema.libraries.isEmpty))
+                                 liveLibraries: schema.libraries.isEmpty ? [] : try libraries(on: redis))
     }
 
-    /// The server's function libraries (`FUNCTION LIST WITHCODE`). A server
-    /// before Redis 7 has none; that is an error only when the definitions
-    /// declare some.
-    static func libraries(on redis: RedisConnection, needed: Bool) throws -> [RedisLiveLibrary] {
+    /// The server's function libraries (`FUNCTION LIST WITHCODE`), read
+    /// when the definitions declare some: a server before Redis 7 has none.
+    static func libraries(on redis: RedisConnection) throws -> [RedisLiveLibrary] {
         let reply = try redis.command(["FUNCTION", "LIST", "WITHCODE"])
         if case .error(let message) = reply {
-            guard needed else { return [] }
             throw RedisError(description: "the server cannot list Redis Functions, which need Redis 7 or later: \(message)")
         }
         return (reply.array ?? []).compactMap { entry in

@@ -26,18 +26,25 @@ enum LuaLibrary {
         var highestKey: Int
     }
 
-    /// The header's engine and fields (`#!lua name=lib` → `lua`, [name: lib]), nil without a `#!` first line.
+    /// The header's engine and fields (`#!lua name=lib` → `lua`, [name: lib]),
+    /// read as Redis reads it: the first line, words split at blanks, field
+    /// names in any case. Nil without a `#!` first line.
     static func header(_ source: String) -> (engine: String, fields: [String: String])? {
         guard source.hasPrefix("#!") else { return nil }
-        let line = source.dropFirst(2).prefix { $0 != "\n" && $0 != "\r" }
-        let words = line.split(separator: " ")
+        let line = source.unicodeScalars.dropFirst(2).prefix { $0 != "\n" }
+        let words = String(String.UnicodeScalarView(line)).split { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let engine = words.first else { return ("", [:]) }
         var fields: [String: String] = [:]
         for word in words.dropFirst() {
-            let pair = word.split(separator: "=", maxSplits: 1)
-            fields[String(pair[0])] = pair.count == 2 ? String(pair[1]) : ""
+            let pair = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            fields[pair[0].lowercased()] = pair.count == 2 ? String(pair[1]) : ""
         }
         return (String(engine), fields)
+    }
+
+    /// The first line, for a message.
+    static func firstLine(_ source: String) -> String {
+        String(String.UnicodeScalarView(source.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" }))
     }
 
     static func registrations(in source: String) -> [Registration] {
@@ -182,7 +189,8 @@ enum LuaLibrary {
         return out
     }
 
-    /// Lua's lexical grammar, as far as telling code from comments and strings needs.
+    /// Lua's lexical grammar, as far as telling code from comments and
+    /// strings needs: Lua 5.1's, the one Redis runs (no `\z` escape).
     struct Scanner {
         let s: [Unicode.Scalar]
         var i = 0, line = 1
@@ -231,20 +239,30 @@ enum LuaLibrary {
             return nil
         }
 
-        /// A quoted string's value from its opening `quote` at `i`; `i` ends after the closing one.
+        /// A quoted string's value from its opening `quote` at `i`; `i` ends
+        /// after the closing one (an unclosed string ends at its line's end).
         mutating func quoted(_ quote: Unicode.Scalar) -> String {
             var value = String.UnicodeScalarView()
             i += 1
             while i < s.count, s[i] != quote, s[i] != "\n" {
-                if s[i] == "\\", i + 1 < s.count {
-                    i += 1
-                    value.append(s[i] == "n" ? "\n" : s[i] == "t" ? "\t" : s[i])
-                } else {
+                guard s[i] == "\\", i + 1 < s.count else {
                     value.append(s[i])
+                    i += 1
+                    continue
+                }
+                i += 1
+                switch s[i] {
+                case "n": value.append("\n")
+                case "t": value.append("\t")
+                case "\n":
+                    // A backslash before a line's end continues the string on the next line.
+                    line += 1
+                    value.append("\n")
+                default: value.append(s[i])
                 }
                 i += 1
             }
-            i = min(i + 1, s.count)
+            if i < s.count, s[i] == quote { i += 1 }
             return String(value)
         }
 

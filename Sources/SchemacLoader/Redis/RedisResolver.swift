@@ -315,13 +315,18 @@ struct RedisResolver {
         guard let (path, source) = Self.source(sourceNode, reader, what: what, baseDirectory: baseDirectory, scripts: scripts) else { return nil }
         let header = LuaLibrary.header(source)
         if header?.engine != "lua" || header?.fields["name"] != name || header?.fields.count != 1 {
-            let found = source.hasPrefix("#!") ? String(source.prefix { $0 != "\n" && $0 != "\r" }) : nil
+            let found = source.hasPrefix("#!") ? LuaLibrary.firstLine(source) : nil
             reader.report(.redisFunctionHeader(name, path: path, found: found, at: reader.location(sourceNode)))
             return nil
         }
         let registered = LuaLibrary.registrations(in: source)
+        guard !registered.isEmpty else {
+            reader.report(.redisLibraryRegistersNothing(name, path: path, at: reader.location(sourceNode)))
+            return nil
+        }
         var failed = false, functions: [RedisFunction] = []
-        for entry in f["functions"].flatMap({ reader.namedEntries($0, "functions of \(what)") }) ?? [] {
+        let entries = f["functions"].flatMap({ reader.namedEntries($0, "functions of \(what)") }) ?? []
+        for entry in entries {
             let here = reader.location(entry.keyNode)
             if let earlier = functionAt[entry.key] {
                 // FUNCTION LOAD refuses a function name another library has.
@@ -337,11 +342,21 @@ struct RedisResolver {
             }
             functions.append(function)
         }
-        for r in registered where !functions.contains(where: { $0.name == r.name }) && functionAt[r.name] == nil {
-            reader.report(.redisFunctionUndeclared(r.name, library: name, path: path, line: r.line, at: reader.location(f.keyNode("functions") ?? key)))
+        let declared = Set(entries.map(\.key))
+        for r in registered where !declared.contains(r.name) {
+            let here = reader.location(f.keyNode("functions") ?? key)
+            if let earlier = functionAt[r.name] {
+                // Undeclared, it still takes the name: FUNCTION LOAD refuses it twice.
+                reader.report(.duplicateName("Redis function", r.name, firstAt: earlier, at: here))
+                failed = true
+            } else {
+                reader.report(.redisFunctionUndeclared(r.name, library: name, path: path, line: r.line, at: here))
+                functionAt[r.name] = here
+            }
         }
         if failed { return nil }
-        var library = RedisFunctionLibrary(name: name, sourcePath: path, source: source, functions: functions)
+        var library = RedisFunctionLibrary(name: name, sourcePath: path, source: source, functions: functions,
+                                           registered: registered.map(\.name).sorted())
         if let c = f["comment"] { library.comment = reader.string(c, "comment of \(what)") }
         return library
     }

@@ -14,10 +14,27 @@ public enum PostgresRenderer {
         out += "SET standard_conforming_strings = on;\n"
         out += "SET client_min_messages = warning;\n"
         out += sessionSettings
+        out += lockNote(plan)
         out += "\nBEGIN;\n"
         out += sections(plan)
         out += "\nCOMMIT;\n"
         return out
+    }
+
+    /// For a schema whose one transaction locks more relations than a server
+    /// with default settings holds: which setting to raise, and to what.
+    static func lockNote(_ plan: MigrationPlan) -> String {
+        let relations = LockFootprint.relations(plan.statements.lazy.map(\.sql))
+        let defaults = LockFootprint.Settings()
+        guard relations > defaults.capacity else { return "" }
+        return """
+
+            -- This file is one transaction that locks about \(relations) relations until it
+            -- commits, more than the \(defaults.capacity) a server with default settings holds: set
+            -- max_locks_per_transaction = \(defaults.neededSetting(relations: relations)) (or more with more connections) and restart the
+            -- server before loading it. `schemac migrate` and `apply` check this first.
+
+            """
     }
 
     /// The settings under which the written SQL means what the definitions

@@ -239,12 +239,12 @@ public enum RedisDrift {
             for f in library.functions where !server.functions.contains(f.name) {
                 let elsewhere = live.first { $0.name != library.name && $0.functions.contains(f.name) }
                 out.append(.init(kind: .functionMissing, library: library.name, function: f.name,
-                                 detail: elsewhere.map { "the server has it in library \($0.name), so loading \(library.name) fails until that library goes" }
-                                     ?? "the server's library has no such function"))
+                                 detail: elsewhere.map { "the server has it in library \($0.name)" } ?? "the server's library has no such function"))
             }
         }
+        // A project that declares no library leaves a shared server's libraries to others.
         let names = Set(declared.map(\.name))
-        for library in live where !names.contains(library.name) {
+        for library in live where !declared.isEmpty && !names.contains(library.name) {
             out.append(.init(kind: .extra, library: library.name,
                              detail: "on the server (functions: \(library.functions.joined(separator: ", "))), in no definitions"))
         }
@@ -252,7 +252,9 @@ public enum RedisDrift {
     }
 
     static func firstDifferingLine(_ a: String, _ b: String) -> Int {
-        let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
-        return (zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(x.count, y.count)) + 1
+        // Lines end at LF; a CR before it is part of the line, as Redis keeps it.
+        let x = a.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.UnicodeScalarView.init)
+        let y = b.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.UnicodeScalarView.init)
+        return (zip(x, y).enumerated().first { !$0.element.0.elementsEqual($0.element.1) }?.offset ?? min(x.count, y.count)) + 1
     }
 }

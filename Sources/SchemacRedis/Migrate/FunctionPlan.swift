@@ -32,43 +32,66 @@ public struct RedisFunctionPlan: Sendable, Equatable {
 
     public var isEmpty: Bool { actions.isEmpty }
 
+    /// Libraries are managed only when the definitions declare some: a
+    /// project of keys alone leaves a shared server's libraries to others.
     public init(schema: RedisSchema, live: [RedisLiveLibrary], scriptsLoaded: Set<String>, allowDestructive: Bool) {
-        let faults = RedisDrift.libraryFaults(schema.libraries, live: live)
-        let declaredNames = Set(schema.libraries.map(\.name))
-        // A library that holds a declared function of another: FUNCTION LOAD of that one fails until it goes.
-        var blocking: [String: [String]] = [:]
-        for library in schema.libraries {
-            for f in library.functions {
-                if let holder = live.first(where: { $0.name != library.name && $0.functions.contains(f.name) }) {
-                    blocking[holder.name, default: []].append("\(f.name) (declared in \(library.name))")
+        if !schema.libraries.isEmpty { planLibraries(schema.libraries, live: live, allowDestructive: allowDestructive) }
+        for script in schema.scripts where !scriptsLoaded.contains(script.sha1) {
+            actions.append(Action(kind: .loadScript, name: script.name, reason: "not in the server's script cache (\(script.sha1))",
+                                  command: ["SCRIPT", "LOAD", script.source], sourcePath: script.sourcePath))
+        }
+    }
+
+    /// Loads in an order that works: a function moves from one library to
+    /// another only once the library that holds it on the server has been
+    /// loaded without it (or, undeclared, deleted). Deletes that free nothing
+    /// come last, so that a failed load leaves the most in place.
+    private mutating func planLibraries(_ declared: [RedisFunctionLibrary], live: [RedisLiveLibrary], allowDestructive: Bool) {
+        let faults = RedisDrift.libraryFaults(declared, live: live)
+        let declaredNames = Set(declared.map(\.name))
+        let toLoad = declared.filter { l in faults.contains { $0.library == l.name && $0.kind != .extra } }
+        // What each load waits for: the libraries that hold, on the server, a function it registers.
+        var after: [String: Set<String>] = [:], freedBy: [String: [String]] = [:]
+        for library in toLoad {
+            for f in library.registered {
+                for holder in live where holder.name != library.name && holder.functions.contains(f) {
+                    after[library.name, default: []].insert(holder.name)
+                    freedBy[holder.name, default: []].append("\(f) (declared in \(library.name))")
                 }
             }
         }
+        var deletes: [String: Action] = [:]
         for extra in live where !declaredNames.contains(extra.name) {
             if allowDestructive {
-                actions.append(Action(kind: .deleteLibrary, name: extra.name, reason: "in no definitions (functions: \(extra.functions.joined(separator: ", ")))",
-                                      command: ["FUNCTION", "DELETE", extra.name]))
-            } else if let held = blocking[extra.name] {
+                deletes[extra.name] = Action(kind: .deleteLibrary, name: extra.name,
+                                             reason: "in no definitions (functions: \(extra.functions.joined(separator: ", ")))",
+                                             command: ["FUNCTION", "DELETE", extra.name])
+            } else if let held = freedBy[extra.name] {
                 refusals.append("library \(extra.name) on the server holds \(held.joined(separator: ", ")); "
                                 + "--allow-destructive deletes it before the declared library is loaded")
             } else {
                 notes.append("library \(extra.name) is on the server and in no definitions: left alone (--allow-destructive deletes it)")
             }
         }
-        for library in schema.libraries {
-            let reasons = faults.filter { $0.library == library.name && $0.kind != .extra }
-            guard let first = reasons.first else { continue }
-            if let held = blocking[library.name], declaredNames.contains(library.name) {
-                // Two declared libraries swapping a function: REPLACE of one fails while the other holds it.
-                refusals.append("library \(library.name) on the server holds \(held.joined(separator: ", ")); load it by hand in an order that frees them")
+        var done = Set<String>(), pending = toLoad
+        while !pending.isEmpty {
+            guard let next = pending.firstIndex(where: { l in
+                (after[l.name] ?? []).allSatisfy { done.contains($0) || !declaredNames.contains($0) }
+            }) else {
+                refusals.append("libraries \(pending.map(\.name).joined(separator: ", ")) swap functions on the server, so no order of "
+                                + "FUNCTION LOAD works: delete one of them by hand (FUNCTION DELETE), then apply")
+                return
             }
-            actions.append(Action(kind: .loadLibrary, name: library.name, reason: first.kind == .missing ? "not on the server" : first.detail,
+            let library = pending.remove(at: next)
+            for holder in (after[library.name] ?? []).sorted() where !declaredNames.contains(holder) {
+                if let delete = deletes.removeValue(forKey: holder) { actions.append(delete) }
+            }
+            let reason = faults.first { $0.library == library.name }.map { $0.kind == .missing ? "not on the server" : $0.detail } ?? ""
+            actions.append(Action(kind: .loadLibrary, name: library.name, reason: reason,
                                   command: ["FUNCTION", "LOAD", "REPLACE", library.source], sourcePath: library.sourcePath))
+            done.insert(library.name)
         }
-        for script in schema.scripts where !scriptsLoaded.contains(script.sha1) {
-            actions.append(Action(kind: .loadScript, name: script.name, reason: "not in the server's script cache (\(script.sha1))",
-                                  command: ["SCRIPT", "LOAD", script.source], sourcePath: script.sourcePath))
-        }
+        actions += deletes.keys.sorted().compactMap { deletes[$0] }
     }
 
     /// The plan for people: a comment and the command per action, the Lua by its file.
@@ -83,10 +106,11 @@ public struct RedisFunctionPlan: Sendable, Equatable {
         return out
     }
 
-    /// One JSON object per action (`kind`: function_load, function_delete, script_load).
+    /// One JSON object per action (`kind`: function_load, function_delete,
+    /// script_load), then one per note (`kind`: note).
     public var json: String {
         actions.map { a in
             JSONLine([("kind", .string(a.kind.rawValue)), ("name", .string(a.name)), ("reason", .string(a.reason)), ("source", .string(a.sourcePath))]).text
-        }.joined()
+        }.joined() + notes.map { JSONLine([("kind", .string("note")), ("message", .string($0))]).text }.joined()
     }
 }

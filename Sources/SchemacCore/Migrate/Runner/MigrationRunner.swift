@@ -144,6 +144,7 @@ public final class MigrationRunner {
                                                        + "run it with --allow-destructive")])
         }
         let resume = Self.resumeStep(parsed, row: row, checksum: file.checksum)
+        for step in parsed.steps.dropFirst(resume) where step.inTransaction { try checkLockRoom(step, of: "\(file.name).sql") }
         try MigrationHistory.start(connection, file, steps: parsed.steps.count)
         report(.started(file: file.name, steps: parsed.steps.count, resumingAt: resume))
         let started = Date()
@@ -199,7 +200,10 @@ public final class MigrationRunner {
                 try withProgress { try connection.execute(statement.sql) }
             } catch let error as PostgresError {
                 if step.inTransaction { try? connection.execute("ROLLBACK") }
-                let message = Self.serverMessage(error)
+                var message = Self.serverMessage(error)
+                if message.contains("out of shared memory"), let settings = lockSettings {
+                    message += " (\(settings.advice(relations: LockFootprint.relations(step.statements.map(\.sql)))))"
+                }
                 try? MigrationHistory.failed(connection, file.version, statement: statement, error: message)
                 throw DiagnosticFailure([.migrationFailed(message, at: SourceLocation(
                     file: "\(folder.display)/\(file.name).sql", line: statement.line, column: 1))])
@@ -209,6 +213,20 @@ public final class MigrationRunner {
         }
         try record()
         if step.inTransaction { try connection.execute("COMMIT") }
+    }
+
+    /// The settings the server's lock table is sized by, read once.
+    private lazy var lockSettings: LockFootprint.Settings? = (try? connection.query(LockFootprint.Settings.query).first).flatMap {
+        LockFootprint.Settings(row: $0)
+    }
+
+    /// Refuses, before it begins, a transaction the server's lock table
+    /// cannot hold: the server would stop it midway, out of shared memory.
+    func checkLockRoom(_ step: MigrationSteps.Step, of what: String) throws {
+        let relations = LockFootprint.relations(step.statements.map(\.sql))
+        guard relations > 1000, let settings = lockSettings, relations > settings.capacity else { return }
+        throw DiagnosticFailure([.migrationRefused("\(what) runs a transaction the server cannot hold: \(settings.advice(relations: relations)), "
+                                                   + "then run again")])
     }
 
     /// The server's message without libpq's `ERROR:  ` in front.
@@ -236,6 +254,7 @@ public final class MigrationRunner {
         try lock()
         defer { unlock() }
         try runSettings(steps)
+        for step in steps.steps where step.inTransaction { try checkLockRoom(step, of: "the plan") }
         let plan = MigrationFolder.File(version: 0, name: label, up: folder.folder, down: nil, checksum: "", contents: "")
         for (index, step) in steps.steps.enumerated() { try run(step, of: plan, index: index) {} }
     }

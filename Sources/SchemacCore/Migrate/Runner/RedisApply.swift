@@ -24,18 +24,13 @@ extension Commands {
             let plan = try RedisLive.functionPlan(schema, on: redis, allowDestructive: request.allowDestructive)
             if !plan.refusals.isEmpty { return CommandResult(diagnostics: diagnostics + plan.refusals.map { .destructiveChange([$0]) }) }
             guard !plan.isEmpty else {
-                let notes = request.json ? "" : plan.text
-                return CommandResult(stdout: notes + (request.json ? "" : "the server's functions and scripts are what the definitions declare: nothing to apply\n"),
+                let done = "the server's functions and scripts are what the definitions declare: nothing to apply"
+                return CommandResult(stdout: request.json ? plan.json + JSONLine([("kind", .string("in_sync"))]).text : plan.text + done + "\n",
                                      diagnostics: diagnostics)
             }
             say(request.json ? plan.json : plan.text, false)
             if let refusal = approval(request, confirm: confirm) { return CommandResult(diagnostics: diagnostics + [refusal]) }
-            for action in plan.actions {
-                if case .error(let message) = try redis.command(action.command) {
-                    return CommandResult(diagnostics: diagnostics + [.statementFailed("\(action.command.prefix(3).joined(separator: " ")) \(action.name): \(message)")])
-                }
-                say(request.json ? JSONLine([("kind", .string("done")), ("name", .string(action.name))]).text : "done: \(action.kind.rawValue) \(action.name)\n", true)
-            }
+            if let failure = try run(plan, on: redis, json: request.json, say: say) { return CommandResult(diagnostics: diagnostics + [failure]) }
             let after = try RedisLive.functionPlan(schema, on: redis, allowDestructive: request.allowDestructive)
             guard after.isEmpty else {
                 diagnostics.append(.migrationRefused("the commands ran, but the server still differs from the definitions: "
@@ -50,6 +45,36 @@ extension Commands {
     }
 }
 
+extension Commands {
+    /// Runs the plan's commands in order. The server's libraries are dumped
+    /// first (`FUNCTION DUMP`), so that when a command fails they are put
+    /// back as they were (`FUNCTION RESTORE … FLUSH`): a failed apply leaves
+    /// no library deleted or half replaced. The failure, if any.
+    static func run(_ plan: RedisFunctionPlan, on redis: RedisConnection, json: Bool,
+                    say: @Sendable (String, _ toStderr: Bool) -> Void) throws -> Diagnostic? {
+        let touchesLibraries = plan.actions.contains { $0.kind != .loadScript }
+        let dump = touchesLibraries ? try redis.bytes(["FUNCTION", "DUMP"]) : []
+        for action in plan.actions {
+            guard case .error(let message) = try redis.command(action.command) else {
+                say(json ? JSONLine([("kind", .string("done")), ("action", .string(action.kind.rawValue)), ("name", .string(action.name))]).text
+                    : "done: \(action.kind.rawValue) \(action.name)\n", true)
+                continue
+            }
+            var failure = "\(action.kind.rawValue) \(action.name): \(message)"
+            if touchesLibraries {
+                let restored = try redis.command(bytes: [Array("FUNCTION".utf8), Array("RESTORE".utf8), dump, Array("FLUSH".utf8)])
+                if case .error(let e) = restored {
+                    failure += "; putting the libraries back failed too (\(e)): FUNCTION LIST shows what the server holds"
+                } else {
+                    failure += "; the server's libraries are back as they were before apply"
+                }
+            }
+            return .statementFailed(failure)
+        }
+        return nil
+    }
+}
+
 extension RedisLive {
     /// What apply would do on `redis`: its libraries and script cache read.
     static func functionPlan(_ schema: RedisSchema, on redis: RedisConnection, allowDestructive: Bool) throws -> RedisFunctionPlan {
@@ -58,7 +83,7 @@ extension RedisLive {
             let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
             for (script, exists) in zip(schema.scripts, reply.array ?? []) where exists.integer == 1 { loaded.insert(script.sha1) }
         }
-        return RedisFunctionPlan(schema: schema, live: try libraries(on: redis, needed: !schema.libraries.isEmpty), scriptsLoaded: loaded,
+        return RedisFunctionPlan(schema: schema, live: schema.libraries.isEmpty ? [] : try libraries(on: redis), scriptsLoaded: loaded,
                                  allowDestructive: allowDestructive)
     }
 }

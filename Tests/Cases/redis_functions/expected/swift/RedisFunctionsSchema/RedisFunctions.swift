@@ -34,4 +34,9 @@ public enum RedisFunctions {
     public static func ping() -> Call {
         Call(command: "FCALL_RO", function: "ping", keys: [], args: [])
     }
+
+    /// `FCALL move_units` (library `counters`); keys: `stock`, `stock`.
+    public static func moveUnits(stock1: Swift.String, stock2: Swift.String, arg3: Swift.String) -> Call {
+        Call(command: "FCALL", function: "move_units", keys: [stock1, stock2], args: [arg3])
+    }
 }

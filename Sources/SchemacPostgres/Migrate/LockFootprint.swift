@@ -1,0 +1,99 @@
+/// About how many relations one transaction locks, and whether the server's
+/// lock table holds that many. Every relation a transaction creates or alters
+/// stays locked until it ends, and the shared lock table is sized for
+/// `max_locks_per_transaction` per server process (client connections,
+/// autovacuum workers, background workers, WAL senders) and prepared
+/// transaction: past it, the server answers `out of shared memory` midway
+/// through. A schema of thousands of tables in one transaction goes past it
+/// on a server with default settings, so schemac says so before it starts.
+public enum LockFootprint {
+    /// The settings the lock table's size comes from.
+    public struct Settings: Sendable, Equatable {
+        public var maxLocksPerTransaction = 64
+        public var maxConnections = 100
+        public var autovacuumMaxWorkers = 3
+        public var maxWorkerProcesses = 8
+        public var maxWalSenders = 10
+        public var maxPreparedTransactions = 0
+
+        public init() {}
+
+        /// The processes and prepared transactions the table has room for.
+        public var slots: Int { maxConnections + autovacuumMaxWorkers + 1 + maxWorkerProcesses + maxWalSenders + maxPreparedTransactions }
+
+        /// The relations the lock table holds.
+        public var capacity: Int { maxLocksPerTransaction * slots }
+
+        /// The `max_locks_per_transaction` that holds `relations` with a
+        /// quarter to spare, rounded up to a multiple of 64 (the default).
+        public func neededSetting(relations: Int) -> Int {
+            let needed = (relations * 5 / 4 + slots - 1) / max(1, slots)
+            return max(64, (needed + 63) / 64 * 64)
+        }
+
+        /// The query that reads them, in the order `init(row:)` takes.
+        public static let query = """
+            SELECT current_setting('max_locks_per_transaction'), current_setting('max_connections'), current_setting('autovacuum_max_workers'),
+                   current_setting('max_worker_processes'), current_setting('max_wal_senders'), current_setting('max_prepared_transactions')
+            """
+
+        public init?(row: [String?]) {
+            let values = row.compactMap { $0.flatMap { Int($0) } }
+            guard values.count == 6 else { return nil }
+            (maxLocksPerTransaction, maxConnections, autovacuumMaxWorkers) = (values[0], values[1], values[2])
+            (maxWorkerProcesses, maxWalSenders, maxPreparedTransactions) = (values[3], values[4], values[5])
+        }
+
+        /// What to set so that a transaction locking `relations` fits, for a message.
+        public func advice(relations: Int) -> String {
+            let needed = neededSetting(relations: relations)
+            return "it locks about \(relations) relations (tables with their TOAST tables, indexes, sequences) until it commits, and the "
+                + "server's lock table holds \(capacity): max_locks_per_transaction (\(maxLocksPerTransaction)) × \(slots) (max_connections "
+                + "\(maxConnections), background processes, max_prepared_transactions \(maxPreparedTransactions)); set "
+                + "max_locks_per_transaction = \(needed) (ALTER SYSTEM SET max_locks_per_transaction = \(needed), then restart the server)"
+        }
+    }
+
+    /// The relations `statements` lock: a table with its TOAST table and
+    /// TOAST index, each index, key constraint and sequence it makes, each
+    /// view, and each table an ALTER names that the transaction did not make.
+    /// An estimate from the statements' words, on the high side.
+    public static func relations<S: Sequence>(_ statements: S) -> Int where S.Element == String {
+        var total = 0
+        var created = Set<Substring>()
+        for sql in statements {
+            let words = sql.split(whereSeparator: \.isWhitespace).prefix(8).map { $0.uppercased() }
+            guard words.count >= 2 else { continue }
+            let keyed = occurrences(of: ["PRIMARY KEY", "UNIQUE", "SERIAL", "IDENTITY"], in: sql)
+            switch (words[0], words[1]) {
+            case ("CREATE", "TABLE"), ("CREATE", "UNLOGGED"), ("CREATE", "TEMPORARY"), ("CREATE", "TEMP"):
+                total += 3 + keyed
+                if let name = name(after: "TABLE", in: sql) { created.insert(name) }
+            case ("CREATE", "INDEX"), ("CREATE", "UNIQUE"), ("CREATE", "SEQUENCE"), ("CREATE", "VIEW"), ("CREATE", "OR"):
+                total += 1
+            case ("CREATE", "MATERIALIZED"):
+                total += 3
+            case ("ALTER", "TABLE"):
+                let table = name(after: "TABLE", in: sql)
+                total += keyed + (table.map { created.contains($0) } == true ? 0 : 1)
+            default:
+                break
+            }
+        }
+        return total
+    }
+
+    private static func occurrences(of phrases: [String], in sql: String) -> Int {
+        let upper = sql.uppercased()
+        return phrases.reduce(0) { $0 + upper.components(separatedBy: $1).count - 1 }
+    }
+
+    /// The (schema-qualified) name after `keyword`, past IF [NOT] EXISTS and ONLY.
+    private static func name(after keyword: String, in sql: String) -> Substring? {
+        let words = sql.split(whereSeparator: { $0.isWhitespace || $0 == "(" })
+        guard var i = words.firstIndex(where: { $0.uppercased() == keyword }) else { return nil }
+        i += 1
+        while i < words.count, ["IF", "NOT", "EXISTS", "ONLY"].contains(words[i].uppercased()) { i += 1 }
+        return i < words.count ? words[i] : nil
+    }
+}

@@ -1,0 +1,2 @@
+#!lua name=empty
+return 1
