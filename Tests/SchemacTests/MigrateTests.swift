@@ -183,19 +183,19 @@ final class MigrateTests: XCTestCase {
         let settings = try XCTUnwrap(LockFootprint.Settings(row: try p.sql(LockFootprint.Settings.query.replacingOccurrences(of: "\n", with: " "))
             .split(separator: "|").map { String($0) }))
         // Six relations a table: itself, its TOAST table and index, its key and two indexes.
-        let tables = settings.capacity / 6 + 100
+        let tables = settings.limit / 6 + 100
         let statements = (0..<tables).map { i in
             "CREATE TABLE t\(i) (id uuid PRIMARY KEY, org_id uuid, status varchar(32), payload jsonb);\n"
                 + "CREATE INDEX t\(i)_a ON t\(i) (org_id, status);\nCREATE INDEX t\(i)_b ON t\(i) (status) WHERE status <> 'x';\n"
         }
-        XCTAssertGreaterThan(LockFootprint.relations(statements.flatMap { $0.split(separator: "\n").map(String.init) }), settings.capacity)
+        XCTAssertGreaterThan(LockFootprint.relations(statements.flatMap { $0.split(separator: "\n").map(String.init) }), settings.limit)
         try p.write("001_many.sql", "BEGIN;\n" + statements.joined() + "COMMIT;\n")
         let refused = try p.migrate(["up"])
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("001_many.sql runs a transaction the server cannot hold"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("set max_locks_per_transaction = \(settings.neededSetting(relations: tables * 6))"), refused.stderr)
         XCTAssertEqual(try p.sql("SELECT count(*) FROM pg_class WHERE relname LIKE 't%' AND relnamespace = 'public'::regnamespace"), "0")
-        // The same file cut in half fits.
+        // The same file cut in half fits: more than the table is sized for, less than it holds.
         try p.write("001_many.sql", "BEGIN;\n" + statements.prefix(tables / 2).joined() + "COMMIT;\n")
         let half = try p.migrate(["up"])
         XCTAssertEqual(half.status, 0, half.stderr)

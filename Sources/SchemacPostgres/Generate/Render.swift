@@ -26,11 +26,12 @@ public enum PostgresRenderer {
     static func lockNote(_ plan: MigrationPlan) -> String {
         let relations = LockFootprint.relations(plan.statements.lazy.map(\.sql))
         let defaults = LockFootprint.Settings()
-        guard relations > defaults.capacity else { return "" }
+        guard relations > defaults.limit else { return "" }
         return """
 
             -- This file is one transaction that locks about \(relations) relations until it
-            -- commits, more than the \(defaults.capacity) a server with default settings holds: set
+            -- commits, more than a server with default settings holds (its lock table is
+            -- sized for \(defaults.capacity)): set
             -- max_locks_per_transaction = \(defaults.neededSetting(relations: relations)) (or more with more connections) and restart the
             -- server before loading it. `schemac migrate` and `apply` check this first.
 

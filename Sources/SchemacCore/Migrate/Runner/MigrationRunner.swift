@@ -224,7 +224,7 @@ public final class MigrationRunner {
     /// cannot hold: the server would stop it midway, out of shared memory.
     func checkLockRoom(_ step: MigrationSteps.Step, of what: String) throws {
         let relations = LockFootprint.relations(step.statements.map(\.sql))
-        guard relations > 1000, let settings = lockSettings, relations > settings.capacity else { return }
+        guard relations > 1000, let settings = lockSettings, relations > settings.limit else { return }
         throw DiagnosticFailure([.migrationRefused("\(what) runs a transaction the server cannot hold: \(settings.advice(relations: relations)), "
                                                    + "then run again")])
     }
