@@ -2,7 +2,7 @@
 # Installs what `make` and `make test` need when it is missing, so that on a fresh
 # Debian machine with a Swift 6 toolchain those two commands are all it takes.
 #
-#   scripts/setup.sh build   what the build needs: the libpq and hiredis headers, pkg-config
+#   scripts/setup.sh build   what the build needs: the libpq, hiredis and libcurl headers, pkg-config
 #   scripts/setup.sh test    that, plus what the tests need: a PostgreSQL server and psql,
 #                            redis-server, git, python3, and the Python oracles (chdb,
 #                            jsonschema, pre-commit, squawk) in the git-ignored .venv
@@ -30,6 +30,8 @@ missing_system_packages() {
   [ -f /usr/include/postgresql/libpq-fe.h ] || apt+=(libpq-dev)
   [ -f /usr/include/hiredis/hiredis.h ] || apt+=(libhiredis-dev)
   has pkg-config || apt+=(pkg-config)
+  # The static Foundation of `make release` links libcurl (URLSession, the ClickHouse driver).
+  compgen -G '/usr/lib/*/libcurl.so' >/dev/null || [ -e /usr/lib/libcurl.so ] || apt+=(libcurl4-openssl-dev)
   # Under make (MAKELEVEL set) make is evidently there.
   [ -n "${MAKELEVEL:-}" ] || has make || apt+=(make)
   [ "$part" = test ] || return 0
