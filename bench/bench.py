@@ -184,7 +184,8 @@ def varied_sets(cluster, runs, big_runs):
     """The varied sets: 1,000 and 10,000 tables, each with its own check,
     default literal and partial-index predicate."""
     results = {}
-    for tables, files, rounds in [(1000, 50, runs), (10000, 500, big_runs)]:
+    sizes = [int(n) for n in os.environ.get("BENCH_VARIED_SIZES", "1000,10000").split(",") if n]
+    for tables, files, rounds in [(n, n // 20, runs if n <= 1000 else big_runs) for n in sizes]:
         project = os.path.join(OUT, f"varied{tables}")
         defs = synthetic(project, tables=tables, files=files, varied=True)
         uncached = dict(os.environ, SCHEMAC_CACHE="off")

@@ -83,7 +83,7 @@ public final class LiveInspection: @unchecked Sendable {
         // Schemas an extension lives in too: what else they hold is the definitions' (the schemas themselves stay, with the extension).
         inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas, extensionHomes: true)
         let schema = try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
-        let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas)
+        let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas, kinds: Self.wholeObjects.union(["extension schema"]))
         unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
         extensionSchemas = Dictionary(unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
         return schema
