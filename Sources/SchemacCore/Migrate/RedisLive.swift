@@ -68,14 +68,17 @@ public enum RedisLive {
                 hashFields[key] = Set((reply.array ?? []).compactMap(\.string))
             }
         }
-        var loaded: [String: Bool] = [:]
-        if !schema.scripts.isEmpty {
-            let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
-            for (script, exists) in zip(schema.scripts, reply.array ?? []) { loaded[script.sha1] = exists.integer == 1 }
-        }
-        return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptLoaded: loaded, complete: complete,
+        return RedisDrift.report(schema: schema, keys: classified, samples: samples, scriptsLoaded: try scriptsLoaded(schema, on: redis),
+                                 complete: complete,
                                  hashFields: hashFields, requireScripts: requireScripts,
                                  liveLibraries: schema.libraries.isEmpty ? [] : try libraries(on: redis))
+    }
+
+    /// The SHA-1s of the declared scripts the server's cache holds (`SCRIPT EXISTS`).
+    static func scriptsLoaded(_ schema: RedisSchema, on redis: RedisConnection) throws -> Set<String> {
+        guard !schema.scripts.isEmpty else { return [] }
+        let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
+        return Set(zip(schema.scripts, reply.array ?? []).filter { $0.1.integer == 1 }.map(\.0.sha1))
     }
 
     /// The server's function libraries (`FUNCTION LIST WITHCODE`), read

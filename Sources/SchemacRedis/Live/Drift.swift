@@ -177,7 +177,7 @@ public enum RedisDrift {
     /// The report from keys (as SCAN found them, with the spec each belongs
     /// to), the TYPE and PTTL of a sample, and which scripts the server has.
     public static func report(schema: RedisSchema, keys: [(key: String, spec: RedisKeySpec?)], samples: [String: (type: String, pttl: Int)],
-                              scriptLoaded: [String: Bool], complete: Bool, hashFields: [String: Set<String>] = [:],
+                              scriptsLoaded: Set<String>, complete: Bool, hashFields: [String: Set<String>] = [:],
                               requireScripts: Bool = false, liveLibraries: [RedisLiveLibrary] = []) -> RedisDriftReport {
         var report = RedisDriftReport(requireScripts: requireScripts, scanned: keys.count, complete: complete)
         var unknown: [String: (count: Int, example: String)] = [:]
@@ -216,7 +216,7 @@ public enum RedisDrift {
             .sorted { $0.prefix < $1.prefix }
         report.faults.sort { ($0.key, $0.kind.rawValue) < ($1.key, $1.kind.rawValue) }
         report.libraries = libraryFaults(schema.libraries, live: liveLibraries)
-        report.scriptsNotLoaded = schema.scripts.filter { scriptLoaded[$0.sha1] != true }.map { "\($0.name) (\($0.sha1))" }
+        report.scriptsNotLoaded = schema.scripts.filter { !scriptsLoaded.contains($0.sha1) }.map { "\($0.name) (\($0.sha1))" }
         return report
     }
 

@@ -78,12 +78,7 @@ extension Commands {
 extension RedisLive {
     /// What apply would do on `redis`: its libraries and script cache read.
     static func functionPlan(_ schema: RedisSchema, on redis: RedisConnection, allowDestructive: Bool) throws -> RedisFunctionPlan {
-        var loaded: Set<String> = []
-        if !schema.scripts.isEmpty {
-            let reply = try redis.command(["SCRIPT", "EXISTS"] + schema.scripts.map(\.sha1))
-            for (script, exists) in zip(schema.scripts, reply.array ?? []) where exists.integer == 1 { loaded.insert(script.sha1) }
-        }
-        return RedisFunctionPlan(schema: schema, live: schema.libraries.isEmpty ? [] : try libraries(on: redis), scriptsLoaded: loaded,
-                                 allowDestructive: allowDestructive)
+        RedisFunctionPlan(schema: schema, live: schema.libraries.isEmpty ? [] : try libraries(on: redis),
+                          scriptsLoaded: try scriptsLoaded(schema, on: redis), allowDestructive: allowDestructive)
     }
 }
