@@ -83,6 +83,59 @@ final class LiveDiffTests: XCTestCase {
         XCTAssertEqual(policy, "org_id = NULLIF(current_setting('app.org_id'::text, true), ''::text)::uuid", "printed as the server prints it")
     }
 
+    /// Texts that are each their own (a check on a column of its own, a
+    /// predicate and a default literal each) share scratch tables: forty
+    /// tables are built in a few statements, and print as the server
+    /// prints them on the tables themselves. A predicate that only an index
+    /// refuses (a function that is not immutable) is still refused, once, at
+    /// its index; a bare `true`, which the server drops from an index, is no
+    /// difference.
+    func testVariedTextsShareScratchTablesAndStillPrintAsTheServerDoes() throws {
+        var yaml = "postgres:\n  tables:\n"
+        for i in 0..<40 {
+            yaml += """
+                    v\(i):
+                      columns:
+                        id:       { type: bigint, primary_key: true }
+                        n\(i):     { type: integer, default: \(i), check: "n\(i) >= \(i % 7) AND n\(i) < 100 + \(i)" }
+                        status:   { type: varchar(32), default: active\(i) }
+                        created:  timestamptz
+                      indexes:
+                        - { columns: [created], where: "status <> 'deleted\(i)' AND n\(i) > \(i)" }
+
+                """
+        }
+        yaml += """
+                flags:
+                  columns:
+                    id:      { type: bigint, primary_key: true }
+                    created: timestamptz
+                  indexes:
+                    - { columns: [created], where: "true", name: flags_all }
+
+            """
+        let desired = try XCTUnwrap(DefinitionsLoader.load([DefinitionSource(displayPath: "t.yaml", text: yaml)]).definitions?.postgres)
+        let cluster = try PostgresCluster.get()
+        let dir = try Repo.temporaryDirectory("varied")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let schemaFile = dir.appendingPathComponent("schema.sql")
+        try Data(PostgresRenderer.schemaFile(for: desired, sourceFiles: []).utf8).write(to: schemaFile)
+        let connection = try connect(cluster, try cluster.databaseFromSchema(schemaFile, label: "varied_texts"))
+        XCTAssertEqual(try Self.liveChanges(connection, to: desired), [], "built from its own schema, it is in sync")
+        let normalized = try PostgresNormalizer.normalize(desired, on: connection)
+        XCTAssertEqual(normalized.unnormalized, [])
+        XCTAssertLessThanOrEqual(normalized.scratchStatements, 12, "a scratch table holds many contexts")
+        let index = try XCTUnwrap(normalized.schema.tables.first { $0.name.name == "v7" }?.indexes.first { $0.predicate != nil })
+        XCTAssertEqual(index.predicate, "status::text <> 'deleted7'::text AND n7 > 7")
+
+        var mutable = desired
+        let t = try XCTUnwrap(mutable.tables.firstIndex { $0.name.name == "v3" })
+        mutable.tables[t].indexes[0].predicate = "created > now()"
+        let refused = try PostgresNormalizer.normalize(mutable, on: connection).unnormalized
+        XCTAssertEqual(refused.map(\.target), ["index \(mutable.tables[t].indexes[0].name) of public.v3"])
+        XCTAssertTrue(refused.first?.reason.contains("IMMUTABLE") ?? false, "\(refused)")
+    }
+
     func testMigrationsFromLiveDatabasesConvergeAndKeepRows() throws {
         let cluster = try PostgresCluster.get()
         for c in try MigrationTests.cases() {

@@ -174,6 +174,18 @@ final class MigrateTests: XCTestCase {
         XCTAssertEqual(MigrationRunner.lockKey, 32478922351141219, "the key README documents")
     }
 
+    /// The estimate's rules, statement by statement: a table is three
+    /// relations and one more for each key or sequence it makes; an ALTER of
+    /// a table the transaction did not create locks that table; case and
+    /// line breaks do not matter.
+    func testTheLockEstimateCountsWhatEachStatementLocks() {
+        XCTAssertEqual(LockFootprint.relations(["create table a(id serial primary key, b text UNIQUE)"]), 3 + 3)
+        XCTAssertEqual(LockFootprint.relations(["CREATE TABLE IF NOT EXISTS s.a (id int)", "ALTER TABLE s.a\tADD PRIMARY KEY (id)"]), 3 + 1)
+        XCTAssertEqual(LockFootprint.relations(["ALTER TABLE ONLY b\n  ADD CONSTRAINT u UNIQUE (x)"]), 1 + 1)
+        XCTAssertEqual(LockFootprint.relations(["CREATE UNIQUE INDEX i ON a (x)", "create index j on a (y)", "CREATE OR REPLACE VIEW v AS SELECT 1",
+                                                "CREATE MATERIALIZED VIEW m AS SELECT 1", "COMMENT ON TABLE a IS 'CREATE TABLE'", ""]), 1 + 1 + 1 + 3)
+    }
+
     /// A transaction that locks more relations than the server's lock table
     /// holds is refused before it begins, naming the setting and its value;
     /// one that fits runs.

@@ -50,10 +50,13 @@ public enum PostgresPlanning {
         public var down: MigrationPlan?
         /// Why there is no way back, when there is none.
         public var downUnsupported: [String] = []
+        /// Of a live target: its state as inspected.
+        public var inspected: PostgresSchema?
         /// Of a live target: the SHA-256 of its state as inspected (the DDL
         /// that would build it), so that a plan reviewed now runs later only
-        /// on the same state.
-        public var fingerprint: String?
+        /// on the same state. Computed when asked for: rendering the DDL of
+        /// a large schema costs more than the rest of a diff in sync.
+        public var fingerprint: String? { inspected.map(PostgresPlanning.fingerprint) }
     }
 
     /// The fingerprint of a state: the SHA-256 of the schema file that builds it.
@@ -81,7 +84,9 @@ public enum PostgresPlanning {
         case .success(let read): states = read
         }
         diagnostics += states.warnings
+        let timer = PhaseTimer()
         var changes = Self.changes(states, written: definitions)
+        timer.lap("compare (\(changes.count) changes)")
         if let homes = live?.extensionHomes, !homes.isEmpty {
             changes.removeAll { if case .dropSchema(let s) = $0 { homes.contains(s) } else { false } }
         }
@@ -94,10 +99,12 @@ public enum PostgresPlanning {
             plan = ordered.plan
             blocked = ordered.blocked
         }
+        timer.lap("plan and order (\(plan.statements.count) statements)")
         let refusals = refusals(plan, changes: changes, live: live, blocked: blocked, options: options)
+        timer.lap("refusals")
         guard refusals.isEmpty else { return Planned(nil, diagnostics + refusals) }
         var plans = Plans(up: plan)
-        if case .postgres = target { plans.fingerprint = fingerprint(states.current) }
+        if case .postgres = target { plans.inspected = states.current }
         if down {
             let back = downChanges(states, up: changes)
             plans.downUnsupported = PostgresDiff.unsupported(back)

@@ -91,6 +91,8 @@ public enum PostgresNormalizer {
                         try db.execute("RELEASE SAVEPOINT schemac_step")
                     } catch {
                         try db.execute("ROLLBACK TO SAVEPOINT schemac_step")
+                        // An index predicate is built twice (printed as a check, then in an index): said once.
+                        guard !unnormalized.contains(where: { $0.target == unmapText(step.target, toShadow, asSQL: false) }) else { continue }
                         unnormalized.append(Unbuilt(target: unmapText(step.target, toShadow, asSQL: false),
                                                     reason: unmapText(String(describing: error), toShadow)))
                     }
@@ -106,7 +108,7 @@ public enum PostgresNormalizer {
         if !desired.domains.isEmpty { readBack.insert(.domains) }
         for t in desired.tables {
             if !t.checks.isEmpty || !t.exclusions.isEmpty { readBack.insert(.constraints) }
-            if t.indexes.contains(where: ScratchBuild.carriesText) { readBack.insert(.indexes) }
+            if t.indexes.contains(where: ScratchBuild.carriesText) { readBack.formUnion([.indexes, .constraints]) }
             if !t.policies.isEmpty { readBack.insert(.policies) }
             if t.triggers.contains(where: { $0.when != nil }) { readBack.insert(.triggers) }
             if !t.partitions.isEmpty { readBack.insert(.partitions) }
@@ -333,6 +335,11 @@ public enum PostgresNormalizer {
             }
             table.indexes = table.indexes.map { i in
                 var i = i
+                if let slot = slots[ScratchBuild.Item(table: name, kind: .index, name: i.name)], slot.asCheck {
+                    // A bare `true` the server drops from an index.
+                    if let pc = tables[slot.table]?.checks[slot.name] { i.predicate = pc.expression == "true" ? nil : unmap(pc.expression) }
+                    return i
+                }
                 guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes[n],
                       pi.keys.count == i.keys.count else { return i }
                 i.predicate = text(pi.predicate)

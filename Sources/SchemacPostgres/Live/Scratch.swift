@@ -9,10 +9,19 @@ import SchemacModel
 ///   defaults table.
 /// - A check, a generation expression, an index with expression keys or a
 ///   predicate, a policy and a trigger condition can refer only to columns of
-///   their own table: each is built on a context table that holds just the
-///   columns its text names, with the same names and types. Equal text in an
-///   equal context prints equally, so it is built once: across a thousand
-///   tenant tables the tenant policy is built once, not a thousand times.
+///   their own table: each is built in a context that holds just the columns
+///   its text names, with the same names and types. Equal text in an equal
+///   context prints equally, so it is built once: across a thousand tenant
+///   tables the tenant policy is built once, not a thousand times.
+/// - Contexts share scratch tables wherever no text would see a column its
+///   own table lacks (`ScratchTable.admits`): a thousand checks that each name
+///   their own column are one table, not a thousand (a table costs the server
+///   as much as a thousand checks).
+/// - The predicate of an index on plain columns is printed as a check (the
+///   server keeps and prints both alike; a bare `true` it drops from an
+///   index), and what only an index refuses (a function that is not
+///   immutable) is found by one index over many predicates: an index costs
+///   the server as much as a table.
 /// - A table whose text names a relation (a subquery, a whole-row reference, a
 ///   regclass literal) is built in place, under its own name and with all it
 ///   holds, as are the relations its text names, partitioned tables, and the
@@ -30,10 +39,12 @@ struct ScratchBuild {
         var name: String
     }
 
-    /// Where the server prints an item: the object `name` of the relation `table`.
+    /// Where the server prints an item: the object `name` of the relation
+    /// `table`; an index predicate printed as a check says so.
     struct Slot: Hashable {
         var table: QualifiedName
         var name: String
+        var asCheck = false
     }
 
     /// One statement of the build, and the steps it is replayed as when the
@@ -60,38 +71,85 @@ struct ScratchBuild {
 
     private var defaultColumns: [DefaultKey: Slot] = [:]
     private var defaultTables: [(name: QualifiedName, columns: [(sql: String, target: String)])] = []
-    private var contexts: [[Column]: Int] = [:]
-    private var contextTables: [ContextTable] = []
 
-    /// What a context table holds, as the server would be asked to build it.
+    /// What a scratch table holds, as the server would be asked to build it.
     private enum Built: Hashable {
         case generated(PostgresType, String)
         case check(String)
+        case predicate(String)
         case exclusion(String)
         case index(Index)
         case policy(Policy)
         case trigger(Trigger)
     }
 
-    private struct ContextTable {
+    /// A text's context (the columns of its table that it names) and what is built for it.
+    private struct Placement: Hashable {
+        var context: [Column]
+        var built: Built
+    }
+
+    private var placed: [Placement: Slot] = [:]
+    private var scratchTables: [ScratchTable] = []
+
+    /// A table of the context schema, holding the contexts of many texts.
+    private struct ScratchTable {
+        /// Kept small: the server prints each text with a description of its
+        /// table, so printing costs the texts times the columns (a thousand
+        /// checks on a table of a thousand columns: 2 s; of 32 columns: 10 ms).
+        static let columnLimit = 32
+        /// Predicates checked by one index, by the length of their text: an
+        /// index's row holds at most 8 kB of predicate, as the server keeps it.
+        static let predicateBytes = 1000
+
         var name: QualifiedName
-        var columns: [Column]
+        var columns: [Column] = []
+        var types: [String: PostgresType] = [:]
+        /// Every word of the texts built on it.
+        var words: Set<String> = []
+        /// Every name it holds: columns, generated columns, constraints.
+        var names: Set<String> = []
         var generated: [(column: String, sql: String, target: String)] = []
         var checks: [(name: String, sql: String, target: String)] = []
         var objects: [Step] = []  // indexes, policies, triggers
-        var built: [Built: String] = [:]  // what is built → its object name
-        var names: Set<String>
+        var predicates: [(sql: String, target: String)] = []
+        private var count = 0
 
-        init(name: QualifiedName, columns: [Column]) {
-            self.name = name
-            self.columns = columns
-            names = Set(columns.map(\.name))
+        init(name: QualifiedName) { self.name = name }
+
+        /// Whether a text naming `words`, in `context`, prints here as on a
+        /// table of its own: its columns are here with the same types or can
+        /// be added, no name it uses is a column it lacks, and no text built
+        /// here uses the name of a column added for it.
+        func admits(_ context: [Column], words textWords: Set<String>) -> Bool {
+            var added = 0
+            for c in context {
+                if let type = types[c.name] {
+                    guard type == c.type else { return false }
+                } else {
+                    guard !names.contains(c.name), !words.contains(c.name) else { return false }
+                    added += 1
+                }
+            }
+            guard columns.count + generated.count + added <= Self.columnLimit else { return false }
+            let own = Set(context.map(\.name))
+            return !textWords.contains { names.contains($0) && !own.contains($0) }
         }
 
-        /// A name for a new object, clear of the context's column names.
+        mutating func add(_ context: [Column], words textWords: Set<String>) {
+            for c in context where types[c.name] == nil {
+                columns.append(c)
+                types[c.name] = c.type
+                names.insert(c.name)
+            }
+            words.formUnion(textWords)
+        }
+
+        /// A name for a new object, clear of every name and word here.
         mutating func fresh(_ prefix: String) -> String {
-            var name = "\(prefix)\(built.count + 1)"
-            while names.contains(name) { name += "_" }
+            count += 1
+            var name = "\(prefix)\(count)"
+            while names.contains(name) || words.contains(name) { name += "_" }
             names.insert(name)
             return name
         }
@@ -202,15 +260,9 @@ struct ScratchBuild {
 
     private mutating func placeInContexts(_ t: Table, words allWords: [Set<String>]) {
         var words = allWords.makeIterator()
-        func context(_ w: Set<String>, also extra: [String] = []) -> Int {
-            // Only names and types matter to how text prints.
-            let plain = t.columns.filter { w.contains($0.name) || extra.contains($0.name) }.map { c in
-                Column(name: c.name, type: c.type, nullable: true)
-            }
-            if let k = contexts[plain] { return k }
-            contextTables.append(ContextTable(name: QualifiedName(schema: contextSchema, name: "x\(contextTables.count + 1)"), columns: plain))
-            contexts[plain] = contextTables.count - 1
-            return contextTables.count - 1
+        // Only names and types matter to how text prints.
+        func context(_ w: Set<String>, also extra: [String] = []) -> [Column] {
+            t.columns.filter { w.contains($0.name) || extra.contains($0.name) }.map { Column(name: $0.name, type: $0.type, nullable: true) }
         }
         func describe(_ what: String, _ name: String) -> String { "\(what) \(name) of \(t.name.schema).\(t.name.name)" }
 
@@ -219,68 +271,87 @@ struct ScratchBuild {
         }
         for c in t.columns {
             guard let g = c.generated else { continue }
-            build(.generated, c.name, of: t.name, in: context(words.next()!), as: .generated(c.type, g), prefix: "g") { name, ctx in
-                ctx.generated.append((name, "\(SQL.identifier(name)) \(c.type.sql) GENERATED ALWAYS AS (\(g)) STORED",
-                                      describe("generated column", c.name)))
+            let w = words.next()!
+            build(.generated, c.name, of: t.name, in: context(w), words: w, as: .generated(c.type, g), prefix: "g") { name, table in
+                table.generated.append((name, "\(SQL.identifier(name)) \(c.type.sql) GENERATED ALWAYS AS (\(g)) STORED",
+                                        describe("generated column", c.name)))
             }
         }
         for c in t.checks {
-            build(.check, c.name, of: t.name, in: context(words.next()!), as: .check(c.expression), prefix: "c") { name, ctx in
-                ctx.checks.append((name, DDL.check(CheckConstraint(name: name, expression: c.expression)), describe("check", c.name)))
+            let w = words.next()!
+            build(.check, c.name, of: t.name, in: context(w), words: w, as: .check(c.expression), prefix: "c") { name, table in
+                table.checks.append((name, DDL.check(CheckConstraint(name: name, expression: c.expression)), describe("check", c.name)))
             }
         }
         for x in t.exclusions {
-            // Its index shares the schema's namespace with the context tables.
-            build(.exclusion, x.name, of: t.name, in: context(words.next()!), as: .exclusion(x.definition),
-                  prefix: "\(contextTables.count)_x") { name, ctx in
-                ctx.objects.append(Step(sql: "ALTER TABLE \(SQL.qualified(ctx.name)) ADD \(DDL.exclusion(ExclusionConstraint(name: name, definition: x.definition)));",
-                                        target: describe("exclusion", x.name)))
+            let w = words.next()!
+            build(.exclusion, x.name, of: t.name, in: context(w), words: w, as: .exclusion(x.definition), prefix: "_x") { name, table in
+                table.objects.append(Step(sql: "ALTER TABLE \(SQL.qualified(table.name)) ADD \(DDL.exclusion(ExclusionConstraint(name: name, definition: x.definition)));",
+                                          target: describe("exclusion", x.name)))
             }
         }
         for i in t.indexes where Self.carriesText(i) {
-            let k = context(words.next()!, also: i.keys.compactMap(\.column) + i.include)
+            let w = words.next()!
+            if let predicate = i.predicate, i.keys.allSatisfy({ $0.column != nil }) {
+                build(.index, i.name, of: t.name, in: context(w), words: w, as: .predicate(predicate), prefix: "c", asCheck: true) { name, table in
+                    table.checks.append((name, DDL.check(CheckConstraint(name: name, expression: predicate)), describe("index", i.name)))
+                    table.predicates.append((predicate, describe("index", i.name)))
+                }
+                continue
+            }
             var probe = i
             probe.name = ""
             probe.comment = nil
-            // Index names share the schema's namespace with tables.
-            build(.index, i.name, of: t.name, in: k, as: .index(probe), prefix: "\(contextTables[k].name.name)_i") { name, ctx in
+            build(.index, i.name, of: t.name, in: context(w, also: i.keys.compactMap(\.column) + i.include), words: w, as: .index(probe),
+                  prefix: "_i") { name, table in
                 probe.name = name
-                ctx.objects.append(Step(sql: DDL.createIndex(probe, on: ctx.name), target: describe("index", i.name)))
+                table.objects.append(Step(sql: DDL.createIndex(probe, on: table.name), target: describe("index", i.name)))
             }
         }
         for p in t.policies {
             var probe = p
             probe.name = ""
             probe.roles = []
-            build(.policy, p.name, of: t.name, in: context(words.next()!), as: .policy(probe), prefix: "p") { name, ctx in
+            let w = words.next()!
+            build(.policy, p.name, of: t.name, in: context(w), words: w, as: .policy(probe), prefix: "p") { name, table in
                 probe.name = name
-                ctx.objects.append(Step(sql: DDL.createPolicy(probe, on: ctx.name), target: describe("policy", p.name)))
+                table.objects.append(Step(sql: DDL.createPolicy(probe, on: table.name), target: describe("policy", p.name)))
             }
         }
         for tr in t.triggers where tr.when != nil {
             var probe = tr
             probe.name = ""
             probe.arguments = []
-            build(.trigger, tr.name, of: t.name, in: context(words.next()!), as: .trigger(probe), prefix: "t") { name, ctx in
+            let w = words.next()!
+            build(.trigger, tr.name, of: t.name, in: context(w), words: w, as: .trigger(probe), prefix: "t") { name, table in
                 probe.name = name
-                ctx.objects.append(Step(sql: DDL.createTrigger(probe, on: ctx.name), target: describe("trigger", tr.name)))
+                table.objects.append(Step(sql: DDL.createTrigger(probe, on: table.name), target: describe("trigger", tr.name)))
             }
         }
     }
 
-    /// Places the item `name` of `table` on context table `k`: on the object
-    /// built there for `key`, or on a new one that `add` builds under a fresh name.
-    private mutating func build(_ kind: Item.Kind, _ name: String, of table: QualifiedName, in k: Int, as key: Built, prefix: String,
-                                _ add: (String, inout ContextTable) -> Void) {
-        let object: String
-        if let built = contextTables[k].built[key] {
-            object = built
-        } else {
-            object = contextTables[k].fresh(prefix)
-            contextTables[k].built[key] = object
-            add(object, &contextTables[k])
+    /// Places the item `name` of `table`: on the object built for `key` in
+    /// the same context, or on a new one that `add` builds under a fresh name
+    /// on a scratch table that admits the context. A prefix that starts with
+    /// `_` names an index, which shares the schema's namespace with tables.
+    private mutating func build(_ kind: Item.Kind, _ name: String, of table: QualifiedName, in context: [Column], words: Set<String>,
+                                as key: Built, prefix: String, asCheck: Bool = false, _ add: (String, inout ScratchTable) -> Void) {
+        let placement = Placement(context: context, built: key)
+        if let slot = placed[placement] {
+            slots[Item(table: table, kind: kind, name: name)] = slot
+            return
         }
-        slots[Item(table: table, kind: kind, name: name)] = Slot(table: contextTables[k].name, name: object)
+        // The newest few tables are tried: contexts that clash start a new one.
+        let k = scratchTables.indices.suffix(8).reversed().first { scratchTables[$0].admits(context, words: words) } ?? {
+            scratchTables.append(ScratchTable(name: QualifiedName(schema: contextSchema, name: "x\(scratchTables.count + 1)")))
+            return scratchTables.count - 1
+        }()
+        scratchTables[k].add(context, words: words)
+        let object = scratchTables[k].fresh(prefix.hasPrefix("_") ? scratchTables[k].name.name + prefix : prefix)
+        add(object, &scratchTables[k])
+        let slot = Slot(table: scratchTables[k].name, name: object, asCheck: asCheck)
+        placed[placement] = slot
+        slots[Item(table: table, kind: kind, name: name)] = slot
     }
 
     private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: @autoclosure () -> String) {
@@ -308,16 +379,39 @@ struct ScratchBuild {
                 steps: [Step(sql: "CREATE TABLE \(table) ();", target: table)]
                     + columns.map { Step(sql: "ALTER TABLE \(table) ADD COLUMN \($0.sql);", target: $0.target) }))
         }
-        for ctx in contextTables {
-            let table = SQL.qualified(ctx.name)
-            let columns = ctx.columns.map(DDL.columnDefinition)
-            let items = columns + ctx.generated.map(\.sql) + ctx.checks.map(\.sql)
+        for table in scratchTables {
+            let name = SQL.qualified(table.name)
+            let columns = table.columns.map(DDL.columnDefinition)
+            let items = columns + table.generated.map(\.sql) + table.checks.map(\.sql)
             statements.append(Statement(
-                sql: "CREATE TABLE \(table) (\(items.joined(separator: ", ")));",
-                steps: [Step(sql: "CREATE TABLE \(table) (\(columns.joined(separator: ", ")));", target: table)]
-                    + ctx.generated.map { Step(sql: "ALTER TABLE \(table) ADD COLUMN \($0.sql);", target: $0.target) }
-                    + ctx.checks.map { Step(sql: "ALTER TABLE \(table) ADD \($0.sql);", target: $0.target) }))
-            for object in ctx.objects { statements.append(Statement(sql: object.sql, steps: [object])) }
+                sql: "CREATE TABLE \(name) (\(items.joined(separator: ", ")));",
+                steps: [Step(sql: "CREATE TABLE \(name) (\(columns.joined(separator: ", ")));", target: name)]
+                    + table.generated.map { Step(sql: "ALTER TABLE \(name) ADD COLUMN \($0.sql);", target: $0.target) }
+                    + table.checks.map { Step(sql: "ALTER TABLE \(name) ADD \($0.sql);", target: $0.target) }))
+            for object in table.objects { statements.append(Statement(sql: object.sql, steps: [object])) }
+            statements += Self.predicateIndexes(table)
+        }
+    }
+
+    /// Indexes over the predicates printed as checks on `table`, many
+    /// predicates to an index, for what the server refuses only in an index;
+    /// replayed one predicate to an index when it refuses one.
+    private static func predicateIndexes(_ table: ScratchTable) -> [Statement] {
+        var chunks: [[(sql: String, target: String)]] = []
+        var bytes = 0
+        for predicate in table.predicates {
+            if chunks.isEmpty || bytes + predicate.sql.utf8.count > ScratchTable.predicateBytes { chunks.append([]); bytes = 0 }
+            chunks[chunks.count - 1].append(predicate)
+            bytes += predicate.sql.utf8.count
+        }
+        let on = SQL.qualified(table.name)
+        return chunks.enumerated().map { n, chunk in
+            let index = "\(table.name.name)_v\(n + 1)"
+            return Statement(
+                sql: "CREATE INDEX \(SQL.identifier(index)) ON \(on) ((1)) WHERE \(chunk.map { "(\($0.sql))" }.joined(separator: " AND "));",
+                steps: chunk.enumerated().map { j, p in
+                    Step(sql: "CREATE INDEX \(SQL.identifier("\(index)_\(j + 1)")) ON \(on) ((1)) WHERE \(p.sql);", target: p.target)
+                })
         }
     }
 }
