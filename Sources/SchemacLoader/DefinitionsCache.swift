@@ -115,12 +115,55 @@ public struct DefinitionsCache: Sendable {
         return digest.finish().prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
-    private func prune() {
+    private func prune(_ prefix: String = "definitions-") {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
-        let entries = names.filter { $0.hasPrefix("definitions-") && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0) }
+        let entries = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0) }
         guard entries.count > Self.capacity else { return }
         let dated = entries.map { url in (url, (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast) }
         for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(Self.capacity) { try? fm.removeItem(at: url) }
+    }
+}
+
+/// Texts as a PostgreSQL server printed them for `diff` (what the scratch
+/// build of `PostgresNormalizer` printed, by the key of what it built), kept
+/// so that the next run builds only texts it has not seen. `environment`
+/// names all that printing depends on besides the text (the server, its
+/// settings and objects, the definitions' types and functions, the project);
+/// the entry's name is a digest of it and of this executable.
+extension DefinitionsCache {
+    public func printedTexts(_ environment: String) -> [String: [String?]] {
+        guard let data = FileManager.default.contents(atPath: printedFile(environment).path), let body = Self.verified([UInt8](data)),
+              var d = try? CompactCoding.decoder(body), let keys = try? d.read([String].self),
+              let texts = try? d.finish([[String?]].self), keys.count == texts.count else { return [:] }
+        return Dictionary(zip(keys, texts), uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Writes the texts atomically, in place of the entry's old ones.
+    public func storePrintedTexts(_ texts: [String: [String?]], _ environment: String) {
+        let fm = FileManager.default
+        let target = printedFile(environment)
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+            let temporary = directory.appendingPathComponent(".\(target.lastPathComponent)-\(UInt32.random(in: 0...UInt32.max)).tmp")
+            let keys = texts.keys.sorted()
+            var e = CompactCoding.encoder()
+            e.write(keys)
+            e.write(keys.map { texts[$0]! })
+            try Data(Self.sealed(e.bytes)).write(to: temporary)
+            if rename(temporary.path, target.path) != 0 { try? fm.removeItem(at: temporary) }
+            prune("printed-")
+        } catch {
+            return
+        }
+    }
+
+    func printedFile(_ environment: String) -> URL {
+        var digest = Digests.Running()
+        for part in ["schemac printed texts \(CompactCoding.formatVersion)", Self.toolIdentity, environment] {
+            digest.add(part)
+            digest.add("\u{0}")
+        }
+        return directory.appendingPathComponent("printed-\(Digests.hex(digest.finish().prefix(16))).bin")
     }
 }

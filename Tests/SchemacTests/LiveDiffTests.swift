@@ -91,20 +91,7 @@ final class LiveDiffTests: XCTestCase {
     /// its index; a bare `true`, which the server drops from an index, is no
     /// difference.
     func testVariedTextsShareScratchTablesAndStillPrintAsTheServerDoes() throws {
-        var yaml = "postgres:\n  tables:\n"
-        for i in 0..<40 {
-            yaml += """
-                    v\(i):
-                      columns:
-                        id:       { type: bigint, primary_key: true }
-                        n\(i):     { type: integer, default: \(i), check: "n\(i) >= \(i % 7) AND n\(i) < 100 + \(i)" }
-                        status:   { type: varchar(32), default: active\(i) }
-                        created:  timestamptz
-                      indexes:
-                        - { columns: [created], where: "status <> 'deleted\(i)' AND n\(i) > \(i)" }
-
-                """
-        }
+        var yaml = Self.variedTables(40)
         yaml += """
                 flags:
                   columns:
@@ -134,6 +121,66 @@ final class LiveDiffTests: XCTestCase {
         let refused = try PostgresNormalizer.normalize(mutable, on: connection).unnormalized
         XCTAssertEqual(refused.map(\.target), ["index \(mutable.tables[t].indexes[0].name) of public.v3"])
         XCTAssertTrue(refused.first?.reason.contains("IMMUTABLE") ?? false, "\(refused)")
+    }
+
+    /// Texts the server printed in an earlier run are not built again, and
+    /// read as they were printed; an edited text is built and printed; what
+    /// printing depends on beyond the text (here the session's time zone,
+    /// which prints timestamp literals) is part of the environment they are
+    /// kept under.
+    func testTextsPrintedBeforeAreNotBuiltAgain() throws {
+        let yaml = Self.variedTables(12) + """
+                stamped:
+                  columns:
+                    id: { type: bigint, primary_key: true }
+                    at: { type: timestamptz, default_sql: "'2024-01-01 12:00'", check: "at > '2020-01-01'" }
+
+            """
+        let desired = try XCTUnwrap(DefinitionsLoader.load([DefinitionSource(displayPath: "t.yaml", text: yaml)]).definitions?.postgres)
+        let cluster = try PostgresCluster.get()
+        let connection = try connect(cluster, try cluster.createDatabase("printed_before"))
+        let first = try PostgresNormalizer.normalize(desired, on: connection)
+        let second = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: first.printed)
+        XCTAssertEqual(second.schema, first.schema)
+        XCTAssertEqual(second.printed, first.printed)
+        XCTAssertLessThan(second.scratchStatements, first.scratchStatements)
+        XCTAssertEqual(second.scratchStatements, 2, "the scratch schemas and nothing else")
+
+        var edited = desired
+        let t = try XCTUnwrap(edited.tables.firstIndex { $0.name.name == "v3" })
+        edited.tables[t].checks[0].expression = "n3 BETWEEN 1 AND 9"
+        let third = try PostgresNormalizer.normalize(edited, on: connection, printedBefore: first.printed)
+        XCTAssertEqual(third.schema.tables[t].checks[0].expression, "n3 >= 1 AND n3 <= 9")
+        XCTAssertGreaterThan(third.scratchStatements, 2)
+        XCTAssertEqual(third.printed.count, first.printed.count, "the old text's entry gives way to the new one's")
+
+        let environment = try PostgresNormalizer.printingEnvironment(desired, on: connection)
+        try connection.execute("SET TimeZone = 'Asia/Tokyo'")
+        XCTAssertNotEqual(try PostgresNormalizer.printingEnvironment(desired, on: connection), environment)
+        let tokyo = try PostgresNormalizer.normalize(desired, on: connection)
+        let stamped = try XCTUnwrap(tokyo.schema.tables.first { $0.name.name == "stamped" })
+        XCTAssertEqual(stamped.checks.first?.expression, "at > '2020-01-01 00:00:00+09'::timestamp with time zone",
+                       "a timestamp literal prints in the session's zone, so texts printed in another zone are not reused")
+    }
+
+    /// Forty tables, each with a check on a column of its own, a default
+    /// literal and an index predicate of its own.
+    static func variedTables(_ count: Int) -> String {
+        var yaml = "postgres:\n  tables:\n"
+        for i in 0..<count {
+            yaml += """
+                    v\(i):
+                      columns:
+                        id:       { type: bigint, primary_key: true }
+                        n\(i):     { type: integer, default: \(i), check: "n\(i) >= \(i % 7) AND n\(i) < 100 + \(i)" }
+                        status:   { type: varchar(32), default: active\(i) }
+                        created:  timestamptz
+                      indexes:
+                        - { columns: [created], where: "status <> 'deleted\(i)' AND n\(i) > \(i)" }
+
+                """
+        }
+        return yaml
     }
 
     func testMigrationsFromLiveDatabasesConvergeAndKeepRows() throws {

@@ -35,10 +35,15 @@ public final class LiveInspection: @unchecked Sendable {
     /// The schema of each extension installed outside public, by the words `unheld` says it in.
     private var extensionSchemas: [String: String] = [:]
 
+    /// Texts the server printed in earlier runs, and the project they are kept for.
+    private let printedTexts: (cache: DefinitionsCache, project: String)?
+
     /// Two connections inspect (the inspector's queries run in two lanes), a
-    /// third normalizes.
-    public init(target: String, excludingSchemas: [String] = []) {
+    /// third normalizes. With `printedTexts`, the texts the server printed
+    /// for the project before are not built again.
+    public init(target: String, excludingSchemas: [String] = [], printedTexts: (cache: DefinitionsCache, project: String)? = nil) {
         excludedSchemas = excludingSchemas
+        self.printedTexts = printedTexts
         inspection.async {
             self.connections = Result { [try PostgresConnection(target), try PostgresConnection(target)] }
         }
@@ -130,12 +135,21 @@ public final class LiveInspection: @unchecked Sendable {
     /// What the inspection found and leaves alone, `kind schema.name` each.
     var unmanagedObjects: [String] { inspection.sync { unmanaged.map { "\($0.kind) \($0.name)" } } }
 
+    private func normalize(_ desired: PostgresSchema, on connection: PostgresConnection) throws -> PostgresNormalizer.Result {
+        guard let (cache, project) = printedTexts else { return try PostgresNormalizer.normalize(desired, on: connection) }
+        let environment = try PostgresNormalizer.printingEnvironment(desired, on: connection) + "\u{0}" + project
+        let before = cache.printedTexts(environment)
+        let result = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: before)
+        if result.printed != before { cache.storePrintedTexts(result.printed, environment) }
+        return result
+    }
+
     /// The live schema and the desired one normalized on the server. Throws
     /// a connection's error as a `PostgresError`.
     public func finish(schemas: [String], desired: PostgresSchema) throws -> (live: PostgresSchema, normalized: PostgresNormalizer.Result) {
         normalization.async {
             guard case .success(let connection) = self.normalizerConnection else { return }
-            self.normalized = Result { try PostgresNormalizer.normalize(desired, on: connection) }
+            self.normalized = Result { try self.normalize(desired, on: connection) }
         }
         inspection.sync {}
         let connections = try connections!.get()

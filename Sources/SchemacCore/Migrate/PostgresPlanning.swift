@@ -70,7 +70,8 @@ public enum PostgresPlanning {
         // A database is connected to and inspected while the definitions load.
         let live: LiveInspection?
         if case .postgres(let connection) = target {
-            live = LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas)
+            live = LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas,
+                                  printedTexts: options.cache.map { ($0, paths.definitionsURL.path) })
         } else {
             live = nil
         }

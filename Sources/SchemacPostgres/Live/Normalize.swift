@@ -27,6 +27,9 @@ public enum PostgresNormalizer {
         /// Statements the server ran to print the text: far fewer than the
         /// objects, because equal text in an equal context is printed once.
         public var scratchStatements: Int
+        /// What the server printed for each context text, by its key, for
+        /// `printedBefore` of a later run against the same server.
+        public var printed: [String: [String?]] = [:]
     }
 
     /// An object of the definitions the server refused to build, and its words.
@@ -53,13 +56,18 @@ public enum PostgresNormalizer {
 
     /// `insideTransaction`: the session is in a transaction of its caller's
     /// (pull's SQL import), which a savepoint keeps as it was.
-    public static func normalize(_ desired: PostgresSchema, on db: CatalogSession, insideTransaction: Bool = false) throws -> Result {
+    /// `printedBefore`: what an earlier run on a server like this one
+    /// printed (`Result.printed`), so that only texts it did not print are built.
+    public static func normalize(_ desired: PostgresSchema, on db: CatalogSession, insideTransaction: Bool = false,
+                                 printedBefore: [String: [String?]] = [:]) throws -> Result {
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         var toShadow: [String: String] = [:]
         for (i, s) in desired.namespacesInUse.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
         let contextSchema = "schemac_\(token)_x"
         let shadow = remap(desired, toShadow)
-        let build = ScratchBuild(shadow, contextSchema: contextSchema)
+        let build = ScratchBuild(shadow, contextSchema: contextSchema, printedBefore: printedBefore) { key in
+            key.contains("schemac_") ? unmapText(key, toShadow) : key
+        }
 
         var unnormalized: [Unbuilt] = []
         if insideTransaction {
@@ -119,14 +127,43 @@ public enum PostgresNormalizer {
                                                     only: readBack)
         // Printed text repeats (one context serves many tables): unmap each once.
         var unmapped: [String: String] = [:]
-        let schema = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { text in
+        var (schema, found) = merge(desired, shadow: shadow, printed: printed, slots: build.slots) { text in
             if let known = unmapped[text] { return known }
             let real = unmapText(text, toShadow)
             unmapped[text] = real
             return real
         }
-        return Result(schema: schema, unnormalized: unnormalized, scratchStatements: build.statements.count)
+        let printedTexts = PrintedTexts.carry(build, found: found, into: &schema, tables: shadow.tables.map(\.name))
+        return Result(schema: schema, unnormalized: unnormalized, scratchStatements: build.statements.count, printed: printedTexts)
     }
+
+    /// All that the printing of a context text depends on besides the text
+    /// and its columns, as one string: the server's version and the settings
+    /// that print literals, its extensions, the functions, operators, types,
+    /// casts and collations it holds outside pg_catalog (a new overload or
+    /// cast changes what a text resolves to), and the definitions' own types,
+    /// sequences and functions, which the scratch build makes.
+    public static func printingEnvironment(_ desired: PostgresSchema, on db: CatalogReader) throws -> String {
+        let row = try db.query(environmentQuery, []).first ?? []
+        let own = [String(describing: desired.enums), String(describing: desired.domains), String(describing: desired.sequences),
+                   String(describing: desired.functions), desired.extensions.joined(separator: ","), desired.namespacesInUse.joined(separator: ",")]
+        return (row.map { $0 ?? "" } + own).joined(separator: "\u{0}")
+    }
+
+    static let environmentQuery = """
+        SELECT current_setting('server_version_num'), current_setting('TimeZone'), current_setting('DateStyle'),
+               current_setting('IntervalStyle'), current_setting('extra_float_digits'), current_setting('standard_conforming_strings'),
+               (SELECT string_agg(extname || ' ' || extversion || ' ' || extnamespace::regnamespace::text, ', ' ORDER BY extname) FROM pg_extension),
+               (SELECT md5(string_agg(p.oid::text || ' ' || p.proname || ' ' || p.provolatile::text, ',' ORDER BY p.oid)) FROM pg_proc p
+                 WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)),
+               (SELECT md5(string_agg(o.oid::text || ' ' || o.oprname, ',' ORDER BY o.oid)) FROM pg_operator o
+                 WHERE o.oprnamespace <> 'pg_catalog'::regnamespace),
+               (SELECT md5(string_agg(t.oid::text || ' ' || t.typname, ',' ORDER BY t.oid)) FROM pg_type t
+                 WHERE t.typnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+                   AND t.typtype NOT IN ('c', 'p') AND t.typcategory <> 'A'),
+               (SELECT md5(string_agg(c.oid::text, ',' ORDER BY c.oid)) FROM pg_cast c WHERE c.oid >= 16384),
+               (SELECT md5(string_agg(c.oid::text, ',' ORDER BY c.oid)) FROM pg_collation c WHERE c.oid >= 16384)
+        """
 
     // MARK: Schema names
 
@@ -284,14 +321,17 @@ public enum PostgresNormalizer {
     /// `shadow` is `desired` under scratch names, table for table; `unmap`
     /// turns scratch schema names in printed text back into the real ones.
     static func merge(_ desired: PostgresSchema, shadow: PostgresSchema, printed: PostgresSchema,
-                      slots: [ScratchBuild.Item: ScratchBuild.Slot], unmap: (String) -> String) -> PostgresSchema {
+                      slots: [ScratchBuild.Item: ScratchBuild.Slot], unmap: (String) -> String) -> (PostgresSchema, found: Set<ScratchBuild.Item>) {
         var out = desired
+        var found = Set<ScratchBuild.Item>()
         // One context table serves many tables: its objects are found by name, not by a scan each time.
         let tables = Dictionary(printed.tables.map { ($0.name, PrintedTable($0)) }, uniquingKeysWith: { a, _ in a })
         let views = Dictionary(printed.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let functions = Dictionary(printed.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func lookup(_ table: QualifiedName, _ kind: ScratchBuild.Item.Kind, _ name: String) -> (table: PrintedTable, name: String)? {
-            guard let slot = slots[ScratchBuild.Item(table: table, kind: kind, name: name)], let t = tables[slot.table] else { return nil }
+            let item = ScratchBuild.Item(table: table, kind: kind, name: name)
+            guard let slot = slots[item], let t = tables[slot.table] else { return nil }
+            found.insert(item)
             return (t, slot.name)
         }
         func text(_ printed: String?) -> String? { printed.map(unmap) }
@@ -335,9 +375,13 @@ public enum PostgresNormalizer {
             }
             table.indexes = table.indexes.map { i in
                 var i = i
-                if let slot = slots[ScratchBuild.Item(table: name, kind: .index, name: i.name)], slot.asCheck {
+                let item = ScratchBuild.Item(table: name, kind: .index, name: i.name)
+                if let slot = slots[item], slot.asCheck {
                     // A bare `true` the server drops from an index.
-                    if let pc = tables[slot.table]?.checks[slot.name] { i.predicate = pc.expression == "true" ? nil : unmap(pc.expression) }
+                    if let pc = tables[slot.table]?.checks[slot.name] {
+                        i.predicate = pc.expression == "true" ? nil : unmap(pc.expression)
+                        found.insert(item)
+                    }
                     return i
                 }
                 guard let (t, n) = lookup(name, .index, i.name), let pi = t.indexes[n],
@@ -407,7 +451,73 @@ public enum PostgresNormalizer {
             }
             return v
         }
-        return out
+        return (out, found)
+    }
+}
+
+/// What the server printed for the texts of context items, kept between
+/// runs by the key of what was built to print them (`ScratchBuild`): the
+/// texts of an item in a fixed order for its kind.
+enum PrintedTexts {
+    /// Puts the texts known from an earlier run into `schema` (whose tables
+    /// are `tables` under scratch names), and gives the texts of every item
+    /// printed now or known, by key.
+    static func carry(_ build: ScratchBuild, found: Set<ScratchBuild.Item>, into schema: inout PostgresSchema,
+                      tables: [QualifiedName]) -> [String: [String?]] {
+        let position = Dictionary(tables.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for (item, texts) in build.known {
+            guard let i = position[item.table] else { continue }
+            set(texts, of: item, in: &schema.tables[i])
+        }
+        var printed: [String: [String?]] = [:]
+        for (item, key) in build.keys where build.known[item] != nil || found.contains(item) {
+            guard let i = position[item.table], let texts = texts(of: item, in: schema.tables[i]) else { continue }
+            printed[key] = texts
+        }
+        return printed
+    }
+
+    static func texts(of item: ScratchBuild.Item, in table: Table) -> [String?]? {
+        switch item.kind {
+        case .defaultValue: table.columns.first { $0.name == item.name }.map { [$0.defaultSQL] }
+        case .generated: table.columns.first { $0.name == item.name }.map { [$0.generated] }
+        case .check: table.checks.first { $0.name == item.name }.map { [$0.expression] }
+        case .exclusion: table.exclusions.first { $0.name == item.name }.map { [$0.definition] }
+        case .index: table.indexes.first { $0.name == item.name }.map { i in [i.predicate] + expressionKeys(i).map { $0 } }
+        case .policy: table.policies.first { $0.name == item.name }.map { [$0.using, $0.withCheck] }
+        case .trigger: table.triggers.first { $0.name == item.name }.map { [$0.when] }
+        }
+    }
+
+    static func set(_ texts: [String?], of item: ScratchBuild.Item, in table: inout Table) {
+        guard let first = texts.first else { return }
+        switch item.kind {
+        case .defaultValue:
+            if let c = table.columns.firstIndex(where: { $0.name == item.name }) { table.columns[c].defaultSQL = first }
+        case .generated:
+            if let c = table.columns.firstIndex(where: { $0.name == item.name }) { table.columns[c].generated = first }
+        case .check:
+            if let c = table.checks.firstIndex(where: { $0.name == item.name }), let first { table.checks[c].expression = first }
+        case .exclusion:
+            if let x = table.exclusions.firstIndex(where: { $0.name == item.name }), let first { table.exclusions[x].definition = first }
+        case .index:
+            guard let i = table.indexes.firstIndex(where: { $0.name == item.name }), expressionKeys(table.indexes[i]).count == texts.count - 1 else { return }
+            table.indexes[i].predicate = first
+            var printedKeys = texts.dropFirst().makeIterator()
+            for k in table.indexes[i].keys.indices {
+                guard case .expression = table.indexes[i].keys[k].target, let text = printedKeys.next() ?? nil else { continue }
+                table.indexes[i].keys[k].target = .expression(text)
+            }
+        case .policy:
+            guard let p = table.policies.firstIndex(where: { $0.name == item.name }), texts.count == 2 else { return }
+            (table.policies[p].using, table.policies[p].withCheck) = (texts[0], texts[1])
+        case .trigger:
+            if let t = table.triggers.firstIndex(where: { $0.name == item.name }) { table.triggers[t].when = first }
+        }
+    }
+
+    private static func expressionKeys(_ index: Index) -> [String] {
+        index.keys.compactMap { if case .expression(let e) = $0.target { e } else { nil } }
     }
 }
 

@@ -62,6 +62,14 @@ struct ScratchBuild {
 
     private(set) var statements: [Statement] = []
     private(set) var slots: [Item: Slot] = [:]
+    /// Items whose printed texts were known from an earlier run, with them.
+    private(set) var known: [Item: [String?]] = [:]
+    /// The key of each item built here, under which its printed texts are kept.
+    private(set) var keys: [Item: String] = [:]
+    /// Printed texts of earlier runs, by key; and the key of a placement
+    /// from its scratch spelling (the scratch schemas named as the real ones).
+    private let printedBefore: [String: [String?]]
+    private let realKey: (String) -> String
 
     private let contextSchema: String
     private struct DefaultKey: Hashable {
@@ -87,6 +95,22 @@ struct ScratchBuild {
     private struct Placement: Hashable {
         var context: [Column]
         var built: Built
+
+        /// The placement as text, under which what the server printed for it is kept between runs.
+        var key: String {
+            let columns = context.map { "\(SQL.identifier($0.name)) \($0.type.sql)" }.joined(separator: ", ")
+            let anywhere = QualifiedName(schema: "s", name: "t")
+            let what = switch built {
+            case .generated(let type, let sql): "generated \(type.sql) \(sql)"
+            case .check(let sql): "check \(sql)"
+            case .predicate(let sql): "predicate \(sql)"
+            case .exclusion(let sql): "exclusion \(sql)"
+            case .index(let index): DDL.createIndex(index, on: anywhere)
+            case .policy(let policy): DDL.createPolicy(policy, on: anywhere)
+            case .trigger(let trigger): DDL.createTrigger(trigger, on: anywhere)
+            }
+            return "(\(columns)) \(what)"
+        }
     }
 
     private var placed: [Placement: Slot] = [:]
@@ -155,8 +179,10 @@ struct ScratchBuild {
         }
     }
 
-    init(_ shadow: PostgresSchema, contextSchema: String) {
+    init(_ shadow: PostgresSchema, contextSchema: String, printedBefore: [String: [String?]] = [:], realKey: @escaping (String) -> String = { $0 }) {
         self.contextSchema = contextSchema
+        self.printedBefore = printedBefore
+        self.realKey = realKey
         var relations = Set<String>()
         for t in shadow.tables {
             relations.insert(t.name.name)
@@ -337,6 +363,13 @@ struct ScratchBuild {
     private mutating func build(_ kind: Item.Kind, _ name: String, of table: QualifiedName, in context: [Column], words: Set<String>,
                                 as key: Built, prefix: String, asCheck: Bool = false, _ add: (String, inout ScratchTable) -> Void) {
         let placement = Placement(context: context, built: key)
+        let item = Item(table: table, kind: kind, name: name)
+        let printedKey = realKey(placement.key)
+        keys[item] = printedKey
+        if let texts = printedBefore[printedKey] {
+            known[item] = texts
+            return
+        }
         if let slot = placed[placement] {
             slots[Item(table: table, kind: kind, name: name)] = slot
             return
@@ -356,6 +389,13 @@ struct ScratchBuild {
 
     private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: @autoclosure () -> String) {
         let key = DefaultKey(type: c.type, sql: d)
+        let item = Item(table: table, kind: .defaultValue, name: c.name)
+        let printedKey = realKey("default \(c.type.sql) \(d)")
+        keys[item] = printedKey
+        if let texts = printedBefore[printedKey] {
+            known[item] = texts
+            return
+        }
         let slot = defaultColumns[key] ?? {
             // A table holds at most 1,600 columns.
             if defaultTables.isEmpty || defaultTables[defaultTables.count - 1].columns.count == 1000 {
