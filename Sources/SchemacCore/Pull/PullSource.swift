@@ -42,10 +42,10 @@ enum PullSource {
     static func read(_ lanes: [PostgresConnection], only: [String], excluding: [String]) throws -> Read {
         let timer = PhaseTimer()
         let schemas = only.isEmpty ? try PostgresInspector.schemasToInspect(lanes[0], declared: [], excluding: excluding, extensionHomes: true) : only
-        let model = try PostgresInspector.inspect(lanes, schemas: schemas)
-        // After the inspection, not beside it: the inspection's two lanes
-        // keep a 2-core server busy, and a third query only slows them.
-        let unheld = try PostgresInspector.unheld(lanes[0], schemas: schemas)
+        // On the first lane once its part is read: the second lane's part
+        // (what is printed in each table's context) takes longer.
+        nonisolated(unsafe) var unheld: [UnheldObject] = []
+        let model = try PostgresInspector.inspect(lanes, schemas: schemas) { unheld = try PostgresInspector.unheld($0, schemas: schemas) }
         timer.lap("inspect (\(PostgresInspector.queryCount) catalog queries) and list what the model does not hold")
         return Read(model: model, unheld: unheld, schemas: schemas)
     }

@@ -40,8 +40,12 @@ public enum PostgresInspector {
     ///
     /// `only` leaves out the queries not named (their parts of the schema stay
     /// empty): the normalizer reads back only what carries text.
+    /// `thenOnFirstLane` runs on the first connection once its part is read,
+    /// while the second may still be reading: the first lane's part is the
+    /// shorter.
     public static func inspect(_ connections: [CatalogReader], schemas: [String], scratch: Bool = false,
-                               only: Set<CatalogQuery> = Set(CatalogQuery.allCases)) throws -> PostgresSchema {
+                               only: Set<CatalogQuery> = Set(CatalogQuery.allCases),
+                               thenOnFirstLane: ((CatalogReader) throws -> Void)? = nil) throws -> PostgresSchema {
         precondition(!connections.isEmpty)
         let nsp = arrayLiteral(schemas)
         let work = UncheckedSendable(connections)
@@ -55,11 +59,16 @@ public enum PostgresInspector {
         if connections.count == 1 {
             relations = try readRelations { try fetch($0, 0) }
             for q in CatalogQuery.printedInTableContext { printed[q] = try fetch(q, 0) }
+            try thenOnFirstLane?(connections[0])
         } else {
             // Each lane has a connection of its own: libpq connections are not shared.
             let lanes = parallelMap([0, 1]) { lane in
                 lane == 0
-                    ? UncheckedSendable(Result<Any, Error> { try readRelations { try fetch($0, 0) } })
+                    ? UncheckedSendable(Result<Any, Error> {
+                        let relations = try readRelations { try fetch($0, 0) }
+                        try thenOnFirstLane?(work.value[0])
+                        return relations
+                    })
                     : UncheckedSendable(Result<Any, Error> {
                         try Dictionary(uniqueKeysWithValues: CatalogQuery.printedInTableContext.map { ($0, try fetch($0, 1)) })
                     })
