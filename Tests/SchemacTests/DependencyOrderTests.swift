@@ -1,4 +1,7 @@
 import Foundation
+import SchemacLoader
+import SchemacModel
+import SchemacPostgres
 import XCTest
 
 /// Plans ordered by the target's own dependency graph (`pg_depend`), on a
@@ -17,6 +20,22 @@ final class DependencyOrderTests: XCTestCase {
               unique: [{ name: orders_code_key, columns: [code] }]
 
         """
+
+    /// Only a plan that removes something is ordered by the graph, so only
+    /// then is it read: a plan that adds a column to one table of ten
+    /// thousand costs no read of the whole graph.
+    func testOnlyAPlanThatRemovesSomethingNeedsTheGraph() throws {
+        func schema(_ yaml: String) throws -> PostgresSchema {
+            try XCTUnwrap(DefinitionsLoader.load([DefinitionSource(displayPath: "t.yaml", text: yaml)]).definitions?.postgres)
+        }
+        let before = try schema(Self.orders)
+        let added = try schema(Self.orders.replacingOccurrences(of: "code: text", with: "code: text\n        note: text?"))
+        let dropped = try schema(Self.orders.replacingOccurrences(of: "        code: text\n", with: "")
+            .replacingOccurrences(of: "      unique: [{ name: orders_code_key, columns: [code] }]\n", with: ""))
+        XCTAssertFalse(DependencyOrder.needsGraph(PostgresPlanner.plan(PostgresDiff.changes(from: before, to: added))))
+        XCTAssertTrue(DependencyOrder.needsGraph(PostgresPlanner.plan(PostgresDiff.changes(from: before, to: dropped))))
+        XCTAssertTrue(DependencyOrder.needsGraph(PostgresPlanner.plan(PostgresDiff.changes(from: added, to: before))))
+    }
 
     /// Functions that call one another, and a function whose result is a
     /// view's rows, all dropped: callers first, and the function before the

@@ -113,17 +113,16 @@ public final class LiveInspection: @unchecked Sendable {
     /// Schemas that hold an extension: never dropped by a plan.
     var extensionHomes: Set<String> { inspection.sync { Set(extensionSchemas.values) } }
 
-    /// The target's normal dependencies, for ordering a plan by them.
+    /// The target's normal dependencies, for ordering a plan by them, and
+    /// its default privileges; without `graph`, the default privileges only.
     /// Read when first asked for, once a plan has statements: a target in
     /// sync costs no query for it.
-    var dependencies: ServerDependencies {
-        get throws {
-            try inspection.sync {
-                if let known = dependencyGraph { return known }
-                let read = try PostgresInspector.dependencies(try connections!.get()[0], schemas: inspectedSchemas)
-                dependencyGraph = read
-                return read
-            }
+    func dependencies(graph: Bool) throws -> ServerDependencies {
+        try inspection.sync {
+            if let known = dependencyGraph { return known }
+            let read = try PostgresInspector.dependencies(try connections!.get()[0], schemas: inspectedSchemas, graph: graph)
+            if graph { dependencyGraph = read }
+            return read
         }
     }
 

@@ -93,12 +93,21 @@ public enum PostgresPlanning {
         }
         var plan = PostgresPlanner.plan(changes), blocked: [String] = []
         if let live, !plan.isEmpty {
-            var dependencies: ServerDependencies
-            do { dependencies = try live.dependencies } catch { return Planned(nil, diagnostics + [.connectionFailed(String(describing: error))]) }
-            dependencies.addPartitions(of: states.current)
-            let ordered = DependencyOrder.apply(DefaultPrivilegeRevokes.apply(plan, dependencies.defaultGrantees), dependencies)
-            plan = ordered.plan
-            blocked = ordered.blocked
+            do {
+                let revoked = DefaultPrivilegeRevokes.apply(plan, try live.dependencies(graph: false).defaultGrantees)
+                // The graph only orders what a plan drops.
+                if DependencyOrder.needsGraph(revoked) {
+                    var dependencies = try live.dependencies(graph: true)
+                    dependencies.addPartitions(of: states.current)
+                    let ordered = DependencyOrder.apply(revoked, dependencies)
+                    plan = ordered.plan
+                    blocked = ordered.blocked
+                } else {
+                    plan = revoked
+                }
+            } catch {
+                return Planned(nil, diagnostics + [.connectionFailed(String(describing: error))])
+            }
         }
         timer.lap("plan and order (\(plan.statements.count) statements)")
         let refusals = refusals(plan, changes: changes, live: live, blocked: blocked, options: options)

@@ -84,9 +84,14 @@ public struct ServerDependencies: Hashable, Sendable {
 }
 
 extension PostgresInspector {
-    /// The normal dependencies between user objects, in one query.
-    public static func dependencies(_ db: CatalogReader, schemas: [String]) throws -> ServerDependencies {
+    /// The normal dependencies between user objects, in one query, and the
+    /// default privileges; without `graph`, the default privileges only.
+    public static func dependencies(_ db: CatalogReader, schemas: [String], graph: Bool = true) throws -> ServerDependencies {
         var out = ServerDependencies()
+        out.defaultGrantees = try db.query(defaultPrivilegesQuery, []).map {
+            ServerDependencies.DefaultGrantee(schema: $0[0], objectType: $0[1] ?? "", role: $0[2] ?? "PUBLIC")
+        }
+        guard graph else { return out }
         func object(_ kind: String?, _ name: String?) -> CatalogObject? {
             guard let kind, let name, let k = CatalogObject.Kind(rawValue: kind) else { return nil }
             return CatalogObject(k, name)
@@ -100,9 +105,6 @@ extension PostgresInspector {
             if let definition = row[8] { out.foreignKeys[dependent] = definition }
             if row[9] == "f" { out.unmanaged.insert(dependent) }
             if row[10] == "t" { out.partitioned.insert(dependent) }
-        }
-        out.defaultGrantees = try db.query(defaultPrivilegesQuery, []).map {
-            ServerDependencies.DefaultGrantee(schema: $0[0], objectType: $0[1] ?? "", role: $0[2] ?? "PUBLIC")
         }
         return out
     }
