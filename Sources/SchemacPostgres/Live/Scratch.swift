@@ -364,12 +364,7 @@ struct ScratchBuild {
                                 as key: Built, prefix: String, asCheck: Bool = false, _ add: (String, inout ScratchTable) -> Void) {
         let placement = Placement(context: context, built: key)
         let item = Item(table: table, kind: kind, name: name)
-        let printedKey = realKey(placement.key)
-        keys[item] = printedKey
-        if let texts = printedBefore[printedKey] {
-            known[item] = texts
-            return
-        }
+        if recalled(item, key: placement.key) { return }
         if let slot = placed[placement] {
             slots[Item(table: table, kind: kind, name: name)] = slot
             return
@@ -387,15 +382,20 @@ struct ScratchBuild {
         slots[Item(table: table, kind: kind, name: name)] = slot
     }
 
+    /// Records the key `item` is kept under (`key` in scratch spelling);
+    /// true when an earlier run printed it, whose texts are then taken.
+    private mutating func recalled(_ item: Item, key: String) -> Bool {
+        let printedKey = realKey(key)
+        keys[item] = printedKey
+        guard let texts = printedBefore[printedKey] else { return false }
+        known[item] = texts
+        return true
+    }
+
     private mutating func placeDefault(_ table: QualifiedName, _ c: Column, _ d: String, target: @autoclosure () -> String) {
         let key = DefaultKey(type: c.type, sql: d)
         let item = Item(table: table, kind: .defaultValue, name: c.name)
-        let printedKey = realKey("default \(c.type.sql) \(d)")
-        keys[item] = printedKey
-        if let texts = printedBefore[printedKey] {
-            known[item] = texts
-            return
-        }
+        if recalled(item, key: "default \(c.type.sql) \(d)") { return }
         let slot = defaultColumns[key] ?? {
             // A table holds at most 1,600 columns.
             if defaultTables.isEmpty || defaultTables[defaultTables.count - 1].columns.count == 1000 {
