@@ -7,15 +7,22 @@ import SchemacModel
 public enum SwiftRenderer {
     public static let header = GeneratedHeader.swift
 
-    /// File name (relative to the module folder) → contents.
-    public static func files(_ plan: SwiftPlan, sourceFiles: [String]) -> [(name: String, contents: String)] {
-        var sources = "// Source files:\n"
-        for file in sourceFiles { sources += "//   \(file.replacing("\n", with: " "))\n" }
-        let top = header + sources + "\nimport Foundation\n"
+    /// File name (relative to the module folder) → contents. A table's file
+    /// names the file that declares the PostgreSQL table, when `declaredIn`
+    /// (by `schema.table`) knows it, and the other files every source file: a
+    /// list of all of them in each of 10,000 table files was 150 MB of headers.
+    public static func files(_ plan: SwiftPlan, sourceFiles: [String], declaredIn: [String: String] = [:]) -> [(name: String, contents: String)] {
+        func heading(_ files: [String]) -> String {
+            var sources = "// Source files:\n"
+            for file in files { sources += "//   \(file.replacing("\n", with: " "))\n" }
+            return header + sources + "\nimport Foundation\n"
+        }
+        let top = heading(sourceFiles)
         var out: [(String, String)] = []
         for record in plan.records {
             let file = (record.namespace.map { $0 + "." } ?? "") + record.typeName + ".swift"
-            out.append((file, top + "\n" + wrap(structDeclaration(record), in: record.namespace)))
+            let declared = record.postgresTable.flatMap { declaredIn[$0.description] }
+            out.append((file, (declared.map { heading([$0]) } ?? top) + "\n" + wrap(structDeclaration(record), in: record.namespace)))
         }
         if !plan.enums.isEmpty {
             out.append(("Enums.swift", top + plan.enums.map { "\n" + wrap(enumDeclaration($0), in: $0.namespace) }.joined()))

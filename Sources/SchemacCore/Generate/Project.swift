@@ -84,7 +84,8 @@ public enum Pipeline {
         let hasTables = !(definitions.postgres?.tables.isEmpty ?? true) || !(definitions.postgres?.enums.isEmpty ?? true)
             || !(definitions.clickhouse?.tables.isEmpty ?? true) || !(definitions.redis?.keys.isEmpty ?? true)
         if config.wants("swift", sectionPresent: hasTables) {
-            for file in SwiftRenderer.files(SwiftPlan(definitions), sourceFiles: definitions.sourceFiles) {
+            let declaredIn = definitions.locations.mapValues(\.file)
+            for file in SwiftRenderer.files(SwiftPlan(definitions), sourceFiles: definitions.sourceFiles, declaredIn: declaredIn) {
                 files.append(GeneratedFile(path: "swift/\(config.swiftModule)/\(file.name)", contents: file.contents))
             }
         }

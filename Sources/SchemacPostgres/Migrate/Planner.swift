@@ -187,19 +187,39 @@ public enum PostgresPlanner {
     /// foreign keys reference. Cycles are broken in declaration order; their keys
     /// are the ones deferred to ALTER TABLE.
     public static func foreignKeyOrder(_ tables: [Table]) -> [Table] {
+        // At each step the first table, in declaration order, whose referenced
+        // tables are all placed (or the first left, to break a cycle); counted
+        // and kept in a heap, since a scan of what is left is quadratic.
         let names = Set(tables.map(\.name))
+        var waiting = [Int](repeating: 0, count: tables.count)
+        var dependents: [QualifiedName: [Int]] = [:]
+        for (i, t) in tables.enumerated() {
+            for fk in t.foreignKeys where fk.referencedTable != t.name && names.contains(fk.referencedTable) {
+                waiting[i] += 1
+                dependents[fk.referencedTable, default: []].append(i)
+            }
+        }
+        var ready = IndexHeap(tables.indices.filter { waiting[$0] == 0 })
+        var done = [Bool](repeating: false, count: tables.count)
+        var firstLeft = 0
         var placed = Set<QualifiedName>()
-        var remaining = tables
         var result: [Table] = []
-        while !remaining.isEmpty {
-            let ready = remaining.firstIndex { t in
-                t.foreignKeys.allSatisfy { fk in
-                    fk.referencedTable == t.name || placed.contains(fk.referencedTable) || !names.contains(fk.referencedTable)
-                }
-            } ?? 0
-            let table = remaining.remove(at: ready)
-            placed.insert(table.name)
-            result.append(table)
+        result.reserveCapacity(tables.count)
+        while result.count < tables.count {
+            var next = ready.popMin()
+            while let n = next, done[n] { next = ready.popMin() }
+            if next == nil {
+                while done[firstLeft] { firstLeft += 1 }
+                next = firstLeft
+            }
+            let i = next!
+            done[i] = true
+            result.append(tables[i])
+            guard placed.insert(tables[i].name).inserted else { continue }
+            for d in dependents[tables[i].name] ?? [] where !done[d] {
+                waiting[d] -= 1
+                if waiting[d] == 0 { ready.insert(d) }
+            }
         }
         return result
     }
@@ -323,5 +343,40 @@ enum SQLText {
             i += 1
         }
         return false
+    }
+}
+
+/// A binary min-heap of indices: the first ready table of `foreignKeyOrder`.
+struct IndexHeap {
+    private var items: [Int] = []
+
+    init(_ initial: [Int]) {
+        for i in initial { insert(i) }
+    }
+
+    mutating func insert(_ value: Int) {
+        items.append(value)
+        var child = items.count - 1
+        while child > 0, items[(child - 1) / 2] > items[child] {
+            items.swapAt(child, (child - 1) / 2)
+            child = (child - 1) / 2
+        }
+    }
+
+    mutating func popMin() -> Int? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return first }
+        items[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count, items[left] < items[smallest] { smallest = left }
+            if right < items.count, items[right] < items[smallest] { smallest = right }
+            if smallest == parent { return first }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
