@@ -84,6 +84,38 @@ public final class PostgresConnection {
         return (names, out)
     }
 
+    /// The rows of a query stored flat, for results of many rows: the bytes
+    /// of every field one after another, row by row, and where each field
+    /// ends (`-end - 1` for NULL). A row of arrays of strings held 50 MiB for
+    /// the 12 MB of text a catalog of 10,000 tables reads.
+    public func flatQuery(_ sql: String, _ parameters: [String?] = []) throws -> (columns: [String], bytes: [UInt8], ends: [Int32]) {
+        let result = try run(sql, parameters)
+        defer { PQclear(result) }
+        let rows = PQntuples(result), columns = PQnfields(result)
+        let names = (0..<columns).map { String(cString: PQfname(result, $0)) }
+        var total = 0
+        for r in 0..<rows { for c in 0..<columns { total += Int(PQgetlength(result, r, c)) } }
+        guard total < Int(Int32.max) else { throw PostgresError(message: "a result of more than 2 GB", sqlState: nil) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        var ends: [Int32] = []
+        ends.reserveCapacity(Int(rows) * Int(columns))
+        for r in 0..<rows {
+            for c in 0..<columns {
+                if PQgetisnull(result, r, c) == 1 {
+                    ends.append(-Int32(bytes.count) - 1)
+                    continue
+                }
+                let length = Int(PQgetlength(result, r, c))
+                PQgetvalue(result, r, c).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+                }
+                ends.append(Int32(bytes.count))
+            }
+        }
+        return (names, bytes, ends)
+    }
+
     /// Runs one or more statements that return nothing the caller needs.
     public func execute(_ sql: String) throws {
         guard let result = PQexec(connection, sql) else { throw failure() }

@@ -30,7 +30,7 @@ extension ProjectOptions {
     func runPipeline(render: Bool = true, format: DiagnosticsFormat = .text, lint: Bool = false,
                      strict: Bool = false) throws -> (ProjectPaths, Pipeline.Outcome) {
         let (paths, configDiagnostics) = paths()
-        DefinitionsLoader.keepSyntaxTreesUntilExit = true
+        DefinitionsLoader.syntaxTrees = .keepUntilExit
         let outcome = Pipeline.run(paths, configDiagnostics: configDiagnostics, render: render,
                                    cache: DefinitionsCache.fromEnvironment(), lint: lint)
         Output.json = format == .json

@@ -17,6 +17,7 @@ struct Schemac: ParsableCommand {
     /// (exit 64) under `--format json` says so as one JSON diagnostic, as
     /// every other message of such a run is said.
     static func main() {
+        Allocator.limitArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)

@@ -205,8 +205,18 @@ extension InspectTests {
                 XCTAssertEqual(Set(result.columns).count, result.columns.count, "\(query): \(result.columns)")
                 XCTAssertFalse(result.columns.contains("?column?"), "\(query): \(result.columns)")
                 XCTAssertNoThrow(try CatalogRows(query, columns: result.columns, rows: result.rows))
+                // The flat rows the inspector reads hold what the rows of strings do.
+                let flat = try connection.catalogRows(query.sql(scratch: scratch), query.takesSchemas ? ["{public}"] : [])
+                XCTAssertEqual(flat.columns, result.columns)
+                XCTAssertEqual((0..<flat.count).map { r in flat.columns.indices.map { flat[row: r, column: $0] } }, result.rows, "\(query)")
             }
         }
+        // NULL beside the empty string, at the start, the end and in a row.
+        let rows: [[String?]] = [[nil, "", "é"], ["", nil, nil], ["a", "bc", ""], [nil, nil, "x"]]
+        let flat = TextRows(columns: ["a", "b", "c"], rows: rows)
+        XCTAssertEqual(flat.count, 4)
+        XCTAssertEqual((0..<4).map { r in (0..<3).map { flat[row: r, column: $0] } }, rows)
+        XCTAssertEqual(TextRows(columns: [], rows: []).count, 0)
         XCTAssertThrowsError(try CatalogRows(.tables, columns: ["oid", "?column?"], rows: []))
         XCTAssertThrowsError(try CatalogRows(.tables, columns: ["oid", "oid"], rows: []))
     }

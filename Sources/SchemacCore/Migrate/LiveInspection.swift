@@ -8,7 +8,12 @@ import SchemacPostgres
 import SchemacPostgresDriver
 
 // The libpq driver serves the inspector as its catalog reader.
-extension PostgresConnection: CatalogReader {}
+extension PostgresConnection: CatalogReader {
+    public func catalogRows(_ sql: String, _ parameters: [String?]) throws -> TextRows {
+        let result = try flatQuery(sql, parameters)
+        return TextRows(columns: result.columns, bytes: result.bytes, ends: result.ends)
+    }
+}
 extension PostgresConnection: CatalogSession {}
 
 /// A live database inspected while the definitions load: connecting and

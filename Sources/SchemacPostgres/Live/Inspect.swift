@@ -6,8 +6,9 @@ import SchemacModel
 /// the libpq driver to it, so this target never sees libpq.
 public protocol CatalogReader {
     func query(_ sql: String, _ parameters: [String?]) throws -> [[String?]]
-    /// The rows and their columns' names, for the inspector's queries (read by name).
-    func namedQuery(_ sql: String, _ parameters: [String?]) throws -> (columns: [String], rows: [[String?]])
+    /// The rows and their columns' names, for the inspector's queries (read
+    /// by name): stored flat, since a catalog of many tables is many rows.
+    func catalogRows(_ sql: String, _ parameters: [String?]) throws -> TextRows
 }
 
 /// Reads a live database into the model the definitions resolve to.
@@ -51,8 +52,7 @@ public enum PostgresInspector {
         let work = UncheckedSendable(connections)
         func fetch(_ query: CatalogQuery, _ lane: Int) throws -> CatalogRows {
             guard only.contains(query) else { return .empty(query) }
-            let result = try work.value[lane].namedQuery(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : [])
-            return try CatalogRows(query, columns: result.columns, rows: result.rows)
+            return try CatalogRows(query, work.value[lane].catalogRows(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : []))
         }
         var relations: Relations
         var printed: [CatalogQuery: CatalogRows] = [:]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SchemacCore
+import SchemacLoader
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,6 +64,7 @@ struct Apply: ParsableCommand {
         request.statementTimeout = statementTimeout
         request.lockWait = lockWait
         request.json = format == .json
+        DefinitionsLoader.syntaxTrees = .inBackground
         let result = Commands.apply(paths, configDiagnostics: configDiagnostics, request,
                                     relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                                     confirm: {

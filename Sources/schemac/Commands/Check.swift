@@ -16,7 +16,7 @@ struct Check: ParsableCommand {
     func run() throws {
         Output.json = diagnostics.format == .json
         let (paths, configDiagnostics) = project.paths()
-        DefinitionsLoader.keepSyntaxTreesUntilExit = true
+        DefinitionsLoader.syntaxTrees = .keepUntilExit
         let result = Commands.check(paths, configDiagnostics: configDiagnostics, strict: strict, cache: DefinitionsCache.fromEnvironment())
         Output.diagnostics(result.diagnostics)
         if result.status != 0 { throw ExitCode(result.status) }

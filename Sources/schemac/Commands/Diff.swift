@@ -65,7 +65,7 @@ struct Diff: ParsableCommand {
         request.scanKeys = scanKeys
         request.scanSeconds = scanSeconds
         request.requireScripts = requireScripts
-        DefinitionsLoader.keepSyntaxTreesUntilExit = true
+        DefinitionsLoader.syntaxTrees = .inBackground
         let result = Commands.diff(paths, configDiagnostics: configDiagnostics, request,
                                    relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                                    cache: DefinitionsCache.fromEnvironment())
