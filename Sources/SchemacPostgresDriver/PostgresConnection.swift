@@ -128,6 +128,16 @@ public final class PostgresConnection {
 
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 
+    /// `jit = off` for the rest of the session (or transaction, `local`), on
+    /// servers that have the setting (11 and later): for sessions that read
+    /// the catalogs, whose queries are large unions the planner costs high
+    /// and whose compilation costs more than their work (the inventory of
+    /// what pull cannot hold, at 10,000 tables: 7.2 s of JIT for 0.7 s).
+    public func turnOffJIT(local: Bool = false) throws {
+        guard serverVersion >= 110000 else { return }
+        try execute(local ? "SET LOCAL jit = off" : "SET jit = off")
+    }
+
     private func run(_ sql: String, _ parameters: [String?]) throws -> OpaquePointer {
         let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { cStrings.forEach { free($0) } }

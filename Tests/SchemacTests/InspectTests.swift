@@ -211,6 +211,15 @@ extension InspectTests {
                 XCTAssertEqual((0..<flat.count).map { r in flat.columns.indices.map { flat[row: r, column: $0] } }, result.rows, "\(query)")
             }
         }
+        // Catalog sessions run without JIT: compiling the large unions cost
+        // more than running them. The local form ends with its transaction.
+        try connection.turnOffJIT()
+        XCTAssertEqual(try connection.query("SHOW jit", []), [["off"]])
+        try connection.execute("RESET jit; BEGIN")
+        try connection.turnOffJIT(local: true)
+        XCTAssertEqual(try connection.query("SHOW jit", []), [["off"]])
+        try connection.execute("COMMIT")
+        XCTAssertEqual(try connection.query("SHOW jit", []), [["on"]])
         // NULL beside the empty string, at the start, the end and in a row.
         let rows: [[String?]] = [[nil, "", "é"], ["", nil, nil], ["a", "bc", ""], [nil, nil, "x"]]
         let flat = TextRows(columns: ["a", "b", "c"], rows: rows)

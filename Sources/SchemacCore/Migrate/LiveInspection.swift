@@ -50,11 +50,18 @@ public final class LiveInspection: @unchecked Sendable {
         excludedSchemas = excludingSchemas
         self.printedTexts = printedTexts
         inspection.async {
-            self.connections = Result { [try PostgresConnection(target), try PostgresConnection(target)] }
+            self.connections = Result { try (0..<2).map { _ in try Self.catalogConnection(target) } }
         }
         normalization.async {
-            self.normalizerConnection = Result { try PostgresConnection(target) }
+            self.normalizerConnection = Result { try Self.catalogConnection(target) }
         }
+    }
+
+    /// A connection that reads the catalogs (and builds the scratch schema).
+    private static func catalogConnection(_ target: String) throws -> PostgresConnection {
+        let connection = try PostgresConnection(target)
+        try connection.turnOffJIT()
+        return connection
     }
 
     /// `server_version_num` of the target (150004 for 15.4).

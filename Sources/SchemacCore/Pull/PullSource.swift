@@ -31,7 +31,10 @@ enum PullSource {
         let lanes: [PostgresConnection], read: Read
         do {
             lanes = [try PostgresConnection(connection), try PostgresConnection(connection)]
-            try lanes.forEach { try $0.execute("SET statement_timeout = '120s'") }
+            try lanes.forEach {
+                try $0.execute("SET statement_timeout = '120s'")
+                try $0.turnOffJIT()
+            }
             read = try Self.read(lanes, only: only, excluding: excluding)
         } catch {
             return CommandResult(diagnostics: [.connectionFailed(String(describing: error))])
@@ -72,6 +75,7 @@ enum PullSource {
             defer { try? connection.execute("ROLLBACK") }
             if let refused = run(scripts, on: connection) { return CommandResult(diagnostics: [refused]) }
             try connection.execute("SET LOCAL search_path = pg_catalog")
+            try connection.turnOffJIT(local: true)
             let read = try Self.read([connection], only: only, excluding: excluding)
             return body(read, Session(connection: connection, inTransaction: true))
         } catch {
