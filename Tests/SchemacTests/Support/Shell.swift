@@ -86,9 +86,12 @@ enum Repo {
         }
     }
 
+    /// A fresh directory, removed when the test process exits (kept with
+    /// SCHEMAC_KEEP_TEMP=1, to look at what a failing test left).
     static func temporaryDirectory(_ label: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        TemporaryDirectories.shared.add(dir)
         return dir
     }
 
@@ -101,4 +104,25 @@ enum Repo {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The directories tests made, for removal at exit: a full run made some
+/// four hundred, and left them all in /tmp.
+final class TemporaryDirectories: @unchecked Sendable {
+    static let shared = TemporaryDirectories()
+    private let lock = NSLock()
+    private var directories: [URL] = []
+
+    private init() {
+        guard ProcessInfo.processInfo.environment["SCHEMAC_KEEP_TEMP"] == nil else { return }
+        atexit { TemporaryDirectories.shared.removeAll() }
+    }
+
+    func add(_ directory: URL) {
+        lock.withLock { directories.append(directory) }
+    }
+
+    private func removeAll() {
+        for directory in lock.withLock({ directories }) { try? FileManager.default.removeItem(at: directory) }
+    }
 }
