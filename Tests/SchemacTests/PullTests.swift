@@ -25,7 +25,7 @@ final class PullTests: XCTestCase {
     }
 
     static func pull(_ request: Commands.PullRequest, label: String) throws -> Pulled {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-pull-\(label)-\(UUID().uuidString)")
+        let root = try Repo.temporaryDirectory("pull-\(label)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let (paths, _) = ProjectPaths.load(root: root)
         let result = Commands.pull(paths, request, relativeTo: root)
@@ -99,7 +99,7 @@ final class PullTests: XCTestCase {
             let file = c.expectedDirectory.appendingPathComponent("postgres/schema.sql")
             if FileManager.default.fileExists(atPath: file.path) { sources.append((c.name, file)) }
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-pull-migrations-\(UUID().uuidString)")
+        let scratch = try Repo.temporaryDirectory("pull-migrations")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         for c in try MigrationTests.cases() {
@@ -199,7 +199,7 @@ final class PullTests: XCTestCase {
         try cluster.psql(database: db, sql: "CREATE TABLE notes (id bigint PRIMARY KEY, body text);")
         var request = Commands.PullRequest()
         request.from = Self.connection(cluster, db)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-pull-force-\(UUID().uuidString)")
+        let root = try Repo.temporaryDirectory("pull-force")
         let folder = root.appendingPathComponent("definitions/postgres")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -258,7 +258,7 @@ extension PullTests {
         let cluster = try PostgresCluster.get()
         let dev = try cluster.createDatabase("pull_dev_refusals")
         let before = try cluster.psql(database: dev, sql: Self.everything)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-pull-sql-\(UUID().uuidString)")
+        let folder = try Repo.temporaryDirectory("pull-sql")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         func write(_ name: String, _ text: String) throws -> String {
