@@ -206,13 +206,12 @@ public enum PostgresPlanner {
         var result: [Table] = []
         result.reserveCapacity(tables.count)
         while result.count < tables.count {
-            var next = ready.popMin()
-            while let n = next, done[n] { next = ready.popMin() }
-            if next == nil {
+            // A table enters the heap once, before it is placed: what the heap
+            // gives is never placed yet.
+            let i = ready.popMin() ?? {
                 while done[firstLeft] { firstLeft += 1 }
-                next = firstLeft
-            }
-            let i = next!
+                return firstLeft
+            }()
             done[i] = true
             result.append(tables[i])
             guard placed.insert(tables[i].name).inserted else { continue }
