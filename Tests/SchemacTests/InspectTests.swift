@@ -201,12 +201,12 @@ extension InspectTests {
         let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=postgres user=postgres")
         for query in CatalogQuery.allCases {
             for scratch in [false, true] {
-                let result = try connection.namedQuery(query.sql(scratch: scratch), query.takesSchemas ? ["{public}"] : [])
+                let result = try connection.namedQuery(query.sql(scratch: scratch, serverVersion: connection.serverVersion), query.takesSchemas ? ["{public}"] : [])
                 XCTAssertEqual(Set(result.columns).count, result.columns.count, "\(query): \(result.columns)")
                 XCTAssertFalse(result.columns.contains("?column?"), "\(query): \(result.columns)")
                 XCTAssertNoThrow(try CatalogRows(query, columns: result.columns, rows: result.rows))
                 // The flat rows the inspector reads hold what the rows of strings do.
-                let flat = try connection.catalogRows(query.sql(scratch: scratch), query.takesSchemas ? ["{public}"] : [])
+                let flat = try connection.catalogRows(query.sql(scratch: scratch, serverVersion: connection.serverVersion), query.takesSchemas ? ["{public}"] : [])
                 XCTAssertEqual(flat.columns, result.columns)
                 XCTAssertEqual((0..<flat.count).map { r in flat.columns.indices.map { flat[row: r, column: $0] } }, result.rows, "\(query)")
             }

@@ -66,10 +66,14 @@ public enum Pipeline {
         public func fails(strict: Bool) -> Bool { failed || strict && !diagnostics.isEmpty }
     }
 
-    public static func render(_ definitions: DefinitionSet, config: ProjectConfig = ProjectConfig()) -> [GeneratedFile] {
+    /// `swiftPlan`: the loader's, when it built one for its checks (it is the
+    /// plan of these definitions).
+    public static func render(_ definitions: DefinitionSet, config: ProjectConfig = ProjectConfig(), swiftPlan: SwiftPlan? = nil) -> [GeneratedFile] {
         // The targets share nothing: each renders on a core of its own (the
         // PostgreSQL schema and the Swift rows take about as long at 10,000 tables).
-        let targets: [(DefinitionSet, ProjectConfig) -> [GeneratedFile]] = [postgresFiles, clickhouseFiles, redisFiles, swiftFiles]
+        let targets: [(DefinitionSet, ProjectConfig) -> [GeneratedFile]] = [
+            postgresFiles, clickhouseFiles, redisFiles, { swiftFiles($0, $1, plan: swiftPlan) },
+        ]
         return parallelMap(targets) { $0(definitions, config) }.flatMap { $0 }
     }
 
@@ -88,12 +92,12 @@ public enum Pipeline {
         return RedisRenderer.files(redis, sourceFiles: definitions.sourceFiles).map { GeneratedFile(path: "redis/\($0.name)", contents: $0.contents) }
     }
 
-    static func swiftFiles(_ definitions: DefinitionSet, _ config: ProjectConfig) -> [GeneratedFile] {
+    static func swiftFiles(_ definitions: DefinitionSet, _ config: ProjectConfig, plan: SwiftPlan?) -> [GeneratedFile] {
         let hasTables = !(definitions.postgres?.tables.isEmpty ?? true) || !(definitions.postgres?.enums.isEmpty ?? true)
             || !(definitions.clickhouse?.tables.isEmpty ?? true) || !(definitions.redis?.keys.isEmpty ?? true)
         guard config.wants("swift", sectionPresent: hasTables) else { return [] }
         let declaredIn = definitions.locations.mapValues(\.file)
-        return SwiftRenderer.files(SwiftPlan(definitions), sourceFiles: definitions.sourceFiles, declaredIn: declaredIn).map {
+        return SwiftRenderer.files(plan ?? SwiftPlan(definitions), sourceFiles: definitions.sourceFiles, declaredIn: declaredIn).map {
             GeneratedFile(path: "swift/\(config.swiftModule)/\($0.name)", contents: $0.contents)
         }
     }
@@ -114,6 +118,6 @@ public enum Pipeline {
         guard let definitions = result.definitions, !diagnostics.contains(where: { $0.severity == .error }) else {
             return Outcome(files: [], diagnostics: diagnostics, definitions: nil)
         }
-        return Outcome(files: shouldRender ? render(definitions, config: paths.config) : [], diagnostics: diagnostics, definitions: definitions)
+        return Outcome(files: shouldRender ? render(definitions, config: paths.config, swiftPlan: result.swiftPlan) : [], diagnostics: diagnostics, definitions: definitions)
     }
 }

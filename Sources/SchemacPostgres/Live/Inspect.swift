@@ -9,6 +9,8 @@ public protocol CatalogReader {
     /// The rows and their columns' names, for the inspector's queries (read
     /// by name): stored flat, since a catalog of many tables is many rows.
     func catalogRows(_ sql: String, _ parameters: [String?]) throws -> TextRows
+    /// `server_version_num`: which columns the catalogs have.
+    var serverVersion: Int { get }
 }
 
 /// Reads a live database into the model the definitions resolve to.
@@ -52,7 +54,7 @@ public enum PostgresInspector {
         let work = UncheckedSendable(connections)
         func fetch(_ query: CatalogQuery, _ lane: Int) throws -> CatalogRows {
             guard only.contains(query) else { return .empty(query) }
-            return try CatalogRows(query, work.value[lane].catalogRows(query.sql(scratch: scratch), query.takesSchemas ? [nsp] : []))
+            return try CatalogRows(query, work.value[lane].catalogRows(query.sql(scratch: scratch, serverVersion: work.value[lane].serverVersion), query.takesSchemas ? [nsp] : []))
         }
         var relations: Relations
         var printed: [CatalogQuery: CatalogRows] = [:]
@@ -352,7 +354,7 @@ public enum PostgresInspector {
             let keyCount = Int(row["key_count"] ?? "0") ?? 0
             var index = Index(name: row["name"]!, keys: [], unique: row["is_unique"] == "t",
                               method: Index.Method(rawValue: row["method"] ?? "") ?? .btree, predicate: row["predicate"], comment: row["comment"])
-            index.nullsNotDistinct = row["nulls_not_distinct"] == "true"
+            index.nullsNotDistinct = row["nulls_not_distinct"] == "t"
             let attnums = vector(row["attnums"]), opclasses = vector(row["opclasses"]), options = vector(row["options"])
             let printed = try strings(row["printed_keys"])
             for (k, attnum) in attnums.enumerated() {

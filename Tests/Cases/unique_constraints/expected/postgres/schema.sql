@@ -26,5 +26,6 @@ CREATE TABLE "public"."accounts" (
     CONSTRAINT "accounts_region_key" UNIQUE ("region"),
     CONSTRAINT "accounts_org_region_uq" UNIQUE NULLS NOT DISTINCT ("org", "region")
 );
+CREATE UNIQUE INDEX "accounts_region_handle_idx" ON "public"."accounts" ("region", "handle") NULLS NOT DISTINCT;
 
 COMMIT;
