@@ -274,7 +274,9 @@ public enum DefinitionsLoader {
     /// One YAML document of a file; an empty file is an empty document.
     static func parse(_ source: DefinitionSource, _ reader: NodeReader) -> Node? {
         do {
-            var documents = try Yams.compose_all(yaml: source.text, .basic).makeIterator()
+            // A resolver and constructor of the file's own: every node's tag holds
+            // both, and the shared ones had the workers contend for their counts.
+            var documents = try Yams.compose_all(yaml: source.text, Resolver.basic.removing(.str), Constructor()).makeIterator()
             guard let first = documents.next() else {
                 if let error = documents.error { throw error }
                 return nil
