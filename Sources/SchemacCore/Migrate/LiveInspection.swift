@@ -99,8 +99,14 @@ public final class LiveInspection: @unchecked Sendable {
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
         // Schemas an extension lives in too: what else they hold is the definitions' (the schemas themselves stay, with the extension).
         inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas, extensionHomes: true)
-        let schema = try PostgresInspector.inspect(connections, schemas: inspectedSchemas)
-        let unheld = try PostgresInspector.unheld(connections[0], schemas: inspectedSchemas, kinds: Self.wholeObjects.union(["extension schema"]))
+        // The inventory of what the model does not hold runs on the first lane
+        // once its part is read, while the second still prints in table context
+        // (after both, it was 235 ms more at 10,000 tables).
+        var unheld: [UnheldObject] = []
+        let schemas = inspectedSchemas, kinds = Self.wholeObjects.union(["extension schema"])
+        let schema = try PostgresInspector.inspect(connections, schemas: schemas, thenOnFirstLane: { db in
+            unheld = try PostgresInspector.unheld(db, schemas: schemas, kinds: kinds)
+        })
         unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
         extensionSchemas = Dictionary(unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
         return schema
