@@ -195,6 +195,8 @@ def varied_sets(cluster, runs, big_runs):
         uncached = dict(os.environ, SCHEMAC_CACHE="off")
         subprocess.run([BIN, "generate"], cwd=project, check=True, env=uncached)
         generate = wall([BIN, "generate"], project, runs=rounds, env=uncached)
+        # What CI and pre-commit run: generate's work and the reviewer's warnings.
+        check = wall([BIN, "check"], project, runs=rounds, env=uncached)
         py_parse = [float(t) for t in subprocess.run([sys.executable, "-c", PY_PARSE, defs, str(rounds)],
                                                      capture_output=True, text=True, check=True).stdout.split()]
         name = f"varied{tables}"
@@ -215,7 +217,7 @@ def varied_sets(cluster, runs, big_runs):
             # The next round misses the definitions cache again.
             with open(os.path.join(defs, "t000.yaml"), "a") as f:
                 f.write("\n")
-        results[tables] = dict(diff, generate=generate, py_parse=py_parse, memory=memory, edited=edited, rounds=rounds)
+        results[tables] = dict(diff, generate=generate, check_all=check, py_parse=py_parse, memory=memory, edited=edited, rounds=rounds)
     return results
 
 
@@ -232,6 +234,7 @@ def report_varied(results):
         if r["check"]:
             row("schemac pull --check", r["check"])
         row("schemac generate (no cache)", r["generate"])
+        row("schemac check (no cache)", r["check_all"])
         row("CSafeLoader parse only (in-process)", r["py_parse"])
         print(f"  ratios to pg_dump (medians): diff {statistics.median(r['cold']) / dump:.2f}x with nothing cached, "
               f"{statistics.median(r['texts']) / dump:.2f}x with the definitions loaded and the texts known, "
