@@ -276,6 +276,7 @@ public enum DefinitionsLoader {
         do {
             // A resolver and constructor of the file's own: every node's tag holds
             // both, and the shared ones had the workers contend for their counts.
+            // (`removing` is Yams' public way to a new resolver; `basic` has no rules.)
             var documents = try Yams.compose_all(yaml: source.text, Resolver.basic.removing(.str), Constructor()).makeIterator()
             guard let first = documents.next() else {
                 if let error = documents.error { throw error }
