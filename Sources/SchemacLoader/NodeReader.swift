@@ -27,6 +27,15 @@ struct Fields {
     func has(_ key: String) -> Bool { keys.contains(key) }
 }
 
+extension Node.Mapping {
+    /// The pairs in order, read where they are: Yams' own iterator (behind
+    /// `for … in`, `contains`, `first(where:)`) first copies every pair into a
+    /// new array of tuples (4 % of resolving 10,000 tables).
+    var pairsInPlace: LazyMapSequence<Range<Int>, (key: Node, value: Node)> {
+        (startIndex..<endIndex).lazy.map { self[$0] }
+    }
+}
+
 /// Reads YAML nodes of one file into typed values, reporting every problem with
 /// its place. Readers return nil after reporting, so callers simply skip.
 final class NodeReader {
@@ -197,7 +206,7 @@ final class NodeReader {
             entries.append(Fields.Entry(key: key, keyNode: k, value: v))
         }
         var merged = false
-        for pair in mapping {
+        for pair in mapping.pairsInPlace {
             if case .scalar(let ks) = pair.key, ks.style == .plain, ks.string == "<<" { merged = true; break }
             take(pair.key, pair.value)
         }
@@ -231,7 +240,7 @@ final class NodeReader {
     func mergedPairs(_ mapping: Node.Mapping) -> [(Node, Node)] {
         var explicit: [(Node, Node)] = []
         var merged: [(Node, Node)] = []
-        for (k, v) in mapping {
+        for (k, v) in mapping.pairsInPlace {
             if case .scalar(let ks) = k, ks.string == "<<", ks.style == .plain {
                 let sources: [Node]
                 if case .sequence(let seq) = v { sources = Array(seq) } else { sources = [v] }

@@ -18,9 +18,9 @@ enum SwiftChecks {
                               _ ch: ClickHouseResolver) -> (NodeReader, SourceLocation)? {
         func column(_ node: Node, _ name: String, _ reader: NodeReader) -> SourceLocation? {
             guard case .mapping(let m) = node else { return nil }
-            for pair in m where pair.key.scalar?.string == "columns" {
+            for pair in m.pairsInPlace where pair.key.scalar?.string == "columns" {
                 guard case .mapping(let columns) = pair.value else { return nil }
-                for c in columns where c.key.scalar?.string == name { return reader.location(c.key) }
+                for c in columns.pairsInPlace where c.key.scalar?.string == name { return reader.location(c.key) }
             }
             return nil
         }

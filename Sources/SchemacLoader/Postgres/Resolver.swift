@@ -75,7 +75,7 @@ struct PostgresResolver {
         resolveDomains()
         for d in decls.functions { resolveFunction(d) }
         updatedAtFunctionSchema = decls.tables.first { d in
-            if case .mapping(let m) = d.node { return m.contains { $0.key.scalar?.string == "auto_updated_at" } }
+            if case .mapping(let m) = d.node { return m.pairsInPlace.contains { $0.key.scalar?.string == "auto_updated_at" } }
             return false
         }?.name.schema
         resolveTables()

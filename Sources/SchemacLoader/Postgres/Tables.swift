@@ -136,9 +136,9 @@ extension PostgresResolver {
         let (r, d, f, tname) = (t.r, t.d, t.f, t.tname)
         var checkNodes: [String: Node] = [:]
         if let cols = f["columns"], case .mapping(let m) = cols {
-            for pair in m {
+            for pair in m.pairsInPlace {
                 if case .mapping = pair.value, let name = pair.key.scalar?.string,
-                   case .mapping(let cm) = pair.value, let c = cm.first(where: { $0.key.scalar?.string == "check" }) {
+                   case .mapping(let cm) = pair.value, let c = cm.pairsInPlace.first(where: { $0.key.scalar?.string == "check" }) {
                     checkNodes[Identifier.derived(d.name.name, name, label: "check")] = c.value
                 }
             }
