@@ -387,12 +387,6 @@ public enum PostgresInspector {
 
     // MARK: Reading catalog text
 
-    /// The comment on a relation, joined rather than called per row:
-    /// obj_description runs a query of its own for every row.
-    static func description(_ oid: String) -> String {
-        "LEFT JOIN pg_description ds ON ds.objoid = \(oid) AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0"
-    }
-
     /// An int2vector or oidvector as printed: numbers separated by spaces.
     static func vector(_ text: String?) -> [String] {
         text?.split(separator: " ").map(String.init) ?? []
