@@ -26,17 +26,16 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         // PostgreSQL 15 on. Read by name: through to_jsonb of the row (which needs
         // no version) it cost 110 ms at 10,000 tables, the row holding node trees.
         let hasNullsNotDistinct = serverVersion >= 150000
-        // A relation's or column's comment, joined (obj_description runs a query
-        // of its own for every row). The scratch build's tables are new and
-        // few, and the planner's figures for them (and, on a database just built,
-        // for pg_description itself) are far off: joined, pg_description was read
-        // whole for each column of the scratch tables (12 s at 10,000 tables on a
-        // database autovacuum had not analyzed yet). There each is looked up by
-        // the catalog's unique index, row by row, whatever the figures say.
-        func comment(_ oid: String, subid: String = "0") -> (column: String, join: String) {
-            let match = "ds.objoid = \(oid) AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = \(subid)"
-            return scratch ? ("(SELECT ds.description FROM pg_description ds WHERE \(match))", "")
-                : ("ds.description", "LEFT JOIN pg_description ds ON \(match)")
+        // A relation's or column's comment, looked up by pg_description's unique
+        // index row by row (obj_description would run a query of its own each
+        // time). Not joined: on a database just built, before autovacuum has
+        // analyzed the catalogs, the planner takes pg_description for the few
+        // rows it held when the database was made and joins it by a nested loop
+        // that reads it whole for every row: 15 s for the index query, 12 s for
+        // the scratch read-back's columns at 10,000 tables. The lookups cost
+        // about 100 ms more at 100,000 columns, whatever the figures say.
+        func comment(_ oid: String, subid: String = "0") -> String {
+            "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = \(oid) AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = \(subid))"
         }
         let tableComment = comment("c.oid"), columnComment = comment("a.attrelid", subid: "a.attnum"), indexComment = comment("i.indexrelid")
         func notExtensions(_ catalog: String, _ oid: String) -> String { scratch ? "true" : "NOT \(I.extensionMember(catalog, oid))" }
@@ -120,9 +119,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         case .tables:
             """
             SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relrowsecurity AS row_security,
-                   c.relforcerowsecurity AS force_row_security, \(tableComment.column) AS comment,
+                   c.relforcerowsecurity AS force_row_security, \(tableComment) AS comment,
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(tableComment.join)
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
              ORDER BY 2, 3
             """
@@ -132,9 +131,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // table filter applies, which costs more than the two queries.
             """
             SELECT a.attrelid AS relid, a.attname AS name, a.attnotnull AS not_null, a.attidentity AS identity,
-                   a.attgenerated AS generated, \(columnComment.column) AS comment, a.attndims > 0 AS declared_array,
+                   a.attgenerated AS generated, \(columnComment) AS comment, a.attndims > 0 AS declared_array,
                    a.atttypid AS type_oid, format_type(a.atttypid, a.atttypmod) AS formatted_type, a.attnum
-              FROM pg_attribute a \(columnComment.join)
+              FROM pg_attribute a
              WHERE a.attrelid \(inTables) AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attrelid, a.attnum
             """
@@ -207,9 +206,9 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    CASE WHEN i.indexprs IS NOT NULL OR mv.oid IS NOT NULL THEN
                      (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END
                      AS printed_keys,
-                   \(indexComment.column) AS comment, i.indexrelid AS index_oid,
+                   \(indexComment) AS comment, i.indexrelid AS index_oid,
                    \(hasNullsNotDistinct ? "i.indisunique AND i.indnullsnotdistinct" : "NULL::boolean") AS nulls_not_distinct
-              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \(indexComment.join)
+              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
               -- A materialized view's columns are not read: its keys are named by printing them.
               LEFT JOIN (\(materializedViews)) mv ON mv.oid = i.indrelid
              WHERE i.indrelid \(inTablesOrMaterializedViews)
@@ -243,10 +242,10 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         case .views:
             """
             SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
-                   pg_get_viewdef(c.oid, true) AS definition, \(tableComment.column) AS comment,
+                   pg_get_viewdef(c.oid, true) AS definition, \(tableComment) AS comment,
                    coalesce((SELECT lower(split_part(o, '=', 2)) IN ('true', 'on', 'yes', '1')
                                FROM unnest(c.reloptions) o WHERE o LIKE 'security\\_invoker=%'), false) AS security_invoker
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \(tableComment.join)
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('v', 'm') AND \(relationFilter)
              ORDER BY 2, 3
             """
