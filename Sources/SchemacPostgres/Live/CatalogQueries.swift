@@ -37,15 +37,17 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         func comment(_ oid: String, subid: String = "0") -> String {
             "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = \(oid) AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = \(subid))"
         }
-        let tableComment = comment("c.oid"), columnComment = comment("a.attrelid", subid: "a.attnum"), indexComment = comment("i.indexrelid")
         func notExtensions(_ catalog: String, _ oid: String) -> String { scratch ? "true" : "NOT \(I.extensionMember(catalog, oid))" }
         let relationFilter = "n.nspname = ANY($1::text[]) AND NOT c.relispartition"
+        // Whether the relation `c` (in the schema `n`) is a table read here.
+        func isReadTable(_ c: String, _ n: String) -> String {
+            "\(c).relkind IN ('r', 'p') AND \(n).nspname = ANY($1::text[]) AND NOT \(c).relispartition"
+        }
         // Tables of the schemas, extensions' tables among them: the rows of
         // those are dropped by the reader, which is cheaper than excluding them
         // in every query (that reads all of pg_depend each time).
         let tableFilter = """
-            SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND NOT c.relispartition
+            SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE \(isReadTable("c", "n"))
             """
         let inTables = scratch ? "= ANY(ARRAY(\(tableFilter)))" : "IN (\(tableFilter))"
         let materializedViews = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND \(relationFilter)"
@@ -119,7 +121,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         case .tables:
             """
             SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relrowsecurity AS row_security,
-                   c.relforcerowsecurity AS force_row_security, \(tableComment) AS comment,
+                   c.relforcerowsecurity AS force_row_security, \(comment("c.oid")) AS comment,
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND \(relationFilter)
@@ -131,7 +133,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
             // table filter applies, which costs more than the two queries.
             """
             SELECT a.attrelid AS relid, a.attname AS name, a.attnotnull AS not_null, a.attidentity AS identity,
-                   a.attgenerated AS generated, \(columnComment) AS comment, a.attndims > 0 AS declared_array,
+                   a.attgenerated AS generated, \(comment("a.attrelid", subid: "a.attnum")) AS comment, a.attndims > 0 AS declared_array,
                    a.atttypid AS type_oid, format_type(a.atttypid, a.atttypmod) AS formatted_type, a.attnum
               FROM pg_attribute a
              WHERE a.attrelid \(inTables) AND a.attnum > 0 AND NOT a.attisdropped
@@ -178,7 +180,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
               SELECT fc.oid, fn.nspname, fc.relname
                 FROM (SELECT DISTINCT confrelid FROM keyed WHERE contype = 'f') f
                 JOIN pg_class fc ON fc.oid = f.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-               WHERE NOT (fc.relkind IN ('r', 'p') AND fn.nspname = ANY($1::text[]) AND NOT fc.relispartition)
+               WHERE NOT (\(isReadTable("fc", "fn")))
                   OR \(I.extensionMember("pg_class", "fc.oid"))
             )
             SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind, con.conkey AS key_numbers,
@@ -206,7 +208,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
                    CASE WHEN i.indexprs IS NOT NULL OR mv.oid IS NOT NULL THEN
                      (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k)::text END
                      AS printed_keys,
-                   \(indexComment) AS comment, i.indexrelid AS index_oid,
+                   \(comment("i.indexrelid")) AS comment, i.indexrelid AS index_oid,
                    \(hasNullsNotDistinct ? "i.indisunique AND i.indnullsnotdistinct" : "NULL::boolean") AS nulls_not_distinct
               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
               -- A materialized view's columns are not read: its keys are named by printing them.
@@ -242,7 +244,7 @@ public enum CatalogQuery: Int, CaseIterable, Sendable {
         case .views:
             """
             SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
-                   pg_get_viewdef(c.oid, true) AS definition, \(tableComment) AS comment,
+                   pg_get_viewdef(c.oid, true) AS definition, \(comment("c.oid")) AS comment,
                    coalesce((SELECT lower(split_part(o, '=', 2)) IN ('true', 'on', 'yes', '1')
                                FROM unnest(c.reloptions) o WHERE o LIKE 'security\\_invoker=%'), false) AS security_invoker
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
