@@ -116,7 +116,8 @@ public enum Commands {
             return clickHouseDiff(paths, configDiagnostics: configDiagnostics, request, url: url, cache: cache)
         }
         let planned = PostgresPlanning.plans(paths, configDiagnostics: configDiagnostics, against: target,
-                                             options: .init(allowDestructive: request.allowDestructive, cache: cache), down: request.write)
+                                             options: .init(allowDestructive: request.allowDestructive, cache: cache, keepInspections: true),
+                                             down: request.write)
         guard let plans = planned.value, !planned.failed else { return CommandResult(diagnostics: planned.diagnostics, status: 1) }
         let plan = plans.up
         var result = CommandResult(diagnostics: planned.diagnostics, status: request.detailedExitcode && !plan.isEmpty ? 2 : 0)

@@ -14,8 +14,14 @@ import SchemacModel
 ///
 /// Where: `$SCHEMAC_CACHE_DIR`, else `$XDG_CACHE_HOME/schemac`, else
 /// `~/.cache/schemac`. `SCHEMAC_CACHE=off` turns it off.
+///
+/// It also keeps what `diff` read of a database, by the stamp of the
+/// catalogs it read it under (see `PostgresInspector.catalogStamp`):
+/// `SCHEMAC_INSPECTION_CACHE=off` turns that part off alone.
 public struct DefinitionsCache: Sendable {
     public let directory: URL
+    /// Whether `diff` keeps inspections.
+    public var keepsInspections = true
     /// Entries kept; the oldest beyond this are removed when one is added.
     static let capacity = 32
 
@@ -25,13 +31,20 @@ public struct DefinitionsCache: Sendable {
 
     /// The cache the environment asks for, or nil when it is turned off.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> DefinitionsCache? {
-        if let setting = env["SCHEMAC_CACHE"]?.lowercased(), ["off", "0", "no", "false"].contains(setting) { return nil }
-        if let dir = env["SCHEMAC_CACHE_DIR"], !dir.isEmpty { return DefinitionsCache(directory: URL(fileURLWithPath: dir)) }
-        if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            return DefinitionsCache(directory: URL(fileURLWithPath: xdg).appendingPathComponent("schemac"))
+        func off(_ name: String) -> Bool { env[name].map { ["off", "0", "no", "false"].contains($0.lowercased()) } ?? false }
+        if off("SCHEMAC_CACHE") { return nil }
+        var cache: DefinitionsCache
+        if let dir = env["SCHEMAC_CACHE_DIR"], !dir.isEmpty {
+            cache = DefinitionsCache(directory: URL(fileURLWithPath: dir))
+        } else if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            cache = DefinitionsCache(directory: URL(fileURLWithPath: xdg).appendingPathComponent("schemac"))
+        } else if let home = env["HOME"], home.hasPrefix("/") {
+            cache = DefinitionsCache(directory: URL(fileURLWithPath: home).appendingPathComponent(".cache/schemac"))
+        } else {
+            return nil
         }
-        guard let home = env["HOME"], home.hasPrefix("/") else { return nil }
-        return DefinitionsCache(directory: URL(fileURLWithPath: home).appendingPathComponent(".cache/schemac"))
+        cache.keepsInspections = !off("SCHEMAC_INSPECTION_CACHE")
+        return cache
     }
 
     /// The key of an entry made from `sources`.
@@ -133,37 +146,50 @@ public struct DefinitionsCache: Sendable {
 /// the entry's name is a digest of it and of this executable.
 extension DefinitionsCache {
     public func printedTexts(_ environment: String) -> [String: [String?]] {
-        guard let data = FileManager.default.contents(atPath: printedFile(environment).path), let body = Self.verified([UInt8](data)),
-              var d = try? CompactCoding.decoder(body), let keys = try? d.read([String].self),
+        guard let body = entry("printed", environment), var d = try? CompactCoding.decoder(body), let keys = try? d.read([String].self),
               let texts = try? d.finish([[String?]].self), keys.count == texts.count else { return [:] }
         return Dictionary(zip(keys, texts), uniquingKeysWith: { a, _ in a })
     }
 
     /// Writes the texts atomically, in place of the entry's old ones.
     public func storePrintedTexts(_ texts: [String: [String?]], _ environment: String) {
+        let keys = texts.keys.sorted()
+        var e = CompactCoding.encoder()
+        e.write(keys)
+        e.write(keys.map { texts[$0]! })
+        storeEntry(e.bytes, "printed", environment)
+    }
+
+    /// The body of the entry of `kind` made in `environment`, nil when there
+    /// is none or it is damaged.
+    public func entry(_ kind: String, _ environment: String) -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: entryFile(kind, environment).path) else { return nil }
+        return Self.verified([UInt8](data))
+    }
+
+    /// Writes an entry atomically, in place of an older one of the same
+    /// environment; a cache that cannot be written is no error.
+    public func storeEntry(_ body: [UInt8], _ kind: String, _ environment: String) {
         let fm = FileManager.default
-        let target = printedFile(environment)
+        let target = entryFile(kind, environment)
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
             let temporary = directory.appendingPathComponent(".\(target.lastPathComponent)-\(UInt32.random(in: 0...UInt32.max)).tmp")
-            let keys = texts.keys.sorted()
-            var e = CompactCoding.encoder()
-            e.write(keys)
-            e.write(keys.map { texts[$0]! })
-            try Data(Self.sealed(e.bytes)).write(to: temporary)
+            try Data(Self.sealed(body)).write(to: temporary)
             if rename(temporary.path, target.path) != 0 { try? fm.removeItem(at: temporary) }
-            prune("printed-")
+            prune(kind + "-")
         } catch {
             return
         }
     }
 
-    func printedFile(_ environment: String) -> URL {
+    func entryFile(_ kind: String, _ environment: String) -> URL {
         var digest = Digests.Running()
-        for part in ["schemac printed texts \(CompactCoding.formatVersion)", Self.toolIdentity, environment] {
+        let format = kind == "printed" ? "schemac printed texts" : "schemac \(kind)"
+        for part in ["\(format) \(CompactCoding.formatVersion)", Self.toolIdentity, environment] {
             digest.add(part)
             digest.add("\u{0}")
         }
-        return directory.appendingPathComponent("printed-\(Digests.hex(digest.finish().prefix(16))).bin")
+        return directory.appendingPathComponent("\(kind)-\(Digests.hex(digest.finish().prefix(16))).bin")
     }
 }

@@ -6,7 +6,7 @@ import SchemacDiagnostics
 /// third of a second. Fields are written in declaration order, without names;
 /// `CompactCoding.formatVersion` changes whenever a model type's fields do.
 public enum CompactCoding {
-    public static let formatVersion = 17
+    public static let formatVersion = 18
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -415,11 +415,19 @@ extension PostgresSchema: CompactCodable {
     public func encode(to e: inout CompactEncoder) {
         e.write(schemas); e.write(extensions); e.write(roles); e.write(enums); e.write(domains); e.write(sequences); e.write(functions); e.write(tables)
         e.write(views)
+        // An inspected database's (kept by `diff`), in a stable order.
+        func order(_ c: ColumnName) -> [String] { [c.relation.schema, c.relation.name, c.column ?? ""] }
+        let reads = viewReads.sorted { order(ColumnName($0.key, nil)).lexicographicallyPrecedes(order(ColumnName($1.key, nil))) }
+        e.write(reads.map(\.key))
+        e.write(reads.map { $0.value.sorted { order($0).lexicographicallyPrecedes(order($1)) } })
     }
     public init(from d: inout CompactDecoder) throws {
         self.init()
         schemas = try d.read(); extensions = try d.read(); roles = try d.read(); enums = try d.read(); domains = try d.read(); sequences = try d.read()
         functions = try d.read(); tables = try d.read(); views = try d.read()
+        let readers = try d.read([QualifiedName].self), reads = try d.read([[ColumnName]].self)
+        guard readers.count == reads.count else { throw CompactCoding.Failure(description: "view reads without their views") }
+        viewReads = Dictionary(zip(readers, reads.map(Set.init)), uniquingKeysWith: { a, b in a.union(b) })
     }
 }
 

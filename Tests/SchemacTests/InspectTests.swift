@@ -30,6 +30,10 @@ final class InspectTests: XCTestCase {
             }
             XCTAssertTrue(Set(desired.roles).isSubset(of: live.roles), c.name)
             XCTAssertTrue(Set(desired.extensions).isSubset(of: live.extensions), c.name)
+            // `diff` keeps inspections in this form: it must hold all they read.
+            let back = try CompactCoding.decode(PostgresSchema.self, from: CompactCoding.encode(live))
+            XCTAssertEqual(back.viewReads, live.viewReads, c.name)
+            XCTAssert(back == live, "\(c.name): the kept form of the inspection differs: \(firstDifference(Self.dump(live), Self.dump(back)))")
             inspected += 1
         }
         XCTAssertGreaterThanOrEqual(inspected, 25)

@@ -42,13 +42,21 @@ public final class LiveInspection: @unchecked Sendable {
 
     /// Texts the server printed in earlier runs, and the project they are kept for.
     private let printedTexts: (cache: DefinitionsCache, project: String)?
+    /// Where inspections are kept by the catalog stamp they were read under, and the target they are of.
+    private let keptInspections: (cache: DefinitionsCache, target: String)?
+    /// Whether the inspection was one kept by an earlier run (the catalogs' stamp unchanged).
+    public private(set) var inspectionWasKept = false
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes. With `printedTexts`, the texts the server printed
-    /// for the project before are not built again.
-    public init(target: String, excludingSchemas: [String] = [], printedTexts: (cache: DefinitionsCache, project: String)? = nil) {
+    /// for the project before are not built again. With `keepingInspections`,
+    /// a target whose catalogs' stamp is one an earlier inspection was read
+    /// under is not read again (`diff` only: the runners read afresh).
+    public init(target: String, excludingSchemas: [String] = [], printedTexts: (cache: DefinitionsCache, project: String)? = nil,
+                keepingInspections: DefinitionsCache? = nil) {
         excludedSchemas = excludingSchemas
         self.printedTexts = printedTexts
+        keptInspections = keepingInspections.map { ($0, ConnectionTarget.redacted(target)) }
         inspection.async {
             self.connections = Result { try (0..<2).map { _ in try Self.catalogConnection(target) } }
         }
@@ -97,19 +105,56 @@ public final class LiveInspection: @unchecked Sendable {
     }
 
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
+        // A stamp that cannot be read (a role without the rights) only means reading the catalogs.
+        let environment = keptInspections.flatMap { kept in
+            (try? PostgresInspector.catalogStamp(connections[0])).map {
+                [$0, kept.target, declared.sorted().joined(separator: ","), excludedSchemas.joined(separator: ",")].joined(separator: "\u{0}")
+            }
+        }
+        if let environment, let cache = keptInspections?.cache, let body = cache.entry("inspection", environment),
+           var d = try? CompactCoding.decoder(body), let kept = try? d.finish(KeptInspection.self) {
+            inspectionWasKept = true
+            return settle(kept)
+        }
         // Schemas an extension lives in too: what else they hold is the definitions' (the schemas themselves stay, with the extension).
-        inspectedSchemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas, extensionHomes: true)
+        let schemas = try PostgresInspector.schemasToInspect(connections[0], declared: declared, excluding: excludedSchemas, extensionHomes: true)
         // The inventory of what the model does not hold runs on the first lane
         // once its part is read, while the second still prints in table context
         // (after both, it was 235 ms more at 10,000 tables).
         var unheld: [UnheldObject] = []
-        let schemas = inspectedSchemas, kinds = Self.wholeObjects.union(["extension schema"])
+        let kinds = Self.wholeObjects.union(["extension schema"])
         let schema = try PostgresInspector.inspect(connections, schemas: schemas, thenOnFirstLane: { db in
             unheld = try PostgresInspector.unheld(db, schemas: schemas, kinds: kinds)
         })
-        unmanaged = unheld.filter { Self.wholeObjects.contains($0.kind) }
-        extensionSchemas = Dictionary(unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
-        return schema
+        let read = KeptInspection(schemas: schemas, schema: schema, unheld: unheld)
+        if let environment, let cache = keptInspections?.cache { cache.storeEntry(CompactCoding.encode(read), "inspection", environment) }
+        return settle(read)
+    }
+
+    /// Takes in what an inspection read.
+    private func settle(_ read: KeptInspection) -> PostgresSchema {
+        inspectedSchemas = read.schemas
+        unmanaged = read.unheld.filter { Self.wholeObjects.contains($0.kind) }
+        extensionSchemas = Dictionary(read.unheld.filter { $0.kind == "extension schema" }.map { ($0.detail, $0.schema) }, uniquingKeysWith: { a, _ in a })
+        return read.schema
+    }
+
+    /// What an inspection read: the schemas, what they hold, and what the model does not hold.
+    struct KeptInspection: CompactCodable {
+        var schemas: [String]
+        var schema: PostgresSchema
+        var unheld: [UnheldObject]
+
+        init(schemas: [String], schema: PostgresSchema, unheld: [UnheldObject]) {
+            self.schemas = schemas
+            self.schema = schema
+            self.unheld = unheld
+        }
+
+        func encode(to e: inout CompactEncoder) { e.write(schemas); e.write(schema); e.write(unheld) }
+        init(from d: inout CompactDecoder) throws {
+            schemas = try d.read(); schema = try d.read(); unheld = try d.read()
+        }
     }
 
     /// Objects of the target the model does not hold at all (not details
@@ -200,8 +245,9 @@ extension LiveInspection {
         }
         let missing = PostgresDiff.unsupported(by: serverVersion, desired)
         if !missing.isEmpty { return .failure(DiagnosticFailure(missing.map { .serverUnsupported($0) })) }
-        timer.lap("finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading) "
-                  + "and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
+        let inspected = inspectionWasKept ? "take the inspection an earlier run kept (the target's catalogs' stamp unchanged)"
+            : "finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading)"
+        timer.lap(inspected + " and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
         let pendingExtensions = Set(desired.extensions).subtracting(current.extensions).sorted()
         let refused = normalized.unnormalized.map { what in
             let place = what.owner(among: Set(locations.keys)).flatMap { locations[$0] } ?? SourceLocation.file(definitionsFolder)

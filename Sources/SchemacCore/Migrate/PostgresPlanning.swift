@@ -27,10 +27,15 @@ public enum PostgresPlanning {
         /// Accept statements that lose data (drops, narrowing type changes).
         public var allowDestructive: Bool
         public var cache: DefinitionsCache?
+        /// Keep the target's inspection in `cache` by its catalogs' stamp,
+        /// and take a kept one whose stamp is the target's (`diff`; a runner
+        /// that changes the target reads it afresh).
+        public var keepInspections: Bool
 
-        public init(allowDestructive: Bool = false, cache: DefinitionsCache? = nil) {
+        public init(allowDestructive: Bool = false, cache: DefinitionsCache? = nil, keepInspections: Bool = false) {
             self.allowDestructive = allowDestructive
             self.cache = cache
+            self.keepInspections = keepInspections
         }
     }
 
@@ -71,7 +76,8 @@ public enum PostgresPlanning {
         let live: LiveInspection?
         if case .postgres(let connection) = target {
             live = LiveInspection(target: connection, excludingSchemas: paths.config.excludeSchemas,
-                                  printedTexts: options.cache.map { ($0, paths.definitionsURL.path) })
+                                  printedTexts: options.cache.map { ($0, paths.definitionsURL.path) },
+                                  keepingInspections: options.keepInspections ? options.cache.flatMap { $0.keepsInspections ? $0 : nil } : nil)
         } else {
             live = nil
         }

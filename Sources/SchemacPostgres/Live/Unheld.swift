@@ -11,6 +11,13 @@ public struct UnheldObject: Hashable, Sendable {
     public var detail: String
 }
 
+extension UnheldObject: CompactCodable {
+    public func encode(to e: inout CompactEncoder) { e.write(kind); e.write(schema); e.write(name); e.write(detail) }
+    public init(from d: inout CompactDecoder) throws {
+        self.init(kind: try d.read(), schema: try d.read(), name: try d.read(), detail: try d.read())
+    }
+}
+
 extension PostgresInspector {
     /// The kinds `unheld(_:schemas:)` looks for, as the closing note and the
     /// README list them.
