@@ -140,14 +140,22 @@ def diff_vs_pg_dump(cluster, name, schema_sql, definitions_project, runs, with_c
     wall(command, definitions_project, 1, warm_env)  # fills the definitions cache
     pulled = os.path.join(cluster.tmp, "pulled-" + name)
     pull = [BIN, "pull", "--from", target, "--out", pulled, "--force"]
-    out = {"pg_dump": [], "cold": [], "texts": [], "warm": [], "pull": [], "check": []}
+    # The same, with the catalogs read again (a database changed since the last diff).
+    read_env = dict(warm_env, SCHEMAC_INSPECTION_CACHE="off")
+    out = {"pg_dump": [], "cold": [], "texts": [], "texts_read": [], "warm": [], "warm_read": [], "pull": [], "check": []}
+
+    def forget_definitions():
+        for entry in glob.glob(os.path.join(warm_env["SCHEMAC_CACHE_DIR"], "definitions-*.bin")):
+            os.remove(entry)
     for _ in range(runs):
         out["pg_dump"] += wall(cluster.pg_dump(name), definitions_project, 1)
         out["cold"] += wall(command, definitions_project, 1, cold_env)
         # The definitions loaded afresh, the texts the server printed last time known.
-        for entry in glob.glob(os.path.join(warm_env["SCHEMAC_CACHE_DIR"], "definitions-*.bin")):
-            os.remove(entry)
+        forget_definitions()
+        out["texts_read"] += wall(command, definitions_project, 1, read_env)
+        forget_definitions()
         out["texts"] += wall(command, definitions_project, 1, warm_env)
+        out["warm_read"] += wall(command, definitions_project, 1, read_env)
         out["warm"] += wall(command, definitions_project, 1, warm_env)
         out["pull"] += wall(pull, cluster.tmp, 1)
         if with_check:
@@ -228,7 +236,9 @@ def report_varied(results):
         row("pg_dump --schema-only", r["pg_dump"])
         row("schemac diff, in sync, nothing cached", r["cold"])
         row("schemac diff, in sync, definitions loaded, texts known", r["texts"])
+        row("  the same, catalogs read (inspection not kept)", r["texts_read"])
         row("schemac diff, in sync, definitions and texts cached", r["warm"])
+        row("  the same, catalogs read (inspection not kept)", r["warm_read"])
         row("schemac diff after editing one table", r["edited"])
         row("schemac pull", r["pull"])
         if r["check"]:
@@ -240,6 +250,8 @@ def report_varied(results):
               f"{statistics.median(r['texts']) / dump:.2f}x with the definitions loaded and the texts known, "
               f"{statistics.median(r['warm']) / dump:.2f}x with both cached, {statistics.median(r['edited']) / dump:.2f}x after an edit; "
               f"pull {statistics.median(r['pull']) / dump:.2f}x")
+        print(f"  with the catalogs read (a database changed since the last diff): {statistics.median(r['texts_read']) / dump:.2f}x "
+              f"with the definitions loaded and the texts known, {statistics.median(r['warm_read']) / dump:.2f}x with both cached")
         print(f"  generate / CSafeLoader parse (medians): {statistics.median(r['generate']) / statistics.median(r['py_parse']):.2f}x")
         if r["memory"]:
             print(f"  peak memory of a diff without the cache: {r['memory'] / 1024:.0f} MiB")
@@ -302,7 +314,9 @@ def main():
         row("pg_dump --schema-only", r["pg_dump"])
         row("schemac diff, nothing cached (SCHEMAC_CACHE=off)", r["cold"])
         row("schemac diff, definitions loaded, printed texts known", r["texts"])
+        row("  the same, catalogs read (inspection not kept)", r["texts_read"])
         row("schemac diff, definitions and texts from the cache", r["warm"])
+        row("  the same, catalogs read (inspection not kept)", r["warm_read"])
         row("schemac pull (inspect, list what is not held, write)", r["pull"])
         row("schemac pull --check (and load back, build, compare)", r["check"])
         dump = statistics.median(r["pg_dump"])

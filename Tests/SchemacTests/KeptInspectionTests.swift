@@ -67,25 +67,30 @@ final class KeptInspectionTests: XCTestCase {
         XCTAssertNotEqual(plainStamp, try PostgresInspector.catalogStamp(connection), "the role is part of the stamp")
     }
 
-    /// Through the command: a diff in sync keeps the inspection, the next one
-    /// takes it and says the same; a change to the target is seen at once.
+    /// Through the command: a diff in sync keeps the inspection (and the
+    /// definitions as normalized), the next one takes it and says the same; a
+    /// change to the target, or to the definitions, is seen at once.
     func testADiffAfterAChangeToTheTargetSeesIt() throws {
         let cluster = try PostgresCluster.get()
         let db = try cluster.databaseFromSchema(Repo.root.appendingPathComponent("generated/postgres/schema.sql"), label: "kept_diff")
-        let cacheDir = try Repo.temporaryDirectory("kept-inspections")
-        defer { try? FileManager.default.removeItem(at: cacheDir) }
+        let cacheDir = try Repo.temporaryDirectory("kept-inspections"), project = try Repo.temporaryDirectory("kept-project")
+        defer {
+            try? FileManager.default.removeItem(at: cacheDir)
+            try? FileManager.default.removeItem(at: project)
+        }
+        try FileManager.default.copyItem(at: Repo.root.appendingPathComponent("definitions"), to: project.appendingPathComponent("definitions"))
         let target = "postgresql://postgres@/\(db)?host=\(cluster.socketDirectory)"
         let env = ProcessInfo.processInfo.environment.merging(["SCHEMAC_CACHE_DIR": cacheDir.path, "SCHEMAC_TIMINGS": "1"]) { _, new in new }
         // Destructive statements allowed: the target gains a column the definitions do not have.
         func diff(_ environment: [String: String] = env) throws -> Shell.Result {
-            try Shell.run(try Repo.binary, ["diff", "--against", target, "--detailed-exitcode", "--allow-destructive"], cwd: Repo.root,
+            try Shell.run(try Repo.binary, ["diff", "--against", target, "--detailed-exitcode", "--allow-destructive"], cwd: project,
                           environment: environment)
         }
-        let kept = "an earlier run kept"
+        let kept = "an earlier run kept", normalized = "as an earlier run normalized them"
         let first = try diff(), second = try diff()
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertFalse(first.stderr.contains(kept), first.stderr)
-        XCTAssertTrue(second.stderr.contains(kept), second.stderr)
+        XCTAssertTrue(second.stderr.contains(kept) && second.stderr.contains(normalized), second.stderr)
         XCTAssertEqual(second.stdout, first.stdout)
         XCTAssertEqual(try diff(env.merging(["SCHEMAC_INSPECTION_CACHE": "off"]) { _, new in new }).stderr.contains(kept), false)
 
@@ -101,5 +106,16 @@ final class KeptInspectionTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains(kept), again.stderr)
         XCTAssertEqual(again.stdout, changed.stdout)
         XCTAssertEqual(again.status, 2)
+
+        // An edited definition: the kept inspection serves, the definitions are normalized afresh.
+        let file = project.appendingPathComponent("definitions/postgres/kept_inspection_test.yaml")
+        try Data("postgres:\n  tables:\n    added_by_an_edit:\n      columns:\n        id: { type: bigint, primary_key: true }\n        note: { type: text?, default: \"'x'\" }\n".utf8)
+            .write(to: file)
+        let edited = try diff()
+        XCTAssertTrue(edited.stderr.contains(kept) && !edited.stderr.contains(normalized), edited.stderr)
+        XCTAssertTrue(edited.stdout.contains("added_by_an_edit"), edited.stdout + edited.stderr)
+        XCTAssertTrue(try diff().stderr.contains(normalized))
+        try FileManager.default.removeItem(at: file)
+        XCTAssertEqual(try diff().stdout, changed.stdout)
     }
 }

@@ -46,6 +46,8 @@ public final class LiveInspection: @unchecked Sendable {
     private let keptInspections: (cache: DefinitionsCache, target: String)?
     /// Whether the inspection was one kept by an earlier run (the catalogs' stamp unchanged).
     public private(set) var inspectionWasKept = false
+    /// Whether the normalized definitions were kept by an earlier run (the same definitions, printed in the same environment).
+    public private(set) var normalizedWasKept = false
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes. With `printedTexts`, the texts the server printed
@@ -107,7 +109,7 @@ public final class LiveInspection: @unchecked Sendable {
     private func inspect(_ connections: [PostgresConnection], declared: [String]) throws -> PostgresSchema {
         // A stamp that cannot be read (a role without the rights) only means reading the catalogs.
         let environment = keptInspections.flatMap { kept in
-            (try? PostgresInspector.catalogStamp(connections[0])).map {
+            (try? PostgresInspector.catalogStamp(connections)).map {
                 [$0, kept.target, declared.sorted().joined(separator: ","), excludedSchemas.joined(separator: ",")].joined(separator: "\u{0}")
             }
         }
@@ -200,9 +202,18 @@ public final class LiveInspection: @unchecked Sendable {
     private func normalize(_ desired: PostgresSchema, on connection: PostgresConnection) throws -> PostgresNormalizer.Result {
         guard let (cache, project) = printedTexts else { return try PostgresNormalizer.normalize(desired, on: connection) }
         let environment = try PostgresNormalizer.printingEnvironment(desired, on: connection) + "\u{0}" + project
+        // The same definitions printed in the same environment print the same:
+        // with the inspection kept, the whole normalized schema is kept too.
+        let normalizedKey = keptInspections.map { _ in environment + "\u{0}" + Digests.sha256Hex(CompactCoding.encode(desired)) }
+        if let normalizedKey, let body = cache.entry("normalized", normalizedKey), let schema = try? CompactCoding.decode(PostgresSchema.self, from: body) {
+            normalizedWasKept = true
+            return PostgresNormalizer.Result(schema: schema, unnormalized: [], scratchStatements: 0)
+        }
         let before = cache.printedTexts(environment)
         let result = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: before)
         if result.printed != before { cache.storePrintedTexts(result.printed, environment) }
+        // Only a normalization the server refused nothing of is kept.
+        if let normalizedKey, result.unnormalized.isEmpty { cache.storeEntry(CompactCoding.encode(result.schema), "normalized", normalizedKey) }
         return result
     }
 
@@ -247,7 +258,8 @@ extension LiveInspection {
         if !missing.isEmpty { return .failure(DiagnosticFailure(missing.map { .serverUnsupported($0) })) }
         let inspected = inspectionWasKept ? "take the inspection an earlier run kept (the target's catalogs' stamp unchanged)"
             : "finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading)"
-        timer.lap(inspected + " and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)")
+        timer.lap(inspected + (normalizedWasKept ? " and the definitions as an earlier run normalized them on it"
+            : " and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)"))
         let pendingExtensions = Set(desired.extensions).subtracting(current.extensions).sorted()
         let refused = normalized.unnormalized.map { what in
             let place = what.owner(among: Set(locations.keys)).flatMap { locations[$0] } ?? SourceLocation.file(definitionsFolder)

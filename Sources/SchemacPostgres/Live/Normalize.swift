@@ -30,6 +30,13 @@ public enum PostgresNormalizer {
         /// What the server printed for each context text, by its key, for
         /// `printedBefore` of a later run against the same server.
         public var printed: [String: [String?]] = [:]
+
+        public init(schema: PostgresSchema, unnormalized: [Unbuilt], scratchStatements: Int, printed: [String: [String?]] = [:]) {
+            self.schema = schema
+            self.unnormalized = unnormalized
+            self.scratchStatements = scratchStatements
+            self.printed = printed
+        }
     }
 
     /// An object of the definitions the server refused to build, and its words.
