@@ -24,6 +24,9 @@ public struct DefinitionsCache: Sendable {
     public var keepsInspections = true
     /// Entries kept; the oldest beyond this are removed when one is added.
     static let capacity = 32
+    /// Inspections and normalized definitions kept: each is of one state of
+    /// a database, and a database that changes leaves its old ones behind.
+    static let keptStates = 8
 
     public init(directory: URL) {
         self.directory = directory
@@ -128,13 +131,13 @@ public struct DefinitionsCache: Sendable {
         return digest.finish().prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
-    private func prune(_ prefix: String = "definitions-") {
+    private func prune(_ prefix: String = "definitions-", keeping capacity: Int = Self.capacity) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
         let entries = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0) }
-        guard entries.count > Self.capacity else { return }
+        guard entries.count > capacity else { return }
         let dated = entries.map { url in (url, (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast) }
-        for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(Self.capacity) { try? fm.removeItem(at: url) }
+        for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(capacity) { try? fm.removeItem(at: url) }
     }
 }
 
@@ -177,7 +180,7 @@ extension DefinitionsCache {
             let temporary = directory.appendingPathComponent(".\(target.lastPathComponent)-\(UInt32.random(in: 0...UInt32.max)).tmp")
             try Data(Self.sealed(body)).write(to: temporary)
             if rename(temporary.path, target.path) != 0 { try? fm.removeItem(at: temporary) }
-            prune(kind + "-")
+            prune(kind + "-", keeping: kind == "printed" ? Self.capacity : Self.keptStates)
         } catch {
             return
         }
