@@ -119,3 +119,27 @@ final class KeptInspectionTests: XCTestCase {
         XCTAssertEqual(try diff().stdout, changed.stdout)
     }
 }
+
+/// The normalizer's text scans answer ASCII by its code and other letters by
+/// their Unicode properties, alike.
+final class ScratchNameTests: XCTestCase {
+    func testQualifiersAreRemappedInAnyScript() {
+        let map = ["billing": "schemac_t_1", "ärger": "schemac_t_2"]
+        XCTAssertEqual(PostgresNormalizer.remapQualifiers("billing.total(x) > 0", map), "schemac_t_1.total(x) > 0")
+        XCTAssertEqual(PostgresNormalizer.remapQualifiers("ärger.f(1) + Ärger.g(2)", map), "schemac_t_2.f(1) + schemac_t_2.g(2)")
+        // Not a qualifier: part of a longer word, a column of a table; a literal may start with one ('billing.t'::regclass).
+        XCTAssertEqual(PostgresNormalizer.remapQualifiers("xbilling.a + t.billing + 'billing.a'", map), "xbilling.a + t.billing + 'schemac_t_1.a'")
+        XCTAssertEqual(PostgresNormalizer.remapQualifiers("äbilling.a + _billing.a + 9billing.a", map), "äbilling.a + _billing.a + 9billing.a")
+        XCTAssertEqual(PostgresNormalizer.remapQualifiers("\"billing\".t", map), "schemac_t_1.t")
+    }
+
+    func testScratchNamesAreFoundByBytes() {
+        XCTAssertTrue(PostgresNormalizer.mentionsScratch("schemac_ab_1.t"))
+        XCTAssertTrue(PostgresNormalizer.mentionsScratch("x > 0 AND \"schemac_ab_x\".f(y)"))
+        XCTAssertTrue(PostgresNormalizer.mentionsScratch("ärger schemac_"))
+        XCTAssertFalse(PostgresNormalizer.mentionsScratch("schemac.t"))
+        XCTAssertFalse(PostgresNormalizer.mentionsScratch("schemac"))
+        XCTAssertFalse(PostgresNormalizer.mentionsScratch(""))
+        XCTAssertFalse(PostgresNormalizer.mentionsScratch("sschemac-_"))
+    }
+}
