@@ -13,6 +13,13 @@ final class KeptInspectionTests: XCTestCase {
     func testTheStampChangesWithEverySchemaChangeAndNotWithTheData() throws {
         let cluster = try PostgresCluster.get()
         let db = try cluster.createDatabase("kept_stamp")
+        // The roles are the cluster's: other suites' pulls would see them.
+        defer {
+            _ = try? cluster.psql(database: "postgres", sql: """
+                DROP DATABASE IF EXISTS "\(db)" WITH (FORCE); DROP ROLE IF EXISTS stamp_reader; DROP ROLE IF EXISTS stamp_reader_renamed;
+                DROP ROLE IF EXISTS stamp_login;
+                """)
+        }
         _ = try cluster.psql(database: db, sql: """
             DROP ROLE IF EXISTS stamp_reader; DROP ROLE IF EXISTS stamp_reader_renamed; CREATE ROLE stamp_reader;
             CREATE SEQUENCE counter;
