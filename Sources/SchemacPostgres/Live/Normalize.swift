@@ -247,7 +247,7 @@ public enum PostgresNormalizer {
         let chars = Array(sql)
         var out = ""
         var i = 0
-        // ASCII answered by its code: Character's Unicode properties were a fifth of normalizing 10,000 tables.
+        // ASCII answered by its code: Character's Unicode properties were a tenth of normalizing 10,000 tables.
         func isWordStart(_ c: Character) -> Bool {
             guard let a = c.asciiValue else { return c.isLetter }
             return a == 0x5F || (0x61...0x7A).contains(a | 0x20)
@@ -318,8 +318,6 @@ public enum PostgresNormalizer {
         return out
     }
 
-    /// Scratch schema names back to the real ones: in SQL text as the server
-    /// prints it (identifiers quoted only where needed), or plain for people.
     /// Whether `text` holds `schemac_`, the start of every scratch schema's
     /// name: by bytes (Foundation's `contains` was a twentieth of normalizing
     /// 10,000 tables, asked of every key).
@@ -334,6 +332,8 @@ public enum PostgresNormalizer {
         return false
     }
 
+    /// Scratch schema names back to the real ones: in SQL text as the server
+    /// prints it (identifiers quoted only where needed), or plain for people.
     static func unmapText(_ text: String, _ toShadow: [String: String], asSQL: Bool = true) -> String {
         var out = text
         // Longest first, so schemac_x_1 does not clip schemac_x_10.
