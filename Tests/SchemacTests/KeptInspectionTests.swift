@@ -119,11 +119,95 @@ final class KeptInspectionTests: XCTestCase {
         try Data("postgres:\n  tables:\n    added_by_an_edit:\n      columns:\n        id: { type: bigint, primary_key: true }\n        note: { type: text?, default: \"'x'\" }\n".utf8)
             .write(to: file)
         let edited = try diff()
-        XCTAssertTrue(edited.stderr.contains(kept) && !edited.stderr.contains(normalized), edited.stderr)
+        // The new table is printed; every other is taken as it was printed.
+        XCTAssertTrue(edited.stderr.contains(kept) && edited.stderr.contains("rolled back; ")
+                      && edited.stderr.contains(" tables \(normalized)"), edited.stderr)
         XCTAssertTrue(edited.stdout.contains("added_by_an_edit"), edited.stdout + edited.stderr)
         XCTAssertTrue(try diff().stderr.contains(normalized))
         try FileManager.default.removeItem(at: file)
         XCTAssertEqual(try diff().stdout, changed.stdout)
+    }
+}
+
+/// A normalization that takes the unchanged tables of a kept one is the
+/// normalization made afresh, for every reference case and both projects,
+/// after an edit that adds a column with a default and a check to one
+/// table, drops another and adds a third; and a table whose text reads
+/// another relation is printed again when that relation changes.
+final class KeptNormalizationTests: XCTestCase {
+    func testTakingTheUnchangedTablesGivesWhatANormalizationAfreshGives() throws {
+        let cluster = try PostgresCluster.get()
+        let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(try cluster.createDatabase("kept_normalization")) user=postgres")
+        var projects = [Repo.root.appendingPathComponent("definitions"), Repo.root.appendingPathComponent("examples/attribution/definitions")]
+        projects += try ReferenceCase.all().map { $0.directory.appendingPathComponent("definitions") }
+        var taken = 0
+        for definitions in projects {
+            guard let desired = DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions").definitions?.postgres,
+                  desired.tables.count >= 2 else { continue }
+            let name = definitions.deletingLastPathComponent().lastPathComponent
+            let first = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: [:], keeping: nil)
+            guard let kept = first.keep else { continue }
+            let edited = Self.edit(desired)
+            let afresh = try PostgresNormalizer.normalize(edited, on: connection)
+            let keeping = try PostgresNormalizer.normalize(edited, on: connection, printedBefore: first.result.printed, keeping: kept)
+            XCTAssertEqual(keeping.result.schema, afresh.schema, name)
+            XCTAssertEqual(keeping.result.unnormalized, afresh.unnormalized, name)
+            XCTAssertFalse(keeping.wholeTaken, name)
+            XCTAssertLessThan(keeping.tablesTaken, edited.tables.count, name)
+            taken += keeping.tablesTaken
+            let same = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: [:], keeping: kept)
+            XCTAssertTrue(same.wholeTaken, name)
+            XCTAssertEqual(same.result.schema, first.result.schema, name)
+        }
+        XCTAssertGreaterThan(taken, 30, "tables were taken as they were printed (34 when written)")
+    }
+
+    /// One table gains a column with a default and a check, the last table is
+    /// dropped, and a new one is added.
+    static func edit(_ desired: PostgresSchema) -> PostgresSchema {
+        var edited = desired
+        let middle = edited.tables.count / 2
+        edited.tables[middle].columns.append(Column(name: "kept_probe", type: PostgresType(base: .builtin(.integer)), nullable: true, defaultSQL: "7"))
+        edited.tables[middle].checks.append(CheckConstraint(name: "kept_probe_positive", expression: "kept_probe BETWEEN 1 AND 9"))
+        edited.tables.removeLast()
+        let schema = edited.tables[0].name.schema
+        edited.tables.append(Table(name: QualifiedName(schema: schema, name: "kept_probe_added"),
+                                   columns: [Column(name: "at", type: PostgresType(base: .builtin(.timestamptz)), defaultSQL: "'2024-01-01'")]))
+        return edited
+    }
+
+    func testATableWhoseTextReadsAnotherIsPrintedAgainWhenThatOneChanges() throws {
+        let yaml = """
+            postgres:
+              tables:
+                members:
+                  columns:
+                    org_id:  uuid
+                    user_id: text
+                docs:
+                  columns:
+                    id:     { type: bigint, primary_key: true }
+                    org_id: uuid
+                  policies:
+                    members_read:
+                      for: select
+                      using: "org_id IN (SELECT m.org_id FROM members m WHERE m.user_id = current_setting('app.user'))"
+
+            """
+        func load(_ text: String) throws -> PostgresSchema {
+            try XCTUnwrap(DefinitionsLoader.load([DefinitionSource(displayPath: "t.yaml", text: text)]).definitions?.postgres, text)
+        }
+        let cluster = try PostgresCluster.get()
+        let connection = try PostgresConnection("host=\(cluster.socketDirectory) dbname=\(try cluster.createDatabase("kept_reads")) user=postgres")
+        let first = try PostgresNormalizer.normalize(try load(yaml), on: connection, printedBefore: [:], keeping: nil)
+        let edited = try load(yaml.replacingOccurrences(of: "user_id: text", with: "user_id: varchar(64)"))
+        let keeping = try PostgresNormalizer.normalize(edited, on: connection, printedBefore: first.result.printed, keeping: first.keep)
+        let afresh = try PostgresNormalizer.normalize(edited, on: connection)
+        XCTAssertEqual(keeping.tablesTaken, 0, "docs reads members: printed again with it")
+        XCTAssertEqual(keeping.result.schema, afresh.schema)
+        let policy = try XCTUnwrap(afresh.schema.tables.first { $0.name.name == "docs" }?.policies.first?.using)
+        let before = try XCTUnwrap(first.result.schema.tables.first { $0.name.name == "docs" }?.policies.first?.using)
+        XCTAssertNotEqual(policy, before, "the varchar column prints with a cast: \(policy)")
     }
 }
 

@@ -48,6 +48,8 @@ public final class LiveInspection: @unchecked Sendable {
     public private(set) var inspectionWasKept = false
     /// Whether the normalized definitions were kept by an earlier run (the same definitions, printed in the same environment).
     public private(set) var normalizedWasKept = false
+    /// Tables taken as an earlier run normalized them (all, when `normalizedWasKept`).
+    public private(set) var tablesNormalizedBefore = 0
 
     /// Two connections inspect (the inspector's queries run in two lanes), a
     /// third normalizes. With `printedTexts`, the texts the server printed
@@ -202,19 +204,24 @@ public final class LiveInspection: @unchecked Sendable {
     private func normalize(_ desired: PostgresSchema, on connection: PostgresConnection) throws -> PostgresNormalizer.Result {
         guard let (cache, project) = printedTexts else { return try PostgresNormalizer.normalize(desired, on: connection) }
         let environment = try PostgresNormalizer.printingEnvironment(desired, on: connection) + "\u{0}" + project
-        // The same definitions printed in the same environment print the same:
-        // with the inspection kept, the whole normalized schema is kept too.
-        let normalizedKey = keptInspections.map { _ in environment + "\u{0}" + Digests.sha256Hex(CompactCoding.encode(desired)) }
-        if let normalizedKey, let body = cache.entry("normalized", normalizedKey), let schema = try? CompactCoding.decode(PostgresSchema.self, from: body) {
-            normalizedWasKept = true
-            return PostgresNormalizer.Result(schema: schema, unnormalized: [], scratchStatements: 0)
-        }
         let before = cache.printedTexts(environment)
-        let result = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: before)
-        if result.printed != before { cache.storePrintedTexts(result.printed, environment) }
-        // Only a normalization the server refused nothing of is kept.
-        if let normalizedKey, result.unnormalized.isEmpty { cache.storeEntry(CompactCoding.encode(result.schema), "normalized", normalizedKey) }
-        return result
+        // With the inspection kept, so is the normalization: a table whose
+        // definition is unchanged prints as it did in the same environment.
+        guard keptInspections != nil else {
+            let result = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: before)
+            if result.printed != before { cache.storePrintedTexts(result.printed, environment) }
+            return result
+        }
+        let kept = cache.entry("normalized", environment).flatMap { body -> KeptNormalization? in
+            guard var d = try? CompactCoding.decoder(body) else { return nil }
+            return try? d.finish(KeptNormalization.self)
+        }
+        let normalized = try PostgresNormalizer.normalize(desired, on: connection, printedBefore: before, keeping: kept)
+        (normalizedWasKept, tablesNormalizedBefore) = (normalized.wholeTaken, normalized.tablesTaken)
+        guard !normalized.wholeTaken else { return normalized.result }
+        if normalized.result.printed != before { cache.storePrintedTexts(normalized.result.printed, environment) }
+        if let keep = normalized.keep { cache.storeEntry(CompactCoding.encode(keep), "normalized", environment) }
+        return normalized.result
     }
 
     /// The live schema and the desired one normalized on the server. Throws
@@ -259,7 +266,8 @@ extension LiveInspection {
         let inspected = inspectionWasKept ? "take the inspection an earlier run kept (the target's catalogs' stamp unchanged)"
             : "finish inspecting the target (\(PostgresInspector.queryCount) catalog queries, begun while loading)"
         timer.lap(inspected + (normalizedWasKept ? " and the definitions as an earlier run normalized them on it"
-            : " and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back)"))
+            : " and normalize the definitions on it (\(normalized.scratchStatements) statements, rolled back"
+              + (tablesNormalizedBefore > 0 ? "; \(tablesNormalizedBefore) of \(desired.tables.count) tables as an earlier run normalized them)" : ")")))
         let pendingExtensions = Set(desired.extensions).subtracting(current.extensions).sorted()
         let refused = normalized.unnormalized.map { what in
             let place = what.owner(among: Set(locations.keys)).flatMap { locations[$0] } ?? SourceLocation.file(definitionsFolder)

@@ -65,11 +65,13 @@ public enum PostgresNormalizer {
     /// (pull's SQL import), which a savepoint keeps as it was.
     /// `printedBefore`: what an earlier run on a server like this one
     /// printed (`Result.printed`), so that only texts it did not print are built.
+    /// `namespaces`: the schemas to stand in for, when `desired` is part of
+    /// a schema that uses more (`KeptNormalization`).
     public static func normalize(_ desired: PostgresSchema, on db: CatalogSession, insideTransaction: Bool = false,
-                                 printedBefore: [String: [String?]] = [:]) throws -> Result {
+                                 printedBefore: [String: [String?]] = [:], namespaces: [String]? = nil) throws -> Result {
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         var toShadow: [String: String] = [:]
-        for (i, s) in desired.namespacesInUse.enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
+        for (i, s) in (namespaces ?? desired.namespacesInUse).enumerated() { toShadow[s] = "schemac_\(token)_\(i)" }
         let contextSchema = "schemac_\(token)_x"
         let shadow = remap(desired, toShadow)
         let build = ScratchBuild(shadow, contextSchema: contextSchema, printedBefore: printedBefore) { key in

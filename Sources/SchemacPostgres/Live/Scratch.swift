@@ -186,40 +186,8 @@ struct ScratchBuild {
         self.contextSchema = contextSchema
         self.printedBefore = printedBefore
         self.realKey = realKey
-        var relations = Set<String>()
-        for t in shadow.tables {
-            relations.insert(t.name.name)
-            t.partitions.forEach { relations.insert($0.name.name) }
-        }
-        shadow.views.forEach { relations.insert($0.name.name) }
-        let parentOfPartition = Dictionary(shadow.tables.flatMap { t in t.partitions.map { ($0.name.name, t.name.name) } },
-                                           uniquingKeysWith: { a, _ in a })
-        func named(_ words: Set<String>) -> Set<String> {
-            Set(words.intersection(relations).map { parentOfPartition[$0] ?? $0 })
-        }
-
-        // Which tables are built in place.
-        var tableWords: [[Set<String>]] = []
-        var inPlace = Set<String>()
-        for t in shadow.tables {
-            let texts = Self.texts(of: t)
-            let words = texts.map(SQLWords.of)
-            tableWords.append(words)
-            let all = words.reduce(into: Set<String>()) { $0.formUnion($1) }
-            let mentioned = named(all)
-            if !mentioned.isEmpty || all.contains("select") || t.partitioning != nil || !t.partitions.isEmpty {
-                inPlace.insert(t.name.name)
-            }
-            inPlace.formUnion(mentioned)
-            // A default cannot hold a subquery or a column: only a literal
-            // (`'orgs'::regclass`) can name a relation there.
-            for c in t.columns { if let d = c.defaultSQL, d.utf8.contains(0x27) { inPlace.formUnion(named(SQLWords.of(d))) } }
-        }
-        for v in shadow.views { inPlace.formUnion(named(SQLWords.of(v.query))) }
-        for f in shadow.functions {
-            // A SQL-standard body is parsed at once: what it reads is built first.
-            inPlace.formUnion(named(SQLWords.of(f.arguments + " " + f.returns + (f.isStandardBody ? " " + f.body : ""))))
-        }
+        let placement = Self.placement(shadow)
+        let (tableWords, inPlace) = (placement.words, placement.inPlace)
 
         // The in-place part is planned as a fresh database would be, with what
         // carries no text left out.
@@ -263,6 +231,63 @@ struct ScratchBuild {
             placeInContexts(t, words: words)
         }
         emitContextStatements()
+    }
+
+    /// Which tables are built in place, and why.
+    struct PlacementAnalysis {
+        /// The words of each table's texts, in `texts(of:)` order, table by table.
+        var words: [[Set<String>]]
+        /// Tables built in place, by their names in their schemas.
+        var inPlace: Set<String>
+        /// Tables whose own text names a relation (a subquery, a whole-row
+        /// reference, a regclass literal), or that are
+        /// partitioned or partitions: what the server prints for them depends
+        /// on other relations. What it prints for every other table depends
+        /// only on the table and the printing environment.
+        var dependsOnOthers: Set<String>
+    }
+
+    static func placement(_ shadow: PostgresSchema) -> PlacementAnalysis {
+        var relations = Set<String>()
+        for t in shadow.tables {
+            relations.insert(t.name.name)
+            t.partitions.forEach { relations.insert($0.name.name) }
+        }
+        shadow.views.forEach { relations.insert($0.name.name) }
+        let parentOfPartition = Dictionary(shadow.tables.flatMap { t in t.partitions.map { ($0.name.name, t.name.name) } },
+                                           uniquingKeysWith: { a, _ in a })
+        func named(_ words: Set<String>) -> Set<String> {
+            Set(words.intersection(relations).map { parentOfPartition[$0] ?? $0 })
+        }
+
+        var analysis = PlacementAnalysis(words: [], inPlace: [], dependsOnOthers: [])
+        for t in shadow.tables {
+            let texts = Self.texts(of: t)
+            let words = texts.map(SQLWords.of)
+            analysis.words.append(words)
+            let all = words.reduce(into: Set<String>()) { $0.formUnion($1) }
+            let mentioned = named(all)
+            if !mentioned.isEmpty || all.contains("select") || t.partitioning != nil || !t.partitions.isEmpty {
+                analysis.inPlace.insert(t.name.name)
+                analysis.dependsOnOthers.insert(t.name.name)
+            }
+            analysis.inPlace.formUnion(mentioned)
+            // A default cannot hold a subquery or a column: only a literal
+            // (`'orgs'::regclass`) can name a relation there.
+            for c in t.columns {
+                if let d = c.defaultSQL, d.utf8.contains(0x27) {
+                    let inDefault = named(SQLWords.of(d))
+                    analysis.inPlace.formUnion(inDefault)
+                    if !inDefault.isEmpty { analysis.dependsOnOthers.insert(t.name.name) }
+                }
+            }
+        }
+        for v in shadow.views { analysis.inPlace.formUnion(named(SQLWords.of(v.query))) }
+        for f in shadow.functions {
+            // A SQL-standard body is parsed at once: what it reads is built first.
+            analysis.inPlace.formUnion(named(SQLWords.of(f.arguments + " " + f.returns + (f.isStandardBody ? " " + f.body : ""))))
+        }
+        return analysis
     }
 
     /// Every text of a table that is printed in the table's context, in the
