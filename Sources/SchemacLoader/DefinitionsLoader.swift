@@ -46,6 +46,10 @@ public struct LoadResult: Sendable {
     /// The Swift rows' plan, when the Swift checks built it: rendering takes it
     /// rather than building it again (6 % of a generate).
     public var swiftPlan: SwiftPlan?
+    /// The tables resolved, file by file, for a later load to take.
+    var keptTables: UncheckedSendable<KeptTables>?
+    /// Files whose tables were taken as an earlier load resolved them.
+    var filesOfTablesTaken = 0
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -171,11 +175,22 @@ public enum DefinitionsLoader {
         if let key, let cache, let cached = cache.load(key, onDeclared: onDeclared) {
             return LoadResult(definitions: cached, diagnostics: [])
         }
-        var result = load(found.sources, checkSwift: checkSwift, lint: lint, baseDirectory: directory, onDeclared: onDeclared)
+        // The tables an earlier load of this folder resolved, for the files that are as they were.
+        let tablesEntry = directory.standardizedFileURL.path + "\u{0}" + displayPrefix
+        let timer = PhaseTimer()
+        let kept = key == nil ? nil : cache?.entry("tables", tablesEntry).flatMap { try? CompactCoding.decode(KeptTables.self, from: $0) }
+        if let kept { timer.lap("read the files and the tables an earlier load kept (\(kept.files.count) files)") }
+        var result = load(found.sources, checkSwift: checkSwift, lint: lint, baseDirectory: directory, onDeclared: onDeclared,
+                          keptTables: key == nil ? nil : .some(kept))
         result.diagnostics = (found.diagnostics + result.diagnostics)
         if !found.diagnostics.isEmpty { result.definitions = nil }
         result.diagnostics = sortedDiagnostics(result.diagnostics)
-        if let key, let cache, let definitions = result.definitions, result.diagnostics.isEmpty { cache.store(definitions, key) }
+        if let key, let cache, let definitions = result.definitions, result.diagnostics.isEmpty {
+            cache.store(definitions, key)
+            if let tables = result.keptTables { cache.storeEntry(CompactCoding.encode(tables.value), "tables", tablesEntry) }
+            timer.lap("keep the definitions and their tables")
+        }
+        result.keptTables = nil
         return result
     }
 
@@ -194,8 +209,16 @@ public enum DefinitionsLoader {
     /// `baseDirectory` is where script sources are read from (the definitions folder).
     /// `scripts` are script texts by path relative to the definitions, when
     /// they are not on disk.
+    /// `keptTables`: when not nil, the tables are kept file by file
+    /// (`LoadResult.keptTables`), and those of an earlier load (the inner
+    /// value) taken where they can be.
     public static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, lint: Bool = false, baseDirectory: URL? = nil,
                             scripts: [String: String] = [:], onDeclared: (([String]) -> Void)? = nil) -> LoadResult {
+        load(sources, checkSwift: checkSwift, lint: lint, baseDirectory: baseDirectory, scripts: scripts, onDeclared: onDeclared, keptTables: nil)
+    }
+
+    static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, lint: Bool = false, baseDirectory: URL? = nil,
+                     scripts: [String: String] = [:], onDeclared: (([String]) -> Void)? = nil, keptTables: KeptTables??) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
@@ -219,9 +242,18 @@ public enum DefinitionsLoader {
         timer.lap("collect declarations")
         if let onDeclared { onDeclared(declarations.schemas) }
         var postgres: PostgresSchema?
+        var tablesToKeep: KeptTables?
+        var filesTaken = 0
         if sawPostgres {
             var resolver = PostgresResolver(declarations)
+            if let keptTables {
+                resolver.keptTables = keptTables
+                let digests = parallelMap(sources) { Digests.sha256Hex($0.text.utf8) }
+                resolver.fileDigests = Dictionary(zip(sources.map(\.displayPath), digests), uniquingKeysWith: { a, _ in a })
+            }
             postgres = resolver.resolve()
+            tablesToKeep = resolver.tablesToKeep
+            filesTaken = resolver.filesOfTablesTaken
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
         let redisSchema = redis.resolve(baseDirectory: baseDirectory, scripts: scripts)
@@ -243,7 +275,8 @@ public enum DefinitionsLoader {
             set.locations[d.name.description] = d.location
         }
         dispose(UncheckedSendable((parsedFiles, declarations, clickhouse, redis)))
-        return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics, swiftPlan: failed ? nil : swiftPlan)
+        return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics, swiftPlan: failed ? nil : swiftPlan,
+                          keptTables: diagnostics.isEmpty ? tablesToKeep.map(UncheckedSendable.init) : nil, filesOfTablesTaken: filesTaken)
     }
 
     private static func dispose(_ trees: UncheckedSendable<some Any>) {

@@ -10,6 +10,8 @@ public enum CompactCoding {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     public static func encode<T: CompactCodable>(_ value: T) -> [UInt8] {

@@ -1,5 +1,5 @@
 import Foundation
-import SchemacLoader
+@testable import SchemacLoader
 import SchemacModel
 import XCTest
 
@@ -100,8 +100,13 @@ final class CacheTests: XCTestCase {
         let uncached = try diff(env.merging(["SCHEMAC_CACHE": "off"]) { _, new in new })
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path), [], "SCHEMAC_CACHE=off writes nothing")
         let first = try diff(env), second = try diff(env)
-        let entries = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)
+        func definitionEntries() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter { $0.hasPrefix("definitions-") }
+        }
+        let entries = try definitionEntries()
         XCTAssertEqual(entries.count, 1, "one entry for one state of the definitions")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter { $0.hasPrefix("tables-") }.count, 1,
+                       "and one of its tables, file by file")
         XCTAssertEqual(first.stdout, uncached.stdout)
         XCTAssertEqual(second.stdout, uncached.stdout)
         XCTAssertEqual(second.status, uncached.status)
@@ -113,7 +118,7 @@ final class CacheTests: XCTestCase {
         try Data((text + "    added_by_test:\n      columns:\n        id: integer\n").utf8).write(to: url)
         let edited = try diff(env)
         XCTAssertTrue(edited.stdout.contains("added_by_test"), edited.stdout + edited.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).count, 2)
+        XCTAssertEqual(try definitionEntries().count, 2)
 
         // A damaged entry is ignored and written again.
         try Data(text.utf8).write(to: url)
@@ -122,5 +127,126 @@ final class CacheTests: XCTestCase {
         let afterDamage = try diff(env)
         XCTAssertEqual(afterDamage.stdout, uncached.stdout)
         XCTAssertGreaterThan(try Data(contentsOf: entry).count, 3)
+    }
+
+    /// A load that takes the tables an earlier load kept, file by file, says
+    /// what a load afresh says, after edits of a table's own file and of what
+    /// other files' tables read (enums, domains, roles, tenancy, the tables
+    /// they reference, relation names they claim, the files themselves).
+    func testLoadsTakingKeptTablesMatchLoadsAfresh() throws {
+        let project = try Repo.temporaryDirectory("kept-tables"), cacheDir = try Repo.temporaryDirectory("kept-tables-cache")
+        defer {
+            try? FileManager.default.removeItem(at: project)
+            try? FileManager.default.removeItem(at: cacheDir)
+        }
+        let cache = DefinitionsCache(directory: cacheDir)
+        var files: [String: String] = [
+            "settings.yaml": """
+                postgres:
+                  roles: [app_user, app_readonly]
+                  tenancy: { column: org_id, setting: app.current_org_id }
+                  enums:
+                    level: [low, mid, high]
+                  domains:
+                    positive: { type: integer, check: "VALUE > 0" }
+                  tables:
+                    orgs:
+                      columns:
+                        id: { type: uuid, primary_key: true }
+
+                """,
+            "a.yaml": """
+                postgres:
+                  tables:
+                    accounts:
+                      tenant: true
+                      columns:
+                        id:     { type: bigint, primary_key: true }
+                        org_id: { type: uuid, references: orgs.id }
+                        level:  { type: level, default: mid }
+                        size:   positive
+                      indexes:
+                        - { columns: [level], name: accounts_level }
+                      grants: { app_user: [select], app_readonly: [select] }
+
+                """,
+            "b.yaml": """
+                postgres:
+                  schema: billing
+                  tables:
+                    invoices:
+                      tenant: true
+                      columns:
+                        id:         { type: bigint, primary_key: true }
+                        org_id:     uuid
+                        account_id: { type: bigint, references: public.accounts.id }
+                        total:      { type: "numeric(12,2)", check: "total >= 0" }
+                        updated_at: timestamptz
+                      auto_updated_at: updated_at
+                    notes:
+                      columns:
+                        id: { type: bigint, primary_key: true }
+                        body: text
+
+                """,
+        ]
+        let definitions = project.appendingPathComponent("definitions")
+        func write() throws {
+            try? FileManager.default.removeItem(at: definitions)
+            try FileManager.default.createDirectory(at: definitions, withIntermediateDirectories: true)
+            for (name, text) in files { try Data(text.utf8).write(to: definitions.appendingPathComponent(name)) }
+        }
+        func check(_ what: String, taking taken: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+            try write()
+            let kept = DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions", cache: cache)
+            let afresh = DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions")
+            XCTAssertEqual(kept.diagnostics.map(\.description), afresh.diagnostics.map(\.description), what, file: file, line: line)
+            XCTAssertEqual(kept.definitions?.postgres, afresh.definitions?.postgres, what, file: file, line: line)
+            XCTAssertEqual(kept.definitions?.locations, afresh.definitions?.locations, what, file: file, line: line)
+            if let taken { XCTAssertEqual(kept.filesOfTablesTaken, taken, "files whose tables were taken: \(what)", file: file, line: line) }
+            // Taken from the definitions cache now: forget it, so that the next load resolves again.
+            for entry in try FileManager.default.contentsOfDirectory(atPath: cacheDir.path) where entry.hasPrefix("definitions-") {
+                try FileManager.default.removeItem(at: cacheDir.appendingPathComponent(entry))
+            }
+        }
+        func edit(_ file: String, _ old: String, _ new: String) {
+            XCTAssertNotNil(files[file]?.range(of: old), "\(file) holds \(old)")
+            files[file] = files[file]!.replacingOccurrences(of: old, with: new)
+        }
+        try check("the first load")
+        XCTAssertEqual(DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions").diagnostics.map(\.description), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter { $0.hasPrefix("tables-") }.count, 1)
+        try check("nothing changed", taking: 3)
+        edit("a.yaml", "size:   positive", "size:   positive\n        note:   text?")
+        try check("a column added in the table's own file", taking: 2)
+        edit("settings.yaml", "level: [low, mid, high]", "level: [low, high]")
+        try check("the enum loses the value a default in another file names", taking: 0)
+        edit("settings.yaml", "level: [low, high]", "level: [low, mid, high, top]")
+        try check("the enum gains a value")
+        edit("settings.yaml", "VALUE > 0", "VALUE >= 0")
+        try check("the domain another file's column is of changes")
+        edit("settings.yaml", "roles: [app_user, app_readonly]", "roles: [app_user]")
+        try check("a role another file grants to is gone")
+        edit("settings.yaml", "roles: [app_user]", "roles: [app_user, app_readonly]")
+        edit("settings.yaml", "column: org_id", "column: tenant_id")
+        try check("the tenancy column changes")
+        edit("settings.yaml", "column: tenant_id", "column: org_id")
+        try check("and back")
+        edit("a.yaml", "accounts:", "customer_accounts:")
+        try check("a table another file references is renamed")
+        edit("a.yaml", "customer_accounts:", "accounts:")
+        edit("a.yaml", "id:     { type: bigint, primary_key: true }", "id:     { type: integer, primary_key: true }")
+        try check("the type of a referenced column changes")
+        edit("b.yaml", "        body: text\n", "        body: text\n      indexes:\n        - { columns: [body], name: accounts_level }\n")
+        try check("an index name another file's index has (in another schema)")
+        edit("b.yaml", "  schema: billing\n", "")
+        try check("now in the same schema: the names collide")
+        edit("b.yaml", "name: accounts_level }", "name: notes_body }")
+        files["c.yaml"] = "postgres:\n  tables:\n    more:\n      columns:\n        id: { type: bigint, primary_key: true }\n        level: level\n"
+        try check("a file added", taking: 0)
+        files["c.yaml"] = nil
+        files["a.yaml"] = files["a.yaml"]! + files["b.yaml"]!.replacingOccurrences(of: "postgres:\n  tables:\n", with: "")
+        files["b.yaml"] = "postgres:\n  tables: {}\n"
+        try check("tables moved from one file to another")
     }
 }

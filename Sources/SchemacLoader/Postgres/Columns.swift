@@ -132,7 +132,7 @@ extension PostgresResolver {
                                     onDelete: f["on_delete"].flatMap { referentialAction($0, r, "on_delete") } ?? .noAction,
                                     onUpdate: f["on_update"].flatMap { referentialAction($0, r, "on_update") } ?? .noAction)
                 table.foreignKeys.append(fk)
-                pendingForeignKeys.append((d.name, fk, n, r, ref, d.defaultSchema, target.columns.isEmpty))
+                pendingForeignKeys.append((d.name, fk, r.location(n), r, ref, d.defaultSchema, target.columns.isEmpty))
             }
         } else if f["references"] == nil {
             for key in ["on_delete", "on_update"] where f.has(key) {

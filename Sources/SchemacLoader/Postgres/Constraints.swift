@@ -52,7 +52,7 @@ extension PostgresResolver {
                     let candidates = schema.tables.map { $0.name.display(defaultSchema: pending.targetDefaultSchema) }
                     let written = pending.fk.referencedTable.display(defaultSchema: pending.targetDefaultSchema)
                     if !declaredTables.contains(pending.fk.referencedTable) {
-                        r.report(.unknownTable(written, suggestion: Spelling.closest(to: written, among: candidates), at: r.location(pending.node)))
+                        r.report(.unknownTable(written, suggestion: Spelling.closest(to: written, among: candidates), at: pending.location))
                     }
                 }
                 continue
@@ -62,7 +62,7 @@ extension PostgresResolver {
             var fk = pending.fk
             if pending.implicitColumns {
                 guard let pk = target.primaryKey else {
-                    r.report(.foreignKeyMismatch("table '\(targetName)' has no primary key; name the referenced column(s)", at: r.location(pending.node)))
+                    r.report(.foreignKeyMismatch("table '\(targetName)' has no primary key; name the referenced column(s)", at: pending.location))
                     continue
                 }
                 fk.referencedColumns = pk.columns
@@ -70,11 +70,11 @@ extension PostgresResolver {
             var ok = true
             for c in fk.referencedColumns where target.column(named: c) == nil {
                 ok = false
-                r.report(.unknownColumn(c, table: targetName, suggestion: Spelling.closest(to: c, among: target.columns.map(\.name)), at: r.location(pending.node)))
+                r.report(.unknownColumn(c, table: targetName, suggestion: Spelling.closest(to: c, among: target.columns.map(\.name)), at: pending.location))
             }
             guard ok else { continue }
             if fk.referencedColumns.count != fk.columns.count {
-                r.report(.foreignKeyMismatch("foreign key '\(fk.name)' has \(fk.columns.count) column(s) but references \(fk.referencedColumns.count)", at: r.location(pending.node)))
+                r.report(.foreignKeyMismatch("foreign key '\(fk.name)' has \(fk.columns.count) column(s) but references \(fk.referencedColumns.count)", at: pending.location))
                 continue
             }
             let keySets = ([target.primaryKey?.columns].compactMap { $0 } + target.uniques.map(\.columns)
@@ -83,13 +83,13 @@ extension PostgresResolver {
                     return cols.count == idx.keys.count ? cols : nil
                 }).map(Set.init)
             if !keySets.contains(Set(fk.referencedColumns)) {
-                r.report(.foreignKeyMismatch("the referenced column(s) \(fk.referencedColumns.map { "'\($0)'" }.joined(separator: ", ")) of table '\(targetName)' are not its primary key or a unique constraint", at: r.location(pending.node)))
+                r.report(.foreignKeyMismatch("the referenced column(s) \(fk.referencedColumns.map { "'\($0)'" }.joined(separator: ", ")) of table '\(targetName)' are not its primary key or a unique constraint", at: pending.location))
                 continue
             }
             let sourceTable = schema.tables[source]
             for (a, b) in zip(fk.columns, fk.referencedColumns) {
                 if let ca = sourceTable.column(named: a), let cb = target.column(named: b), !Self.comparable(ca.type, cb.type) {
-                    r.report(.foreignKeyMismatch("column '\(a)' (\(ca.type.sql)) cannot reference '\(targetName).\(b)' (\(cb.type.sql))", at: r.location(pending.node)))
+                    r.report(.foreignKeyMismatch("column '\(a)' (\(ca.type.sql)) cannot reference '\(targetName).\(b)' (\(cb.type.sql))", at: pending.location))
                     ok = false
                 }
             }

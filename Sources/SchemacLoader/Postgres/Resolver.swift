@@ -5,7 +5,7 @@ import Yams
 
 /// Pass two: every declaration resolved into the model, references checked
 /// against the whole set of definitions.
-typealias PendingForeignKey = (table: QualifiedName, fk: ForeignKey, node: Node, reader: NodeReader, targetWritten: String,
+typealias PendingForeignKey = (table: QualifiedName, fk: ForeignKey, location: SourceLocation, reader: NodeReader, targetWritten: String,
                                 targetDefaultSchema: String, implicitColumns: Bool)
 
 struct RelationClaim {
@@ -60,6 +60,13 @@ struct PostgresResolver {
     var explicitSecurityInvoker: Set<QualifiedName> = []
     /// Types already parsed, by default schema and spelling: most columns repeat a few types.
     var typeCache: [String: PostgresType] = [:]
+    /// The digest of each file's text by its display path, when resolved
+    /// tables are kept between loads; what an earlier load kept; and what
+    /// this one keeps.
+    var fileDigests: [String: String]?
+    var keptTables: KeptTables?
+    private(set) var tablesToKeep: KeptTables?
+    private(set) var filesOfTablesTaken = 0
 
     init(_ decls: PostgresDeclarations) {
         self.decls = decls
@@ -108,15 +115,31 @@ struct PostgresResolver {
                 groups.append([i])
             }
         }
+        let environment = fileDigests.map { _ in tableEnvironment() }
+        let kept = keptTables.flatMap { $0.environment == environment ? $0.files : nil } ?? [:]
         let base = UncheckedSendable(self)
-        let results = parallelMap(groups) { group -> (tables: [(Int, Table)], pending: [PendingForeignKey], claims: [RelationClaim]) in
+        let results = parallelMap(groups) { group -> FileTables in
+            let reader = base.value.decls.tables[group[0]].reader
+            if let file = kept[reader.file], file.textDigest == base.value.fileDigests?[reader.file], file.declarations == group.count {
+                return file.restored(group, reader)
+            }
             var worker = base.value
             var tables: [(Int, Table)] = []
             for i in group {
                 worker.currentDeclaration = i
                 if let t = worker.resolveTable(worker.decls.tables[i]) { tables.append((i, t)) }
             }
-            return (tables, worker.pendingForeignKeys, worker.relationClaims)
+            return (tables, worker.pendingForeignKeys, worker.relationClaims, false)
+        }
+        filesOfTablesTaken = groups.indices.filter { results[$0].taken }.count
+        if let environment, let digests = fileDigests {
+            var files: [String: KeptTables.File] = [:]
+            for (group, resolved) in zip(groups, results) {
+                let path = decls.tables[group[0]].reader.file
+                guard let digest = digests[path] else { continue }
+                files[path] = KeptTables.File(textDigest: digest, declarations: group, resolved: resolved)
+            }
+            tablesToKeep = KeptTables(environment: environment, files: files)
         }
         var byDeclaration: [Int: Table] = [:]
         for r in results {

@@ -202,7 +202,7 @@ extension PostgresResolver {
                                     onUpdate: k["on_update"].flatMap { referentialAction($0, r, "on_update") } ?? .noAction,
                                     deferrable: k["deferrable"].flatMap { r.bool($0, "deferrable") } ?? false)
                 t.table.foreignKeys.append(fk)
-                pendingForeignKeys.append((d.name, fk, refNode, r, ref, d.defaultSchema, target.columns.isEmpty))
+                pendingForeignKeys.append((d.name, fk, r.location(refNode), r, ref, d.defaultSchema, target.columns.isEmpty))
             }
         }
     }
