@@ -13,11 +13,12 @@ struct Namespace {
     /// if it was already there.
     mutating func claim(_ name: String, display: String? = nil, at location: SourceLocation, _ reader: NodeReader,
                         kind overrideKind: String? = nil) -> Bool {
-        if let first = firstSeen[name] {
+        // One lookup where the name is new, as nearly every name is.
+        if let first = firstSeen.updateValue(location, forKey: name) {
+            firstSeen[name] = first
             reader.report(.duplicateName(overrideKind ?? kind, display ?? name, firstAt: first, at: location))
             return false
         }
-        firstSeen[name] = location
         return true
     }
 
@@ -33,6 +34,9 @@ struct Declaration {
     var reader: NodeReader
     /// `postgres.schema` of the file it came from.
     var defaultSchema: String
+    /// For a table replayed from a kept summary (whose `node` is empty):
+    /// whether it asks for `auto_updated_at`.
+    var autoUpdatedAt: Bool? = nil
 }
 
 /// Pass one: what every file declares under `postgres:`, with duplicates reported.

@@ -93,8 +93,28 @@ public struct DefinitionsCache: Sendable {
         Array(Set(["public"] + (set.postgres?.namespacesInUse ?? []) + (set.postgres?.schemas ?? []))).sorted()
     }
 
+    /// Whether entries are encoded and written on a queue of their own while
+    /// the run goes on: the executable's choice, which then waits for them
+    /// before it exits (`finishWrites`). A test reading an entry back right
+    /// after storing it has them written at once.
+    nonisolated(unsafe) public static var writesInBackground = false
+    private static let writes = DispatchGroup()
+    private static let writer = DispatchQueue(label: "schemac.cache-writes")
+
+    /// Waits for the entries being written in the background.
+    public static func finishWrites() { writes.wait() }
+
+    private func writing(_ write: @escaping @Sendable () -> Void) {
+        guard Self.writesInBackground else { return write() }
+        Self.writer.async(group: Self.writes, execute: write)
+    }
+
     /// Writes the entry atomically; a cache that cannot be written is no error.
     public func store(_ set: DefinitionSet, _ key: String) {
+        writing { self.write(set, key) }
+    }
+
+    private func write(_ set: DefinitionSet, _ key: String) {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -156,11 +176,13 @@ extension DefinitionsCache {
 
     /// Writes the texts atomically, in place of the entry's old ones.
     public func storePrintedTexts(_ texts: [String: [String?]], _ environment: String) {
-        let keys = texts.keys.sorted()
-        var e = CompactCoding.encoder()
-        e.write(keys)
-        e.write(keys.map { texts[$0]! })
-        storeEntry(e.bytes, "printed", environment)
+        storeEntry("printed", environment) {
+            let keys = texts.keys.sorted()
+            var e = CompactCoding.encoder()
+            e.write(keys)
+            e.write(keys.map { texts[$0]! })
+            return e.bytes
+        }
     }
 
     /// The body of the entry of `kind` made in `environment`, nil when there
@@ -173,6 +195,15 @@ extension DefinitionsCache {
     /// Writes an entry atomically, in place of an older one of the same
     /// environment; a cache that cannot be written is no error.
     public func storeEntry(_ body: [UInt8], _ kind: String, _ environment: String) {
+        writing { self.writeEntry(body, kind, environment) }
+    }
+
+    /// The same, the body encoded where the entry is written (in the background, when writes are).
+    public func storeEntry(_ kind: String, _ environment: String, encoding body: @escaping @Sendable () -> [UInt8]) {
+        writing { self.writeEntry(body(), kind, environment) }
+    }
+
+    private func writeEntry(_ body: [UInt8], _ kind: String, _ environment: String) {
         let fm = FileManager.default
         let target = entryFile(kind, environment)
         do {

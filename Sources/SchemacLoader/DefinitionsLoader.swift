@@ -47,9 +47,13 @@ public struct LoadResult: Sendable {
     /// rather than building it again (6 % of a generate).
     public var swiftPlan: SwiftPlan?
     /// The tables resolved, file by file, for a later load to take.
-    var keptTables: UncheckedSendable<KeptTables>?
+    var keptTables: UncheckedSendable<() -> KeptTables>?
     /// Files whose tables were taken as an earlier load resolved them.
     var filesOfTablesTaken = 0
+    /// Whether a file left uncomposed could not have its tables taken.
+    var fellShort = false
+    /// Files whose YAML was not composed (as they were, their tables taken).
+    var filesNotComposed = 0
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -187,7 +191,7 @@ public enum DefinitionsLoader {
         result.diagnostics = sortedDiagnostics(result.diagnostics)
         if let key, let cache, let definitions = result.definitions, result.diagnostics.isEmpty {
             cache.store(definitions, key)
-            if let tables = result.keptTables { cache.storeEntry(CompactCoding.encode(tables.value), "tables", tablesEntry) }
+            if let tables = result.keptTables { cache.storeEntry("tables", tablesEntry) { CompactCoding.encode(tables.value()) } }
             timer.lap("keep the definitions and their tables")
         }
         result.keptTables = nil
@@ -219,6 +223,38 @@ public enum DefinitionsLoader {
 
     static func load(_ sources: [DefinitionSource], checkSwift: Bool = false, lint: Bool = false, baseDirectory: URL? = nil,
                      scripts: [String: String] = [:], onDeclared: (([String]) -> Void)? = nil, keptTables: KeptTables??) -> LoadResult {
+        func pass(_ keeping: TablesKeeping?, announcing: (([String]) -> Void)?) -> LoadResult {
+            loadPass(sources, checkSwift: checkSwift, lint: lint, baseDirectory: baseDirectory, scripts: scripts, onDeclared: announcing,
+                     keeping: keeping)
+        }
+        guard let keptTables else { return pass(nil, announcing: onDeclared) }
+        let digests = parallelMap(sources) { Digests.sha256Hex($0.text.utf8) }
+        var keeping = TablesKeeping(kept: keptTables, digests: Dictionary(zip(sources.map(\.displayPath), digests), uniquingKeysWith: { a, _ in a }))
+        // Lint reads every table's YAML: for it, every file is composed.
+        if let kept = keptTables, !lint {
+            for (path, file) in kept.files where file.summary != nil && keeping.digests[path] == file.textDigest {
+                keeping.summarized[path] = file.summary
+            }
+        }
+        let result = pass(keeping, announcing: onDeclared)
+        // A file left uncomposed whose tables could not be taken, or a
+        // diagnostic (which may want to point into such a file): made again
+        // with every file composed, so that what is said is what a load afresh says.
+        guard !keeping.summarized.isEmpty, result.fellShort || !result.diagnostics.isEmpty else { return result }
+        keeping.summarized = [:]
+        return pass(keeping, announcing: nil)
+    }
+
+    /// What a pass of the front end takes from the tables an earlier load
+    /// kept: each file's digest, and the files it does not compose.
+    struct TablesKeeping {
+        var kept: KeptTables?
+        var digests: [String: String]
+        var summarized: [String: KeptTables.Summary] = [:]
+    }
+
+    static func loadPass(_ sources: [DefinitionSource], checkSwift: Bool, lint: Bool, baseDirectory: URL?,
+                         scripts: [String: String], onDeclared: (([String]) -> Void)?, keeping: TablesKeeping?) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var declarations = PostgresDeclarations()
         var sawPostgres = false
@@ -226,10 +262,16 @@ public enum DefinitionsLoader {
         var clickhouse = ClickHouseResolver()
         var redis = RedisResolver()
         let timer = PhaseTimer()
-        let parsedFiles = parseAll(sources)
-        timer.lap("compose YAML (\(sources.count) files)")
+        let summarized = keeping?.summarized ?? [:]
+        let parsedFiles = parseAll(sources, skipping: summarized)
+        timer.lap("compose YAML (\(sources.count - summarized.count) files" + (summarized.isEmpty ? ")" : "; \(summarized.count) more as they were, not composed)"))
         for (reader, parsed) in parsedFiles {
             readers.append(reader)
+            if let summary = summarized[reader.file] {
+                sawPostgres = true
+                declarations.replay(summary, reader)
+                continue
+            }
             guard let root = parsed else { continue }
             guard let top = reader.fields(root, "a definitions file", allowed: DefinitionSections.keys.names) else { continue }
             if let pg = top["postgres"] {
@@ -242,18 +284,20 @@ public enum DefinitionsLoader {
         timer.lap("collect declarations")
         if let onDeclared { onDeclared(declarations.schemas) }
         var postgres: PostgresSchema?
-        var tablesToKeep: KeptTables?
-        var filesTaken = 0
+        var tablesToKeep: (() -> KeptTables)?
+        var filesTaken = 0, fellShort = false
         if sawPostgres {
             var resolver = PostgresResolver(declarations)
-            if let keptTables {
-                resolver.keptTables = keptTables
-                let digests = parallelMap(sources) { Digests.sha256Hex($0.text.utf8) }
-                resolver.fileDigests = Dictionary(zip(sources.map(\.displayPath), digests), uniquingKeysWith: { a, _ in a })
+            if let keeping {
+                resolver.keptTables = keeping.kept
+                resolver.fileDigests = keeping.digests
+                resolver.summarizedFiles = Set(summarized.keys)
+                resolver.fileSummaries = summaries(parsedFiles, declarations).merging(summarized) { a, _ in a }
             }
             postgres = resolver.resolve()
             tablesToKeep = resolver.tablesToKeep
             filesTaken = resolver.filesOfTablesTaken
+            fellShort = resolver.fellShort
         }
         let clickhouseSchema = clickhouse.resolve(postgres: postgres)
         let redisSchema = redis.resolve(baseDirectory: baseDirectory, scripts: scripts)
@@ -276,7 +320,19 @@ public enum DefinitionsLoader {
         }
         dispose(UncheckedSendable((parsedFiles, declarations, clickhouse, redis)))
         return LoadResult(definitions: failed ? nil : set, diagnostics: diagnostics, swiftPlan: failed ? nil : swiftPlan,
-                          keptTables: diagnostics.isEmpty ? tablesToKeep.map(UncheckedSendable.init) : nil, filesOfTablesTaken: filesTaken)
+                          keptTables: diagnostics.isEmpty ? tablesToKeep.map(UncheckedSendable.init) : nil, filesOfTablesTaken: filesTaken,
+                          fellShort: fellShort, filesNotComposed: summarized.count)
+    }
+
+    /// What collecting each composed file of nothing but tables declared.
+    private static func summaries(_ parsed: [(NodeReader, Node?)], _ declarations: PostgresDeclarations) -> [String: KeptTables.Summary] {
+        let byFile = Dictionary(grouping: declarations.tables, by: { $0.reader.file })
+        var summaries: [String: KeptTables.Summary] = [:]
+        for (reader, root) in parsed {
+            guard let root, let declared = byFile[reader.file], let summary = KeptTables.Summary(root: root, declared: declared) else { continue }
+            summaries[reader.file] = summary
+        }
+        return summaries
     }
 
     private static func dispose(_ trees: UncheckedSendable<some Any>) {
@@ -289,11 +345,12 @@ public enum DefinitionsLoader {
 
     /// Composes every file's YAML, on all cores: files are independent, and
     /// composing is most of the cost of a large definitions set.
-    static func parseAll(_ sources: [DefinitionSource]) -> [(NodeReader, Node?)] {
+    /// Files in `skipping` are not composed: their node is nil.
+    static func parseAll(_ sources: [DefinitionSource], skipping: [String: KeptTables.Summary] = [:]) -> [(NodeReader, Node?)] {
         // Each file has its own reader: workers share nothing.
         parallelMap(sources) { source in
             let reader = NodeReader(file: source.displayPath)
-            return (reader, parse(source, reader))
+            return (reader, skipping[source.displayPath] != nil ? nil : parse(source, reader))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SchemacCore
 import SchemacDiagnostics
+import SchemacLoader
 
 /// The command line: it parses arguments and prints; one command a file.
 @main
@@ -18,6 +19,9 @@ struct Schemac: ParsableCommand {
     /// every other message of such a run is said.
     static func main() {
         Allocator.limitArenas()
+        // The cache's entries are written while the run goes on; the process waits for them as it exits.
+        DefinitionsCache.writesInBackground = true
+        atexit { DefinitionsCache.finishWrites() }
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)

@@ -196,7 +196,7 @@ final class CacheTests: XCTestCase {
             try FileManager.default.createDirectory(at: definitions, withIntermediateDirectories: true)
             for (name, text) in files { try Data(text.utf8).write(to: definitions.appendingPathComponent(name)) }
         }
-        func check(_ what: String, taking taken: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        func check(_ what: String, taking taken: Int? = nil, notComposing unread: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
             try write()
             let kept = DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions", cache: cache)
             let afresh = DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions")
@@ -204,6 +204,7 @@ final class CacheTests: XCTestCase {
             XCTAssertEqual(kept.definitions?.postgres, afresh.definitions?.postgres, what, file: file, line: line)
             XCTAssertEqual(kept.definitions?.locations, afresh.definitions?.locations, what, file: file, line: line)
             if let taken { XCTAssertEqual(kept.filesOfTablesTaken, taken, "files whose tables were taken: \(what)", file: file, line: line) }
+            if let unread { XCTAssertEqual(kept.filesNotComposed, unread, "files not composed: \(what)", file: file, line: line) }
             // Taken from the definitions cache now: forget it, so that the next load resolves again.
             for entry in try FileManager.default.contentsOfDirectory(atPath: cacheDir.path) where entry.hasPrefix("definitions-") {
                 try FileManager.default.removeItem(at: cacheDir.appendingPathComponent(entry))
@@ -216,9 +217,9 @@ final class CacheTests: XCTestCase {
         try check("the first load")
         XCTAssertEqual(DefinitionsLoader.load(directory: definitions, displayPrefix: "definitions").diagnostics.map(\.description), [])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter { $0.hasPrefix("tables-") }.count, 1)
-        try check("nothing changed", taking: 3)
+        try check("nothing changed", taking: 3, notComposing: 2)
         edit("a.yaml", "size:   positive", "size:   positive\n        note:   text?")
-        try check("a column added in the table's own file", taking: 2)
+        try check("a column added in the table's own file", taking: 2, notComposing: 1)
         edit("settings.yaml", "level: [low, mid, high]", "level: [low, high]")
         try check("the enum loses the value a default in another file names", taking: 0)
         edit("settings.yaml", "level: [low, high]", "level: [low, mid, high, top]")
@@ -244,6 +245,12 @@ final class CacheTests: XCTestCase {
         edit("b.yaml", "name: accounts_level }", "name: notes_body }")
         files["c.yaml"] = "postgres:\n  tables:\n    more:\n      columns:\n        id: { type: bigint, primary_key: true }\n        level: level\n"
         try check("a file added", taking: 0)
+        try check("as it was", taking: 4, notComposing: 3)
+        files["c.yaml"] = files["c.yaml"]! + "    notes:\n      columns:\n        id: bigint\n"
+        try check("a table named as one in a file left uncomposed")
+        files["c.yaml"] = nil
+        try check("a file removed", taking: 0)
+        try check("as it was", taking: 3, notComposing: 2)
         files["c.yaml"] = nil
         files["a.yaml"] = files["a.yaml"]! + files["b.yaml"]!.replacingOccurrences(of: "postgres:\n  tables:\n", with: "")
         files["b.yaml"] = "postgres:\n  tables: {}\n"

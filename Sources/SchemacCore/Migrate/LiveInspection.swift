@@ -131,7 +131,10 @@ public final class LiveInspection: @unchecked Sendable {
             unheld = try PostgresInspector.unheld(db, schemas: schemas, kinds: kinds)
         })
         let read = KeptInspection(schemas: schemas, schema: schema, unheld: unheld)
-        if let environment, let cache = keptInspections?.cache { cache.storeEntry(CompactCoding.encode(read), "inspection", environment) }
+        if let environment, let cache = keptInspections?.cache {
+            let kept = UncheckedSendable(read)
+            cache.storeEntry("inspection", environment) { CompactCoding.encode(kept.value) }
+        }
         return settle(read)
     }
 
@@ -220,7 +223,7 @@ public final class LiveInspection: @unchecked Sendable {
         (normalizedWasKept, tablesNormalizedBefore) = (normalized.wholeTaken, normalized.tablesTaken)
         guard !normalized.wholeTaken else { return normalized.result }
         if normalized.result.printed != before { cache.storePrintedTexts(normalized.result.printed, environment) }
-        if let keep = normalized.keep { cache.storeEntry(CompactCoding.encode(keep), "normalized", environment) }
+        if let keep = normalized.keep { cache.storeEntry("normalized", environment) { CompactCoding.encode(keep) } }
         return normalized.result
     }
 

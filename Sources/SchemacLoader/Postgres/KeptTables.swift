@@ -1,5 +1,6 @@
 import SchemacDiagnostics
 import SchemacModel
+import Yams
 
 /// The PostgreSQL tables of each definitions file as an earlier load resolved
 /// them, kept so that a load after an edit resolves only the edited files'
@@ -14,6 +15,10 @@ import SchemacModel
 /// keys, relation names) is checked again on every load, from what each
 /// table left to check (`PendingForeignKey`, `RelationClaim`), which is kept
 /// with it. Kept only from loads without a diagnostic.
+///
+/// A file that holds nothing but PostgreSQL tables (and its default schema)
+/// is kept with what collecting it declared (`Summary`): a later load need not
+/// compose its YAML at all while its text is the same, and its tables are taken.
 struct KeptTables: CompactCodable {
     var environment: String
     var files: [String: File]
@@ -27,6 +32,15 @@ struct KeptTables: CompactCodable {
         var tables: [(offset: Int, table: Table)]
         var foreignKeys: [PendingForeignKey]
         var claims: [RelationClaim]
+        /// What collecting the file declared, when it holds only tables.
+        var summary: Summary?
+    }
+
+    /// The tables a file of nothing but tables declares, in order: all that
+    /// collecting it does (`PostgresDeclarations.replay`).
+    struct Summary {
+        var defaultSchema: String
+        var tables: [(name: QualifiedName, line: Int, column: Int, autoUpdatedAt: Bool)]
     }
 
     init(environment: String, files: [String: File]) {
@@ -66,6 +80,11 @@ struct KeptTables: CompactCodable {
             }
             e.write(c.declaration); e.write(c.sequence)
         }
+        e.write(file.summary?.defaultSchema)
+        if let summary = file.summary {
+            e.write(summary.tables.map(\.name)); e.write(summary.tables.map(\.line)); e.write(summary.tables.map(\.column))
+            e.write(summary.tables.map(\.autoUpdatedAt))
+        }
     }
 
     /// A file's entry; its reader is attached when it is taken (`restored`).
@@ -94,8 +113,17 @@ struct KeptTables: CompactCodable {
             claims.append(RelationClaim(name: name, display: display, location: location, reader: placeholder, kind: kind, owner: owner,
                                         declaration: try d.read(), sequence: try d.read()))
         }
+        var summary: Summary?
+        if let defaultSchema = try d.read(String?.self) {
+            let names = try d.read([QualifiedName].self), lines = try d.read([Int].self), columns = try d.read([Int].self)
+            let flags = try d.read([Bool].self)
+            guard lines.count == names.count, columns.count == names.count, flags.count == names.count else {
+                throw CompactCoding.Failure(description: "a kept file's summary without its places")
+            }
+            summary = Summary(defaultSchema: defaultSchema, tables: names.indices.map { (names[$0], lines[$0], columns[$0], flags[$0]) })
+        }
         return File(textDigest: digest, declarations: declarations, tables: Array(zip(offsets, tables)),
-                    foreignKeys: foreignKeys, claims: claims)
+                    foreignKeys: foreignKeys, claims: claims, summary: summary)
     }
 }
 
@@ -109,11 +137,40 @@ extension KeptTables.File {
     }
 
     /// What to keep of a file's tables, resolved at `declarations`.
-    init(textDigest: String, declarations: [Int], resolved: PostgresResolver.FileTables) {
+    init(textDigest: String, declarations: [Int], resolved: PostgresResolver.FileTables, summary: KeptTables.Summary?) {
         let offset = Dictionary(declarations.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         self.init(textDigest: textDigest, declarations: declarations.count,
                   tables: resolved.tables.map { (offset[$0.0]!, $0.1) }, foreignKeys: resolved.pending,
-                  claims: resolved.claims.map { var c = $0; c.declaration = offset[c.declaration]!; return c })
+                  claims: resolved.claims.map { var c = $0; c.declaration = offset[c.declaration]!; return c }, summary: summary)
+    }
+}
+
+extension KeptTables.Summary {
+    /// What collecting a file declared, when the file holds nothing but
+    /// PostgreSQL tables and its default schema; nil otherwise.
+    init?(root: Node, declared: [Declaration]) {
+        guard case .mapping(let top) = root, top.count == 1, top.keys.first?.scalar?.string == "postgres",
+              case .mapping(let section)? = top.values.first,
+              section.keys.allSatisfy({ ["schema", "tables"].contains($0.scalar?.string ?? "") }),
+              let defaultSchema = declared.first?.defaultSchema else { return nil }
+        self.init(defaultSchema: defaultSchema, tables: declared.map { d in
+            (d.name, d.location.line, d.location.column, PostgresResolver.asksForUpdatedAt(d))
+        })
+    }
+}
+
+extension PostgresDeclarations {
+    /// Does what collecting a file of tables did, from its summary.
+    mutating func replay(_ summary: KeptTables.Summary, _ reader: NodeReader) {
+        if firstDefaultSchema == nil { firstDefaultSchema = summary.defaultSchema }
+        for t in summary.tables {
+            let location = SourceLocation(file: reader.file, line: t.line, column: t.column)
+            let display = t.name.display(defaultSchema: summary.defaultSchema)
+            guard relationNames.claim(t.name.description, display: display, at: location, reader, kind: "table"),
+                  typeNames.claim(t.name.description, display: display, at: location, reader, kind: "type") else { continue }
+            tables.append(Declaration(name: t.name, node: Node(""), location: location, reader: reader, defaultSchema: summary.defaultSchema,
+                                      autoUpdatedAt: t.autoUpdatedAt))
+        }
     }
 }
 

@@ -65,7 +65,13 @@ struct PostgresResolver {
     /// this one keeps.
     var fileDigests: [String: String]?
     var keptTables: KeptTables?
-    private(set) var tablesToKeep: KeptTables?
+    /// Files whose YAML was not composed (their tables must be taken), and
+    /// the summary of each file of nothing but tables.
+    var summarizedFiles: Set<String> = []
+    var fileSummaries: [String: KeptTables.Summary] = [:]
+    private(set) var tablesToKeep: (() -> KeptTables)?
+    /// Whether a file in `summarizedFiles` could not be taken: the load must be made again with every file composed.
+    private(set) var fellShort = false
     private(set) var filesOfTablesTaken = 0
 
     init(_ decls: PostgresDeclarations) {
@@ -81,11 +87,9 @@ struct PostgresResolver {
         for d in decls.enums { resolveEnum(d) }
         resolveDomains()
         for d in decls.functions { resolveFunction(d) }
-        updatedAtFunctionSchema = decls.tables.first { d in
-            if case .mapping(let m) = d.node { return m.pairsInPlace.contains { $0.key.scalar?.string == "auto_updated_at" } }
-            return false
-        }?.name.schema
+        updatedAtFunctionSchema = decls.tables.first(where: Self.asksForUpdatedAt)?.name.schema
         resolveTables()
+        if fellShort { return schema }
         for d in decls.sequences { resolveSequence(d) }
         if let fnSchema = updatedAtFunctionSchema,
            schema.tables.contains(where: { $0.triggers.contains { $0.function.name == Self.sharedUpdatedAtFunction && $0.function.schema == fnSchema } }) {
@@ -123,6 +127,7 @@ struct PostgresResolver {
             if let file = kept[reader.file], file.textDigest == base.value.fileDigests?[reader.file], file.declarations == group.count {
                 return file.restored(group, reader)
             }
+            if base.value.summarizedFiles.contains(reader.file) { return ([], [], [], false) }
             var worker = base.value
             var tables: [(Int, Table)] = []
             for i in group {
@@ -132,14 +137,21 @@ struct PostgresResolver {
             return (tables, worker.pendingForeignKeys, worker.relationClaims, false)
         }
         filesOfTablesTaken = groups.indices.filter { results[$0].taken }.count
+        fellShort = zip(groups, results).contains { group, result in
+            !result.taken && summarizedFiles.contains(decls.tables[group[0]].reader.file)
+        }
+        if fellShort { return }
         if let environment, let digests = fileDigests {
-            var files: [String: KeptTables.File] = [:]
-            for (group, resolved) in zip(groups, results) {
-                let path = decls.tables[group[0]].reader.file
-                guard let digest = digests[path] else { continue }
-                files[path] = KeptTables.File(textDigest: digest, declarations: group, resolved: resolved)
+            // Made when it is written, in the background where writes are.
+            let paths = groups.map { decls.tables[$0[0]].reader.file }, summaries = fileSummaries
+            tablesToKeep = {
+                var files: [String: KeptTables.File] = [:]
+                for (path, (group, resolved)) in zip(paths, zip(groups, results)) {
+                    guard let digest = digests[path] else { continue }
+                    files[path] = KeptTables.File(textDigest: digest, declarations: group, resolved: resolved, summary: summaries[path])
+                }
+                return KeptTables(environment: environment, files: files)
             }
-            tablesToKeep = KeptTables(environment: environment, files: files)
         }
         var byDeclaration: [Int: Table] = [:]
         for r in results {
@@ -167,6 +179,12 @@ struct PostgresResolver {
             tableIndex[table.name] = schema.tables.count
             schema.tables.append(table)
         }
+    }
+
+    static func asksForUpdatedAt(_ d: Declaration) -> Bool {
+        if let known = d.autoUpdatedAt { return known }
+        if case .mapping(let m) = d.node { return m.pairsInPlace.contains { $0.key.scalar?.string == "auto_updated_at" } }
+        return false
     }
 
     /// Records a relation name for `resolveTables` to check.
