@@ -145,8 +145,10 @@ def diff_vs_pg_dump(cluster, name, schema_sql, definitions_project, runs, with_c
     out = {"pg_dump": [], "cold": [], "texts": [], "texts_read": [], "warm": [], "warm_read": [], "pull": [], "check": []}
 
     def forget_definitions():
-        for entry in glob.glob(os.path.join(warm_env["SCHEMAC_CACHE_DIR"], "definitions-*.bin")):
-            os.remove(entry)
+        # The resolved definitions and the tables kept file by file: the YAML is composed and resolved again.
+        for kind in ["definitions", "tables"]:
+            for entry in glob.glob(os.path.join(warm_env["SCHEMAC_CACHE_DIR"], f"{kind}-*.bin")):
+                os.remove(entry)
     for _ in range(runs):
         out["pg_dump"] += wall(cluster.pg_dump(name), definitions_project, 1)
         out["cold"] += wall(command, definitions_project, 1, cold_env)
@@ -227,7 +229,15 @@ def varied_sets(cluster, runs, big_runs):
             edited.append(time.perf_counter() - started)
             if r.returncode != 2:
                 sys.exit(f"the edited diff should find one change: {r.stderr.decode()}")
-        results[tables] = dict(diff, generate=generate, check_all=check, py_parse=py_parse, memory=memory, edited=edited, rounds=rounds)
+        # generate in a developer's loop: one table edited, the cache as the last run left it.
+        generate_env = dict(os.environ, SCHEMAC_CACHE_DIR=os.path.join(cluster.tmp, "cache-generate-" + name))
+        subprocess.run([BIN, "generate"], cwd=project, check=True, env=generate_env, capture_output=True)
+        generate_edited = []
+        for round in range(rounds):
+            edit_one_table(defs, rounds + round)
+            generate_edited += wall([BIN, "generate"], project, 1, generate_env)
+        results[tables] = dict(diff, generate=generate, check_all=check, py_parse=py_parse, memory=memory, edited=edited, rounds=rounds,
+                               generate_edited=generate_edited)
     return results
 
 
@@ -246,6 +256,7 @@ def report_varied(results):
         if r["check"]:
             row("schemac pull --check", r["check"])
         row("schemac generate (no cache)", r["generate"])
+        row("schemac generate after editing one table", r["generate_edited"])
         row("schemac check (no cache)", r["check_all"])
         row("CSafeLoader parse only (in-process)", r["py_parse"])
         print(f"  ratios to pg_dump (medians): diff {statistics.median(r['cold']) / dump:.2f}x with nothing cached, "
