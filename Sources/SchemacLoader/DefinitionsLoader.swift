@@ -183,7 +183,7 @@ public enum DefinitionsLoader {
         let tablesEntry = directory.standardizedFileURL.path + "\u{0}" + displayPrefix
         let timer = PhaseTimer()
         let kept = key == nil ? nil : cache?.entry("tables", tablesEntry).flatMap { try? CompactCoding.decode(KeptTables.self, from: $0) }
-        if let kept { timer.lap("read the files and the tables an earlier load kept (\(kept.files.count) files)") }
+        if let kept { timer.lap("read the tables an earlier load kept (\(kept.files.count) files)") }
         var result = load(found.sources, checkSwift: checkSwift, lint: lint, baseDirectory: directory, onDeclared: onDeclared,
                           keptTables: key == nil ? nil : .some(kept))
         result.diagnostics = (found.diagnostics + result.diagnostics)
@@ -192,7 +192,6 @@ public enum DefinitionsLoader {
         if let key, let cache, let definitions = result.definitions, result.diagnostics.isEmpty {
             cache.store(definitions, key)
             if let tables = result.keptTables { cache.storeEntry("tables", tablesEntry) { CompactCoding.encode(tables.value()) } }
-            timer.lap("keep the definitions and their tables")
         }
         result.keptTables = nil
         return result
