@@ -32,4 +32,25 @@ final class GeneratedHeaderTests: XCTestCase {
         for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
         XCTAssertEqual(OutputWriter.orphans([], in: dir), ["a.sql", "b.swift", "c.md", "d.json", "e.json", "older.swift"])
     }
+
+    /// The comparison `check` and `generate` make: a file of the same size
+    /// but other bytes, a missing one, one with a byte more, and a nested
+    /// orphan are each seen; an equal file and a nested one are not.
+    func testStaleFilesAreFoundByTheirBytesInNestedFolders() throws {
+        let dir = try Repo.temporaryDirectory("stale")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let nested = dir.appendingPathComponent("swift/Module")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        let on = [("same.sql", "-- one\n"), ("swift/Module/Same.swift", "struct Same {}\n"), ("sized.sql", "-- abc\n"),
+                  ("longer.sql", "-- x\n!"), ("swift/Module/Dropped.swift", GeneratedHeader.swift + "struct Dropped {}\n"),
+                  ("empty.md", "")]
+        for (path, text) in on { try Data(text.utf8).write(to: dir.appendingPathComponent(path)) }
+        let wanted = [("same.sql", "-- one\n"), ("swift/Module/Same.swift", "struct Same {}\n"), ("sized.sql", "-- abd\n"),
+                      ("longer.sql", "-- x\n"), ("missing.sql", "-- new\n"), ("empty.md", "")]
+        let files = wanted.map { GeneratedFile(path: $0.0, contents: $0.1) }
+        XCTAssertEqual(OutputWriter.staleFiles(files, in: dir), ["sized.sql", "longer.sql", "missing.sql", "swift/Module/Dropped.swift"])
+        try OutputWriter.write(files, to: dir)
+        XCTAssertEqual(OutputWriter.staleFiles(files, in: dir), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nested.appendingPathComponent("Dropped.swift").path))
+    }
 }
