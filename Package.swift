@@ -10,9 +10,10 @@ import PackageDescription
 //                              ↘ SchemacRedis → SchemacModel
 //                              ↘ SchemacPostgresDriver → CLibPQ (libpq-dev)
 //                              ↘ SchemacRedisDriver → CLibHiredis (libhiredis-dev)
+// SchemacModel → CLibCrypto (libssl-dev, which libpq-dev depends on)
 // SchemacMigrate is the engine-neutral plan every engine's planner produces.
-// Only SchemacLoader imports Yams; only SchemacModel's Digests imports Crypto
-// (swift-crypto: the SHA-1 and SHA-256 every engine names things by);
+// Only SchemacLoader imports Yams; only SchemacModel's Digests imports libcrypto
+// (OpenSSL, through CLibCrypto: the SHA-1 and SHA-256 every engine names things by);
 // only SchemacPostgresDriver imports libpq,
 // only SchemacRedisDriver hiredis; only the executable imports ArgumentParser,
 // and it imports no driver: it parses arguments and prints what SchemacCore returns.
@@ -25,11 +26,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "SchemacDiagnostics"),
-        .target(name: "SchemacModel", dependencies: ["SchemacDiagnostics", .product(name: "Crypto", package: "swift-crypto")]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "SchemacModel", dependencies: ["SchemacDiagnostics", "CLibCrypto"]),
         .target(name: "SchemacLoader", dependencies: [
             "SchemacDiagnostics", "SchemacModel",
             .product(name: "Yams", package: "Yams"),

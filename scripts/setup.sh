@@ -2,7 +2,7 @@
 # Installs what `make` and `make test` need when it is missing, so that on a fresh
 # Debian machine with a Swift 6 toolchain those two commands are all it takes.
 #
-#   scripts/setup.sh build   what the build needs: the libpq, hiredis and libcurl headers, pkg-config
+#   scripts/setup.sh build   what the build needs: the libpq, libcrypto, hiredis and libcurl headers, pkg-config
 #   scripts/setup.sh test    that, plus what the tests need: a PostgreSQL server and psql,
 #                            redis-server, git, python3, and the Python oracles (chdb,
 #                            jsonschema, pre-commit, squawk) in the git-ignored .venv
@@ -28,6 +28,7 @@ has() { command -v "$1" >/dev/null 2>&1; }
 apt=()
 missing_system_packages() {
   [ -f /usr/include/postgresql/libpq-fe.h ] || apt+=(libpq-dev)
+  [ -f /usr/include/openssl/sha.h ] || apt+=(libssl-dev)
   [ -f /usr/include/hiredis/hiredis.h ] || apt+=(libhiredis-dev)
   has pkg-config || apt+=(pkg-config)
   # The static Foundation of `make release` links libcurl (URLSession, the ClickHouse driver).

@@ -329,6 +329,26 @@ final class MigrateTests: XCTestCase {
         }
     }
 
+    /// A running SHA-256 fed in pieces gives the digest of the whole; a copy
+    /// goes on from where it was taken and leaves the original as it was.
+    /// SHA-1 (what Redis names a script by): the standard's examples.
+    func testRunningDigestsAndSHA1() throws {
+        let text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        var running = Digests.Running()
+        running.add(String(text.prefix(10)))
+        var copy = running
+        running.add(String(text.dropFirst(10)))
+        XCTAssertEqual(Digests.hex(running.finish()), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(Digests.hex(running.finish()), Digests.sha256Hex(Array(text.utf8)), "finish leaves the digest as it was")
+        XCTAssertEqual(Digests.hex(copy.finish()), Digests.sha256Hex(Array(text.prefix(10).utf8)))
+        copy.add("")
+        Array("xyz".utf8).withUnsafeBytes { copy.add($0) }
+        XCTAssertEqual(Digests.hex(copy.finish()), Digests.sha256Hex(Array((text.prefix(10) + "xyz").utf8)))
+        XCTAssertEqual(Digests.sha1Hex(Array("".utf8)), "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        XCTAssertEqual(Digests.sha1Hex(Array("abc".utf8)), "a9993e364706816aba3e25717850c26c9cd0d89d")
+        XCTAssertEqual(Digests.sha1Hex(Array(text.utf8)), "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+    }
+
     func waitFor(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
